@@ -1,0 +1,1 @@
+"""Health Hub Hotline: the application package (domain core and its adapters)."""

@@ -1,0 +1,77 @@
+"""Configuration from the environment, with `.env` (never committed) over the defaults.
+
+Variables already set in the process environment win over `.env`, so a test or a
+deployment can always override the file.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str | None
+    public_url: str
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    hotline_number: str
+    transport: str
+    default_region: str
+    search_radius_miles: float
+
+    def require_secret_key(self) -> str:
+        if not self.secret_key or len(self.secret_key) < 16:
+            raise ConfigError(
+                "HUB_SECRET_KEY is not set (or shorter than 16 characters); "
+                "it keys the HMAC that stands in for phone numbers. See .env.example."
+            )
+        return self.secret_key
+
+    def require_auth_token(self) -> str:
+        if not self.twilio_auth_token:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN is not set; it is needed to check (and, locally, to make) "
+                "the X-Twilio-Signature of webhooks. See .env.example."
+            )
+        return self.twilio_auth_token
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'hub.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    env = os.environ
+    account_sid = env.get("TWILIO_ACCOUNT_SID") or None
+    transport = (env.get("HUB_TRANSPORT") or ("twilio" if account_sid else "outbox")).lower()
+    if transport not in {"outbox", "twilio"}:
+        raise ConfigError(f"HUB_TRANSPORT must be 'outbox' or 'twilio', not {transport!r}")
+    try:
+        radius = float(env.get("HUB_SEARCH_RADIUS_MILES", "50"))
+    except ValueError as exc:
+        raise ConfigError("HUB_SEARCH_RADIUS_MILES must be a number of miles") from exc
+    return Settings(
+        database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
+        secret_key=env.get("HUB_SECRET_KEY") or None,
+        public_url=(env.get("HUB_PUBLIC_URL") or "http://localhost:5005").rstrip("/"),
+        twilio_account_sid=account_sid,
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+        hotline_number=env.get("HUB_PHONE_NUMBER") or "+12065550100",
+        transport=transport,
+        default_region=(env.get("HUB_DEFAULT_REGION") or "US").upper(),
+        search_radius_miles=radius,
+    )

@@ -1,0 +1,198 @@
+"""SQLAlchemy models: the directory (a subset of Open Referral HSDS 3.0) and the channel's tables.
+
+Directory tables keep HSDS ids and column names so that import and export map one to one.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+    id = Column(String(36), primary_key=True)
+    name = Column(Text, nullable=False)
+    description = Column(Text, nullable=False, default="")
+    email = Column(Text)
+    website = Column(Text)
+
+
+class Service(Base):
+    __tablename__ = "service"
+    id = Column(String(36), primary_key=True)
+    organization_id = Column(String(36), ForeignKey("organization.id"), nullable=False, index=True)
+    name = Column(Text, nullable=False)
+    alternate_name = Column(Text)
+    description = Column(Text)
+    url = Column(Text)
+    email = Column(Text)
+    status = Column(String(32), nullable=False, index=True)
+    fees_description = Column(Text)
+    eligibility_description = Column(Text)
+    application_process = Column(Text)
+    last_modified = Column(DateTime)
+
+    organization = relationship(Organization)
+    phones = relationship("Phone", primaryjoin="Service.id == foreign(Phone.service_id)", viewonly=True)
+    schedules = relationship(
+        "Schedule", primaryjoin="Service.id == foreign(Schedule.service_id)", viewonly=True
+    )
+
+
+class Location(Base):
+    __tablename__ = "location"
+    id = Column(String(36), primary_key=True)
+    organization_id = Column(String(36), ForeignKey("organization.id"), index=True)
+    location_type = Column(String(16), nullable=False)
+    name = Column(Text)
+    description = Column(Text)
+    transportation = Column(Text)
+    latitude = Column(Float, index=True)
+    longitude = Column(Float)
+
+    addresses = relationship("Address", back_populates="location", order_by="Address.id")
+
+
+class Address(Base):
+    __tablename__ = "address"
+    id = Column(String(36), primary_key=True)
+    location_id = Column(String(36), ForeignKey("location.id", ondelete="CASCADE"), index=True)
+    address_1 = Column(Text, nullable=False)
+    address_2 = Column(Text)
+    city = Column(Text, nullable=False)
+    state_province = Column(Text, nullable=False)
+    postal_code = Column(String(16), nullable=False)
+    country = Column(String(2), nullable=False)
+    address_type = Column(String(16), nullable=False)
+
+    location = relationship(Location, back_populates="addresses")
+
+
+class ServiceAtLocation(Base):
+    __tablename__ = "service_at_location"
+    id = Column(String(36), primary_key=True)
+    service_id = Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True)
+    location_id = Column(String(36), ForeignKey("location.id", ondelete="CASCADE"), nullable=False, index=True)
+    description = Column(Text)
+
+    service = relationship(Service)
+    location = relationship(Location)
+
+
+class Phone(Base):
+    __tablename__ = "phone"
+    id = Column(String(36), primary_key=True)
+    location_id = Column(String(36), ForeignKey("location.id", ondelete="CASCADE"), index=True)
+    service_id = Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    organization_id = Column(String(36), ForeignKey("organization.id", ondelete="CASCADE"))
+    service_at_location_id = Column(String(36), ForeignKey("service_at_location.id", ondelete="CASCADE"))
+    number = Column(Text, nullable=False)
+    extension = Column(Text)
+    type = Column(Text)
+    description = Column(Text)
+
+
+class Schedule(Base):
+    """An HSDS schedule: an iCal-style recurrence with opening hours (local to the location)."""
+
+    __tablename__ = "schedule"
+    id = Column(String(36), primary_key=True)
+    service_id = Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    location_id = Column(String(36), ForeignKey("location.id", ondelete="CASCADE"), index=True)
+    service_at_location_id = Column(String(36), ForeignKey("service_at_location.id", ondelete="CASCADE"))
+    valid_from = Column(Date)
+    valid_to = Column(Date)
+    dtstart = Column(Date)
+    timezone = Column(Float)
+    until = Column(Date)
+    count = Column(Integer)
+    wkst = Column(String(2))
+    freq = Column(String(8))
+    interval = Column(Integer)
+    byday = Column(Text)
+    bymonthday = Column(Text)
+    opens_at = Column(Time)
+    closes_at = Column(Time)
+    description = Column(Text)
+
+
+class Taxonomy(Base):
+    __tablename__ = "taxonomy"
+    id = Column(String(36), primary_key=True)
+    name = Column(Text, nullable=False)
+    description = Column(Text, nullable=False, default="")
+    uri = Column(Text)
+    version = Column(Text)
+
+
+class TaxonomyTerm(Base):
+    __tablename__ = "taxonomy_term"
+    id = Column(String(36), primary_key=True)
+    code = Column(Text)
+    name = Column(Text, nullable=False)
+    description = Column(Text, nullable=False, default="")
+    taxonomy_id = Column(String(36), ForeignKey("taxonomy.id"))
+    taxonomy = Column(Text)
+    language = Column(Text)
+    # The hotline's own service type this term stands for (see DESIGN.md), resolved at import
+    # from the term's code or name, so that search needs no text matching.
+    hub_code = Column(String(32), index=True)
+
+
+class Attribute(Base):
+    __tablename__ = "attribute"
+    id = Column(String(36), primary_key=True)
+    link_id = Column(String(36), nullable=False, index=True)
+    taxonomy_term_id = Column(String(36), ForeignKey("taxonomy_term.id", ondelete="CASCADE"), nullable=False, index=True)
+    link_type = Column(Text)
+    link_entity = Column(Text, nullable=False)
+    value = Column(Text)
+
+
+class InboundMessage(Base):
+    """One row per Twilio MessageSid, so that a second delivery of the same message is ignored.
+
+    Holds no number and no text: the sender is the HMAC key.
+    """
+
+    __tablename__ = "inbound_message"
+    message_sid = Column(String(64), primary_key=True)
+    channel = Column(String(32), nullable=False)
+    sender_key = Column(String(64), nullable=False, index=True)
+    received_at = Column(DateTime, nullable=False, index=True)
+
+
+class OutboxMessage(Base):
+    """A proactive message (alert, relay, notice) waiting for, or done with, delivery.
+
+    One of the few tables that must hold a real number: the message has to reach it.
+    """
+
+    __tablename__ = "outbox_message"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    to_number = Column(String(20), nullable=False, index=True)
+    from_number = Column(String(20), nullable=False)
+    body = Column(Text, nullable=False)
+    purpose = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False, default="pending", index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    sent_at = Column(DateTime)
+    provider_sid = Column(String(64))
+    last_error = Column(Text)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)

@@ -1,0 +1,36 @@
+"""Phone numbers: normalised to E.164 where a message must be delivered, a keyed HMAC everywhere else."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import phonenumbers
+
+
+class InvalidPhoneNumber(ValueError):
+    pass
+
+
+def to_e164(raw: str, default_region: str = "US") -> str:
+    """Normalise a phone number as typed or as Twilio sends it to E.164 (+12065550142)."""
+    try:
+        parsed = phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidPhoneNumber(f"not a possible phone number: {raw!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sender_key(address: str, secret_key: str, default_region: str = "US") -> str:
+    """The stand-in for a sender everywhere but the delivery tables: HMAC-SHA256 of the E.164 number.
+
+    Addresses that are not phone numbers (a Twilio Client identity, a short code) are keyed as
+    given, so that one sender always maps to one key.
+    """
+    try:
+        canonical = to_e164(address, default_region)
+    except InvalidPhoneNumber:
+        canonical = address.strip()
+    digest = hmac.new(secret_key.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+    return f"h{digest[:40]}"
