@@ -1,0 +1,260 @@
+"""Open Referral HSDS 3.0 tabular data packages: validation against the official descriptor.
+
+Errors name the file, the row (numbered as in a spreadsheet: the header is row 1) and the field,
+so that an operator can open the CSV and fix it. Validation reads everything before anything is
+written; the importer writes only a package that has no error at all.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+OFFICIAL_DESCRIPTOR = Path(__file__).with_name("hsds_datapackage.json")
+MAX_ERRORS = 50
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+@dataclass(frozen=True)
+class ValidationIssue:
+    file: str
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class HsdsValidationError(ValueError):
+    def __init__(self, issues: list[ValidationIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(issue) for issue in issues))
+
+
+@dataclass
+class Table:
+    """One validated resource: its rows with values converted to Python types (None when empty)."""
+
+    name: str
+    file: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Package:
+    path: Path
+    tables: dict[str, Table]
+
+    def rows(self, resource: str) -> list[dict[str, Any]]:
+        table = self.tables.get(resource)
+        return table.rows if table else []
+
+
+def official_resources() -> dict[str, dict]:
+    descriptor = json.loads(OFFICIAL_DESCRIPTOR.read_text(encoding="utf-8"))
+    return {resource["name"]: resource for resource in descriptor["resources"]}
+
+
+def convert(value: str, spec: dict) -> Any:
+    """Convert one CSV cell to its descriptor type; raise ValueError with a plain reason."""
+    kind, fmt = spec.get("type", "string"), spec.get("format")
+    if kind == "number":
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(f"{value!r} is not a finite number")
+        return number
+    if kind == "integer":
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a whole number") from None
+    if kind == "date":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if kind == "time":
+        match = _TIME.match(value)
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59 or int(match.group(3) or 0) > 59:
+            raise ValueError(f"{value!r} is not a time (HH:MM:SS)")
+        return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+    if kind == "datetime":
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date and time (ISO 8601, e.g. 2026-10-01T12:00:00Z)") from None
+    if fmt == "uuid" and not _UUID.match(value):
+        raise ValueError(f"{value!r} is not a UUID")
+    if fmt == "email" and not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    if fmt == "uri":
+        parsed = urlparse(value)
+        if not parsed.scheme or not (parsed.netloc or parsed.path):
+            raise ValueError(f"{value!r} is not a URI (e.g. https://example.org)")
+    return value
+
+
+def _decode(raw: bytes, file: str, issues: list[ValidationIssue]) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        issues.append(ValidationIssue(file, line, None, "is not valid UTF-8 text (save the file as UTF-8)"))
+        return None
+
+
+def _read_table(path: Path, file: str, resource: dict, issues: list[ValidationIssue]) -> Table | None:
+    if not path.is_file():
+        issues.append(ValidationIssue(file, None, None, "is listed in datapackage.json but the file is missing"))
+        return None
+    text = _decode(path.read_bytes(), file, issues)
+    if text is None:
+        return None
+    specs = {spec["name"]: spec for spec in resource["schema"]["fields"]}
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        issues.append(ValidationIssue(file, 1, None, "is empty: the first row must name the columns"))
+        return None
+    except csv.Error as exc:
+        issues.append(ValidationIssue(file, 1, None, f"cannot be read as CSV ({exc})"))
+        return None
+    header = [name.strip() for name in header]
+    for column, name in enumerate(header, start=1):
+        if name not in specs:
+            issues.append(ValidationIssue(file, 1, name, f"column {column} is not an HSDS 3.0 field of '{resource['name']}'"))
+    seen = set()
+    for name in header:
+        if name in seen:
+            issues.append(ValidationIssue(file, 1, name, "appears twice in the header"))
+        seen.add(name)
+    for name, spec in specs.items():
+        if spec.get("constraints", {}).get("required") and name not in header:
+            issues.append(ValidationIssue(file, 1, name, "is a required column and is missing"))
+    table = Table(name=resource["name"], file=file)
+    row_number = 1
+    try:
+        for cells in reader:
+            row_number = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                issues.append(ValidationIssue(file, row_number, None, f"has {len(cells)} cells but the header has {len(header)} columns"))
+                continue
+            table.rows.append(_convert_row(dict(zip(header, cells)), specs, file, row_number, issues))
+            table.row_numbers.append(row_number)
+    except csv.Error as exc:
+        issues.append(ValidationIssue(file, row_number + 1, None, f"cannot be read as CSV ({exc})"))
+    return table
+
+
+def _convert_row(cells: dict[str, str], specs: dict, file: str, row: int, issues: list[ValidationIssue]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, spec in specs.items():
+        raw = (cells.get(name) or "").strip()
+        constraints = spec.get("constraints", {})
+        if not raw:
+            if constraints.get("required"):
+                issues.append(ValidationIssue(file, row, name, "is required and is empty"))
+            values[name] = None
+            continue
+        try:
+            value = convert(raw, spec)
+        except ValueError as exc:
+            issues.append(ValidationIssue(file, row, name, str(exc)))
+            values[name] = None
+            continue
+        if "enum" in constraints and value not in constraints["enum"]:
+            allowed = ", ".join(constraints["enum"])
+            issues.append(ValidationIssue(file, row, name, f"{raw!r} is not one of: {allowed}"))
+        values[name] = value
+    return values
+
+
+def _check_keys(tables: dict[str, Table], resources: dict[str, dict], issues: list[ValidationIssue]) -> None:
+    ids = {name: {row["id"] for row in table.rows if row.get("id")} for name, table in tables.items()}
+    for name, table in tables.items():
+        seen: set[str] = set()
+        for row, number in zip(table.rows, table.row_numbers):
+            if row.get("id") in seen:
+                issues.append(ValidationIssue(table.file, number, "id", f"{row['id']!r} is used by an earlier row"))
+            seen.add(row.get("id"))
+        for key in resources[name]["schema"].get("foreignKeys", []):
+            column, target = key["fields"], key["reference"]["resource"]
+            known = ids.get(target, set())
+            target_file = resources[target]["path"]
+            for row, number in zip(table.rows, table.row_numbers):
+                value = row.get(column)
+                if value and value not in known:
+                    issues.append(ValidationIssue(table.file, number, column, f"{value!r} matches no id in {target_file}"))
+    # attribute.link_id points at the entity named in link_entity (for us, the service it types).
+    for row, number in zip(tables["attribute"].rows, tables["attribute"].row_numbers) if "attribute" in tables else ():
+        entity = row.get("link_entity")
+        if entity in ids and row.get("link_id") and row["link_id"] not in ids[entity]:
+            issues.append(ValidationIssue(tables["attribute"].file, number, "link_id", f"{row['link_id']!r} matches no id in {resources[entity]['path']}"))
+
+
+def read_package(path: str | Path) -> Package:
+    """Read and validate a package folder; raise HsdsValidationError listing every problem found."""
+    root = Path(path)
+    issues: list[ValidationIssue] = []
+    descriptor_path = root / "datapackage.json"
+    if not root.is_dir():
+        raise HsdsValidationError([ValidationIssue(str(root), None, None, "is not a folder (expected an HSDS tabular data package)")])
+    try:
+        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+        listed = descriptor["resources"]
+        if not isinstance(listed, list):
+            raise TypeError
+    except FileNotFoundError:
+        raise HsdsValidationError([ValidationIssue("datapackage.json", None, None, f"is missing from {root}")]) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HsdsValidationError([ValidationIssue("datapackage.json", None, None, f"is not valid JSON ({exc})")]) from None
+    except (KeyError, TypeError):
+        raise HsdsValidationError([ValidationIssue("datapackage.json", None, "resources", "must be a list of resources")]) from None
+
+    resources = official_resources()
+    tables: dict[str, Table] = {}
+    for position, entry in enumerate(listed):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name not in resources:
+            issues.append(ValidationIssue("datapackage.json", None, f"resources[{position}].name", f"{name!r} is not an HSDS 3.0 resource"))
+            continue
+        file = entry.get("path") or resources[name]["path"]
+        file_path = (root / file).resolve()
+        if root.resolve() not in file_path.parents:
+            issues.append(ValidationIssue("datapackage.json", None, f"resources[{position}].path", f"{file!r} points outside the package"))
+            continue
+        table = _read_table(file_path, file, resources[name], issues)
+        if table is not None:
+            tables[name] = table
+    for required in ("organization", "service"):
+        if required not in tables and not any(i.file == resources[required]["path"] for i in issues):
+            issues.append(ValidationIssue(resources[required]["path"], None, None, "is required: a directory needs organizations and services"))
+    _check_keys(tables, resources, issues)
+    if issues:
+        shown = issues[:MAX_ERRORS]
+        if len(issues) > MAX_ERRORS:
+            shown.append(ValidationIssue(str(root), None, None, f"and {len(issues) - MAX_ERRORS} more problems not listed"))
+        raise HsdsValidationError(shown)
+    return Package(path=root, tables=tables)

@@ -1,0 +1,33 @@
+"""The hotline's service types (DESIGN.md, "Service taxonomy")."""
+from __future__ import annotations
+
+import re
+
+SERVICE_TYPES: dict[str, str] = {
+    "naloxone": "naloxone (Narcan)",
+    "syringe-services": "syringe services",
+    "syringe-disposal": "sharps disposal",
+    "fentanyl-test-strips": "fentanyl test strips",
+    "drug-checking": "drug checking",
+    "moud": "medication for opioid use disorder",
+    "treatment": "treatment",
+    "wound-care": "wound care",
+    "testing": "HIV and hep C testing",
+    "drop-in": "drop-in centers",
+    "supervised-consumption": "overdose prevention sites",
+    "peer-support": "peer support",
+    "shelter": "shelter",
+    "take-back": "medication take-back",
+}
+
+
+def hub_code_for(code: str | None, name: str | None) -> str | None:
+    """The hotline type an HSDS taxonomy term stands for: its `code`, or else its `name`, matched
+    case- and punctuation-insensitively ("Syringe Services" -> syringe-services)."""
+    for candidate in (code, name):
+        if not candidate:
+            continue
+        slug = re.sub(r"[^a-z0-9]+", "-", candidate.strip().lower()).strip("-")
+        if slug in SERVICE_TYPES:
+            return slug
+    return None
