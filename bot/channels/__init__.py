@@ -1,0 +1,1 @@
+"""Custom Rasa input channels (adapters between Twilio webhooks and the Rasa server)."""

@@ -1,0 +1,52 @@
+"""What every Twilio webhook needs before Rasa sees it: the signature, a one-time MessageSid,
+a bounded clean text, and the sender's HMAC key."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+from typing import Mapping
+
+from sqlalchemy.exc import IntegrityError
+from twilio.request_validator import RequestValidator
+
+from bot.config import Settings
+from bot.db import session_scope
+from bot.db.models import InboundMessage
+
+MAX_BODY_CHARS = 1600  # Twilio's own limit for one message body
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def signature_is_valid(settings: Settings, path: str, query_string: str, params: Mapping, signature: str | None) -> bool:
+    """Twilio signs the full public URL it called plus the POST parameters with the auth token."""
+    if not signature:
+        return False
+    url = settings.public_url + path + (f"?{query_string}" if query_string else "")
+    return RequestValidator(settings.require_auth_token()).validate(url, params, signature)
+
+
+def clean_body(raw: str | None) -> str:
+    text = unicodedata.normalize("NFC", raw or "")
+    text = _CONTROL.sub(" ", text).strip()
+    return text[:MAX_BODY_CHARS]
+
+
+def first_delivery(message_sid: str, channel: str, sender_key: str) -> bool:
+    """Record the MessageSid; False when it was already recorded (a Twilio retry or replay).
+
+    The primary key makes this atomic across processes and servers.
+    """
+    try:
+        with session_scope() as session:
+            session.add(
+                InboundMessage(
+                    message_sid=message_sid,
+                    channel=channel,
+                    sender_key=sender_key,
+                    received_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                )
+            )
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,137 @@
+"""Twilio SMS as a Rasa input channel: POST /webhooks/twilio_sms/webhook.
+
+Replies go back in the webhook's own TwiML response, one <Message> per bot message, in order.
+Rasa only ever sees the HMAC of the sender's number.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from urllib.parse import parse_qs
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request, RequestParameters
+from sanic.response import HTTPResponse
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels.inbound import clean_body, first_delivery, signature_is_valid
+from bot.config import ConfigError, get_settings
+from bot.privacy import sender_key
+from bot.safety import EMERGENCY_REPLY, needs_emergency_reply
+
+logger = logging.getLogger(__name__)
+
+EMPTY_BODY_REPLY = (
+    "I can only read text. Tell me what you need and a ZIP code, for example: narcan 98104. "
+    "If someone is not breathing, call 911 now."
+)
+TROUBLE_REPLY = (
+    "Sorry, the hotline had a problem answering. Please text again in a minute. "
+    "If someone is not breathing, call 911 now."
+)
+
+
+def render_text(message: Dict[str, Any]) -> Optional[str]:
+    """A bot message as plain SMS text; buttons become a 'Reply ...' line (SMS has no buttons)."""
+    text = (message.get("text") or "").strip()
+    buttons = message.get("buttons") or []
+    if buttons:
+        titles = " / ".join(str(button.get("title", "")).strip() for button in buttons if button.get("title"))
+        if titles:
+            text = f"{text}\nReply: {titles}" if text else f"Reply: {titles}"
+    return text or None
+
+
+def webhook_params(request: Request) -> RequestParameters:
+    """The POST fields exactly as Twilio signed them. Sanic drops blank values (an MMS without text
+    has Body=), which would break the signature, so the body is parsed here."""
+    if request.content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return RequestParameters()
+    return RequestParameters(parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
+def twiml(replies: List[str]) -> HTTPResponse:
+    twiml_response = MessagingResponse()
+    for reply in replies:
+        twiml_response.message(reply)
+    return response.text(str(twiml_response), content_type="text/xml")
+
+
+class TwilioSmsInput(InputChannel):
+    """Signed Twilio SMS webhooks in, TwiML out."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio_sms"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        # Secrets come from the environment (.env), not credentials.yml, so they are never committed.
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("twilio_sms_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.handle(request, on_new_message)
+
+        return hook
+
+    async def handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        settings = get_settings()
+        try:
+            secret = settings.require_secret_key()
+            params = webhook_params(request)
+            valid = signature_is_valid(
+                settings, request.path, request.query_string, params, request.headers.get("X-Twilio-Signature")
+            )
+        except ConfigError as exc:
+            logger.error("twilio_sms webhook refused: %s", exc)
+            return response.text("hotline is not configured", status=500)
+        if not valid:
+            logger.warning("twilio_sms webhook with a missing or wrong X-Twilio-Signature refused")
+            return response.text("invalid signature", status=403)
+
+        message_sid = params.get("MessageSid") or params.get("SmsSid")
+        sender = params.get("From")
+        if not message_sid or not sender:
+            return response.text("MessageSid and From are required", status=400)
+        key = sender_key(sender, secret, settings.default_region)
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(None, first_delivery, message_sid, self.name(), key):
+            logger.info("twilio_sms duplicate delivery of %s ignored", message_sid)
+            return twiml([])
+
+        text = clean_body(params.get("Body"))
+        if not text:
+            return twiml([EMPTY_BODY_REPLY])
+
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    key,
+                    input_channel=self.name(),
+                    metadata={"channel": "sms"},
+                    message_id=message_sid,
+                )
+            )
+        except Exception:  # the texter must get an answer whatever broke behind the webhook
+            logger.exception("twilio_sms message %s could not be processed", message_sid)
+            replies = [TROUBLE_REPLY]
+        else:
+            replies = [text_ for text_ in (render_text(m) for m in collector.messages) if text_]
+        if needs_emergency_reply(text, replies):
+            replies.insert(0, EMERGENCY_REPLY)
+        if not replies:
+            replies = [TROUBLE_REPLY]
+        return twiml(replies)

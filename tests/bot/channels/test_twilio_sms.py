@@ -1,0 +1,256 @@
+"""The SMS channel over real HTTP: the blueprint served by Sanic, Rasa replaced by a stand-in."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from xml.etree import ElementTree
+
+import threading
+from urllib.parse import urlencode
+
+import requests
+import pytest
+from sanic import Sanic
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+
+from bot.channels.twilio_sms import EMPTY_BODY_REPLY, TROUBLE_REPLY, TwilioSmsInput
+from bot.db import session_scope
+from bot.db.models import InboundMessage
+from bot.privacy import sender_key
+from bot.safety import EMERGENCY_REPLY
+from tests.conftest import TEST_ENV
+
+PUBLIC_URL = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_sms/webhook"
+TOKEN = TEST_ENV["TWILIO_AUTH_TOKEN"]
+
+
+class FakeRasa:
+    """Stands in for Rasa's message handler: records messages, answers with canned replies."""
+
+    def __init__(self, replies=("first reply", "second reply"), error=None, buttons=None):
+        self.received = []
+        self.replies, self.error, self.buttons = replies, error, buttons
+
+    async def __call__(self, message):
+        self.received.append(message)
+        if self.error:
+            raise self.error
+        for reply in self.replies:
+            await message.output_channel.send_text_message(message.sender_id, reply)
+        if self.buttons:
+            await message.output_channel.send_text_with_buttons(message.sender_id, "Pick one", self.buttons)
+
+
+def sms_params(body="where can I get narcan near 98104", sender="+12065550142", sid=None):
+    sid = sid or "SM" + uuid.uuid4().hex
+    return {
+        "MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
+        "To": "+12065550100", "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01",
+    }
+
+
+def sign(params, url=PUBLIC_URL, token=TOKEN):
+    return RequestValidator(token).compute_signature(url, params)
+
+
+class _Forward:
+    """The one server forwards each message to the current test's stand-in for Rasa."""
+
+    current = None
+
+    async def __call__(self, message):
+        await self.current(message)
+
+
+FORWARD = _Forward()
+
+
+@pytest.fixture(scope="module")
+def channel_url():
+    """The channel served by a real Sanic server in a thread, once per module (Sanic 21.12 cannot
+    start a second app in one process)."""
+    app = Sanic("twilio_sms_channel_tests")
+    app.blueprint(TwilioSmsInput().blueprint(FORWARD), url_prefix="/webhooks/twilio_sms")
+    loop = asyncio.new_event_loop()
+    ready, holder = threading.Event(), {}
+
+    def serve():
+        asyncio.set_event_loop(loop)
+
+        async def start():
+            server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True)
+            await server.startup()
+            await server.start_serving()
+            holder["port"] = server.server.sockets[0].getsockname()[1]
+            holder["server"] = server
+
+        loop.run_until_complete(start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(30), "the test server did not start"
+    yield f"http://127.0.0.1:{holder['port']}/webhooks/twilio_sms/webhook"
+    holder["server"].close()
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+@pytest.fixture
+def post_all(channel_url, migrated_db):
+    def post_all_(rasa, requests_):
+        """POST each (params, headers) in turn; return the (status, body) of each."""
+        FORWARD.current = rasa
+        results = []
+        for params, headers in requests_:
+            reply = requests.post(channel_url, data=params, headers=headers, timeout=30)
+            results.append((reply.status_code, reply.text))
+        return results
+
+    return post_all_
+
+
+@pytest.fixture
+def post(post_all):
+    def post_(rasa, params, signature="sign"):
+        headers = {} if signature is None else {"X-Twilio-Signature": sign(params) if signature == "sign" else signature}
+        return post_all(rasa, [(params, headers)])[0]
+
+    return post_
+
+
+def replies(body):
+    return [m.text for m in ElementTree.fromstring(body).iter("Message")]
+
+
+def inbound_count():
+    with session_scope() as session:
+        return session.scalar(select(func.count()).select_from(InboundMessage))
+
+
+def test_signed_message_reaches_rasa_keyed_by_hmac_and_replies_come_back_in_order(post):
+    rasa = FakeRasa()
+    status, body = post(rasa, sms_params(sender="(206) 555-0142"))
+    assert status == 200
+    assert replies(body) == ["first reply", "second reply"]
+    (message,) = rasa.received
+    assert message.text == "where can I get narcan near 98104"
+    assert message.sender_id == sender_key("+12065550142", TEST_ENV["HUB_SECRET_KEY"])
+    assert "555" not in message.sender_id and "555" not in str(message.metadata)
+    assert message.input_channel == "twilio_sms"
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [None, "", "not-a-signature", sign(sms_params(sid="SMother"))],
+    ids=["missing", "empty", "garbage", "another-message's"],
+)
+def test_a_missing_or_wrong_signature_gets_403_and_nothing_happens(post, signature):
+    rasa = FakeRasa()
+    status, body = post(rasa, sms_params(), signature=signature)
+    assert status == 403 and "Message" not in body
+    assert rasa.received == [] and inbound_count() == 0
+
+
+def test_a_signature_over_another_url_or_token_is_refused(post):
+    params = sms_params()
+    for signature in (sign(params, url="http://localhost:5005/webhooks/twilio_sms/webhook"), sign(params, token="other-token")):
+        assert post(FakeRasa(), params, signature=signature)[0] == 403
+
+
+def test_a_body_changed_after_signing_is_refused(post):
+    params = sms_params(body="narcan 98104")
+    signature = sign(params)
+    status, _ = post(FakeRasa(), {**params, "Body": "narcan 98122"}, signature=signature)
+    assert status == 403
+
+
+def test_a_second_delivery_of_the_same_message_sid_is_ignored(post_all):
+    rasa = FakeRasa()
+    params = sms_params(sid="SMduplicate0001")
+    headers = {"X-Twilio-Signature": sign(params)}
+    (first_status, first), (second_status, second) = post_all(rasa, [(params, headers), (params, headers)])
+    assert first_status == second_status == 200
+    assert replies(first) == ["first reply", "second reply"] and replies(second) == []
+    assert len(rasa.received) == 1 and inbound_count() == 1
+
+
+@pytest.mark.parametrize("body", ["", "   ", "\x00\x01"])
+def test_an_empty_body_gets_a_plain_answer_without_rasa(post, body):
+    rasa = FakeRasa()
+    status, reply = post(rasa, sms_params(body=body))
+    assert status == 200 and replies(reply) == [EMPTY_BODY_REPLY] and rasa.received == []
+
+
+def test_a_body_longer_than_1600_characters_is_cut_to_1600(post):
+    rasa = FakeRasa()
+    status, _ = post(rasa, sms_params(body="narcan " * 400))
+    assert status == 200 and len(rasa.received[0].text) == 1600
+
+
+def test_emoji_and_quotes_pass_through(post):
+    rasa = FakeRasa()
+    text = "need narcan 🙏 near 98104 — \"asap\" <now> & ' ; DROP TABLE service;--"
+    status, _ = post(rasa, sms_params(body=text))
+    assert status == 200 and rasa.received[0].text == text
+
+
+def test_missing_message_sid_or_from_is_a_bad_request(post):
+    for missing in ("MessageSid", "From"):
+        params = sms_params()
+        params.pop(missing)
+        params.pop("SmsSid")
+        assert post(FakeRasa(), params)[0] == 400
+
+
+def test_when_rasa_fails_the_texter_still_gets_a_plain_answer(post):
+    status, body = post(FakeRasa(error=RuntimeError("action server down")), sms_params())
+    assert status == 200 and replies(body) == [TROUBLE_REPLY]
+
+
+def test_when_rasa_says_nothing_the_texter_still_gets_a_plain_answer(post):
+    status, body = post(FakeRasa(replies=()), sms_params())
+    assert status == 200 and replies(body) == [TROUBLE_REPLY]
+
+
+def test_an_overdose_message_gets_911_first_even_when_the_bot_misses_it(post):
+    status, body = post(FakeRasa(replies=("You're welcome.",)), sms_params(body="my friend is not breathing"))
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY, "You're welcome."]
+
+
+def test_the_safety_net_adds_nothing_when_the_bot_already_said_911(post):
+    status, body = post(FakeRasa(replies=("Call 911 now.",)), sms_params(body="she won't wake up"))
+    assert replies(body) == ["Call 911 now."]
+
+
+def test_buttons_become_a_reply_line(post):
+    rasa = FakeRasa(replies=(), buttons=[{"title": "yes", "payload": "/affirm"}, {"title": "no", "payload": "/deny"}])
+    _, body = post(rasa, sms_params())
+    assert replies(body) == ["Pick one\nReply: yes / no"]
+
+
+def test_a_non_phone_sender_is_keyed_too(post):
+    rasa = FakeRasa()
+    status, _ = post(rasa, sms_params(sender="client:trainer"))
+    assert status == 200 and rasa.received[0].sender_id.startswith("h")
+
+
+def test_invalid_utf8_in_a_signed_body_does_not_break_the_channel(post_all):
+    # Twilio always sends UTF-8; a body that is not has been tampered with, so it is refused.
+    params = sms_params(body="narcan")
+    headers = {"X-Twilio-Signature": sign(params), "Content-Type": "application/x-www-form-urlencoded"}
+    raw = urlencode(params)
+    corrupted = raw.replace("Body=narcan", "Body=narc%FF%FEan")
+    rasa = FakeRasa()
+    (status, _), = post_all(rasa, [(corrupted.encode(), headers)])
+    assert status == 403 and rasa.received == []
+    (status, _), = post_all(rasa, [(raw.encode(), headers)])  # the same request, uncorrupted
+    assert status == 200 and len(rasa.received) == 1
+
+
+def test_a_json_body_is_refused(post_all):
+    rasa = FakeRasa()
+    (status, _), = post_all(rasa, [(b'{"Body": "hi"}', {"X-Twilio-Signature": "x", "Content-Type": "application/json"})])
+    assert status == 403 and rasa.received == []
