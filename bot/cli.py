@@ -1,0 +1,275 @@
+"""`hub`: the operator's command line (also `python -m bot`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from bot.config import PROJECT_ROOT, ConfigError, get_settings
+
+WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"hub: {message}", file=sys.stderr)
+    return code
+
+
+# --- db -------------------------------------------------------------------------------------
+
+def alembic_config(url: str | None = None):
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def cmd_db_upgrade(args) -> int:
+    from alembic import command
+
+    url = get_settings().database_url
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+    print(f"database is up to date ({url.split('@')[-1]})")
+    return 0
+
+
+# --- directory ------------------------------------------------------------------------------
+
+def cmd_directory_import(args) -> int:
+    from bot.db import session_scope
+    from bot.directory.hsds import HsdsValidationError, read_package
+    from bot.directory.importer import import_package
+
+    try:
+        package = read_package(args.path)
+        with session_scope() as session:
+            summary = import_package(session, package)
+    except HsdsValidationError as exc:
+        print(f"hub: {args.path} was not imported; nothing was written. Fix these and import again:", file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return 1
+    print(f"imported {args.path}")
+    for line in summary.lines():
+        print(f"  {line}")
+    return 0
+
+
+def cmd_directory_search(args) -> int:
+    from bot.db import session_scope
+    from bot.directory import SERVICE_TYPES, find_services, lookup_zip
+    from bot.directory.sms import format_results
+
+    if args.type not in SERVICE_TYPES:
+        return _fail(f"unknown --type {args.type!r}; one of: {', '.join(SERVICE_TYPES)}", 2)
+    place = lookup_zip(args.near)
+    if place is None:
+        return _fail(f"--near {args.near!r} is not a known US ZIP code", 2)
+    with session_scope() as session:
+        result = find_services(session, args.type, place, limit=args.limit, radius_miles=get_settings().search_radius_miles)
+    if args.json:
+        print(json.dumps({
+            "type": result.service_type,
+            "near": place.zip_code,
+            "radius_miles": result.radius_miles,
+            "widened": result.widened,
+            "total": result.total,
+            "results": [match.__dict__ for match in result.matches],
+        }, indent=2))
+    else:
+        print(format_results(result, place.zip_code))
+    return 0
+
+
+# --- sms ------------------------------------------------------------------------------------
+
+def signed_sms_request(settings, sender: str, text: str, message_sid: str | None = None, to: str | None = None):
+    """The form fields and X-Twilio-Signature of an SMS webhook as Twilio would send it."""
+    from twilio.request_validator import RequestValidator
+
+    account_sid = settings.twilio_account_sid or "AC" + "0" * 32
+    message_sid = message_sid or "SM" + secrets.token_hex(16)
+    params = {
+        "ToCountry": "US",
+        "SmsMessageSid": message_sid,
+        "NumMedia": "0",
+        "SmsSid": message_sid,
+        "SmsStatus": "received",
+        "Body": text,
+        "To": to or settings.hotline_number,
+        "NumSegments": "1",
+        "MessageSid": message_sid,
+        "AccountSid": account_sid,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
+    signature = RequestValidator(settings.require_auth_token()).compute_signature(settings.public_url + WEBHOOK_PATH, params)
+    return params, signature
+
+
+def parse_twiml_replies(body: str) -> list[str]:
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(body)
+    return [(message.text or "") for message in root.iter("Message")]
+
+
+def cmd_sms(args) -> int:
+    import requests
+
+    from bot.privacy import InvalidPhoneNumber, to_e164
+
+    settings = get_settings()
+    try:
+        sender = to_e164(args.sender, settings.default_region)
+    except InvalidPhoneNumber as exc:
+        return _fail(f"--from: {exc}", 2)
+    params, signature = signed_sms_request(settings, sender, args.text, args.message_sid)
+    url = args.url.rstrip("/") + WEBHOOK_PATH
+    try:
+        reply = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
+    except requests.ConnectionError:
+        return _fail(f"cannot reach the hotline at {args.url}; is it running (make run)?")
+    if reply.status_code != 200:
+        return _fail(f"the hotline answered HTTP {reply.status_code}: {reply.text.strip()[:200]}")
+    replies = parse_twiml_replies(reply.text)
+    if args.json:
+        print(json.dumps({"replies": replies}, ensure_ascii=False))
+    else:
+        print("\n\n".join(replies) if replies else "(no reply)")
+    return 0
+
+
+# --- outbox and worker ----------------------------------------------------------------------
+
+def cmd_outbox(args) -> int:
+    from bot.db import session_scope
+    from bot.notify.outbox import list_messages
+    from bot.privacy import InvalidPhoneNumber, to_e164
+
+    settings = get_settings()
+    try:
+        to_number = to_e164(args.to, settings.default_region) if args.to else None
+    except InvalidPhoneNumber as exc:
+        return _fail(f"--to: {exc}", 2)
+    with session_scope() as session:
+        rows = [
+            {
+                "id": row.id,
+                "to": row.to_number,
+                "purpose": row.purpose,
+                "status": row.status,
+                "attempts": row.attempts,
+                "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
+                "body": row.body,
+            }
+            for row in list_messages(session, to_number)
+        ]
+    if args.json:
+        print(json.dumps({"messages": rows}, ensure_ascii=False, indent=2))
+    elif not rows:
+        print("the outbox is empty")
+    else:
+        for row in rows:
+            print(f"#{row['id']} {row['created_at']} to {row['to']} [{row['purpose']}, {row['status']}]")
+            print(f"    {row['body']}")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from bot.notify.transports import transport_for
+    from bot.worker import deliver_due, run_forever
+
+    transport = transport_for(get_settings())
+    if args.once:
+        print(f"delivered {deliver_due(transport)} message(s)")
+        return 0
+    run_forever(transport, args.interval)
+    return 0
+
+
+def cmd_env_init(args) -> int:
+    """Write a local .env from .env.example with fresh secrets (never overwrites)."""
+    target = PROJECT_ROOT / ".env"
+    if target.exists():
+        print(".env exists; left as it is")
+        return 0
+    lines = []
+    for line in (PROJECT_ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("HUB_SECRET_KEY="):
+            line = f"HUB_SECRET_KEY={secrets.token_hex(32)}"
+        elif line.startswith("TWILIO_AUTH_TOKEN="):
+            line = f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}"
+        lines.append(line)
+    target.write_text("\n".join(lines) + "\n")
+    target.chmod(0o600)
+    print("wrote .env with a fresh HUB_SECRET_KEY and a local TWILIO_AUTH_TOKEN")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hub", description="Health Hub Hotline operator commands")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations to HUB_DATABASE_URL").set_defaults(func=cmd_db_upgrade)
+
+    directory = commands.add_parser("directory", help="the service directory").add_subparsers(dest="directory_command", required=True)
+    importer = directory.add_parser("import", help="import an HSDS 3.0 tabular data package (folder)")
+    importer.add_argument("path")
+    importer.set_defaults(func=cmd_directory_import)
+    search = directory.add_parser("search", help="what the bot would answer")
+    search.add_argument("--type", required=True, help="taxonomy code, e.g. naloxone")
+    search.add_argument("--near", required=True, help="US ZIP code")
+    search.add_argument("--limit", type=int, default=3)
+    search.add_argument("--json", action="store_true")
+    search.set_defaults(func=cmd_directory_search)
+
+    sms = commands.add_parser("sms", help="send a signed, Twilio-shaped SMS webhook to the running hotline")
+    sms.add_argument("--from", dest="sender", required=True, help="sender phone number (E.164)")
+    sms.add_argument("--url", default="http://localhost:5005", help="the Rasa server (default: %(default)s)")
+    sms.add_argument("--message-sid", help="reuse a MessageSid, e.g. to see a duplicate ignored")
+    sms.add_argument("--json", action="store_true")
+    sms.add_argument("text")
+    sms.set_defaults(func=cmd_sms)
+
+    outbox = commands.add_parser("outbox", help="proactive messages stored or sent")
+    outbox.add_argument("--to")
+    outbox.add_argument("--json", action="store_true")
+    outbox.set_defaults(func=cmd_outbox)
+
+    worker = commands.add_parser("worker", help="deliver the outbox (runs until stopped)")
+    worker.add_argument("--once", action="store_true", help="one delivery pass, then exit")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    worker.set_defaults(func=cmd_worker)
+
+    env = commands.add_parser("env", help="local configuration").add_subparsers(dest="env_command", required=True)
+    env.add_parser("init", help="create .env from .env.example with fresh secrets").set_defaults(func=cmd_env_init)
+    return parser
+
+
+def args_command(argv: Sequence[str] | None) -> str | None:
+    words = list(sys.argv[1:] if argv is None else argv)
+    return words[0] if words else None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO if args_command(argv) == "worker" else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        return _fail(str(exc), 2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

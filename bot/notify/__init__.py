@@ -1,0 +1,1 @@
+"""Proactive messages: the durable outbox and the transports that deliver it."""

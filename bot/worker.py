@@ -1,0 +1,48 @@
+"""The worker: delivers the outbox with retries. Started by `make run` as `hub worker`."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from bot.db import session_scope
+from bot.notify.outbox import claim_due, record
+from bot.notify.transports import Transport
+
+logger = logging.getLogger(__name__)
+
+
+def deliver_due(transport: Transport, batch: int = 20) -> int:
+    """Deliver what is due once; return how many rows were handled.
+
+    Rows are claimed ('sending') and committed before any network call, so no other worker
+    picks them up; each outcome is committed on its own, so a crash loses at most one result.
+    """
+    with session_scope() as session:
+        claimed = [(row.id, row.to_number, row.from_number, row.body) for row in claim_due(session, batch)]
+    for row_id, to_number, from_number, body in claimed:
+        delivery = transport.send(to_number, from_number, body)
+        with session_scope() as session:
+            from bot.db.models import OutboxMessage
+
+            row = session.get(OutboxMessage, row_id)
+            record(row, delivery)
+            if not delivery.ok:
+                logger.warning("outbox message %s not delivered (attempt %s): %s", row_id, row.attempts, delivery.error)
+    return len(claimed)
+
+
+def run_forever(transport: Transport, interval: float = 1.0) -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    logger.info("worker started (%s)", type(transport).__name__)
+    while not stop.is_set():
+        try:
+            handled = deliver_due(transport)
+        except Exception:  # a database hiccup must not end the worker
+            logger.exception("worker pass failed; retrying")
+            handled = 0
+        if not handled:
+            stop.wait(interval)
+    logger.info("worker stopped")
