@@ -1,0 +1,65 @@
+# Health Hub Hotline. `make run` sets everything up and starts the hotline; `make test` sets
+# everything up and runs every test. Both work on a fresh clone.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+PYTHON_VERSION := $(shell cat .python-version)
+RASA_DATA := data/nlu data/rules data/stories
+TRAINING_FILES := $(shell find $(RASA_DATA) -name '*.yml') domain.yml config.yml
+MODEL := models/hub.tar.gz
+
+.PHONY: run test setup install migrate directory model validate clean
+
+run: setup
+	@echo
+	@echo "Health Hub Hotline is starting: Rasa on :5005, actions on :5055, and the outbox worker."
+	@echo "When Rasa says it is up (about 30 s), text it from another terminal:"
+	@echo "    $(VENV)/bin/hub sms --from +12065550142 \"where can I get narcan near 98104\""
+	@echo "Outbound messages: $(VENV)/bin/hub outbox    Stop: Ctrl-C"
+	@echo
+	honcho start -f Procfile
+
+# pytest exits 5 when it collects no test at all; say so rather than fail obscurely.
+test: setup
+	@$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; fi; exit $$status
+
+setup: install .env migrate directory model
+
+install: $(VENV)/.installed
+
+# Rasa 3.6 runs on Python 3.8-3.10 only; .python-version pins 3.10 for pyenv.
+$(VENV)/.installed: requirements.txt pyproject.toml .python-version
+	@command -v python$(basename $(PYTHON_VERSION)) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	test -x $(VENV)/bin/python || python$(basename $(PYTHON_VERSION)) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
+	touch $@
+
+.env: | install
+	$(BIN)/hub env init
+
+migrate: install .env
+	$(BIN)/hub db upgrade
+
+# Idempotent: importing the same package again updates in place.
+directory: migrate
+	$(BIN)/hub directory import data/directory
+
+validate: install
+	$(BIN)/rasa data validate --data $(RASA_DATA) --fail-on-warnings
+
+model: $(MODEL)
+
+$(MODEL): $(TRAINING_FILES) | install
+	$(BIN)/rasa data validate --data $(RASA_DATA)
+	$(BIN)/rasa train --data $(RASA_DATA) --fixed-model-name hub --out models
+	touch $@
+
+clean:
+	rm -rf models var .rasa .pytest_cache
