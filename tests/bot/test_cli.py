@@ -1,0 +1,65 @@
+"""The hub command: names, flags and output shapes that other tools rely on."""
+import json
+import shutil
+
+from bot.cli import main, parse_twiml_replies, signed_sms_request
+from bot.config import get_settings
+from tests.conftest import DEMO_DIRECTORY, TEST_ENV
+
+
+def test_db_upgrade_then_import_then_search(capsys):
+    assert main(["db", "upgrade"]) == 0
+    assert main(["directory", "import", str(DEMO_DIRECTORY)]) == 0
+    assert "service: 23 new" in capsys.readouterr().out
+    assert main(["directory", "search", "--type", "naloxone", "--near", "98104", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["type"] == "naloxone" and found["near"] == "98104" and len(found["results"]) == 3
+    assert found["results"][0]["name"] == "Downtown Naloxone Vending Machine"
+    assert main(["directory", "search", "--type", "naloxone", "--near", "98104"]) == 0
+    assert capsys.readouterr().out.startswith("Naloxone (Narcan) near 98104:\n1) ")
+
+
+def test_a_malformed_package_is_named_and_exits_1(capsys, migrated_db, tmp_path):
+    package = tmp_path / "bad"
+    shutil.copytree(DEMO_DIRECTORY, package)
+    text = (package / "services.csv").read_text(encoding="utf-8").replace(",active,", ",open,", 1)
+    (package / "services.csv").write_text(text, encoding="utf-8")
+    assert main(["directory", "import", str(package)]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was written" in err and "services.csv, row 2, field 'status'" in err
+
+
+def test_search_refuses_an_unknown_type_or_zip(capsys, migrated_db):
+    assert main(["directory", "search", "--type", "pizza", "--near", "98104"]) == 2
+    assert "unknown --type 'pizza'" in capsys.readouterr().err
+    assert main(["directory", "search", "--type", "naloxone", "--near", "00000"]) == 2
+    assert "not a known US ZIP code" in capsys.readouterr().err
+
+
+def test_outbox_json_shape(capsys, migrated_db):
+    assert main(["outbox", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"messages": []}
+    assert main(["outbox"]) == 0
+    assert "the outbox is empty" in capsys.readouterr().out
+
+
+def test_sms_reports_an_unreachable_hotline(capsys):
+    assert main(["sms", "--from", "+12065550142", "--url", "http://127.0.0.1:9", "hi"]) == 1
+    assert "cannot reach the hotline" in capsys.readouterr().err
+
+
+def test_a_missing_secret_is_a_clear_configuration_error(capsys, monkeypatch):
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN")
+    get_settings.cache_clear()
+    assert main(["sms", "--from", "+12065550142", "hi"]) == 2
+    assert "TWILIO_AUTH_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_signed_sms_request_is_shaped_like_twilio():
+    params, signature = signed_sms_request(get_settings(), "+12065550142", "hi")
+    assert params["MessageSid"].startswith("SM") and len(params["MessageSid"]) == 34
+    assert params["To"] == TEST_ENV["HUB_PHONE_NUMBER"] and params["Body"] == "hi" and signature
+
+
+def test_parse_twiml_replies():
+    assert parse_twiml_replies('<?xml version="1.0"?><Response><Message>a</Message><Message>b &amp; c</Message></Response>') == ["a", "b & c"]

@@ -1,0 +1,111 @@
+"""The whole hotline for end-to-end tests: a trained model, the action server and the Rasa server
+with the SMS channel, on free ports, against a migrated database holding the demo directory."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
+
+BIN = Path(sys.executable).parent
+RASA_DATA = ["data/nlu", "data/rules", "data/stories"]
+TRAINING_INPUTS = ["data/nlu", "data/rules", "data/stories", "domain.yml", "config.yml"]
+
+
+def _newest_training_input() -> float:
+    newest = 0.0
+    for name in TRAINING_INPUTS:
+        path = PROJECT_ROOT / name
+        files = [path] if path.is_file() else list(path.rglob("*.yml"))
+        newest = max([newest] + [f.stat().st_mtime for f in files])
+    return newest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory) -> Path:
+    """`make test` trains models/hub.tar.gz first; on its own, pytest trains a small model once."""
+    made = PROJECT_ROOT / "models" / "hub.tar.gz"
+    if made.exists() and made.stat().st_mtime >= _newest_training_input():
+        return made
+    out = tmp_path_factory.mktemp("model")
+    subprocess.run(
+        [str(BIN / "rasa"), "train", "--data", *RASA_DATA, "--config", "tests/e2e/config_ci.yml",
+         "--fixed-model-name", "e2e", "--out", str(out)],
+        cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL,
+    )
+    return out / "e2e.tar.gz"
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 240) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not come up in {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+class Hotline:
+    def __init__(self, base_url: str, database_url: str, tracker_db: Path, logs: list[Path]):
+        self.base_url, self.database_url, self.tracker_db, self.logs = base_url, database_url, tracker_db, logs
+        self.webhook_url = base_url + "/webhooks/twilio_sms/webhook"
+
+
+@pytest.fixture(scope="session")
+def hotline(trained_model, tmp_path_factory):
+    work = tmp_path_factory.mktemp("hotline")
+    database_url = f"sqlite:///{work / 'hub.db'}"
+    env = {**os.environ, **TEST_ENV, "HUB_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    for command in (["db", "upgrade"], ["directory", "import", str(DEMO_DIRECTORY)]):
+        subprocess.run([str(BIN / "hub"), *command], env=env, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
+
+    action_port, rasa_port = _free_port(), _free_port()
+    tracker_db = work / "tracker.db"
+    endpoints = work / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+    )
+    processes, logs = [], []
+
+    def start(name, args, health_url):
+        log = work / f"{name}.log"
+        logs.append(log)
+        process = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        processes.append(process)
+        _wait_until_up(health_url, process, log)
+
+    try:
+        start("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],
+              f"http://127.0.0.1:{action_port}/health")
+        start("rasa", [str(BIN / "rasa"), "run", "--port", str(rasa_port), "--model", str(trained_model),
+                       "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
+              f"http://127.0.0.1:{rasa_port}/webhooks/twilio_sms/")
+        yield Hotline(f"http://127.0.0.1:{rasa_port}", database_url, tracker_db, logs)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

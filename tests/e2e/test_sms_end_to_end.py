@@ -1,0 +1,106 @@
+"""Text the hotline through the real path: signed webhook -> SMS channel -> Rasa -> action server
+-> directory database -> TwiML reply."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import uuid
+from xml.etree import ElementTree
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+from bot.privacy import sender_key
+from bot.safety import EMERGENCY_REPLY
+from tests.conftest import PROJECT_ROOT, TEST_ENV
+from tests.e2e.conftest import BIN
+
+pytestmark = pytest.mark.e2e
+
+SIGNED_URL = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_sms/webhook"
+
+def text(hotline, sender: str, body: str, sid: str | None = None, signature: str | None = "sign"):
+    sid = sid or "SM" + uuid.uuid4().hex
+    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
+              "To": TEST_ENV["HUB_PHONE_NUMBER"], "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01"}
+    headers = {}
+    if signature == "sign":
+        headers["X-Twilio-Signature"] = RequestValidator(TEST_ENV["TWILIO_AUTH_TOKEN"]).compute_signature(SIGNED_URL, params)
+    elif signature is not None:
+        headers["X-Twilio-Signature"] = signature
+    reply = requests.post(hotline.webhook_url, data=params, headers=headers, timeout=60)
+    messages = [m.text for m in ElementTree.fromstring(reply.text).iter("Message")] if reply.status_code == 200 else None
+    return reply.status_code, messages
+
+def test_narcan_near_a_zip_answers_with_the_nearest_active_naloxone(hotline):
+    status, replies = text(hotline, "+12065550142", "where can I get narcan near 98104")
+    assert status == 200 and len(replies) == 1, replies
+    reply = replies[0]
+    lines = reply.splitlines()
+    assert lines[0] == "Naloxone (Narcan) near 98104:"
+    assert lines[1].startswith("1) Downtown Naloxone Vending Machine, 621 3rd Ave, Seattle - 0.2 mi - open 24 hours - (206) 555-0101")
+    assert len(lines) == 4 and all(" mi - " in line and "(206) 555-01" in line for line in lines[1:])
+    assert all(len(line) <= 160 for line in lines)
+    assert "Pop-Up" not in reply  # the inactive naloxone service 0.1 mi away
+
+def test_the_place_carries_over_to_the_next_question(hotline):
+    sender = "+12065550143"
+    text(hotline, sender, "narcan near 98122")
+    status, replies = text(hotline, sender, "what about needles")
+    assert status == 200 and replies[0].startswith("Syringe services near 98122:")
+
+def test_service_first_then_zip_when_asked(hotline):
+    sender = "+12065550144"
+    assert text(hotline, sender, "i need fent strips")[1] == ["What ZIP code are you near? I'll find the closest places."]
+    status, replies = text(hotline, sender, "98122")
+    assert status == 200 and replies[0].startswith("Fentanyl test strips near 98122:")
+
+def test_an_unknown_zip_gets_a_plain_request_for_another(hotline):
+    sender = "+12065550145"
+    status, replies = text(hotline, sender, "narcan near 00000")
+    assert status == 200
+    assert replies[0] == "I couldn't find the ZIP code 00000. Please text a 5-digit ZIP code, for example 98104."
+    assert replies[-1] == "What ZIP code are you near? I'll find the closest places."
+
+def test_an_overdose_in_progress_gets_911_first(hotline):
+    status, replies = text(hotline, "+12065550146", "my friend is not breathing")
+    assert status == 200 and replies[0] == EMERGENCY_REPLY
+
+def test_an_overdose_during_the_search_form_gets_911_first(hotline):
+    sender = "+12065550147"
+    text(hotline, sender, "i need syringes")
+    status, replies = text(hotline, sender, "wait he's turning blue")
+    assert status == 200 and replies[0] == EMERGENCY_REPLY
+
+def test_a_duplicate_delivery_is_answered_once(hotline):
+    sid = "SM" + uuid.uuid4().hex
+    first = text(hotline, "+12065550148", "narcan 98104", sid=sid)
+    second = text(hotline, "+12065550148", "narcan 98104", sid=sid)
+    assert first[0] == second[0] == 200 and first[1] and second[1] == []
+
+def test_a_forged_request_gets_403(hotline):
+    assert text(hotline, "+12065550149", "narcan 98104", signature="forged")[0] == 403
+    assert text(hotline, "+12065550149", "narcan 98104", signature=None)[0] == 403
+
+def test_hub_sms_signs_and_prints_the_replies(hotline, monkeypatch):
+    env = {**TEST_ENV, "HUB_DATABASE_URL": hotline.database_url, "PATH": str(BIN)}
+    done = subprocess.run(
+        [str(BIN / "hub"), "sms", "--from", "+12065550150", "--url", hotline.base_url, "--json", "narcan near 98104"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    replies = json.loads(done.stdout)["replies"]
+    assert replies[0].startswith("Naloxone (Narcan) near 98104:")
+
+def test_the_tracker_store_holds_hmac_keys_and_no_phone_number(hotline):
+    text(hotline, "+12065550151", "hi")
+    with sqlite3.connect(hotline.tracker_db) as db:
+        senders = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM events")}
+        everything = " ".join(str(row) for row in db.execute("SELECT * FROM events"))
+    assert sender_key("+12065550151", TEST_ENV["HUB_SECRET_KEY"]) in senders
+    assert all(s.startswith("h") and len(s) == 41 for s in senders)
+    assert "555015" not in everything and "555014" not in everything
+    for log in hotline.logs:
+        assert "555014" not in log.read_text() and "555015" not in log.read_text()
