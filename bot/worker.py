@@ -6,6 +6,7 @@ import signal
 import threading
 
 from bot.db import session_scope
+from bot.db.models import OutboxMessage
 from bot.notify.outbox import claim_due, record
 from bot.notify.transports import Transport
 
@@ -23,8 +24,6 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
     for row_id, to_number, from_number, body in claimed:
         delivery = transport.send(to_number, from_number, body)
         with session_scope() as session:
-            from bot.db.models import OutboxMessage
-
             row = session.get(OutboxMessage, row_id)
             record(row, delivery)
             if not delivery.ok:

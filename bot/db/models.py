@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     Time,
 )
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
 
@@ -45,12 +45,6 @@ class Service(Base):
     application_process = Column(Text)
     last_modified = Column(DateTime)
 
-    organization = relationship(Organization)
-    phones = relationship("Phone", primaryjoin="Service.id == foreign(Phone.service_id)", viewonly=True)
-    schedules = relationship(
-        "Schedule", primaryjoin="Service.id == foreign(Schedule.service_id)", viewonly=True
-    )
-
 
 class Location(Base):
     __tablename__ = "location"
@@ -62,8 +56,6 @@ class Location(Base):
     transportation = Column(Text)
     latitude = Column(Float, index=True)
     longitude = Column(Float)
-
-    addresses = relationship("Address", back_populates="location", order_by="Address.id")
 
 
 class Address(Base):
@@ -78,8 +70,6 @@ class Address(Base):
     country = Column(String(2), nullable=False)
     address_type = Column(String(16), nullable=False)
 
-    location = relationship(Location, back_populates="addresses")
-
 
 class ServiceAtLocation(Base):
     __tablename__ = "service_at_location"
@@ -87,9 +77,6 @@ class ServiceAtLocation(Base):
     service_id = Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True)
     location_id = Column(String(36), ForeignKey("location.id", ondelete="CASCADE"), nullable=False, index=True)
     description = Column(Text)
-
-    service = relationship(Service)
-    location = relationship(Location)
 
 
 class Phone(Base):

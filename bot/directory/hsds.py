@@ -208,10 +208,11 @@ def _check_keys(tables: dict[str, Table], resources: dict[str, dict], issues: li
                 if value and value not in known:
                     issues.append(ValidationIssue(table.file, number, column, f"{value!r} matches no id in {target_file}"))
     # attribute.link_id points at the entity named in link_entity (for us, the service it types).
-    for row, number in zip(tables["attribute"].rows, tables["attribute"].row_numbers) if "attribute" in tables else ():
+    attributes = tables.get("attribute")
+    for row, number in zip(attributes.rows, attributes.row_numbers) if attributes else ():
         entity = row.get("link_entity")
         if entity in ids and row.get("link_id") and row["link_id"] not in ids[entity]:
-            issues.append(ValidationIssue(tables["attribute"].file, number, "link_id", f"{row['link_id']!r} matches no id in {resources[entity]['path']}"))
+            issues.append(ValidationIssue(attributes.file, number, "link_id", f"{row['link_id']!r} matches no id in {resources[entity]['path']}"))
 
 
 def read_package(path: str | Path) -> Package:

@@ -6,7 +6,7 @@ from typing import Protocol
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.notify.outbox import Delivery
 
 
@@ -41,8 +41,6 @@ class TwilioTransport:
 def transport_for(settings: Settings) -> Transport:
     if settings.transport == "twilio":
         if not (settings.twilio_account_sid and settings.twilio_auth_token):
-            from bot.config import ConfigError
-
             raise ConfigError("HUB_TRANSPORT=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
         client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
         return TwilioTransport(client)

@@ -94,6 +94,7 @@ def assert_rejected(path, *fragments):
         ("schedules.csv", 0, "opens_at", "9am", "schedules.csv, row 2, field 'opens_at': '9am' is not a time"),
         ("attributes.csv", 0, "taxonomy_term_id", "not-a-uuid", "attributes.csv, row 2, field 'taxonomy_term_id': 'not-a-uuid' is not a UUID"),
         ("addresses.csv", 0, "postal_code", "", "addresses.csv, row 2, field 'postal_code': is required"),
+        ("attributes.csv", 0, "link_id", "11111111-2222-4333-8444-555555555555", "attributes.csv, row 2, field 'link_id': '11111111-2222-4333-8444-555555555555' matches no id in services.csv"),
     ],
 )
 def test_malformed_rows_are_named_by_file_row_and_field(package_dir, file, row_index, field, value, expected):
