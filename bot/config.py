@@ -54,7 +54,8 @@ def _default_database_url() -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    # HUB_ENV_FILE lets tests (and unusual deployments) choose the file, or none at all.
+    load_dotenv(os.environ.get("HUB_ENV_FILE") or PROJECT_ROOT / ".env", override=False)
     env = os.environ
     account_sid = env.get("TWILIO_ACCOUNT_SID") or None
     transport = (env.get("HUB_TRANSPORT") or ("twilio" if account_sid else "outbox")).lower()

@@ -10,6 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIRECTORY = PROJECT_ROOT / "data" / "directory"
 
 TEST_ENV = {
+    "HUB_ENV_FILE": os.devnull,  # never the developer's .env
     "HUB_SECRET_KEY": "test-secret-key-0123456789abcdef",
     "TWILIO_AUTH_TOKEN": "test-auth-token-0123456789abcdef",
     "TWILIO_ACCOUNT_SID": "",
