@@ -13,6 +13,10 @@ MODEL := models/hub.tar.gz
 
 .PHONY: run test setup install migrate directory model validate clean
 
+# TensorFlow, Rasa and their dependencies print pages of deprecation warnings at start-up,
+# which hide the log lines an operator needs.
+run: export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecationWarning
+
 run: setup
 	@echo
 	@echo "Health Hub Hotline is starting: Rasa on :5005, actions on :5055, and the outbox worker."
