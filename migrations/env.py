@@ -29,6 +29,11 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode recreates a table to alter it; with foreign keys on, dropping the old
+            # table would cascade-delete its children's rows. (Must be set outside a transaction.)
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         # Batch mode lets later migrations alter SQLite tables (it copies and recreates them).
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():

@@ -56,6 +56,9 @@ class Location(Base):
     transportation = Column(Text)
     latitude = Column(Float, index=True)
     longitude = Column(Float)
+    # IANA zone of the location, resolved at import from its ZIP or coordinates: HSDS opening
+    # times carry no offset and are local to the location.
+    time_zone = Column(String(64))
 
 
 class Address(Base):
@@ -65,6 +68,7 @@ class Address(Base):
     address_1 = Column(Text, nullable=False)
     address_2 = Column(Text)
     city = Column(Text, nullable=False)
+    region = Column(Text)
     state_province = Column(Text, nullable=False)
     postal_code = Column(String(16), nullable=False)
     country = Column(String(2), nullable=False)
@@ -90,6 +94,29 @@ class Phone(Base):
     extension = Column(Text)
     type = Column(Text)
     description = Column(Text)
+
+
+class Language(Base):
+    __tablename__ = "language"
+    id = Column(String(36), primary_key=True)
+    service_id = Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    location_id = Column(String(36), ForeignKey("location.id", ondelete="CASCADE"), index=True)
+    phone_id = Column(String(36), ForeignKey("phone.id", ondelete="CASCADE"))
+    name = Column(Text)
+    code = Column(String(16))
+    note = Column(Text)
+
+
+class CostOption(Base):
+    __tablename__ = "cost_option"
+    id = Column(String(36), primary_key=True)
+    service_id = Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), nullable=False, index=True)
+    valid_from = Column(Date)
+    valid_to = Column(Date)
+    option = Column(Text)
+    currency = Column(String(3))
+    amount = Column(Float)
+    amount_description = Column(Text)
 
 
 class Schedule(Base):
@@ -143,10 +170,28 @@ class Attribute(Base):
     __tablename__ = "attribute"
     id = Column(String(36), primary_key=True)
     link_id = Column(String(36), nullable=False, index=True)
-    taxonomy_term_id = Column(String(36), ForeignKey("taxonomy_term.id", ondelete="CASCADE"), nullable=False, index=True)
+    taxonomy_term_id = Column(String(36), ForeignKey("taxonomy_term.id", ondelete="CASCADE"), nullable=False)
     link_type = Column(Text)
     link_entity = Column(Text, nullable=False)
     value = Column(Text)
+
+    __table_args__ = (Index("ix_attribute_term_link", "taxonomy_term_id", "link_id"),)
+
+
+class ServicePoint(Base):
+    """Search index: one row per active service, location and hotline type, rebuilt by every
+    import. Lets a nearest search read one index range instead of joining five tables."""
+
+    __tablename__ = "service_point"
+    service_id = Column(String(36), ForeignKey("service.id", ondelete="CASCADE"), primary_key=True)
+    location_id = Column(String(36), ForeignKey("location.id", ondelete="CASCADE"), primary_key=True)
+    hub_code = Column(String(32), primary_key=True)
+    name = Column(Text, nullable=False)
+    latitude = Column(Float, nullable=False)
+    longitude = Column(Float, nullable=False)
+    time_zone = Column(String(64))
+
+    __table_args__ = (Index("ix_service_point_search", "hub_code", "latitude", "longitude"),)
 
 
 class InboundMessage(Base):

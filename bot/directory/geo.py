@@ -26,22 +26,17 @@ class Place:
         return self.zip_code
 
 
-@lru_cache(maxsize=4096)
-def lookup_zip(text: str) -> Place | None:
-    """The place of a 5-digit US ZIP (ZIP+4 accepted), or None when it is not a known ZIP."""
-    match = _ZIP.match(text or "")
-    if not match:
-        return None
-    try:
-        rows = zipcodes.matching(match.group(1))
-    except (ValueError, TypeError):
-        return None
-    for row in rows:
+@lru_cache(maxsize=1)
+def _zip_index() -> dict[str, Place]:
+    """Every US ZIP with coordinates, by code. Built once: `zipcodes.matching` scans the whole
+    list on every call (10 ms), which a national import or a busy line cannot afford."""
+    index = {}
+    for row in zipcodes.list_all():
         try:
             lat, lon = float(row["lat"]), float(row["long"])
         except (KeyError, TypeError, ValueError):
             continue
-        return Place(
+        index[row["zip_code"]] = Place(
             zip_code=row["zip_code"],
             city=row.get("city") or "",
             state=row.get("state") or "",
@@ -49,7 +44,13 @@ def lookup_zip(text: str) -> Place | None:
             longitude=lon,
             timezone=row.get("timezone") or None,
         )
-    return None
+    return index
+
+
+def lookup_zip(text: str) -> Place | None:
+    """The place of a 5-digit US ZIP (ZIP+4 accepted), or None when it is not a known ZIP."""
+    match = _ZIP.match(text or "")
+    return _zip_index().get(match.group(1)) if match else None
 
 
 def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -66,3 +67,37 @@ def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, fl
     dlat = miles / 69.0
     dlon = miles / max(1e-6, 69.172 * math.cos(math.radians(lat)))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+@lru_cache(maxsize=1)
+def _zone_grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
+    """US ZIP centroids with their time zone, bucketed by whole degree, for nearest-ZIP look-ups."""
+    grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
+    for row in zipcodes.list_all():
+        try:
+            lat, lon = float(row["lat"]), float(row["long"])
+        except (TypeError, ValueError, KeyError):
+            continue
+        if row.get("timezone"):
+            grid.setdefault((math.floor(lat), math.floor(lon)), []).append((lat, lon, row["timezone"]))
+    return grid
+
+
+def time_zone_at(postal_code: str | None, latitude: float | None, longitude: float | None) -> str | None:
+    """The IANA time zone of a place: from its ZIP code, else from the nearest ZIP to its coordinates."""
+    place = lookup_zip(postal_code or "")
+    if place and place.timezone:
+        return place.timezone
+    if latitude is None or longitude is None:
+        return None
+    grid = _zone_grid()
+    cell_lat, cell_lon = math.floor(latitude), math.floor(longitude)
+    nearby = [
+        entry
+        for dlat in (-1, 0, 1)
+        for dlon in (-1, 0, 1)
+        for entry in grid.get((cell_lat + dlat, cell_lon + dlon), ())
+    ]
+    if not nearby:
+        return None
+    return min(nearby, key=lambda e: (e[0] - latitude) ** 2 + (e[1] - longitude) ** 2)[2]

@@ -1,37 +1,42 @@
 """Import a validated HSDS package into the directory tables, in the caller's transaction.
 
 Rows are matched on their HSDS id, so importing the same package again updates in place.
-Child rows (addresses, phones, schedules, type attributes, service-at-location links) of the
-services and locations in the package are replaced by the package's own: a schedule dropped from
-the package stops showing hours.
+Child rows (addresses, phones, schedules, languages, cost options, type attributes,
+service-at-location links) of the services and locations in the package are replaced by the
+package's own: a schedule dropped from the package stops showing hours.
+
+Writes go through bulk Core statements: a national directory is hundreds of thousands of rows.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
     Address,
     Attribute,
+    CostOption,
+    Language,
     Location,
     Organization,
     Phone,
     Schedule,
     Service,
     ServiceAtLocation,
+    ServicePoint,
     Taxonomy,
     TaxonomyTerm,
 )
-from bot.directory.geo import lookup_zip
+from bot.directory.geo import lookup_zip, time_zone_at
 from bot.directory.hours import InvalidSchedule, parse_byday, parse_bymonthday
 from bot.directory.hsds import HsdsValidationError, Package, ValidationIssue
 from bot.directory.taxonomy import hub_code_for
 
-# Parents before children, so that foreign keys hold at every flush.
-_TABLES = [
+# Parents before children, so that foreign keys hold at every statement.
+TABLES = [
     ("organization", Organization),
     ("taxonomy", Taxonomy),
     ("taxonomy_term", TaxonomyTerm),
@@ -42,9 +47,21 @@ _TABLES = [
     ("phone", Phone),
     ("schedule", Schedule),
     ("attribute", Attribute),
+    ("language", Language),
+    ("cost_option", CostOption),
+]
+# Child tables replaced as a whole for the parents in the package: (name, model, [(column, parent)]).
+_CHILDREN = [
+    ("address", Address, [("location_id", "location")]),
+    ("service_at_location", ServiceAtLocation, [("service_id", "service")]),
+    ("phone", Phone, [("service_id", "service"), ("location_id", "location")]),
+    ("schedule", Schedule, [("service_id", "service"), ("location_id", "location")]),
+    ("attribute", Attribute, [("link_id", "service")]),
+    ("language", Language, [("service_id", "service"), ("location_id", "location")]),
+    ("cost_option", CostOption, [("service_id", "service")]),
 ]
 _INT_COLUMNS = {"interval", "count"}
-_TEXT_FROM_NUMBER = {"extension"}
+_CHUNK = 500
 
 
 @dataclass
@@ -57,7 +74,7 @@ class ImportSummary:
 
     def lines(self) -> list[str]:
         out = []
-        for name, _ in _TABLES:
+        for name, _ in TABLES:
             ins, upd, rem = self.inserted.get(name, 0), self.updated.get(name, 0), self.removed.get(name, 0)
             if ins or upd or rem:
                 out.append(f"{name}: {ins} new, {upd} updated" + (f", {rem} removed" if rem else ""))
@@ -67,20 +84,27 @@ class ImportSummary:
         return out
 
 
-def _column_values(model, row: dict) -> dict:
-    columns = {column.name for column in model.__table__.columns}
-    values = {}
-    for name, value in row.items():
-        if name not in columns:
-            continue
-        if name in _INT_COLUMNS and value is not None:
-            value = int(value)
-        elif name in _TEXT_FROM_NUMBER and value is not None:
-            value = str(int(value)) if float(value).is_integer() else str(value)
-        elif isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)  # stored as naive UTC
-        values[name] = value
-    return values
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _db_value(name: str, value):
+    if value is None:
+        return None
+    if name in _INT_COLUMNS:
+        return int(value)
+    if name == "extension":
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)  # stored as naive UTC
+    return value
+
+
+def _records(model, rows: list[dict]) -> list[dict]:
+    """Rows as dicts of the model's columns, every dict with the same keys (for executemany)."""
+    columns = [column.name for column in model.__table__.columns]
+    return [{name: _db_value(name, row.get(name)) for name in columns} for row in rows]
 
 
 def _check_schedules(package: Package) -> None:
@@ -95,83 +119,102 @@ def _check_schedules(package: Package) -> None:
             except InvalidSchedule as exc:
                 issues.append(ValidationIssue(table.file, number, name, str(exc)))
         if (row.get("opens_at") is None) != (row.get("closes_at") is None):
-            issues.append(ValidationIssue(table.file, number, "closes_at" if row.get("opens_at") else "opens_at", "opens_at and closes_at go together"))
+            missing = "closes_at" if row.get("opens_at") else "opens_at"
+            issues.append(ValidationIssue(table.file, number, missing, "opens_at and closes_at go together"))
     if issues:
         raise HsdsValidationError(issues)
 
 
-def _geocode_missing(package: Package) -> None:
-    """Locations without coordinates take those of their address's ZIP, so that they can be found."""
-    postal_by_location = {}
+def _locate(package: Package) -> None:
+    """Coordinates and time zone for every location: missing coordinates come from the address's
+    ZIP, so that the location can be found; the zone from the ZIP or the coordinates."""
+    postal_by_location: dict[str, str] = {}
     for row in package.rows("address"):
         if row.get("location_id") and row.get("postal_code"):
             postal_by_location.setdefault(row["location_id"], row["postal_code"])
     for row in package.rows("location"):
+        postal = postal_by_location.get(row["id"])
         if row.get("latitude") is None or row.get("longitude") is None:
-            place = lookup_zip(postal_by_location.get(row["id"], ""))
+            place = lookup_zip(postal or "")
             if place:
                 row["latitude"], row["longitude"] = place.latitude, place.longitude
+        row["time_zone"] = time_zone_at(postal, row.get("latitude"), row.get("longitude"))
 
 
 def import_package(session: Session, package: Package) -> ImportSummary:
     _check_schedules(package)
-    _geocode_missing(package)
+    _locate(package)
     for row in package.rows("taxonomy_term"):
         row["hub_code"] = hub_code_for(row.get("code"), row.get("name"))
 
     summary = ImportSummary()
-    for name, model in _TABLES:
+    for name, model in TABLES:
         rows = package.rows(name)
-        if not rows:
-            continue
-        ids = [row["id"] for row in rows]
-        existing = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            existing.update({obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(chunk)))})
-        for row in rows:
-            values = _column_values(model, row)
-            current = existing.get(row["id"])
-            if current is None:
-                session.add(model(**values))
-                summary.inserted[name] = summary.inserted.get(name, 0) + 1
-            else:
-                for key, value in values.items():
-                    setattr(current, key, value)
-                summary.updated[name] = summary.updated.get(name, 0) + 1
-        session.flush()
-
+        if rows:
+            _upsert(session, name, model, rows, summary)
     _remove_dropped_children(session, package, summary)
+    rebuild_search_index(session)
 
-    typed_terms = {row["id"] for row in package.rows("taxonomy_term") if row.get("hub_code")}
-    typed_terms |= set(session.scalars(select(TaxonomyTerm.id).where(TaxonomyTerm.hub_code.is_not(None))))
+    typed_terms = set(session.scalars(select(TaxonomyTerm.id).where(TaxonomyTerm.hub_code.is_not(None))))
     typed = {row["link_id"] for row in package.rows("attribute") if row["taxonomy_term_id"] in typed_terms}
     summary.typed_services = len(typed)
     summary.untyped_services = [row["id"] for row in package.rows("service") if row["id"] not in typed]
     return summary
 
 
+def rebuild_search_index(session: Session) -> None:
+    """Recompute service_point from the directory tables, in the import's transaction."""
+    session.execute(delete(ServicePoint))
+    points = (
+        select(Service.id, Location.id, TaxonomyTerm.hub_code, Service.name, Location.latitude, Location.longitude, Location.time_zone)
+        .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
+        .join(Location, Location.id == ServiceAtLocation.location_id)
+        .join(Attribute, and_(Attribute.link_id == Service.id, Attribute.link_entity == "service"))
+        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+        .where(Service.status == "active", TaxonomyTerm.hub_code.is_not(None))
+        .where(Location.latitude.is_not(None), Location.longitude.is_not(None))
+        .distinct()
+    )
+    columns = ["service_id", "location_id", "hub_code", "name", "latitude", "longitude", "time_zone"]
+    session.execute(insert(ServicePoint).from_select(columns, points))
+
+
+def _upsert(session: Session, name: str, model, rows: list[dict], summary: ImportSummary) -> None:
+    table = model.__table__
+    existing: set[str] = set()
+    for chunk in _chunks([row["id"] for row in rows]):
+        existing.update(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+    records = _records(model, rows)
+    inserts = [record for record in records if record["id"] not in existing]
+    updates = [{f"new_{key}": value for key, value in record.items()} for record in records if record["id"] in existing]
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        columns = [column.name for column in table.columns if column.name != "id"]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("new_id"))
+            .values({column: bindparam(f"new_{column}") for column in columns})
+        )
+        session.execute(statement, updates)
+    summary.inserted[name] = len(inserts)
+    summary.updated[name] = len(updates)
+
+
 def _remove_dropped_children(session: Session, package: Package, summary: ImportSummary) -> None:
-    service_ids = [row["id"] for row in package.rows("service")]
-    location_ids = [row["id"] for row in package.rows("location")]
-    children = [
-        ("address", Address, [(Address.location_id, location_ids)]),
-        ("service_at_location", ServiceAtLocation, [(ServiceAtLocation.service_id, service_ids)]),
-        ("phone", Phone, [(Phone.service_id, service_ids), (Phone.location_id, location_ids)]),
-        ("schedule", Schedule, [(Schedule.service_id, service_ids), (Schedule.location_id, location_ids)]),
-        ("attribute", Attribute, [(Attribute.link_id, service_ids)]),
-    ]
-    for name, model, parents in children:
+    for name, model, parents in _CHILDREN:
         keep = {row["id"] for row in package.rows(name)}
-        for column, parent_ids in parents:
-            for start in range(0, len(parent_ids), 500):
-                chunk = parent_ids[start : start + 500]
-                stale = [
+        table = model.__table__
+        stale: set[str] = set()
+        for column, parent in parents:
+            parent_ids = [row["id"] for row in package.rows(parent)]
+            for chunk in _chunks(parent_ids):
+                stale.update(
                     row_id
-                    for row_id in session.scalars(select(model.id).where(column.in_(chunk)))
+                    for row_id in session.scalars(select(table.c.id).where(table.c[column].in_(chunk)))
                     if row_id not in keep
-                ]
-                if stale:
-                    session.execute(delete(model).where(model.id.in_(stale)).execution_options(synchronize_session=False))
-                    summary.removed[name] = summary.removed.get(name, 0) + len(stale)
-    session.flush()
+                )
+        for chunk in _chunks(sorted(stale)):
+            session.execute(delete(table).where(table.c.id.in_(chunk)))
+        if stale:
+            summary.removed[name] = len(stale)

@@ -1,21 +1,23 @@
-"""Nearest-first search of active services of one type, with today's hours."""
+"""Nearest-first search of active services of one type, with today's hours and low-barrier flags."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Address, Attribute, Location, Phone, Schedule, Service, ServiceAtLocation, TaxonomyTerm
-from bot.directory.geo import Place, bounding_box, lookup_zip, miles_between
+from bot.db.models import Address, CostOption, Language, Phone, Schedule, Service, ServicePoint
+from bot.directory.barriers import low_barrier_flags
+from bot.directory.geo import Place, bounding_box, miles_between
 from bot.directory.hours import OpeningRule, describe_day, open_at
 from bot.directory.taxonomy import SERVICE_TYPES
 
 # When nothing is within the radius, the search widens step by step and says how far it went.
 WIDENING_MILES = (100.0, 250.0, 500.0)
+_CHUNK = 500
 
 
 class UnknownServiceType(ValueError):
@@ -34,6 +36,7 @@ class ServiceMatch:
     phone: str | None
     hours_today: str
     open_now: bool | None  # None: the directory has no hours for it
+    flags: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -43,55 +46,89 @@ class SearchResult:
     requested_radius_miles: float
     radius_miles: float
     widened: bool
+    open_first: bool
+    offset: int
     matches: list[ServiceMatch]
     total: int
 
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.matches) < self.total
 
-def _rule(schedule: Schedule) -> OpeningRule:
+
+@dataclass(frozen=True)
+class _Candidate:
+    distance: float
+    name: str
+    service_id: str
+    location_id: str
+    time_zone: str | None
+
+
+_RULE_COLUMNS = (
+    Schedule.opens_at, Schedule.closes_at, Schedule.freq, Schedule.interval, Schedule.byday, Schedule.bymonthday,
+    Schedule.dtstart, Schedule.valid_from, Schedule.valid_to, Schedule.until, Schedule.count, Schedule.wkst,
+)
+
+
+def _rule(row) -> OpeningRule:
     return OpeningRule(
-        opens_at=schedule.opens_at,
-        closes_at=schedule.closes_at,
-        freq=schedule.freq,
-        interval=schedule.interval or 1,
-        byday=schedule.byday,
-        bymonthday=schedule.bymonthday,
-        dtstart=schedule.dtstart,
-        valid_from=schedule.valid_from,
-        valid_to=schedule.valid_to,
-        until=schedule.until,
-        count=schedule.count,
-        wkst=schedule.wkst,
+        opens_at=row.opens_at,
+        closes_at=row.closes_at,
+        freq=row.freq,
+        interval=row.interval or 1,
+        byday=row.byday,
+        bymonthday=row.bymonthday,
+        dtstart=row.dtstart,
+        valid_from=row.valid_from,
+        valid_to=row.valid_to,
+        until=row.until,
+        count=row.count,
+        wkst=row.wkst,
     )
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "America/Los_Angeles")
-    except ZoneInfoNotFoundError:
-        return ZoneInfo("America/Los_Angeles")
+def _local_now(now: datetime, zone: str | None, fallback: str | None) -> datetime:
+    for name in (zone, fallback, "America/Los_Angeles"):
+        if not name:
+            continue
+        try:
+            return now.astimezone(ZoneInfo(name)).replace(tzinfo=None)
+        except ZoneInfoNotFoundError:
+            continue
+    return now.replace(tzinfo=None)
 
 
-def _candidates(session: Session, code: str, origin: Place, miles: float | None):
-    query = (
-        select(Service.id, Service.name, Location.id, Location.latitude, Location.longitude)
-        .join(ServiceAtLocation, ServiceAtLocation.service_id == Service.id)
-        .join(Location, Location.id == ServiceAtLocation.location_id)
-        .join(Attribute, and_(Attribute.link_id == Service.id, Attribute.link_entity == "service"))
-        .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-        .where(Service.status == "active", TaxonomyTerm.hub_code == code)
-        .where(Location.latitude.is_not(None), Location.longitude.is_not(None))
-        .distinct()
-    )
+def _candidates(session: Session, code: str, origin: Place, miles: float | None) -> list[_Candidate]:
+    query = select(
+        ServicePoint.service_id, ServicePoint.name, ServicePoint.location_id,
+        ServicePoint.latitude, ServicePoint.longitude, ServicePoint.time_zone,
+    ).where(ServicePoint.hub_code == code)
     if miles is not None:
         min_lat, max_lat, min_lon, max_lon = bounding_box(origin.latitude, origin.longitude, miles)
-        query = query.where(Location.latitude.between(min_lat, max_lat), Location.longitude.between(min_lon, max_lon))
+        query = query.where(ServicePoint.latitude.between(min_lat, max_lat), ServicePoint.longitude.between(min_lon, max_lon))
     found = []
-    for service_id, name, location_id, lat, lon in session.execute(query):
+    for service_id, name, location_id, lat, lon, zone in session.execute(query):
         distance = miles_between(origin.latitude, origin.longitude, lat, lon)
         if miles is None or distance <= miles:
-            found.append((distance, name, service_id, location_id))
-    found.sort()
+            found.append(_Candidate(distance, name, service_id, location_id, zone))
+    found.sort(key=lambda c: (c.distance, c.name, c.service_id))
     return found
+
+
+def _schedules(session: Session, service_ids) -> dict[str, list[tuple[str | None, OpeningRule]]]:
+    """(location_id, rule) pairs by service: a schedule row may hold for one location or all."""
+    by_service: dict[str, list[tuple[str | None, OpeningRule]]] = defaultdict(list)
+    ids = sorted(set(service_ids))
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Schedule.service_id, Schedule.location_id, *_RULE_COLUMNS).where(Schedule.service_id.in_(ids[start : start + _CHUNK]))
+        for row in session.execute(query):
+            by_service[row.service_id].append((row.location_id, _rule(row)))
+    return by_service
+
+
+def _rules_for(schedules: dict[str, list[tuple[str | None, OpeningRule]]], candidate: _Candidate) -> list[OpeningRule]:
+    return [rule for location_id, rule in schedules.get(candidate.service_id, ()) if location_id in (None, candidate.location_id)]
 
 
 def find_services(
@@ -102,10 +139,11 @@ def find_services(
     limit: int = 3,
     offset: int = 0,
     radius_miles: float = 50.0,
+    open_first: bool = False,
     now: datetime | None = None,
 ) -> SearchResult:
-    """Active services of type `code` nearest to `origin`, within `radius_miles` or, when there is
-    none, within the first widening step that finds some."""
+    """Active services of type `code` nearest to `origin` (open ones first when `open_first`),
+    within `radius_miles` or, when there is none, within the first widening step that finds some."""
     if code not in SERVICE_TYPES:
         raise UnknownServiceType(code)
     now = now or datetime.now(timezone.utc)
@@ -116,6 +154,15 @@ def find_services(
             continue
         radius, widened = step, True
         found = _candidates(session, code, origin, step)
+
+    schedules = None
+    if open_first and found:
+        schedules = _schedules(session, [c.service_id for c in found])
+        is_open = {
+            (c.service_id, c.location_id): open_at(_rules_for(schedules, c), _local_now(now, c.time_zone, origin.timezone))
+            for c in found
+        }
+        found.sort(key=lambda c: not is_open[(c.service_id, c.location_id)])  # stable: nearest first within each
     page = found[offset : offset + limit]
     return SearchResult(
         service_type=code,
@@ -123,47 +170,73 @@ def find_services(
         requested_radius_miles=radius_miles,
         radius_miles=radius,
         widened=widened,
-        matches=_details(session, page, origin, now),
+        open_first=open_first,
+        offset=offset,
+        matches=_details(session, page, origin, now, schedules),
         total=len(found),
     )
 
 
-def _details(session: Session, page, origin: Place, now: datetime) -> list[ServiceMatch]:
+def _details(session: Session, page: list[_Candidate], origin: Place, now: datetime, schedules=None) -> list[ServiceMatch]:
     if not page:
         return []
-    service_ids = {service_id for _, _, service_id, _ in page}
-    location_ids = {location_id for _, _, _, location_id in page}
-    addresses = {}
-    for address in session.scalars(select(Address).where(Address.location_id.in_(location_ids)).order_by(Address.address_type != "physical", Address.id)):
-        addresses.setdefault(address.location_id, address)
-    phones: dict[str, list[Phone]] = defaultdict(list)
-    for phone in session.scalars(select(Phone).where(Phone.service_id.in_(service_ids)).order_by(Phone.id)):
-        phones[phone.service_id].append(phone)
-    schedules: dict[str, list[Schedule]] = defaultdict(list)
-    for schedule in session.scalars(select(Schedule).where(Schedule.service_id.in_(service_ids))):
-        schedules[schedule.service_id].append(schedule)
+    service_ids = sorted({c.service_id for c in page})
+    location_ids = sorted({c.location_id for c in page})
+    texts = {
+        row.id: (row.fees_description, row.eligibility_description, row.application_process)
+        for row in session.execute(
+            select(Service.id, Service.fees_description, Service.eligibility_description, Service.application_process)
+            .where(Service.id.in_(service_ids))
+        )
+    }
+    addresses: dict[str, tuple] = {}
+    for row in session.execute(
+        select(Address.location_id, Address.address_1, Address.city, Address.postal_code)
+        .where(Address.location_id.in_(location_ids))
+        .order_by(Address.address_type != "physical", Address.id)
+    ):
+        addresses.setdefault(row.location_id, row)
+    phones: dict[str, list[tuple]] = defaultdict(list)
+    for row in session.execute(
+        select(Phone.service_id, Phone.location_id, Phone.number).where(Phone.service_id.in_(service_ids)).order_by(Phone.id)
+    ):
+        phones[row.service_id].append(row)
+    costs: dict[str, list[tuple]] = defaultdict(list)
+    for row in session.execute(select(CostOption.service_id, CostOption.amount, CostOption.option).where(CostOption.service_id.in_(service_ids))):
+        costs[row.service_id].append((row.amount, row.option))
+    languages: dict[str, list[tuple]] = defaultdict(list)
+    for row in session.execute(
+        select(Language.service_id, Language.location_id, Language.code, Language.name)
+        .where(Language.service_id.in_(service_ids) | Language.location_id.in_(location_ids))
+    ):
+        languages[row.service_id or row.location_id].append((row.code, row.name))
+    if schedules is None:
+        schedules = _schedules(session, service_ids)
 
     matches = []
-    for distance, name, service_id, location_id in page:
-        address = addresses.get(location_id)
-        place = lookup_zip(address.postal_code) if address else None
-        local_now = now.astimezone(_zone(place.timezone if place else origin.timezone)).replace(tzinfo=None)
-        rules = [
-            _rule(s) for s in schedules[service_id] if s.location_id in (None, location_id)
-        ]
-        phone = next((p for p in phones[service_id] if p.location_id in (None, location_id)), None)
+    for candidate in page:
+        address = addresses.get(candidate.location_id)
+        local_now = _local_now(now, candidate.time_zone, origin.timezone)
+        rules = _rules_for(schedules, candidate)
+        phone = next((p.number for p in phones[candidate.service_id] if p.location_id in (None, candidate.location_id)), None)
+        flags = low_barrier_flags(
+            texts.get(candidate.service_id, ()),
+            costs[candidate.service_id],
+            languages[candidate.service_id] + languages[candidate.location_id],
+        )
         matches.append(
             ServiceMatch(
-                service_id=service_id,
-                location_id=location_id,
-                name=name,
+                service_id=candidate.service_id,
+                location_id=candidate.location_id,
+                name=candidate.name,
                 street=address.address_1 if address else None,
                 city=address.city if address else None,
                 postal_code=address.postal_code if address else None,
-                distance_miles=round(distance, 1),
-                phone=phone.number if phone else None,
+                distance_miles=round(candidate.distance, 1),
+                phone=phone,
                 hours_today=describe_day(rules, local_now.date()),
                 open_now=open_at(rules, local_now) if rules else None,
+                flags=tuple(flags),
             )
         )
     return matches

@@ -60,7 +60,7 @@ def test_importing_again_updates_and_never_duplicates(migrated_db, package_dir):
     edit_csv(package_dir / "services.csv", 0, "name", "Renamed Service")
     summary = import_dir(package_dir)
     assert {model: count(model) for model in (Service, Schedule, Attribute)} == before
-    assert summary.inserted == {} and summary.updated["service"] == before[Service]
+    assert not any(summary.inserted.values()) and summary.updated["service"] == before[Service]
     with session_scope() as session:
         assert session.scalar(select(func.count()).where(Service.name == "Renamed Service")) == 1
 

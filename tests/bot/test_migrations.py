@@ -1,11 +1,37 @@
-"""The migrations build exactly the schema the models describe."""
+"""The migrations build exactly the schema the models describe, and carry data forward."""
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import func, select
 
-from bot.db.models import Base
+from bot.cli import alembic_config
+from bot.db import get_engine, session_scope
+from bot.db.models import Base, ServicePoint
+from bot.directory.hsds import read_package
+from bot.directory.importer import import_package
+from tests.conftest import DEMO_DIRECTORY
 
 
 def test_models_and_migrations_agree(migrated_db):
     with migrated_db.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+
+
+def test_upgrading_a_populated_directory_fills_the_search_index(demo_db):
+    with session_scope() as session:
+        before = session.scalar(select(func.count()).select_from(ServicePoint))
+    assert before > 0
+    command.downgrade(alembic_config(), "0001")
+    # A 0001 directory (no service_point table), as an older deployment would have it.
+    command.upgrade(alembic_config(), "head")
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(ServicePoint)) == before
+
+
+def test_downgrade_to_nothing_and_back(migrated_db):
+    command.downgrade(alembic_config(), "base")
+    command.upgrade(alembic_config(), "head")
+    with session_scope() as session:
+        import_package(session, read_package(DEMO_DIRECTORY))
+    get_engine().dispose()
