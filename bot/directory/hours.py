@@ -41,6 +41,7 @@ class OpeningRule:
     wkst: str | None = None
 
 
+@lru_cache(maxsize=4096)
 def parse_byday(text: str | None) -> tuple:
     """'MO,TU' or '1MO,-1FR' into dateutil weekdays; raises InvalidSchedule naming the bad token."""
     if not text:
@@ -83,8 +84,12 @@ def occurs_on(rule: OpeningRule, day: date) -> bool:
     byday = parse_byday(rule.byday)
     bymonthday = parse_bymonthday(rule.bymonthday)
     start = rule.dtstart or rule.valid_from or _FAR_PAST
-    if day < start:
+    if day < start or (rule.until and day > rule.until):
         return False
+    if rule.freq == "WEEKLY" and (rule.interval or 1) == 1 and rule.count is None and byday and not bymonthday \
+            and all(weekday.n is None for weekday in byday):
+        # The usual directory schedule ("MO,TU,WE"): no recurrence arithmetic needed.
+        return any(weekday.weekday == day.weekday() for weekday in byday)
     if rule.count is None and (rule.interval or 1) == 1 and (byday or bymonthday):
         # With interval 1 and explicit days the phase of dtstart is irrelevant, so start near
         # `day` instead of iterating through years of occurrences.

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Address, CostOption, Language, Phone, Schedule, Service, ServicePoint
@@ -71,6 +71,31 @@ _RULE_COLUMNS = (
 )
 
 
+# Built once: constructing a statement with a long IN list costs as much as running it.
+_IDS = bindparam("ids", expanding=True)
+_LOCATION_IDS = bindparam("location_ids", expanding=True)
+_SCHEDULES = select(Schedule.service_id, Schedule.location_id, *_RULE_COLUMNS).where(Schedule.service_id.in_(_IDS))
+_SERVICE_TEXTS = select(Service.id, Service.fees_description, Service.eligibility_description, Service.application_process).where(Service.id.in_(_IDS))
+_ADDRESSES = (
+    select(Address.location_id, Address.address_1, Address.city, Address.postal_code)
+    .where(Address.location_id.in_(_LOCATION_IDS))
+    .order_by(Address.address_type != "physical", Address.id)
+)
+_PHONES = select(Phone.service_id, Phone.location_id, Phone.number).where(Phone.service_id.in_(_IDS)).order_by(Phone.id)
+_COSTS = select(CostOption.service_id, CostOption.amount, CostOption.option).where(CostOption.service_id.in_(_IDS))
+_LANGUAGES = select(Language.service_id, Language.location_id, Language.code, Language.name).where(
+    Language.service_id.in_(_IDS) | Language.location_id.in_(_LOCATION_IDS)
+)
+_POINTS = select(
+    ServicePoint.service_id, ServicePoint.name, ServicePoint.location_id,
+    ServicePoint.latitude, ServicePoint.longitude, ServicePoint.time_zone,
+).where(ServicePoint.hub_code == bindparam("code"))
+_POINTS_WITHIN = _POINTS.where(
+    ServicePoint.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+    ServicePoint.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+)
+
+
 def _rule(row) -> OpeningRule:
     return OpeningRule(
         opens_at=row.opens_at,
@@ -100,15 +125,13 @@ def _local_now(now: datetime, zone: str | None, fallback: str | None) -> datetim
 
 
 def _candidates(session: Session, code: str, origin: Place, miles: float | None) -> list[_Candidate]:
-    query = select(
-        ServicePoint.service_id, ServicePoint.name, ServicePoint.location_id,
-        ServicePoint.latitude, ServicePoint.longitude, ServicePoint.time_zone,
-    ).where(ServicePoint.hub_code == code)
-    if miles is not None:
+    if miles is None:
+        rows = session.execute(_POINTS, {"code": code})
+    else:
         min_lat, max_lat, min_lon, max_lon = bounding_box(origin.latitude, origin.longitude, miles)
-        query = query.where(ServicePoint.latitude.between(min_lat, max_lat), ServicePoint.longitude.between(min_lon, max_lon))
+        rows = session.execute(_POINTS_WITHIN, {"code": code, "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon})
     found = []
-    for service_id, name, location_id, lat, lon, zone in session.execute(query):
+    for service_id, name, location_id, lat, lon, zone in rows:
         distance = miles_between(origin.latitude, origin.longitude, lat, lon)
         if miles is None or distance <= miles:
             found.append(_Candidate(distance, name, service_id, location_id, zone))
@@ -118,17 +141,32 @@ def _candidates(session: Session, code: str, origin: Place, miles: float | None)
 
 def _schedules(session: Session, service_ids) -> dict[str, list[tuple[str | None, OpeningRule]]]:
     """(location_id, rule) pairs by service: a schedule row may hold for one location or all."""
-    by_service: dict[str, list[tuple[str | None, OpeningRule]]] = defaultdict(list)
     ids = sorted(set(service_ids))
+    by_service: dict[str, list[tuple[str | None, OpeningRule]]] = {i: [] for i in ids}
     for start in range(0, len(ids), _CHUNK):
-        query = select(Schedule.service_id, Schedule.location_id, *_RULE_COLUMNS).where(Schedule.service_id.in_(ids[start : start + _CHUNK]))
-        for row in session.execute(query):
+        for row in session.execute(_SCHEDULES, {"ids": ids[start : start + _CHUNK]}):
             by_service[row.service_id].append((row.location_id, _rule(row)))
     return by_service
 
 
 def _rules_for(schedules: dict[str, list[tuple[str | None, OpeningRule]]], candidate: _Candidate) -> list[OpeningRule]:
     return [rule for location_id, rule in schedules.get(candidate.service_id, ()) if location_id in (None, candidate.location_id)]
+
+
+def _open_first(session, found: list[_Candidate], needed: int, origin: Place, now: datetime, schedules: dict) -> list[_Candidate]:
+    """Open candidates first, each group nearest first. Hours are evaluated in distance order, in
+    growing batches, only until `needed` open ones are known: the page is then fully determined
+    (later pages ask again with a larger `needed`). `schedules` collects what was loaded."""
+    open_ones: list[_Candidate] = []
+    evaluated, batch = 0, 8
+    while evaluated < len(found) and len(open_ones) < needed:
+        chunk = found[evaluated : evaluated + batch]
+        schedules.update(_schedules(session, [c.service_id for c in chunk]))
+        open_ones += [c for c in chunk if open_at(_rules_for(schedules, c), _local_now(now, c.time_zone, origin.timezone))]
+        evaluated += len(chunk)
+        batch *= 2
+    first = {id(c) for c in open_ones}
+    return open_ones + [c for c in found if id(c) not in first]
 
 
 def find_services(
@@ -155,14 +193,9 @@ def find_services(
         radius, widened = step, True
         found = _candidates(session, code, origin, step)
 
-    schedules = None
+    schedules: dict = {}
     if open_first and found:
-        schedules = _schedules(session, [c.service_id for c in found])
-        is_open = {
-            (c.service_id, c.location_id): open_at(_rules_for(schedules, c), _local_now(now, c.time_zone, origin.timezone))
-            for c in found
-        }
-        found.sort(key=lambda c: not is_open[(c.service_id, c.location_id)])  # stable: nearest first within each
+        found = _open_first(session, found, offset + limit, origin, now, schedules)
     page = found[offset : offset + limit]
     return SearchResult(
         service_type=code,
@@ -182,36 +215,27 @@ def _details(session: Session, page: list[_Candidate], origin: Place, now: datet
         return []
     service_ids = sorted({c.service_id for c in page})
     location_ids = sorted({c.location_id for c in page})
+    ids = {"ids": service_ids, "location_ids": location_ids}
     texts = {
         row.id: (row.fees_description, row.eligibility_description, row.application_process)
-        for row in session.execute(
-            select(Service.id, Service.fees_description, Service.eligibility_description, Service.application_process)
-            .where(Service.id.in_(service_ids))
-        )
+        for row in session.execute(_SERVICE_TEXTS, ids)
     }
     addresses: dict[str, tuple] = {}
-    for row in session.execute(
-        select(Address.location_id, Address.address_1, Address.city, Address.postal_code)
-        .where(Address.location_id.in_(location_ids))
-        .order_by(Address.address_type != "physical", Address.id)
-    ):
+    for row in session.execute(_ADDRESSES, ids):
         addresses.setdefault(row.location_id, row)
     phones: dict[str, list[tuple]] = defaultdict(list)
-    for row in session.execute(
-        select(Phone.service_id, Phone.location_id, Phone.number).where(Phone.service_id.in_(service_ids)).order_by(Phone.id)
-    ):
+    for row in session.execute(_PHONES, ids):
         phones[row.service_id].append(row)
     costs: dict[str, list[tuple]] = defaultdict(list)
-    for row in session.execute(select(CostOption.service_id, CostOption.amount, CostOption.option).where(CostOption.service_id.in_(service_ids))):
+    for row in session.execute(_COSTS, ids):
         costs[row.service_id].append((row.amount, row.option))
     languages: dict[str, list[tuple]] = defaultdict(list)
-    for row in session.execute(
-        select(Language.service_id, Language.location_id, Language.code, Language.name)
-        .where(Language.service_id.in_(service_ids) | Language.location_id.in_(location_ids))
-    ):
+    for row in session.execute(_LANGUAGES, ids):
         languages[row.service_id or row.location_id].append((row.code, row.name))
-    if schedules is None:
-        schedules = _schedules(session, service_ids)
+    schedules = dict(schedules or {})
+    missing = [i for i in service_ids if i not in schedules]
+    if missing:
+        schedules.update(_schedules(session, missing))
 
     matches = []
     for candidate in page:

@@ -84,3 +84,22 @@ def test_a_very_long_name_is_shortened_to_fit():
     match = ServiceMatch("s", "l", "A" * 300, "100 Very Long Street Name Avenue South", "Seattle", "98104", 1.25, "(206) 555-0199", "9am-5pm", True)
     line = format_match(3, match)
     assert len(line) <= SMS_LINE_LIMIT and line.endswith("(206) 555-0199") and "…" in line
+
+
+def test_open_first_puts_open_services_first_each_group_nearest_first(demo_db):
+    everything = search("naloxone", "98104", limit=100, now=SATURDAY_NIGHT)
+    ranked = search("naloxone", "98104", limit=100, now=SATURDAY_NIGHT, open_first=True)
+    assert sorted(m.name for m in ranked.matches) == sorted(m.name for m in everything.matches)
+    flags = [m.open_now for m in ranked.matches]
+    assert flags == sorted(flags, key=lambda f: not f) and flags[0] and not all(flags)
+    for group in (True, False):
+        distances = [m.distance_miles for m in ranked.matches if bool(m.open_now) == group]
+        assert distances == sorted(distances)
+
+
+def test_open_first_pages_agree_with_the_full_ranking(demo_db):
+    full = [m.name for m in search("naloxone", "98104", limit=100, now=SATURDAY_NIGHT, open_first=True).matches]
+    paged = []
+    for offset in range(0, len(full), 3):
+        paged += [m.name for m in search("naloxone", "98104", offset=offset, now=SATURDAY_NIGHT, open_first=True).matches]
+    assert paged == full

@@ -72,3 +72,21 @@ def test_no_schedule_means_call_for_hours():
 def test_bad_byday_is_named():
     with pytest.raises(InvalidSchedule, match="XX"):
         parse_byday("MO,XX")
+
+
+@pytest.mark.parametrize("day_offset", range(0, 60))
+def test_the_weekly_fast_path_agrees_with_the_recurrence_rule(day_offset):
+    from datetime import timedelta
+
+    from bot.directory import hours
+
+    day = date(2026, 11, 1) + timedelta(days=day_offset)
+    plain = OpeningRule(opens_at=time(9), closes_at=time(17), freq="WEEKLY", byday="MO,WE,SA", dtstart=date(2026, 1, 1))
+    from dateutil import rrule as du
+
+    expected = bool(
+        du.rrule(du.WEEKLY, dtstart=datetime(2026, 1, 1), byweekday=(du.MO, du.WE, du.SA)).between(
+            datetime.combine(day, time()), datetime.combine(day, time()), inc=True
+        )
+    )
+    assert hours.occurs_on(plain, day) == expected
