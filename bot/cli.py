@@ -64,6 +64,21 @@ def cmd_directory_import(args) -> int:
     return 0
 
 
+def cmd_directory_export(args) -> int:
+    from bot.db import session_scope
+    from bot.directory.exporter import ExportError, export_package
+
+    try:
+        with session_scope() as session:
+            counts = export_package(session, args.path)
+    except ExportError as exc:
+        return _fail(str(exc))
+    print(f"exported the directory to {args.path}")
+    for file, count in counts.items():
+        print(f"  {file}: {count} rows")
+    return 0
+
+
 def cmd_directory_search(args) -> int:
     from bot.db import session_scope
     from bot.directory import SERVICE_TYPES, find_services, lookup_zip
@@ -75,7 +90,9 @@ def cmd_directory_search(args) -> int:
     if place is None:
         return _fail(f"--near {args.near!r} is not a known US ZIP code", 2)
     with session_scope() as session:
-        result = find_services(session, args.type, place, limit=args.limit, radius_miles=get_settings().search_radius_miles)
+        result = find_services(
+            session, args.type, place, limit=args.limit, open_first=args.open_now, radius_miles=get_settings().search_radius_miles
+        )
     if args.json:
         print(json.dumps({
             "type": result.service_type,
@@ -83,7 +100,7 @@ def cmd_directory_search(args) -> int:
             "radius_miles": result.radius_miles,
             "widened": result.widened,
             "total": result.total,
-            "results": [match.__dict__ for match in result.matches],
+            "results": [{**match.__dict__, "flags": list(match.flags)} for match in result.matches],
         }, indent=2))
     else:
         print(format_results(result, place.zip_code))
@@ -227,10 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     importer = directory.add_parser("import", help="import an HSDS 3.0 tabular data package (folder)")
     importer.add_argument("path")
     importer.set_defaults(func=cmd_directory_import)
+    exporter = directory.add_parser("export", help="write the directory as an HSDS 3.0 tabular data package")
+    exporter.add_argument("path", help="a new or empty folder")
+    exporter.set_defaults(func=cmd_directory_export)
     search = directory.add_parser("search", help="what the bot would answer")
     search.add_argument("--type", required=True, help="taxonomy code, e.g. naloxone")
     search.add_argument("--near", required=True, help="US ZIP code")
     search.add_argument("--limit", type=int, default=3)
+    search.add_argument("--open-now", action="store_true", help="rank places open now first")
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=cmd_directory_search)
 

@@ -20,10 +20,12 @@ class Place:
     latitude: float
     longitude: float
     timezone: str | None
+    name: str | None = None  # a neighbourhood or city; None for a plain ZIP
 
     @property
     def label(self) -> str:
-        return self.zip_code
+        """How replies name the place: the ZIP, or 'Capitol Hill', or 'Tacoma, WA'."""
+        return self.name or self.zip_code
 
 
 @lru_cache(maxsize=1)

@@ -103,3 +103,38 @@ def test_open_first_pages_agree_with_the_full_ranking(demo_db):
     for offset in range(0, len(full), 3):
         paged += [m.name for m in search("naloxone", "98104", offset=offset, now=SATURDAY_NIGHT, open_first=True).matches]
     assert paged == full
+
+
+def test_low_barrier_flags_reach_the_results(demo_db):
+    matches = search("naloxone", "98104", limit=20).matches
+    assert any("free" in m.flags for m in matches)
+    assert any("Spanish" in m.flags for m in matches)
+
+
+def test_sms_pages_of_three_with_a_more_hint(demo_db):
+    first = search("naloxone", "98104")
+    text = format_results(first, "98104")
+    assert first.has_more and text.endswith("Reply MORE for more.")
+    assert text.count("\n") == 4  # header, 3 results, hint
+    second = search("naloxone", "98104", offset=3)
+    more = format_results(second, "98104")
+    assert more.startswith("More naloxone (Narcan) near 98104:\n4) ")
+    last = search("naloxone", "98104", offset=first.total)
+    assert format_results(last, "98104").startswith("That's all the naloxone (Narcan) I know of")
+
+
+def test_when_nothing_is_open_the_reply_says_so(demo_db):
+    # Sunday 05:00 in Seattle: only the 24-hour machine and the overnight van could be open.
+    early = datetime(2026, 11, 22, 13, 0, tzinfo=timezone.utc)
+    result = search("moud", "98104", now=early, open_first=True)
+    text = format_results(result, "98104")
+    assert "open now first" in text and "None is open right now" in text
+
+
+def test_flags_are_dropped_before_hours_or_phone_when_a_line_is_too_long():
+    match = ServiceMatch("s", "l", "Rainier Valley Medication for Opioid Use Disorder", "4515 Martin Luther King Jr Way S, Building C",
+                         "Seattle", "98118", 3.5, "(206) 555-0104", "8:30am-12pm, 1pm-6:30pm", True, ("free", "no ID", "walk-in", "Spanish"))
+    line = format_match(1, match)
+    assert len(line) <= SMS_LINE_LIMIT
+    assert "today 8:30am-12pm, 1pm-6:30pm (open now) - (206) 555-0104" in line
+    assert "Spanish" not in line and line.startswith("1) Rainier Valley Medicat")

@@ -63,6 +63,27 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
     raise RuntimeError(f"{url} did not come up in {seconds} s:\n{log.read_text()[-3000:]}")
 
 
+def text(hotline, sender: str, body: str, sid: str | None = None, signature: str | None = "sign"):
+    """Send one signed SMS webhook; return (HTTP status, replies or None)."""
+    import uuid
+    from xml.etree import ElementTree
+
+    from twilio.request_validator import RequestValidator
+
+    sid = sid or "SM" + uuid.uuid4().hex
+    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
+              "To": TEST_ENV["HUB_PHONE_NUMBER"], "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01"}
+    headers = {}
+    if signature == "sign":
+        signed_url = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_sms/webhook"
+        headers["X-Twilio-Signature"] = RequestValidator(TEST_ENV["TWILIO_AUTH_TOKEN"]).compute_signature(signed_url, params)
+    elif signature is not None:
+        headers["X-Twilio-Signature"] = signature
+    reply = requests.post(hotline.webhook_url, data=params, headers=headers, timeout=60)
+    messages = [m.text for m in ElementTree.fromstring(reply.text).iter("Message")] if reply.status_code == 200 else None
+    return reply.status_code, messages
+
+
 class Hotline:
     def __init__(self, base_url: str, database_url: str, tracker_db: Path, logs: list[Path]):
         self.base_url, self.database_url, self.tracker_db, self.logs = base_url, database_url, tracker_db, logs

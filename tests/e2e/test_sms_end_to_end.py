@@ -15,24 +15,9 @@ from twilio.request_validator import RequestValidator
 from bot.privacy import sender_key
 from bot.safety import EMERGENCY_REPLY
 from tests.conftest import PROJECT_ROOT, TEST_ENV
-from tests.e2e.conftest import BIN
+from tests.e2e.conftest import BIN, text
 
 pytestmark = pytest.mark.e2e
-
-SIGNED_URL = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_sms/webhook"
-
-def text(hotline, sender: str, body: str, sid: str | None = None, signature: str | None = "sign"):
-    sid = sid or "SM" + uuid.uuid4().hex
-    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
-              "To": TEST_ENV["HUB_PHONE_NUMBER"], "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01"}
-    headers = {}
-    if signature == "sign":
-        headers["X-Twilio-Signature"] = RequestValidator(TEST_ENV["TWILIO_AUTH_TOKEN"]).compute_signature(SIGNED_URL, params)
-    elif signature is not None:
-        headers["X-Twilio-Signature"] = signature
-    reply = requests.post(hotline.webhook_url, data=params, headers=headers, timeout=60)
-    messages = [m.text for m in ElementTree.fromstring(reply.text).iter("Message")] if reply.status_code == 200 else None
-    return reply.status_code, messages
 
 def test_narcan_near_a_zip_answers_with_the_nearest_active_naloxone(hotline):
     status, replies = text(hotline, "+12065550142", "where can I get narcan near 98104")
@@ -41,7 +26,8 @@ def test_narcan_near_a_zip_answers_with_the_nearest_active_naloxone(hotline):
     lines = reply.splitlines()
     assert lines[0] == "Naloxone (Narcan) near 98104:"
     assert lines[1].startswith("1) Downtown Naloxone Vending Machine, 621 3rd Ave, Seattle - 0.2 mi - open 24 hours - (206) 555-0101")
-    assert len(lines) == 4 and all(" mi - " in line and "(206) 555-01" in line for line in lines[1:])
+    assert len(lines) == 5 and all(" mi - " in line and "(206) 555-01" in line for line in lines[1:4])
+    assert lines[4] == "Reply MORE for more."
     assert all(len(line) <= 160 for line in lines)
     assert "Pop-Up" not in reply  # the inactive naloxone service 0.1 mi away
 

@@ -1,0 +1,66 @@
+"""Places in free text: ZIP codes, the directory's neighbourhoods, cities of its states."""
+import pytest
+
+from bot.db import session_scope
+from bot.directory.places import find_place, resolve_place
+
+
+def place_in(text):
+    with session_scope() as session:
+        match = find_place(session, text)
+    return (match.place.label if match.place else None), match.unknown_zip
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("narcan near 98104", "98104"),
+        ("narcan 98122-1234", "98122"),
+        ("narcan in capitol hill", "Capitol Hill"),
+        ("syringes near Ballard please", "Ballard"),
+        ("i'm around the international district", "International District"),
+        ("white center", "White Center"),
+        ("bupe in tacoma", "Tacoma, WA"),
+        ("Seattle", "Seattle, WA"),
+        ("Spokane, WA", "Spokane, WA"),
+        ("anything near yakima?", "Yakima, WA"),
+    ],
+)
+def test_places_the_directory_knows(demo_db, text, label):
+    assert place_in(text) == (label, None)
+
+
+@pytest.mark.parametrize("text", ["where can i get narcan", "narcan near me", "in the morning", "i need a plain answer", "george said hi", "narcan 123"])
+def test_no_place(demo_db, text):
+    assert place_in(text) == (None, None)
+
+
+def test_an_unknown_zip_is_reported_as_such(demo_db):
+    assert place_in("narcan 00000") == (None, "00000")
+
+
+def test_a_one_word_city_counts_after_a_preposition(demo_db):
+    assert place_in("i live in george") == ("George, WA", None)
+
+
+def test_cities_outside_the_directory_states_are_not_guessed(demo_db):
+    assert place_in("narcan in boston") == (None, None)
+
+
+def test_stored_labels_resolve_back_to_places(demo_db):
+    with session_scope() as session:
+        hill = resolve_place(session, "Capitol Hill")
+        tacoma = resolve_place(session, "Tacoma, WA")
+        assert resolve_place(session, "98104").zip_code == "98104"
+        assert resolve_place(session, "Atlantis") is None
+    assert hill.name == "Capitol Hill" and 47.6 < hill.latitude < 47.64
+    assert tacoma.state == "WA" and tacoma.timezone == "America/Los_Angeles"
+
+
+def test_named_place_repeats_only_the_place_words():
+    from bot.directory.places import named_place
+
+    assert named_place("im in blahville") == "blahville"
+    assert named_place("near the old mill?") == "the old mill"
+    assert named_place("blahville") == "blahville"
+    assert len(named_place("x" * 500)) == 40
