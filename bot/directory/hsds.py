@@ -152,6 +152,7 @@ def _read_table(path: Path, file: str, resource: dict, issues: list[ValidationIs
         if spec.get("constraints", {}).get("required") and name not in header:
             issues.append(ValidationIssue(file, 1, name, "is a required column and is missing"))
     table = Table(name=resource["name"], file=file)
+    checks = _column_checks(specs)
     row_number = 1
     try:
         for cells in reader:
@@ -161,32 +162,45 @@ def _read_table(path: Path, file: str, resource: dict, issues: list[ValidationIs
             if len(cells) != len(header):
                 issues.append(ValidationIssue(file, row_number, None, f"has {len(cells)} cells but the header has {len(header)} columns"))
                 continue
-            table.rows.append(_convert_row(dict(zip(header, cells)), specs, file, row_number, issues))
+            table.rows.append(_convert_row(dict(zip(header, cells)), checks, file, row_number, issues))
             table.row_numbers.append(row_number)
     except csv.Error as exc:
         issues.append(ValidationIssue(file, row_number + 1, None, f"cannot be read as CSV ({exc})"))
     return table
 
 
-def _convert_row(cells: dict[str, str], specs: dict, file: str, row: int, issues: list[ValidationIssue]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _column_checks(specs: dict) -> list[tuple[str, bool, object, tuple | None]]:
+    """Per column: (name, required, converter or None for plain text, enum or None), built once
+    per file rather than worked out again for every cell."""
+    checks = []
     for name, spec in specs.items():
-        raw = (cells.get(name) or "").strip()
         constraints = spec.get("constraints", {})
+        plain = spec.get("type", "string") == "string" and not spec.get("format")
+        checks.append((name, bool(constraints.get("required")), None if plain else spec, tuple(constraints["enum"]) if "enum" in constraints else None))
+    return checks
+
+
+def _convert_row(cells: dict[str, str], checks: list, file: str, row: int, issues: list[ValidationIssue]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, required, spec, enum in checks:
+        raw = cells.get(name)
+        raw = raw.strip() if raw else ""
         if not raw:
-            if constraints.get("required"):
+            if required:
                 issues.append(ValidationIssue(file, row, name, "is required and is empty"))
             values[name] = None
             continue
-        try:
-            value = convert(raw, spec)
-        except ValueError as exc:
-            issues.append(ValidationIssue(file, row, name, str(exc)))
-            values[name] = None
-            continue
-        if "enum" in constraints and value not in constraints["enum"]:
-            allowed = ", ".join(constraints["enum"])
-            issues.append(ValidationIssue(file, row, name, f"{raw!r} is not one of: {allowed}"))
+        if spec is None:
+            value = raw
+        else:
+            try:
+                value = convert(raw, spec)
+            except ValueError as exc:
+                issues.append(ValidationIssue(file, row, name, str(exc)))
+                values[name] = None
+                continue
+        if enum is not None and value not in enum:
+            issues.append(ValidationIssue(file, row, name, f"{raw!r} is not one of: {', '.join(enum)}"))
         values[name] = value
     return values
 

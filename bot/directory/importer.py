@@ -67,6 +67,8 @@ _CHUNK = 500
 @dataclass
 class ImportSummary:
     inserted: dict[str, int] = field(default_factory=dict)
+    # Ids that existed before this import, by table: only these can have stale child rows.
+    updated_ids: dict[str, set] = field(default_factory=dict, repr=False)
     updated: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     typed_services: int = 0
@@ -199,6 +201,7 @@ def _upsert(session: Session, name: str, model, rows: list[dict], summary: Impor
         session.execute(statement, updates)
     summary.inserted[name] = len(inserts)
     summary.updated[name] = len(updates)
+    summary.updated_ids[name] = existing
 
 
 def _remove_dropped_children(session: Session, package: Package, summary: ImportSummary) -> None:
@@ -207,7 +210,8 @@ def _remove_dropped_children(session: Session, package: Package, summary: Import
         table = model.__table__
         stale: set[str] = set()
         for column, parent in parents:
-            parent_ids = [row["id"] for row in package.rows(parent)]
+            # A parent new in this import has only the package's own children.
+            parent_ids = sorted(summary.updated_ids.get(parent, ()))
             for chunk in _chunks(parent_ids):
                 stale.update(
                     row_id
