@@ -214,6 +214,154 @@ def cmd_worker(args) -> int:
     return 0
 
 
+# --- roster, handoffs, report ---------------------------------------------------------------
+
+def _e164(value: str, flag: str = "--phone") -> str:
+    from bot.privacy import InvalidPhoneNumber, to_e164
+
+    try:
+        return to_e164(value, get_settings().default_region)
+    except InvalidPhoneNumber as exc:
+        raise UsageError(f"{flag}: {exc}") from None
+
+
+class UsageError(Exception):
+    pass
+
+
+def cmd_roster_add_specialist(args) -> int:
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import Specialist
+    from bot.directory.geo import lookup_zip
+    from bot.handoff.roster import InvalidHours, parse_hours
+    from bot.notify.outbox import utcnow
+
+    phone = _e164(args.phone)
+    zips = [z.strip() for z in args.zips.split(",") if z.strip()]
+    unknown = [z for z in zips if lookup_zip(z) is None]
+    if not zips or unknown:
+        return _fail(f"--zips: {', '.join(unknown) or 'nothing given'} is not a known US ZIP code", 2)
+    languages = [code.strip().lower() for code in args.languages.split(",") if code.strip()]
+    if not languages or any(len(code) != 2 for code in languages):
+        return _fail("--languages takes two-letter codes such as en,es", 2)
+    try:
+        parse_hours(args.hours)
+    except InvalidHours as exc:
+        return _fail(f"--hours: {exc}", 2)
+    with session_scope() as session:
+        existing = session.scalar(select(Specialist).where(Specialist.phone == phone))
+        if existing and existing.active:
+            return _fail(f"{phone} is already on the roster as {existing.name}", 1)
+        specialist = existing or Specialist(phone=phone, created_at=utcnow())
+        specialist.name, specialist.zips, specialist.languages = args.name, ",".join(zips), ",".join(languages)
+        specialist.hours, specialist.active, specialist.is_coordinator = args.hours, 1, 0
+        session.add(specialist)
+    print(f"added {args.name} ({phone}): ZIPs {', '.join(zips)}; languages {', '.join(languages)}; {args.hours or 'always on call'}")
+    return 0
+
+
+def cmd_roster_list(args) -> int:
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import Specialist
+
+    with session_scope() as session:
+        rows = [
+            {"name": s.name, "phone": s.phone, "role": "coordinator" if s.is_coordinator else "specialist",
+             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always"}
+            for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
+        ]
+    if args.json:
+        print(json.dumps({"roster": rows}, indent=2))
+    elif not rows:
+        print("the roster is empty; add someone with: hub roster add-specialist --name NAME --phone E164 --zips 98104")
+    else:
+        for row in rows:
+            print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}")
+    return 0
+
+
+def cmd_roster_remove(args) -> int:
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import Specialist
+
+    phone = _e164(args.phone)
+    with session_scope() as session:
+        specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
+        if specialist is None:
+            return _fail(f"{phone} is not on the roster", 1)
+        specialist.active = 0  # kept, inactive: the handoff log still names who did what
+        print(f"removed {specialist.name} ({phone}) from the roster")
+    return 0
+
+
+def cmd_roster_set_coordinator(args) -> int:
+    from sqlalchemy import select, update
+
+    from bot.db import session_scope
+    from bot.db.models import Specialist
+    from bot.notify.outbox import utcnow
+
+    phone = _e164(args.phone)
+    with session_scope() as session:
+        session.execute(update(Specialist).values(is_coordinator=0))
+        person = session.scalar(select(Specialist).where(Specialist.phone == phone))
+        if person is None:
+            person = Specialist(name=args.name or "Coordinator", phone=phone, languages="en", zips="", created_at=utcnow())
+            session.add(person)
+        person.is_coordinator, person.active = 1, 1
+        print(f"coordinator: {person.name} ({phone}); alerts nobody accepted in time go there")
+    return 0
+
+
+def cmd_handoffs(args) -> int:
+    from bot.db import session_scope
+    from bot.handoff.reports import handoff_rows
+
+    with session_scope() as session:
+        rows = handoff_rows(session, open_only=args.open)
+    if args.json:
+        print(json.dumps({"handoffs": rows}, indent=2))
+    elif not rows:
+        print("no open handoffs" if args.open else "no handoffs yet")
+    else:
+        for row in rows:
+            print(f"{row['ref']:<9} {row['state']:<10} {row['source']:<9} {row['created_at']}  {','.join(row['needs']) or '-'}  {row['area'] or '-'}  {row['outcome'] or ''}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from datetime import datetime
+
+    from bot.db import session_scope
+    from bot.handoff.reports import report
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            return _fail(f"--since {args.since!r} is not a date (YYYY-MM-DD)", 2)
+    with session_scope() as session:
+        figures = report(session, get_settings().escalate_after_seconds, since)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    print(f"handoffs{' since ' + args.since if args.since else ''}: {figures['handoffs']}")
+    print(f"  by source: {figures['by_source'] or '-'}")
+    print(f"  by state: {figures['by_state'] or '-'}")
+    sla = figures["accepted_within_sla_percent"]
+    print(f"  accepted within {figures['sla_minutes']:g} min: {'-' if sla is None else f'{sla:g}%'}")
+    print(f"  time to accept: p50 {figures['time_to_accept_minutes_p50']} min, p90 {figures['time_to_accept_minutes_p90']} min")
+    print(f"  outcomes: {figures['outcomes'] or '-'}")
+    return 0
+
+
 def cmd_env_init(args) -> int:
     """Write a local .env from .env.example with fresh secrets (never overwrites)."""
     target = PROJECT_ROOT / ".env"
@@ -273,6 +421,34 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
     worker.set_defaults(func=cmd_worker)
 
+    roster = commands.add_parser("roster", help="specialists and the coordinator").add_subparsers(dest="roster_command", required=True)
+    add = roster.add_parser("add-specialist", help="add a specialist who receives handoff alerts")
+    add.add_argument("--name", required=True)
+    add.add_argument("--phone", required=True, help="E.164, e.g. +12065550111")
+    add.add_argument("--zips", required=True, help="ZIP codes covered, comma-separated")
+    add.add_argument("--languages", default="en", help="two-letter codes, comma-separated (default: en)")
+    add.add_argument("--hours", help='on-call hours, e.g. "MO-FR 08:00-20:00; SA 10:00-14:00" (default: always)')
+    add.set_defaults(func=cmd_roster_add_specialist)
+    listing = roster.add_parser("list", help="who is on the roster")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_roster_list)
+    remove = roster.add_parser("remove", help="take someone off the roster")
+    remove.add_argument("--phone", required=True)
+    remove.set_defaults(func=cmd_roster_remove)
+    coordinator = roster.add_parser("set-coordinator", help="who gets alerts nobody accepted")
+    coordinator.add_argument("--phone", required=True)
+    coordinator.add_argument("--name", help="when the number is not on the roster yet")
+    coordinator.set_defaults(func=cmd_roster_set_coordinator)
+
+    handoffs = commands.add_parser("handoffs", help="handoffs and their state (no numbers, no messages)")
+    handoffs.add_argument("--open", action="store_true")
+    handoffs.add_argument("--json", action="store_true")
+    handoffs.set_defaults(func=cmd_handoffs)
+    report = commands.add_parser("report", help="handoff figures: by source, within the SLA, time to accept, outcomes")
+    report.add_argument("--since", help="YYYY-MM-DD")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(func=cmd_report)
+
     env = commands.add_parser("env", help="local configuration").add_subparsers(dest="env_command", required=True)
     env.add_parser("init", help="create .env from .env.example with fresh secrets").set_defaults(func=cmd_env_init)
     return parser
@@ -288,7 +464,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, UsageError) as exc:
         return _fail(str(exc), 2)
 
 

@@ -30,6 +30,8 @@ class Settings:
     transport: str
     default_region: str
     search_radius_miles: float
+    escalate_after_seconds: float
+    expire_after_seconds: float
 
     def require_secret_key(self) -> str:
         if not self.secret_key or len(self.secret_key) < 16:
@@ -65,6 +67,8 @@ def get_settings() -> Settings:
         radius = float(env.get("HUB_SEARCH_RADIUS_MILES", "50"))
     except ValueError as exc:
         raise ConfigError("HUB_SEARCH_RADIUS_MILES must be a number of miles") from exc
+    escalate_after = parse_duration("HUB_ESCALATE_AFTER", env.get("HUB_ESCALATE_AFTER") or "10m")
+    expire_after = parse_duration("HUB_EXPIRE_AFTER", env.get("HUB_EXPIRE_AFTER") or "24h")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -75,4 +79,22 @@ def get_settings() -> Settings:
         transport=transport,
         default_region=(env.get("HUB_DEFAULT_REGION") or "US").upper(),
         search_radius_miles=radius,
+        escalate_after_seconds=escalate_after,
+        expire_after_seconds=expire_after,
     )
+
+
+def parse_duration(name: str, text: str) -> float:
+    """'10m', '90s', '2h' or a plain number of minutes, in seconds."""
+    text = text.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        if text[-1:] in units:
+            seconds = float(text[:-1]) * units[text[-1]]
+        else:
+            seconds = float(text) * 60
+    except ValueError:
+        raise ConfigError(f"{name} must be a duration such as 10m, 90s or 2h, not {text!r}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be longer than zero")
+    return seconds

@@ -5,9 +5,13 @@ import logging
 import signal
 import threading
 
+from bot.config import get_settings
 from bot.db import session_scope
+from bot.handoff.engine import escalate_due
+from bot.notify.optout import is_opted_out
+from bot.privacy import sender_key
 from bot.db.models import OutboxMessage
-from bot.notify.outbox import claim_due, record
+from bot.notify.outbox import Delivery, claim_due, record
 from bot.notify.transports import Transport
 
 logger = logging.getLogger(__name__)
@@ -19,16 +23,29 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
     Rows are claimed ('sending') and committed before any network call, so no other worker
     picks them up; each outcome is committed on its own, so a crash loses at most one result.
     """
+    settings = get_settings()
     with session_scope() as session:
-        claimed = [(row.id, row.to_number, row.from_number, row.body) for row in claim_due(session, batch)]
-    for row_id, to_number, from_number, body in claimed:
-        delivery = transport.send(to_number, from_number, body)
+        claimed = [
+            (row.id, row.to_number, row.from_number, row.body,
+             is_opted_out(session, sender_key(row.to_number, settings.require_secret_key(), settings.default_region)))
+            for row in claim_due(session, batch)
+        ]
+    for row_id, to_number, from_number, body, opted_out in claimed:
+        if opted_out:
+            delivery = Delivery(ok=False, blocked=True, error="the recipient texted STOP")
+        else:
+            delivery = transport.send(to_number, from_number, body)
         with session_scope() as session:
             row = session.get(OutboxMessage, row_id)
             record(row, delivery)
             if not delivery.ok:
                 logger.warning("outbox message %s not delivered (attempt %s): %s", row_id, row.attempts, delivery.error)
     return len(claimed)
+
+
+def escalate() -> int:
+    with session_scope() as session:
+        return escalate_due(session)
 
 
 def run_forever(transport: Transport, interval: float = 1.0) -> None:
@@ -38,7 +55,8 @@ def run_forever(transport: Transport, interval: float = 1.0) -> None:
     logger.info("worker started (%s)", type(transport).__name__)
     while not stop.is_set():
         try:
-            handled = deliver_due(transport)
+            # Escalation first, so that an alert it creates goes out in the same pass.
+            handled = escalate() + deliver_due(transport)
         except Exception:  # a database hiccup must not end the worker
             logger.exception("worker pass failed; retrying")
             handled = 0

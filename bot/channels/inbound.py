@@ -11,6 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from bot.config import Settings
+from bot.handoff import engine
+from bot.handoff.inbound import Routed, route
+from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.db import session_scope
 from bot.db.models import InboundMessage
 
@@ -50,3 +53,20 @@ def first_delivery(message_sid: str, channel: str, sender_key: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def phone_number(sender: str, region: str) -> str | None:
+    try:
+        return to_e164(sender, region)
+    except InvalidPhoneNumber:
+        return None
+
+
+def route_before_rasa(number: str | None, key: str, text: str) -> Routed:
+    with session_scope() as session:
+        return route(session, number, key, text)
+
+
+def attach_person_number(key: str, number: str) -> None:
+    with session_scope() as session:
+        engine.attach_number(session, key, number)

@@ -16,7 +16,14 @@ from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.inbound import clean_body, first_delivery, signature_is_valid
+from bot.channels.inbound import (
+    attach_person_number,
+    clean_body,
+    first_delivery,
+    phone_number,
+    route_before_rasa,
+    signature_is_valid,
+)
 from bot.config import ConfigError, get_settings
 from bot.privacy import sender_key
 from bot.safety import EMERGENCY_REPLY, needs_emergency_reply
@@ -112,6 +119,14 @@ class TwilioSmsInput(InputChannel):
         text = clean_body(params.get("Body"))
         if not text:
             return twiml([EMPTY_BODY_REPLY])
+        number = phone_number(sender, settings.default_region)
+        try:
+            routed = await loop.run_in_executor(None, route_before_rasa, number, key, text)
+        except Exception:
+            logger.exception("twilio_sms message %s could not be routed", message_sid)
+            return twiml([TROUBLE_REPLY])
+        if routed.handled:
+            return twiml(routed.replies)
 
         collector = CollectingOutputChannel()
         try:
@@ -130,6 +145,9 @@ class TwilioSmsInput(InputChannel):
             replies = [TROUBLE_REPLY]
         else:
             replies = [text_ for text_ in (render_text(m) for m in collector.messages) if text_]
+        if number:
+            # A handoff opened during this message learns where to reach the person.
+            await loop.run_in_executor(None, attach_person_number, key, number)
         if needs_emergency_reply(text, replies):
             replies.insert(0, EMERGENCY_REPLY)
         if not replies:

@@ -228,3 +228,68 @@ class OutboxMessage(Base):
     last_error = Column(Text)
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+
+class Specialist(Base):
+    """A harm reduction specialist (or the coordinator) on the roster. One of the tables that must
+    hold a real number: alerts go to it."""
+
+    __tablename__ = "specialist"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    name = Column(Text, nullable=False)
+    phone = Column(String(20), nullable=False, unique=True)
+    languages = Column(Text, nullable=False, default="en")  # "en,es"
+    zips = Column(Text, nullable=False, default="")  # "98104,98122"; empty: covers everywhere
+    hours = Column(Text)  # "MO-FR 08:00-20:00; SA 10:00-14:00"; empty: always on call
+    is_coordinator = Column(Integer, nullable=False, default=0)
+    active = Column(Integer, nullable=False, default=1)
+    created_at = Column(DateTime, nullable=False)
+
+
+class Handoff(Base):
+    """A warm handoff of one person to a specialist, with the consent it rests on."""
+
+    __tablename__ = "handoff"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    ref = Column(String(12), nullable=False, unique=True)
+    source = Column(String(16), nullable=False)  # community | officer
+    state = Column(String(16), nullable=False, index=True)
+    person_key = Column(String(64), nullable=False, index=True)
+    # Where relay and notices go; NULL until the channel that received the request attaches it.
+    person_number = Column(String(20))
+    needs = Column(Text, nullable=False, default="")
+    area = Column(String(64))
+    language = Column(String(8), nullable=False, default="en")
+    consent_by = Column(String(16), nullable=False)  # person | officer
+    consent_text = Column(Text, nullable=False)
+    consent_at = Column(DateTime, nullable=False)
+    specialist_id = Column(Integer, ForeignKey("specialist.id"), index=True)
+    escalation_level = Column(Integer, nullable=False, default=0)
+    deadline_at = Column(DateTime, index=True)
+    created_at = Column(DateTime, nullable=False)
+    alerted_at = Column(DateTime)
+    accepted_at = Column(DateTime)
+    closed_at = Column(DateTime)
+    outcome = Column(String(16))
+
+
+class HandoffLog(Base):
+    """Every transition of a handoff, timestamped: what proves a person reached a human.
+    Holds no phone number and no message text."""
+
+    __tablename__ = "handoff_log"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoff.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime, nullable=False)
+    event = Column(String(24), nullable=False)
+    state = Column(String(16), nullable=False)
+    specialist_id = Column(Integer, ForeignKey("specialist.id"))
+    detail = Column(Text)
+
+
+class OptOut(Base):
+    """Numbers that texted STOP (until START), by HMAC key: the worker sends them nothing."""
+
+    __tablename__ = "opt_out"
+    number_key = Column(String(64), primary_key=True)
+    opted_out_at = Column(DateTime, nullable=False)

@@ -69,6 +69,7 @@ class Delivery:
     error: str | None = None
     retryable: bool = False
     final_status: str = "sent"
+    blocked: bool = False  # the recipient texted STOP
 
 
 def record(row: OutboxMessage, delivery: Delivery) -> None:
@@ -77,6 +78,9 @@ def record(row: OutboxMessage, delivery: Delivery) -> None:
         row.sent_at = utcnow()
         row.provider_sid = delivery.provider_sid
         row.last_error = None
+    elif delivery.blocked:
+        row.status = "blocked"
+        row.last_error = delivery.error
     elif delivery.retryable and row.attempts < MAX_ATTEMPTS:
         row.status = "pending"
         row.next_attempt_at = utcnow() + backoff(row.attempts)

@@ -63,3 +63,48 @@ def test_signed_sms_request_is_shaped_like_twilio():
 
 def test_parse_twiml_replies():
     assert parse_twiml_replies('<?xml version="1.0"?><Response><Message>a</Message><Message>b &amp; c</Message></Response>') == ["a", "b & c"]
+
+
+def test_roster_commands(capsys, migrated_db):
+    assert main(["roster", "add-specialist", "--name", "Ana Ruiz", "--phone", "(206) 555-0111", "--zips", "98104,98122", "--languages", "en,es", "--hours", "MO-FR 08:00-20:00"]) == 0
+    assert main(["roster", "add-specialist", "--name", "Ben", "--phone", "+12065550112", "--zips", "98104"]) == 0
+    assert main(["roster", "set-coordinator", "--phone", "+12065550119", "--name", "Coordinator Kim"]) == 0
+    capsys.readouterr()
+    assert main(["roster", "list", "--json"]) == 0
+    roster = json.loads(capsys.readouterr().out)["roster"]
+    assert [r["name"] for r in roster] == ["Coordinator Kim", "Ana Ruiz", "Ben"]
+    assert roster[1] == {"name": "Ana Ruiz", "phone": "+12065550111", "role": "specialist", "zips": ["98104", "98122"],
+                         "languages": ["en", "es"], "hours": "MO-FR 08:00-20:00"}
+    assert roster[2]["hours"] == "always"
+    assert main(["roster", "remove", "--phone", "+12065550112"]) == 0
+    assert main(["roster", "remove", "--phone", "+12065550112"]) == 1
+    capsys.readouterr()
+    assert main(["roster", "list", "--json"]) == 0
+    assert "Ben" not in capsys.readouterr().out
+
+
+def test_roster_refuses_bad_input(capsys, migrated_db):
+    assert main(["roster", "add-specialist", "--name", "X", "--phone", "not a phone", "--zips", "98104"]) == 2
+    assert main(["roster", "add-specialist", "--name", "X", "--phone", "+12065550111", "--zips", "00000"]) == 2
+    assert main(["roster", "add-specialist", "--name", "X", "--phone", "+12065550111", "--zips", "98104", "--hours", "weekdays"]) == 2
+    err = capsys.readouterr().err
+    assert "--phone" in err and "00000 is not a known US ZIP code" in err and "--hours" in err
+
+
+def test_handoffs_and_report_show_no_numbers(capsys, migrated_db):
+    from bot.db import session_scope
+    from bot.handoff import engine
+
+    main(["roster", "add-specialist", "--name", "Ana", "--phone", "+12065550111", "--zips", "98104"])
+    with session_scope() as session:
+        ref = engine.create_handoff(session, source="community", person_key="h1", consent_by="person", consent_text="yes",
+                                    area="98104", person_number="+12065550142").ref
+    capsys.readouterr()
+    assert main(["handoffs", "--open", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out)["handoffs"][0]["ref"] == ref and "555" not in out
+    assert main(["report", "--json"]) == 0
+    out = capsys.readouterr().out
+    figures = json.loads(out)
+    assert figures["handoffs"] == 1 and figures["by_source"] == {"community": 1} and "555" not in out
+    assert main(["report", "--since", "yesterday"]) == 2

@@ -70,3 +70,22 @@ def test_retries_stop_after_the_last_attempt(migrated_db):
         session.get(OutboxMessage, row_id).attempts = MAX_ATTEMPTS - 1
     deliver_due(RecordingTransport(Delivery(ok=False, error="timeout", retryable=True)))
     assert row(row_id).status == "failed" and row(row_id).attempts == MAX_ATTEMPTS
+
+
+def test_nothing_is_sent_to_a_number_that_texted_stop(migrated_db):
+    from bot.config import get_settings
+    from bot.notify.optout import opt_in, opt_out
+    from bot.privacy import sender_key
+
+    key = sender_key("+12065550160", get_settings().require_secret_key())
+    with session_scope() as session:
+        opt_out(session, key)
+    transport = RecordingTransport()
+    blocked = queue("alert one")
+    deliver_due(transport)
+    assert transport.sent == [] and row(blocked).status == "blocked"
+    with session_scope() as session:
+        opt_in(session, key)
+    allowed = queue("alert two")
+    deliver_due(transport)
+    assert transport.sent == [("+12065550160", "alert two")] and row(allowed).status == "sent"

@@ -1,0 +1,47 @@
+"""Talk to a person: open a warm handoff once the person has said yes."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.config import get_settings
+from bot.db import session_scope
+from bot.directory.places import resolve_place
+from bot.handoff import texts
+from bot.handoff.engine import create_handoff
+
+
+def _last_bot_text(tracker: Tracker) -> str:
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and event.get("text"):
+            return event["text"]
+    return ""
+
+
+class ActionOpenHandoff(Action):
+    def name(self) -> Text:
+        return "action_open_handoff"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        answer = tracker.latest_message.get("text") or ""
+        # The consent record is what was asked and what the person answered, word for word.
+        consent = f'Asked: "{_last_bot_text(tracker)}" Answered: "{answer}"'
+        code = tracker.get_slot("service_type")
+        with session_scope() as session:
+            place = resolve_place(session, tracker.get_slot("location")) if tracker.get_slot("location") else None
+            handoff = create_handoff(
+                session,
+                source="community",
+                person_key=tracker.sender_id,
+                consent_by="person",
+                consent_text=consent,
+                needs=[code] if code else [],
+                area=place.zip_code if place else None,
+                language=tracker.get_slot("language") or "en",
+            )
+            reply = texts.person_opened(handoff, handoff.state, round(get_settings().escalate_after_seconds / 60))
+        dispatcher.utter_message(text=reply)
+        return []

@@ -1,0 +1,1 @@
+"""Warm handoffs: the roster, the handoff engine, specialist commands, the masked relay."""

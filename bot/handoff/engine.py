@@ -1,0 +1,219 @@
+"""The handoff engine: created -> alerted -> accepted -> closed(outcome), plus escalated and expired.
+
+Every transition is written to handoff_log with its time; every message it sends goes through the
+outbox in the same transaction, so a handoff and its alert are saved together or not at all.
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import get_settings
+from bot.db.models import Handoff, HandoffLog, Specialist
+from bot.directory.taxonomy import SERVICE_TYPES
+from bot.handoff import texts
+from bot.handoff.roster import OPEN_STATES, choose_specialist, coordinator, utcnow
+from bot.notify.outbox import enqueue
+
+OUTCOMES = ("reached", "engaged", "declined", "unreachable", "other")
+
+
+class HandoffError(ValueError):
+    """A specialist command that cannot be carried out; the message is the plain-words reply."""
+
+
+def _log(session: Session, handoff: Handoff, event: str, now: datetime, specialist: Specialist | None = None, detail: str | None = None) -> None:
+    session.add(HandoffLog(handoff_id=handoff.id, at=now, event=event, state=handoff.state,
+                           specialist_id=specialist.id if specialist else None, detail=detail))
+
+
+def _send(session: Session, to_number: str | None, body: str, purpose: str) -> None:
+    if to_number:
+        enqueue(session, to_number=to_number, from_number=get_settings().hotline_number, body=body, purpose=purpose)
+
+
+def new_ref(session: Session) -> str:
+    """A short reference such as H-4821, unique among all handoffs."""
+    for digits in (4, 4, 4, 4, 5, 5, 6, 6, 8):
+        ref = f"H-{random.randint(10 ** (digits - 1), 10 ** digits - 1)}"
+        if session.scalar(select(Handoff.id).where(Handoff.ref == ref)) is None:
+            return ref
+    raise RuntimeError("could not find a free handoff reference")
+
+
+def create_handoff(
+    session: Session, *, source: str, person_key: str, consent_by: str, consent_text: str,
+    needs: list[str] | None = None, area: str | None = None, language: str = "en",
+    person_number: str | None = None, now: datetime | None = None,
+) -> Handoff:
+    """Record a handoff with its consent and alert the best specialist at once."""
+    now = now or utcnow()
+    if not consent_text:
+        raise ValueError("a handoff needs the consent it rests on")
+    handoff = Handoff(
+        ref=new_ref(session), source=source, state="created", person_key=person_key, person_number=person_number,
+        needs=",".join(code for code in (needs or []) if code in SERVICE_TYPES), area=area, language=language or "en",
+        consent_by=consent_by, consent_text=consent_text[:500], consent_at=now, created_at=now,
+    )
+    session.add(handoff)
+    session.flush()
+    _log(session, handoff, "created", now, detail=f"consent by {consent_by}")
+    alert_next(session, handoff, now)
+    return handoff
+
+
+def _asked(session: Session, handoff: Handoff) -> set[int]:
+    return set(session.scalars(
+        select(HandoffLog.specialist_id).where(HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id.is_not(None))
+    ))
+
+
+def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist | None:
+    """Alert the next on-call specialist not yet asked; after the last, the coordinator."""
+    settings = get_settings()
+    asked = _asked(session, handoff)
+    specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=timezone.utc))
+    if specialist:
+        handoff.state = "alerted"
+        handoff.specialist_id = specialist.id
+        handoff.alerted_at = handoff.alerted_at or now
+        handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
+        _log(session, handoff, "alerted", now, specialist)
+        _send(session, specialist.phone, texts.alert(handoff), "alert")
+        return specialist
+    fallback = coordinator(session)
+    if fallback and fallback.id not in asked:
+        was_alerted = handoff.alerted_at is not None
+        handoff.state = "escalated"
+        handoff.specialist_id = fallback.id
+        handoff.alerted_at = handoff.alerted_at or now
+        handoff.escalation_level += 1
+        handoff.deadline_at = now + timedelta(seconds=settings.expire_after_seconds)
+        _log(session, handoff, "escalated", now, fallback)
+        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted), "escalation")
+        if was_alerted:
+            _send(session, handoff.person_number, texts.person_delayed(handoff), "notice")
+        return fallback
+    # Nobody to ask now: try again when the escalation period has passed (someone may come on call).
+    handoff.state = "created"
+    handoff.specialist_id = None
+    handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
+    _log(session, handoff, "unassigned", now, detail="no specialist on call and no coordinator left to ask")
+    return None
+
+
+def escalate_due(session: Session, now: datetime | None = None) -> int:
+    """Move on every handoff whose deadline passed; return how many moved."""
+    now = now or utcnow()
+    due = list(session.scalars(
+        select(Handoff).where(Handoff.state.in_(("created", "alerted", "escalated")), Handoff.deadline_at <= now)
+        .order_by(Handoff.deadline_at).with_for_update(skip_locked=True)
+    ))
+    for handoff in due:
+        if handoff.state == "escalated":
+            handoff.state = "expired"
+            handoff.closed_at = now
+            _log(session, handoff, "expired", now)
+            _send(session, handoff.person_number, texts.person_expired(handoff), "notice")
+            continue
+        if handoff.state == "alerted":
+            _log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
+        alert_next(session, handoff, now)
+    return len(due)
+
+
+def _find(session: Session, ref: str) -> Handoff:
+    handoff = session.scalar(select(Handoff).where(Handoff.ref == normalise_ref(ref)))
+    if handoff is None:
+        raise HandoffError(texts.unknown_ref(ref))
+    return handoff
+
+
+def normalise_ref(ref: str) -> str:
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    return f"H-{digits}"
+
+
+def accept(session: Session, specialist: Specialist, ref: str, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    handoff = _find(session, ref)
+    if handoff.state == "accepted":
+        if handoff.specialist_id == specialist.id:
+            return texts.already_yours(handoff)
+        raise HandoffError(texts.taken(handoff))
+    if handoff.state not in ("alerted", "escalated", "created"):
+        raise HandoffError(texts.not_open(handoff))
+    handoff.state = "accepted"
+    handoff.specialist_id = specialist.id
+    handoff.accepted_at = now
+    handoff.deadline_at = None
+    _log(session, handoff, "accepted", now, specialist)
+    _send(session, handoff.person_number, texts.person_accepted(handoff), "notice")
+    return texts.accepted(handoff)
+
+
+def pass_(session: Session, specialist: Specialist, ref: str, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    handoff = _find(session, ref)
+    if handoff.specialist_id != specialist.id or handoff.state not in ("alerted", "escalated"):
+        raise HandoffError(texts.not_yours(handoff))
+    _log(session, handoff, "passed", now, specialist)
+    alert_next(session, handoff, now)
+    return texts.passed(handoff)
+
+
+def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    handoff = _find(session, ref)
+    if handoff.specialist_id != specialist.id or handoff.state != "accepted":
+        raise HandoffError(texts.not_yours(handoff))
+    outcome = (outcome or "").strip().lower().split(" ")[0] if outcome else ""
+    if outcome not in OUTCOMES:
+        raise HandoffError(texts.bad_outcome(handoff))
+    handoff.state = "closed"
+    handoff.outcome = outcome
+    handoff.closed_at = now
+    _log(session, handoff, "closed", now, specialist, detail=outcome)
+    _send(session, handoff.person_number, texts.person_closed(handoff), "notice")
+    return texts.closed(handoff)
+
+
+def attach_number(session: Session, person_key: str, number: str) -> int:
+    """Give the person's handoffs created during this message the number to reach them at."""
+    handoffs = list(session.scalars(
+        select(Handoff).where(Handoff.person_key == person_key, Handoff.person_number.is_(None), Handoff.state.in_(OPEN_STATES))
+    ))
+    for handoff in handoffs:
+        handoff.person_number = number
+    return len(handoffs)
+
+
+def relay_for_person(session: Session, person_key: str) -> Handoff | None:
+    return session.scalars(
+        select(Handoff).where(Handoff.person_key == person_key, Handoff.state == "accepted").order_by(Handoff.accepted_at.desc())
+    ).first()
+
+
+def relay_to_specialist(session: Session, handoff: Handoff, text: str) -> None:
+    specialist = session.get(Specialist, handoff.specialist_id)
+    _send(session, specialist.phone, texts.from_person(handoff, text), "relay")
+
+
+def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
+    _send(session, handoff.person_number, texts.from_specialist(handoff, text), "relay")
+
+
+def open_relays(session: Session, specialist: Specialist) -> list[Handoff]:
+    return list(session.scalars(
+        select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state == "accepted").order_by(Handoff.accepted_at)
+    ))
+
+
+def pending_alerts(session: Session, specialist: Specialist) -> list[Handoff]:
+    """Handoffs waiting for this specialist's ACCEPT or PASS."""
+    return list(session.scalars(
+        select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state.in_(("alerted", "escalated")))
+    ))

@@ -1,0 +1,80 @@
+"""Messages handled before Rasa sees them: STOP/START, specialists' commands and relay, and a
+person's texts while a specialist is talking with them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Specialist
+from bot.handoff import engine, texts
+from bot.notify.optout import keyword, opt_in, opt_out
+from bot.safety import EMERGENCY_REPLY, mentions_overdose_in_progress
+
+_COMMAND = re.compile(r"^\s*(ACCEPT|YES|PASS|DONE)\b[\s:,.-]*(H\s*-?\s*\d{3,8})?\s*(.*)$", re.I | re.S)
+_REF_FIRST = re.compile(r"^\s*(H-?\d{3,8})\b[\s:,-]*(.*)$", re.I | re.S)
+
+STOP_REPLY = "You won't get more messages from the Health Hub Hotline. Text START to get them again. If someone is not breathing, call 911."
+START_REPLY = "You'll get messages from the Health Hub Hotline again. Text STOP to stop them."
+
+
+@dataclass
+class Routed:
+    """What the channel does with a message: `handled` means Rasa does not see it."""
+
+    handled: bool
+    replies: list[str] = field(default_factory=list)
+
+
+def route(session: Session, number: str | None, number_key: str, text: str) -> Routed:
+    word = keyword(text)
+    if word == "stop":
+        opt_out(session, number_key)
+        return Routed(True, [STOP_REPLY])
+    if word == "start":
+        opt_in(session, number_key)
+        return Routed(True, [START_REPLY])
+    specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
+    if specialist is not None:
+        return Routed(True, [reply for reply in [specialist_message(session, specialist, text)] if reply])
+    relay = engine.relay_for_person(session, number_key)
+    if relay is not None:
+        engine.relay_to_specialist(session, relay, text)
+        # Emergency first, even mid-conversation: the 911 steps go straight back to the person.
+        return Routed(True, [EMERGENCY_REPLY] if mentions_overdose_in_progress(text) else [])
+    return Routed(False)
+
+
+def specialist_message(session: Session, specialist: Specialist, text: str) -> str | None:
+    """A command, or a relay to the person they are talking with; returns the reply, if any."""
+    command = _COMMAND.match(text)
+    open_relays = engine.open_relays(session, specialist)
+    if command:
+        verb, ref, rest = command.group(1).upper(), command.group(2), command.group(3)
+        try:
+            if verb == "YES" and not ref:
+                pending = engine.pending_alerts(session, specialist)
+                if len(pending) != 1:
+                    return texts.yes_needs_ref([h.ref for h in pending])
+                return engine.accept(session, specialist, pending[0].ref)
+            if not ref:
+                return texts.command_needs_ref(verb)
+            if verb in ("ACCEPT", "YES"):
+                return engine.accept(session, specialist, ref)
+            if verb == "PASS":
+                return engine.pass_(session, specialist, ref)
+            return engine.done(session, specialist, ref, rest)
+        except engine.HandoffError as exc:
+            return str(exc)
+    addressed = _REF_FIRST.match(text)
+    if addressed:
+        target = next((h for h in open_relays if h.ref == engine.normalise_ref(addressed.group(1))), None)
+        if target is not None:
+            engine.relay_to_person(session, target, addressed.group(2))
+            return None
+    if len(open_relays) == 1:
+        engine.relay_to_person(session, open_relays[0], text)
+        return None
+    return texts.specialist_help([h.ref for h in open_relays])

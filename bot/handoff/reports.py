@@ -1,0 +1,70 @@
+"""Handoff reports for program staff: counts, timings and outcomes; never a number or a message."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Handoff
+from bot.handoff.roster import OPEN_STATES
+
+
+def handoff_rows(session: Session, open_only: bool = False) -> list[dict]:
+    query = select(Handoff).order_by(Handoff.created_at)
+    if open_only:
+        query = query.where(Handoff.state.in_(OPEN_STATES))
+    return [
+        {
+            "ref": h.ref,
+            "source": h.source,
+            "state": h.state,
+            "needs": [c for c in (h.needs or "").split(",") if c],
+            "area": h.area,
+            "language": h.language,
+            "consent_by": h.consent_by,
+            "created_at": _iso(h.created_at),
+            "accepted_at": _iso(h.accepted_at),
+            "closed_at": _iso(h.closed_at),
+            "outcome": h.outcome,
+        }
+        for h in session.scalars(query)
+    ]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def report(session: Session, sla_seconds: float, since: datetime | None = None) -> dict:
+    query = select(Handoff)
+    if since:
+        query = query.where(Handoff.created_at >= since)
+    handoffs = list(session.scalars(query))
+    waits = [(h.accepted_at - h.created_at).total_seconds() for h in handoffs if h.accepted_at]
+    within = sum(1 for w in waits if w <= sla_seconds)
+    def minutes(value):
+        return None if value is None else round(value / 60, 1)
+    return {
+        "since": _iso(since),
+        "handoffs": len(handoffs),
+        "by_source": dict(Counter(h.source for h in handoffs)),
+        "by_state": dict(Counter(h.state for h in handoffs)),
+        "accepted": len(waits),
+        "sla_minutes": round(sla_seconds / 60, 1),
+        "accepted_within_sla_percent": round(100 * within / len(handoffs), 1) if handoffs else None,
+        "time_to_accept_minutes_p50": minutes(_percentile(waits, 0.5)),
+        "time_to_accept_minutes_p90": minutes(_percentile(waits, 0.9)),
+        "outcomes": dict(Counter(h.outcome for h in handoffs if h.outcome)),
+    }

@@ -1,0 +1,152 @@
+"""What the handoff engine says, in plain, person-first words. Messages to the person follow
+their language (English or Spanish); messages to specialists are in English."""
+from __future__ import annotations
+
+from bot.db.models import Handoff
+from bot.directory.taxonomy import SERVICE_TYPES
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+COMMANDS = "Reply ACCEPT {ref} to take it or PASS {ref}."
+
+
+def _needs(handoff: Handoff) -> str:
+    codes = [c for c in (handoff.needs or "").split(",") if c]
+    return ", ".join(SERVICE_TYPES.get(c, c) for c in codes) or "to talk with someone"
+
+
+def _person(handoff: Handoff, en: str, es: str) -> str:
+    return es if handoff.language == "es" else en
+
+
+def alert(handoff: Handoff) -> str:
+    who = "An officer referred a person" if handoff.source == "officer" else "A person asked for a specialist"
+    where = f" near {handoff.area}" if handoff.area else ""
+    return (
+        f"Health Hub {handoff.ref}: {who}{where}. Needs: {_needs(handoff)}. "
+        f"Language: {LANGUAGE_NAMES.get(handoff.language, handoff.language)}. "
+        + COMMANDS.format(ref=handoff.ref)
+        + " You'll text them through this number; theirs stays private."
+    )
+
+
+def coordinator_alert(handoff: Handoff, was_alerted: bool) -> str:
+    why = "No specialist accepted it in time" if was_alerted else "No specialist is on call"
+    return f"Health Hub {handoff.ref} needs the coordinator: {why}. " + alert(handoff).split(": ", 1)[1]
+
+
+def accepted(handoff: Handoff) -> str:
+    return (
+        f"You have {handoff.ref}. Text here and it goes to them, shown as from the specialist; "
+        f"their replies come to you starting '{handoff.ref}:'. When you finish, reply "
+        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other."
+    )
+
+
+def already_yours(handoff: Handoff) -> str:
+    return f"{handoff.ref} is already yours. Text here to reach them."
+
+
+def taken(handoff: Handoff) -> str:
+    return f"{handoff.ref} was already accepted by another specialist. Thank you."
+
+
+def not_open(handoff: Handoff) -> str:
+    return f"{handoff.ref} is {handoff.state} and can't be accepted."
+
+
+def not_yours(handoff: Handoff) -> str:
+    return f"{handoff.ref} isn't an open request of yours, so nothing changed."
+
+
+def passed(handoff: Handoff) -> str:
+    return f"OK, you passed {handoff.ref}. We're asking someone else."
+
+
+def bad_outcome(handoff: Handoff) -> str:
+    return f"Say how it ended: DONE {handoff.ref} reached, engaged, declined, unreachable or other."
+
+
+def closed(handoff: Handoff) -> str:
+    return f"Closed {handoff.ref} ({handoff.outcome}). Thank you."
+
+
+def unknown_ref(ref: str) -> str:
+    return f"I can't find the request {ref.strip()[:20]}. Check the reference in the alert, e.g. ACCEPT H-1234."
+
+
+def specialist_help(open_refs: list[str]) -> str:
+    if len(open_refs) > 1:
+        return f"You have {len(open_refs)} open conversations ({', '.join(open_refs)}). Start your message with the reference, e.g. {open_refs[0]} hello."
+    return "You have no open conversation. Commands: ACCEPT H-1234, PASS H-1234, DONE H-1234 outcome."
+
+
+def from_person(handoff: Handoff, text: str) -> str:
+    return f"{handoff.ref}: {text}"
+
+
+def from_specialist(handoff: Handoff, text: str) -> str:
+    return _person(handoff, f"Specialist: {text}", f"Especialista: {text}")
+
+
+def person_accepted(handoff: Handoff) -> str:
+    return _person(
+        handoff,
+        f"A harm reduction specialist has your request ({handoff.ref}) and will text you here. You can reply to this number to talk with them.",
+        f"Una persona especialista en reducción de daños tiene tu solicitud ({handoff.ref}) y te escribirá aquí. Puedes responder a este número para hablar con ella.",
+    )
+
+
+def person_delayed(handoff: Handoff) -> str:
+    return _person(
+        handoff,
+        f"It's taking longer than usual to reach a specialist. Our coordinator now has your request ({handoff.ref}) and will text you here. If someone is not breathing, call 911.",
+        f"Está tardando más de lo normal. Nuestra coordinadora tiene tu solicitud ({handoff.ref}) y te escribirá aquí. Si alguien no respira, llama al 911.",
+    )
+
+
+def person_expired(handoff: Handoff) -> str:
+    return _person(
+        handoff,
+        f"We're sorry: nobody could take your request ({handoff.ref}) in time. Text \"talk to someone\" to try again, or text what you need and a ZIP code to find services now. If someone is not breathing, call 911.",
+        f"Lo sentimos: nadie pudo atender tu solicitud ({handoff.ref}) a tiempo. Escribe \"hablar con alguien\" para intentarlo de nuevo, o lo que necesitas y un código postal. Si alguien no respira, llama al 911.",
+    )
+
+
+def person_closed(handoff: Handoff) -> str:
+    return _person(
+        handoff,
+        "Your conversation with the specialist has ended. Text this number any time you need something.",
+        "Terminó tu conversación con la persona especialista. Escribe a este número cuando necesites algo.",
+    )
+
+
+def person_opened(handoff: Handoff, state: str, minutes: int) -> str:
+    """What the person is told when their request is recorded: honestly, who and how soon."""
+    if state == "alerted":
+        return _person(
+            handoff,
+            f"Thanks. A harm reduction specialist will text you from this number, usually within {minutes} minutes. Your reference is {handoff.ref}.",
+            f"Gracias. Una persona especialista te escribirá desde este número, normalmente en menos de {minutes} minutos. Tu referencia es {handoff.ref}.",
+        )
+    if state == "escalated":
+        return _person(
+            handoff,
+            f"Thanks. No specialist is on call right now, so our coordinator has your request ({handoff.ref}) and will text you from this number as soon as they can.",
+            f"Gracias. Ahora no hay especialistas de guardia; nuestra coordinadora tiene tu solicitud ({handoff.ref}) y te escribirá en cuanto pueda.",
+        )
+    return _person(
+        handoff,
+        f"Thanks. Nobody is on call right now. We saved your request ({handoff.ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
+        f"Gracias. Ahora no hay nadie de guardia. Guardamos tu solicitud ({handoff.ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
+    )
+
+
+def yes_needs_ref(pending_refs: list[str]) -> str:
+    if not pending_refs:
+        return "You have no request waiting for an answer."
+    return f"You have {len(pending_refs)} requests waiting ({', '.join(pending_refs)}). Reply ACCEPT with the reference, e.g. ACCEPT {pending_refs[0]}."
+
+
+def command_needs_ref(verb: str) -> str:
+    example = {"DONE": "DONE H-1234 engaged"}.get(verb, f"{verb} H-1234")
+    return f"Add the request's reference, e.g. {example}."
