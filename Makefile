@@ -11,7 +11,7 @@ RASA_DATA := data/nlu data/rules data/stories
 TRAINING_FILES := $(shell find $(RASA_DATA) -name '*.yml') domain.yml config.yml
 MODEL := models/hub.tar.gz
 
-.PHONY: run test setup install migrate directory model validate clean
+.PHONY: run test setup install migrate directory model validate clean test-tools
 
 # TensorFlow, Rasa and their dependencies print pages of deprecation warnings at start-up,
 # which hide the log lines an operator needs.
@@ -27,13 +27,21 @@ run: setup
 	honcho start -f Procfile
 
 # pytest exits 5 when it collects no test at all; say so rather than fail obscurely.
-test: setup
+test: setup test-tools
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; fi; exit $$status
 
 setup: install .env migrate directory model
 
 install: $(VENV)/.installed
+
+# The Twilio API mock (Stoplight Prism, from the npm registry) for the transport tests; those
+# tests skip, saying why, where npm is missing.
+test-tools: tools/node_modules/.installed
+
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tools --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Twilio mock tests will be skipped"; fi
 
 # Rasa 3.6 runs on Python 3.8-3.10 only; .python-version pins 3.10 for pyenv.
 $(VENV)/.installed: requirements.txt pyproject.toml .python-version

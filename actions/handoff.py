@@ -42,6 +42,6 @@ class ActionOpenHandoff(Action):
                 area=place.zip_code if place else None,
                 language=tracker.get_slot("language") or "en",
             )
-            reply = texts.person_opened(handoff, handoff.state, round(get_settings().escalate_after_seconds / 60))
+            reply = texts.person_opened(handoff, handoff.state, max(1, round(get_settings().escalate_after_seconds / 60)))
         dispatcher.utter_message(text=reply)
         return []

@@ -204,11 +204,11 @@ def cmd_outbox(args) -> int:
 
 def cmd_worker(args) -> int:
     from bot.notify.transports import transport_for
-    from bot.worker import deliver_due, run_forever
+    from bot.worker import run_forever, run_once
 
     transport = transport_for(get_settings())
     if args.once:
-        print(f"delivered {deliver_due(transport)} message(s)")
+        print(f"handled {run_once(transport)} handoff deadline(s) and message(s)")
         return 0
     run_forever(transport, args.interval)
     return 0
@@ -417,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.set_defaults(func=cmd_outbox)
 
     worker = commands.add_parser("worker", help="deliver the outbox (runs until stopped)")
-    worker.add_argument("--once", action="store_true", help="one delivery pass, then exit")
+    worker.add_argument("--once", action="store_true", help="one pass (escalations, then deliveries), then exit")
     worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
     worker.set_defaults(func=cmd_worker)
 

@@ -26,6 +26,7 @@ class Settings:
     public_url: str
     twilio_account_sid: str | None
     twilio_auth_token: str | None
+    twilio_api_base_url: str | None
     hotline_number: str
     transport: str
     default_region: str
@@ -75,6 +76,7 @@ def get_settings() -> Settings:
         public_url=(env.get("HUB_PUBLIC_URL") or "http://localhost:5005").rstrip("/"),
         twilio_account_sid=account_sid,
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+        twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
         hotline_number=env.get("HUB_PHONE_NUMBER") or "+12065550100",
         transport=transport,
         default_region=(env.get("HUB_DEFAULT_REGION") or "US").upper(),

@@ -48,6 +48,12 @@ def escalate() -> int:
         return escalate_due(session)
 
 
+def run_once(transport: Transport) -> int:
+    """One pass: escalate what is overdue, then deliver, so an alert escalation creates goes out
+    in the same pass."""
+    return escalate() + deliver_due(transport)
+
+
 def run_forever(transport: Transport, interval: float = 1.0) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -55,8 +61,7 @@ def run_forever(transport: Transport, interval: float = 1.0) -> None:
     logger.info("worker started (%s)", type(transport).__name__)
     while not stop.is_set():
         try:
-            # Escalation first, so that an alert it creates goes out in the same pass.
-            handled = escalate() + deliver_due(transport)
+            handled = run_once(transport)
         except Exception:  # a database hiccup must not end the worker
             logger.exception("worker pass failed; retrying")
             handled = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bot.config import ConfigError, Settings
@@ -19,6 +20,29 @@ class OutboxTransport:
 
     def send(self, to_number: str, from_number: str, body: str) -> Delivery:
         return Delivery(ok=True, final_status="stored")
+
+
+TWILIO_API = "https://api.twilio.com"
+SEND_TIMEOUT_SECONDS = 15.0
+
+
+class BaseUrlHttpClient(TwilioHttpClient):
+    """Twilio's HTTP client with api.twilio.com replaced by another base URL (a mock server built
+    from Twilio's OpenAPI description, or a staging proxy)."""
+
+    def __init__(self, base_url: str, extra_headers: dict[str, str] | None = None, **kwargs):
+        super().__init__(timeout=SEND_TIMEOUT_SECONDS, **kwargs)
+        self.base_url, self.extra_headers = base_url.rstrip("/"), extra_headers or {}
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
+        if url.startswith(TWILIO_API):
+            url = self.base_url + url[len(TWILIO_API):]
+        return super().request(method, url, params, data, {**(headers or {}), **self.extra_headers}, auth, timeout, allow_redirects)
+
+
+def twilio_client(account_sid: str, auth_token: str, api_base_url: str | None = None) -> Client:
+    http_client = BaseUrlHttpClient(api_base_url) if api_base_url else TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
+    return Client(account_sid, auth_token, http_client=http_client)
 
 
 class TwilioTransport:
@@ -42,6 +66,5 @@ def transport_for(settings: Settings) -> Transport:
     if settings.transport == "twilio":
         if not (settings.twilio_account_sid and settings.twilio_auth_token):
             raise ConfigError("HUB_TRANSPORT=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
-        client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
-        return TwilioTransport(client)
+        return TwilioTransport(twilio_client(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base_url))
     return OutboxTransport()

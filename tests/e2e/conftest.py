@@ -85,18 +85,30 @@ def text(hotline, sender: str, body: str, sid: str | None = None, signature: str
 
 
 class Hotline:
-    def __init__(self, base_url: str, database_url: str, tracker_db: Path, logs: list[Path]):
-        self.base_url, self.database_url, self.tracker_db, self.logs = base_url, database_url, tracker_db, logs
+    def __init__(self, base_url: str, database_url: str, tracker_db: Path, logs: list[Path], env: dict):
+        self.base_url, self.database_url, self.tracker_db, self.logs, self.env = base_url, database_url, tracker_db, logs, env
         self.webhook_url = base_url + "/webhooks/twilio_sms/webhook"
+
+    def hub(self, *args: str) -> str:
+        """Run a hub command against this hotline's database; return what it printed."""
+        done = subprocess.run([str(BIN / "hub"), *args], cwd=PROJECT_ROOT, env=self.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
 
 @pytest.fixture(scope="session")
 def hotline(trained_model, tmp_path_factory):
     work = tmp_path_factory.mktemp("hotline")
     database_url = f"sqlite:///{work / 'hub.db'}"
-    env = {**os.environ, **TEST_ENV, "HUB_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
+    # A short escalation deadline, so that the tests can watch escalation happen.
+    env = {**os.environ, **TEST_ENV, "HUB_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "HUB_ESCALATE_AFTER": "4s"}
     env.pop("PYTEST_CURRENT_TEST", None)
-    for command in (["db", "upgrade"], ["directory", "import", str(DEMO_DIRECTORY)]):
+    roster = [
+        ["roster", "add-specialist", "--name", "Ana", "--phone", "+12065550111", "--zips", "98104,98122", "--languages", "en,es"],
+        ["roster", "add-specialist", "--name", "Ben", "--phone", "+12065550112", "--zips", "98104"],
+        ["roster", "set-coordinator", "--phone", "+12065550119", "--name", "Coordinator"],
+    ]
+    for command in (["db", "upgrade"], ["directory", "import", str(DEMO_DIRECTORY)], *roster):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
 
     action_port, rasa_port = _free_port(), _free_port()
@@ -121,7 +133,7 @@ def hotline(trained_model, tmp_path_factory):
         start("rasa", [str(BIN / "rasa"), "run", "--port", str(rasa_port), "--model", str(trained_model),
                        "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
               f"http://127.0.0.1:{rasa_port}/webhooks/twilio_sms/")
-        yield Hotline(f"http://127.0.0.1:{rasa_port}", database_url, tracker_db, logs)
+        yield Hotline(f"http://127.0.0.1:{rasa_port}", database_url, tracker_db, logs, env)
     finally:
         for process in processes:
             process.terminate()

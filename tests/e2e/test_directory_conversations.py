@@ -12,9 +12,7 @@ def first_line(hotline, sender, body):
     return replies[0].splitlines()[0]
 
 
-@pytest.mark.parametrize(
-    "body, header",
-    [
+WAYS = (
         ("need rigs near 98104", "Syringe services near 98104:"),
         ("where can i get fent strips in capitol hill", "Fentanyl test strips near Capitol Hill:"),
         ("bupe in tacoma", "Medication for opioid use disorder near Tacoma, WA:"),
@@ -23,11 +21,13 @@ def first_line(hotline, sender, body):
         ("where can i drop off old meds 98104", "Medication take-back near 98104:"),
         ("necesito jeringas cerca de 98104", "Syringe services near 98104:"),
         ("dónde consigo naloxona en tacoma", "Naloxone (Narcan) near Tacoma, WA:"),
-    ],
 )
-def test_the_ways_people_ask(hotline, body, header):
-    sender = f"+1206555{abs(hash(body)) % 90 + 110:04d}"
-    assert first_line(hotline, sender, body) == header
+
+
+# Each conversation its own fictional sender, clear of the roster's numbers (0111-0119).
+@pytest.mark.parametrize("index, body, header", [(i, body, header) for i, (body, header) in enumerate(WAYS)])
+def test_the_ways_people_ask(hotline, index, body, header):
+    assert first_line(hotline, f"+120655501{30 + index}", body) == header
 
 
 def test_open_now_ranks_open_places_first(hotline):

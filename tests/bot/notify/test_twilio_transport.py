@@ -1,0 +1,84 @@
+"""The Twilio transport against a mock built from Twilio's official OpenAPI description
+(../shared/twilio/twilio_api_v2010.json, served by Stoplight Prism): a request Twilio would
+reject is rejected here too."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from twilio.rest import Client
+
+from bot.db import session_scope
+from bot.db.models import OutboxMessage
+from bot.notify.outbox import enqueue
+from bot.notify.transports import BaseUrlHttpClient, TwilioTransport, twilio_client
+from bot.worker import deliver_due
+from tests.conftest import PROJECT_ROOT
+
+SPEC = PROJECT_ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
+PRISM = PROJECT_ROOT / "tools" / "node_modules" / ".bin" / "prism"
+ACCOUNT = "AC" + "0" * 32
+MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+
+
+@pytest.fixture(scope="module")
+def twilio_mock():
+    if not SPEC.exists():
+        pytest.skip(f"Twilio's OpenAPI description is not at {SPEC} (../shared is missing)")
+    if not PRISM.exists() or shutil.which("node") is None:
+        pytest.skip("Prism is not installed: `make test` installs it into tools/ with npm")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            requests.get(base + MESSAGES, auth=(ACCOUNT, "token"), timeout=2)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                pytest.fail("Prism exited while starting")
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("Prism did not start in 120 s")
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def test_the_mock_rejects_a_message_twilio_would_reject(twilio_mock):
+    # No To: Twilio answers 400, the mock 422. This proves the mock checks requests at all.
+    reply = requests.post(twilio_mock + MESSAGES, data={"From": "+12065550100", "Body": "hi"}, auth=(ACCOUNT, "token"), timeout=10)
+    assert reply.status_code >= 400
+
+
+def test_a_message_sent_the_way_the_worker_sends_it_is_accepted(twilio_mock):
+    delivery = TwilioTransport(twilio_client(ACCOUNT, "token", twilio_mock)).send("+12065550111", "+12065550100", "Health Hub H-1234: test")
+    assert delivery.ok and delivery.provider_sid.startswith("SM")
+
+
+def test_a_4xx_is_final_and_an_unreachable_api_is_retried(twilio_mock):
+    # Prism answers a forced, undeclared status with 404: a client error, never worth retrying.
+    client = Client(ACCOUNT, "token", http_client=BaseUrlHttpClient(twilio_mock, {"Prefer": "code=500"}))
+    refused = TwilioTransport(client).send("+12065550111", "+12065550100", "hi")
+    assert not refused.ok and not refused.retryable and refused.error.startswith("Twilio 4")
+    down = TwilioTransport(twilio_client(ACCOUNT, "token", "http://127.0.0.1:9")).send("+12065550111", "+12065550100", "hi")
+    assert not down.ok and down.retryable
+
+
+def test_the_worker_delivers_the_outbox_through_twilio(twilio_mock, migrated_db):
+    with session_scope() as session:
+        row_id = enqueue(session, to_number="+12065550111", from_number="+12065550100", body="alert", purpose="alert").id
+    assert deliver_due(TwilioTransport(twilio_client(ACCOUNT, "token", twilio_mock))) == 1
+    with session_scope() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row.status == "sent" and row.provider_sid.startswith("SM")
