@@ -418,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="deliver the outbox (runs until stopped)")
     worker.add_argument("--once", action="store_true", help="one pass (escalations, then deliveries), then exit")
-    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    worker.add_argument("--interval", type=float, default=0.25, help="seconds between polls when idle (default: %(default)s)")
     worker.set_defaults(func=cmd_worker)
 
     roster = commands.add_parser("roster", help="specialists and the coordinator").add_subparsers(dest="roster_command", required=True)
