@@ -6,6 +6,7 @@ outbox in the same transaction, so a handoff and its alert are saved together or
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -170,7 +171,9 @@ def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: 
     handoff = _find(session, ref)
     if handoff.specialist_id != specialist.id or handoff.state != "accepted":
         raise HandoffError(texts.not_yours(handoff))
-    outcome = (outcome or "").strip().lower().split(" ")[0] if outcome else ""
+    # Only the outcome word is kept ("other: moved away" -> other): no free text in the log.
+    first_word = re.match(r"\s*([a-z]+)", (outcome or "").lower())
+    outcome = first_word.group(1) if first_word else ""
     if outcome not in OUTCOMES:
         raise HandoffError(texts.bad_outcome(handoff))
     handoff.state = "closed"

@@ -98,3 +98,9 @@ def test_two_open_conversations_need_the_reference(roster):
     assert "Start your message with the reference" in send(ANA, "hello")[1][0]
     assert send(ANA, f"{second} hello you") == (True, [])
     assert ("+12065550143", "Specialist: hello you") in relays()
+
+
+def test_done_keeps_only_the_outcome_word(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    assert send(ANA, f"done {ref} Other: moved to Tacoma") == (True, [f"Closed {ref} (other). Thank you."])
