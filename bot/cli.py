@@ -262,11 +262,35 @@ def cmd_roster_add_specialist(args) -> int:
     return 0
 
 
+def cmd_roster_add_officer(args) -> int:
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import Officer
+    from bot.notify.outbox import utcnow
+    from bot.privacy import sender_key
+
+    phone = _e164(args.phone)
+    if not args.agency.strip():
+        return _fail("--agency is required", 2)
+    settings = get_settings()
+    with session_scope() as session:
+        officer = session.scalar(select(Officer).where(Officer.phone == phone))
+        if officer and officer.active:
+            return _fail(f"{phone} is already registered for {officer.agency}", 1)
+        officer = officer or Officer(phone=phone, created_at=utcnow())
+        officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
+        officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
+        session.add(officer)
+    print(f"registered {args.name} ({phone}) of {args.agency}: texts from this number go down the officer referral flow")
+    return 0
+
+
 def cmd_roster_list(args) -> int:
     from sqlalchemy import select
 
     from bot.db import session_scope
-    from bot.db.models import Specialist
+    from bot.db.models import Officer, Specialist
 
     with session_scope() as session:
         rows = [
@@ -274,13 +298,20 @@ def cmd_roster_list(args) -> int:
              "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always"}
             for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
         ]
+        rows += [
+            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency}
+            for o in session.scalars(select(Officer).where(Officer.active == 1).order_by(Officer.agency, Officer.name))
+        ]
     if args.json:
         print(json.dumps({"roster": rows}, indent=2))
     elif not rows:
         print("the roster is empty; add someone with: hub roster add-specialist --name NAME --phone E164 --zips 98104")
     else:
         for row in rows:
-            print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}")
+            if row["role"] == "officer":
+                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}")
+            else:
+                print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}")
     return 0
 
 
@@ -359,6 +390,11 @@ def cmd_report(args) -> int:
     print(f"  accepted within {figures['sla_minutes']:g} min: {'-' if sla is None else f'{sla:g}%'}")
     print(f"  time to accept: p50 {figures['time_to_accept_minutes_p50']} min, p90 {figures['time_to_accept_minutes_p90']} min")
     print(f"  outcomes: {figures['outcomes'] or '-'}")
+    for agency, numbers in figures["agencies"].items():
+        consent = numbers["consent_rate_percent"]
+        within = numbers["accepted_within_sla_percent"]
+        print(f"  {agency}: {numbers['referrals']} referrals, consent {'-' if consent is None else f'{consent:g}%'}, "
+              f"accepted within the SLA {'-' if within is None else f'{within:g}%'}")
     return 0
 
 
@@ -429,6 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--languages", default="en", help="two-letter codes, comma-separated (default: en)")
     add.add_argument("--hours", help='on-call hours, e.g. "MO-FR 08:00-20:00; SA 10:00-14:00" (default: always)')
     add.set_defaults(func=cmd_roster_add_specialist)
+    officer = roster.add_parser("add-officer", help="register an officer's work phone for referrals")
+    officer.add_argument("--name", required=True)
+    officer.add_argument("--phone", required=True, help="E.164 work phone")
+    officer.add_argument("--agency", required=True)
+    officer.set_defaults(func=cmd_roster_add_officer)
     listing = roster.add_parser("list", help="who is on the roster")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_roster_list)

@@ -18,18 +18,27 @@ EMERGENCY_REPLY = (
 
 _EMERGENCY = re.compile(
     r"\b("
-    r"not breathing|(?:isn'?t|is not|stopped|stop|no(?:t)?) breath\w*|can'?t breathe|"
-    r"turning (?:blue|gray|grey|purple)|(?:lips|face|skin) (?:are |is )?(?:blue|gray|grey)|"
-    r"won'?t wake(?: up)?|will not wake|can'?t wake|cannot wake|unresponsive|passed out|"
-    r"o\.?d'?(?:ing|ed|in)?\b|overdos\w*|sobredosis|no respira\w*|no despierta|"
-    r"(?:se )?(?:est[aá] )?poniendo azul|snoring and won'?t"
-    r")",
+    r"not breathing|(?:isn'?t|is not|stopped|stop|barely) breath\w*|can'?t breathe|"
+    r"turning (?:blue|gray|grey|purple)|(?:lips|face|skin) (?:are |is )?(?:turning )?(?:blue|gray|grey)|"
+    r"won'?t wake(?: up)?|will not wake|can'?t wake|cannot wake|unresponsive|passed out|not responding|"
+    r"o\.?d'?(?:ing|in|-ing)|o\.?d'?d|is (?:od|o\.d\.)|overdosing|overdosed|having an overdose|"
+    r"overdose (?:happening|right now|now)|sobredosis|no respira\w*|no despierta|(?:se )?(?:est[aá] )?poniendo azul"
+    r")\b",
+    re.IGNORECASE,
+)
+# Past or general mentions ("post OD", "overdose kit", "risk of overdose", "OD'd last week") are
+# not an overdose in progress; they are removed before looking.
+_NOT_IN_PROGRESS = re.compile(
+    r"\b(?:post[- ]?(?:od|overdose)|after (?:an? |the |his |her )?(?:od|overdose)|non[- ]?fatal (?:od|overdose)|"
+    r"(?:risk|prevention|kit|kits|reversal|awareness|training) (?:of |for )?(?:an? )?(?:od|overdose)s?|"
+    r"(?:od|overdose) (?:risk|prevention|kits?|reversal|awareness|training)|for overdoses?|"
+    r"(?:od'?d|overdosed) (?:last|yesterday|earlier|before|a (?:while|week|month))\w*)\b",
     re.IGNORECASE,
 )
 
 
 def mentions_overdose_in_progress(text: str) -> bool:
-    return bool(_EMERGENCY.search(text or ""))
+    return bool(_EMERGENCY.search(_NOT_IN_PROGRESS.sub(" ", text or "")))
 
 
 def needs_emergency_reply(text: str, replies: list[str]) -> bool:

@@ -38,7 +38,10 @@ def test_every_synonym_maps_to_a_taxonomy_code():
 
 
 def test_overdose_keywords():
-    for text in ("he's not breathing", "she won't wake up", "turning blue", "i think my friend is ODing", "he OD'd", "no respira"):
+    for text in ("he's not breathing", "she won't wake up", "turning blue", "i think my friend is ODing", "he OD'd",
+                 "no respira", "my brother is overdosing", "i think he overdosed", "his lips are blue", "help he's barely breathing"):
         assert mentions_overdose_in_progress(text), text
-    for text in ("where can i get narcan", "the odds are good", "good morning", "i need a bed"):
+    for text in ("where can i get narcan", "the odds are good", "good morning", "i need a bed",
+                 "Referral: consented, 206-555-0142, post OD, needs narcan", "where do i pick up nasal spray for overdoses",
+                 "at risk of overdose", "after an overdose last month", "overdose kits near 98104", "he OD'd last week"):
         assert not mentions_overdose_in_progress(text), text

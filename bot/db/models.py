@@ -257,6 +257,8 @@ class Handoff(Base):
     person_key = Column(String(64), nullable=False, index=True)
     # Where relay and notices go; NULL until the channel that received the request attaches it.
     person_number = Column(String(20))
+    # Where and when to find the person when an officer gave no number ("library steps, 3pm").
+    contact_note = Column(Text)
     needs = Column(Text, nullable=False, default="")
     area = Column(String(64))
     language = Column(String(8), nullable=False, default="en")
@@ -293,3 +295,32 @@ class OptOut(Base):
     __tablename__ = "opt_out"
     number_key = Column(String(64), primary_key=True)
     opted_out_at = Column(DateTime, nullable=False)
+
+
+class Officer(Base):
+    """A registered police officer, EMS or fire work phone. Looked up by HMAC key: Rasa and the
+    actions only ever see the key."""
+
+    __tablename__ = "officer"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    name = Column(Text, nullable=False)
+    phone = Column(String(20), nullable=False, unique=True)
+    phone_key = Column(String(64), nullable=False, unique=True)
+    agency = Column(Text, nullable=False)
+    active = Column(Integer, nullable=False, default=1)
+    created_at = Column(DateTime, nullable=False)
+
+
+class Referral(Base):
+    """Every officer referral, with or without consent: the anonymous tally behind the
+    'referrals instead of arrests' figures. Holds no name, number or words of the person."""
+
+    __tablename__ = "referral"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    agency = Column(Text, nullable=False, index=True)
+    officer_id = Column(Integer, ForeignKey("officer.id"), nullable=False)
+    consented = Column(Integer, nullable=False)
+    reason = Column(String(24))
+    urgency = Column(String(12))
+    handoff_id = Column(Integer, ForeignKey("handoff.id"), unique=True)
+    created_at = Column(DateTime, nullable=False, index=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Specialist
 from bot.handoff import engine, texts
+from bot.handoff.referral import officer_for_key, status_reply
 from bot.notify.optout import keyword, opt_in, opt_out
 from bot.safety import EMERGENCY_REPLY, mentions_overdose_in_progress
 
@@ -39,6 +40,12 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
     specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
     if specialist is not None:
         return Routed(True, [reply for reply in [specialist_message(session, specialist, text)] if reply])
+    officer = officer_for_key(session, number_key)
+    if officer is not None:
+        status = status_reply(session, officer, text)
+        if status:
+            return Routed(True, [status])
+        return Routed(False)  # referrals go through the assistant
     relay = engine.relay_for_person(session, number_key)
     if relay is not None:
         engine.relay_to_specialist(session, relay, text)

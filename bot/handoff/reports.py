@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Handoff
+from bot.db.models import Handoff, Referral
 from bot.handoff.roster import OPEN_STATES
 
 
@@ -67,4 +67,24 @@ def report(session: Session, sla_seconds: float, since: datetime | None = None) 
         "time_to_accept_minutes_p50": minutes(_percentile(waits, 0.5)),
         "time_to_accept_minutes_p90": minutes(_percentile(waits, 0.9)),
         "outcomes": dict(Counter(h.outcome for h in handoffs if h.outcome)),
+        "agencies": agencies(session, sla_seconds, since),
     }
+
+
+def agencies(session: Session, sla_seconds: float, since: datetime | None = None) -> dict:
+    """Per agency, the measure the partnership literature asks for: referrals instead of arrests
+    (referrals made, how many with consent, how many a specialist accepted within the SLA)."""
+    query = select(Referral, Handoff).outerjoin(Handoff, Handoff.id == Referral.handoff_id)
+    if since:
+        query = query.where(Referral.created_at >= since)
+    figures: dict[str, dict] = {}
+    for referral, handoff in session.execute(query):
+        row = figures.setdefault(referral.agency, {"referrals": 0, "consented": 0, "accepted_within_sla": 0})
+        row["referrals"] += 1
+        row["consented"] += referral.consented
+        if handoff and handoff.accepted_at and (handoff.accepted_at - handoff.created_at).total_seconds() <= sla_seconds:
+            row["accepted_within_sla"] += 1
+    for row in figures.values():
+        row["consent_rate_percent"] = round(100 * row["consented"] / row["referrals"], 1)
+        row["accepted_within_sla_percent"] = round(100 * row["accepted_within_sla"] / row["consented"], 1) if row["consented"] else None
+    return figures

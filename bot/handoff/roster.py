@@ -80,8 +80,10 @@ def is_on_call(specialist: Specialist, now: datetime) -> bool:
 
 
 def covers(specialist: Specialist, area: str | None) -> bool:
+    """Whether the specialist covers the ZIP; with no area known (an officer who gave only a
+    number) anyone on call may take it."""
     zips = {z.strip() for z in (specialist.zips or "").split(",") if z.strip()}
-    return not zips or (area or "") in zips
+    return not zips or not area or area in zips
 
 
 def speaks(specialist: Specialist, language: str) -> bool:

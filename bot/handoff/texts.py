@@ -24,8 +24,9 @@ def alert(handoff: Handoff) -> str:
     return (
         f"Health Hub {handoff.ref}: {who}{where}. Needs: {_needs(handoff)}. "
         f"Language: {LANGUAGE_NAMES.get(handoff.language, handoff.language)}. "
+        + (f"Where to find them: {handoff.contact_note}. " if handoff.contact_note else "")
         + COMMANDS.format(ref=handoff.ref)
-        + " You'll text them through this number; theirs stays private."
+        + (" You'll text them through this number; theirs stays private." if handoff.person_number or not handoff.contact_note else "")
     )
 
 

@@ -3,7 +3,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.directory import ActionFindServices, ActionMoreServices, ValidateServiceSearchForm, ValidateSlotMappings
+from actions.directory import ActionFindServices, ActionMoreServices, ValidateServiceSearchForm
+from actions.slot_mappings import ValidateSlotMappings
 
 
 def tracker(text="narcan near 98104", intent="find_service", entities=(), **slots):

@@ -107,6 +107,8 @@ def hotline(trained_model, tmp_path_factory):
         ["roster", "add-specialist", "--name", "Ana", "--phone", "+12065550111", "--zips", "98104,98122", "--languages", "en,es"],
         ["roster", "add-specialist", "--name", "Ben", "--phone", "+12065550112", "--zips", "98104"],
         ["roster", "set-coordinator", "--phone", "+12065550119", "--name", "Coordinator"],
+        ["roster", "add-officer", "--name", "Ofc. Lee", "--phone", "+12065550181", "--agency", "Seattle PD"],
+        ["roster", "add-officer", "--name", "Dep. Kim", "--phone", "+12065550182", "--agency", "King County Sheriff"],
     ]
     for command in (["db", "upgrade"], ["directory", "import", str(DEMO_DIRECTORY)], *roster):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)

@@ -1,0 +1,103 @@
+"""Officer referrals: the referral form, read from one message or a few answers, and its submit."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.config import get_settings
+from bot.db import session_scope
+from bot.directory.places import find_place
+from bot.handoff import referral as referrals
+from bot.privacy import to_e164
+
+REFERRAL_SLOTS = ("referral_consent", "referral_contact", "referral_reason")
+
+
+def _text(tracker: Tracker) -> str:
+    return tracker.latest_message.get("text") or ""
+
+
+def _answering(tracker: Tracker, slot: str) -> bool:
+    return tracker.get_slot("requested_slot") == slot
+
+
+class ValidateReferralForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_referral_form"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        # Without consent nothing more is asked: no contact details of a person who said no.
+        if tracker.get_slot("referral_consent") == "no":
+            return ["referral_consent"]
+        return domain_slots
+
+    def extract_referral_consent(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        consent = referrals.consent_in(_text(tracker), answering=_answering(tracker, "referral_consent"))
+        return {"referral_consent": consent} if consent else {}
+
+    def extract_referral_contact(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        text = _text(tracker)
+        number = referrals.phone_in(text, get_settings().default_region)
+        if number:
+            return {"referral_contact": number}
+        if _answering(tracker, "referral_contact") and text.strip():
+            return {"referral_contact": text.strip()[:200]}  # a place and time to find them
+        return {}
+
+    def extract_referral_reason(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        reason = referrals.reason_in(_text(tracker), answering=_answering(tracker, "referral_reason"))
+        return {"referral_reason": reason} if reason else {}
+
+
+def _referral_turns(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The officer's messages since the referral began."""
+    turns = []
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        turns.append(event)
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") == "officer_referral":
+            break
+    return turns
+
+
+class ActionSubmitReferral(Action):
+    def name(self) -> Text:
+        return "action_submit_referral"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+        turns = _referral_turns(tracker)
+        words = " ".join(turn.get("text") or "" for turn in turns)
+        needs = sorted({
+            entity["value"] for turn in turns for entity in (turn.get("parse_data") or {}).get("entities", [])
+            if entity.get("entity") == "service_type"
+        })
+        consent = tracker.get_slot("referral_consent") == "yes"
+        settings = get_settings()
+        with session_scope() as session:
+            officer = referrals.officer_for_key(session, tracker.sender_id)
+            if officer is None:
+                dispatcher.utter_message(response="utter_officer_not_registered")
+                return [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
+            place = find_place(session, words).place
+            _, handoff = referrals.record_referral(
+                session, officer, consent=consent, reason=tracker.get_slot("referral_reason"),
+                contact=tracker.get_slot("referral_contact"), needs=needs,
+                language=referrals.language_in(words) or "en", urgency=referrals.urgency_in(words) or "routine",
+                area=place.zip_code if place else None,
+            )
+            ref = handoff.ref if handoff else None
+        if ref:
+            dispatcher.utter_message(response="utter_referral_received", ref=ref)
+        else:
+            dispatcher.utter_message(response="utter_referral_no_consent", hotline=_display(settings.hotline_number))
+        return [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
+
+
+def _display(number: str) -> str:
+    digits = to_e164(number)[2:]
+    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" if len(digits) == 10 else number

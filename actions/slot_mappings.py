@@ -1,0 +1,54 @@
+"""Custom slot mappings run after every message (Rasa's action_validate_slot_mappings): where
+the texter is, whether they ask for what is open now, and whether they are a registered officer."""
+from __future__ import annotations
+
+from typing import Any, Dict, Text
+
+from rasa_sdk import Tracker, ValidationAction
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.db import session_scope
+from bot.directory.places import find_place, named_place
+from bot.handoff.referral import officer_for_key
+
+# Turns in which a message is never read as a place: the texter is not answering "where?".
+_NOT_ABOUT_PLACE = {"emergency", "greet", "goodbye", "thank", "out_of_scope", "nlu_fallback", "more", "officer_referral"}
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Custom slot mappings, run after every message (Rasa's action_validate_slot_mappings)."""
+
+    def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = tracker.latest_message.get("text") or ""
+        intent = _intent(tracker)
+        if intent in _NOT_ABOUT_PLACE or text.startswith("/") or tracker.active_loop.get("name") == "referral_form":
+            return {}
+        with session_scope() as session:
+            match = find_place(session, text)
+        if match.place:
+            return {"location": match.place.label}
+        if match.unknown_zip:
+            dispatcher.utter_message(response="utter_unknown_zip", place=match.unknown_zip)
+            return {"location": None}
+        if intent == "inform" and tracker.get_slot("requested_slot") == "location":
+            dispatcher.utter_message(response="utter_unknown_place", place=named_place(text))
+        return {}
+
+    def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """'officer' for a registered officer's work phone (by HMAC key), else 'community'."""
+        with session_scope() as session:
+            officer = officer_for_key(session, tracker.sender_id)
+        return {"role": "officer" if officer else "community"}
+
+    def extract_open_now(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if _intent(tracker) == "more":
+            return {}  # the next page keeps the ranking of the first
+        entities = tracker.latest_message.get("entities") or []
+        return {"open_now": any(entity.get("entity") == "open_now" for entity in entities)}
+
+

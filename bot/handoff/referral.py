@@ -1,0 +1,133 @@
+"""Officer referrals: read a referral from an officer's text, record it, and answer STATUS with
+a coarse state only. No data to enforcement: an officer never sees the person's number, name,
+words or outcome, and only their own agency's referrals."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import get_settings
+from bot.db.models import Handoff, Officer, Referral
+from bot.handoff.engine import create_handoff, normalise_ref
+from bot.handoff.roster import utcnow
+from bot.privacy import sender_key
+
+REASONS = {
+    "non_fatal_overdose": "after a non-fatal overdose",
+    "overdose_risk": "at risk of overdose",
+    "risky_use": "risky use or disease risk",
+    "other": "other",
+}
+_NO_CONSENT = re.compile(r"\b(no consent|not consent\w*|did ?n[o']?t consent|declined|refused|won'?t consent|does ?n[o']?t want|no)\b", re.I)
+_CONSENT = re.compile(r"\b(consent\w*|agreed|agrees|ok'?d|said yes|yes|wants (?:help|contact|a call))\b", re.I)
+_REASON_PATTERNS = [
+    ("non_fatal_overdose", re.compile(r"\b(post[- ]?od|after (?:an? )?(?:od|overdose)|non[- ]?fatal|nfod|revived|narcan(?:'d|ed)|od'?d|survived)\b", re.I)),
+    ("overdose_risk", re.compile(r"\b(at risk|risk of (?:od|overdose)|overdose risk|od risk)\b", re.I)),
+    ("risky_use", re.compile(r"\b(risky use|sharing (?:needles|works|rigs)|shares needles|disease|hiv|hep ?c|injecting|iv use)\b", re.I)),
+]
+_REASON_NUMBER = {"1": "non_fatal_overdose", "2": "overdose_risk", "3": "risky_use", "4": "other"}
+_SPANISH = re.compile(r"\b(spanish|español|espanol|habla español|spanish[- ]speaking)\b", re.I)
+_URGENT = re.compile(r"\b(urgent|asap|right away|immediately|today|now)\b", re.I)
+
+STATUS = {"created": "received", "alerted": "received", "escalated": "received", "accepted": "accepted", "closed": "closed", "expired": "closed"}
+_STATUS_COMMAND = re.compile(r"^\s*status\s+(h\s*-?\s*\d{3,8})\s*$", re.I)
+
+
+@dataclass
+class ReferralDraft:
+    consent: str | None = None  # "yes" | "no"
+    phone: str | None = None
+    reason: str | None = None
+    language: str | None = None
+    urgency: str | None = None
+    needs: list[str] = field(default_factory=list)
+
+
+_EXPLICIT_NO = re.compile(r"\b(no consent|not consent\w*|did ?n[o']?t consent|declined|refused|won'?t consent|does ?n[o']?t want)\b", re.I)
+_EXPLICIT_YES = re.compile(r"\b(consent\w*|agreed|agrees|wants (?:help|contact|a call))\b", re.I)
+
+
+def consent_in(text: str, answering: bool = False) -> str | None:
+    """'yes' or 'no'. A bare yes or no counts only as the answer to the consent question: in a
+    referral, "no phone" must not read as a refusal."""
+    no, yes = (_NO_CONSENT, _CONSENT) if answering else (_EXPLICIT_NO, _EXPLICIT_YES)
+    if no.search(text):
+        return "no"
+    if yes.search(text):
+        return "yes"
+    return None
+
+
+def phone_in(text: str, region: str = "US") -> str | None:
+    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def reason_in(text: str, answering: bool = False) -> str | None:
+    if answering and text.strip() in _REASON_NUMBER:
+        return _REASON_NUMBER[text.strip()]
+    for reason, pattern in _REASON_PATTERNS:
+        if pattern.search(text):
+            return reason
+    if answering and re.search(r"\bother\b", text, re.I):
+        return "other"
+    return None
+
+
+def language_in(text: str) -> str | None:
+    return "es" if _SPANISH.search(text) else None
+
+
+def urgency_in(text: str) -> str | None:
+    return "urgent" if _URGENT.search(text) else None
+
+
+def officer_for_key(session: Session, phone_key: str) -> Officer | None:
+    return session.scalar(select(Officer).where(Officer.phone_key == phone_key, Officer.active == 1))
+
+
+def record_referral(
+    session: Session, officer: Officer, *, consent: bool, reason: str | None, contact: str | None,
+    needs: list[str], language: str, urgency: str | None, area: str | None = None, now: datetime | None = None,
+) -> tuple[Referral, Handoff | None]:
+    """Tally the referral; with the person's consent, open a handoff for them."""
+    now = now or utcnow()
+    referral = Referral(agency=officer.agency, officer_id=officer.id, consented=int(consent), reason=reason, urgency=urgency, created_at=now)
+    session.add(referral)
+    handoff = None
+    if consent:
+        settings = get_settings()
+        number = phone_in(contact or "", settings.default_region)
+        # Keyed like any texter, so that the person's own texts find this handoff's relay.
+        key = sender_key(number, settings.require_secret_key(), settings.default_region) if number else f"referral:{uuid.uuid4().hex}"
+        handoff = create_handoff(
+            session, source="officer", person_key=key, consent_by="officer",
+            consent_text=f"Officer of {officer.agency} reported the person's consent to be contacted ({REASONS.get(reason or 'other')}).",
+            needs=needs, area=area, language=language, person_number=number, now=now,
+            contact_note=None if number else contact,
+        )
+        referral.handoff_id = handoff.id
+    session.flush()
+    return referral, handoff
+
+
+def status_reply(session: Session, officer: Officer, text: str) -> str | None:
+    """The reply to 'STATUS H-4821' from an officer: a coarse state, for their own agency only."""
+    match = _STATUS_COMMAND.match(text or "")
+    if not match:
+        return None
+    ref = normalise_ref(match.group(1))
+    row = session.execute(
+        select(Handoff.state, Referral.agency).join(Referral, Referral.handoff_id == Handoff.id).where(Handoff.ref == ref)
+    ).first()
+    if row is None or row.agency != officer.agency:
+        # The same answer whether the reference does not exist or belongs to another agency.
+        return f"I can't share anything about {ref}. You can check referrals your agency made."
+    return f"{ref}: {STATUS[row.state]}."
