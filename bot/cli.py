@@ -319,15 +319,16 @@ def cmd_roster_remove(args) -> int:
     from sqlalchemy import select
 
     from bot.db import session_scope
-    from bot.db.models import Specialist
+    from bot.db.models import Officer, Specialist
 
     phone = _e164(args.phone)
     with session_scope() as session:
-        specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
-        if specialist is None:
+        person = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1)) \
+            or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
+        if person is None:
             return _fail(f"{phone} is not on the roster", 1)
-        specialist.active = 0  # kept, inactive: the handoff log still names who did what
-        print(f"removed {specialist.name} ({phone}) from the roster")
+        person.active = 0  # kept, inactive: the handoff log and referral tally still name who did what
+        print(f"removed {person.name} ({phone}) from the roster")
     return 0
 
 
@@ -473,7 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = roster.add_parser("list", help="who is on the roster")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=cmd_roster_list)
-    remove = roster.add_parser("remove", help="take someone off the roster")
+    remove = roster.add_parser("remove", help="take a specialist or officer off the roster")
     remove.add_argument("--phone", required=True)
     remove.set_defaults(func=cmd_roster_remove)
     coordinator = roster.add_parser("set-coordinator", help="who gets alerts nobody accepted")

@@ -262,6 +262,7 @@ class Handoff(Base):
     needs = Column(Text, nullable=False, default="")
     area = Column(String(64))
     language = Column(String(8), nullable=False, default="en")
+    urgent = Column(Integer, nullable=False, default=0, server_default="0")
     consent_by = Column(String(16), nullable=False)  # person | officer
     consent_text = Column(Text, nullable=False)
     consent_at = Column(DateTime, nullable=False)

@@ -48,7 +48,7 @@ def new_ref(session: Session) -> str:
 def create_handoff(
     session: Session, *, source: str, person_key: str, consent_by: str, consent_text: str,
     needs: list[str] | None = None, area: str | None = None, language: str = "en",
-    person_number: str | None = None, contact_note: str | None = None, now: datetime | None = None,
+    person_number: str | None = None, contact_note: str | None = None, urgent: bool = False, now: datetime | None = None,
 ) -> Handoff:
     """Record a handoff with its consent and alert the best specialist at once."""
     now = now or utcnow()
@@ -56,7 +56,7 @@ def create_handoff(
         raise ValueError("a handoff needs the consent it rests on")
     handoff = Handoff(
         ref=new_ref(session), source=source, state="created", person_key=person_key, person_number=person_number,
-        contact_note=(contact_note or "")[:200] or None,
+        contact_note=(contact_note or "")[:200] or None, urgent=int(urgent),
         needs=",".join(code for code in (needs or []) if code in SERVICE_TYPES), area=area, language=language or "en",
         consent_by=consent_by, consent_text=consent_text[:500], consent_at=now, created_at=now,
     )

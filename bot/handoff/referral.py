@@ -110,7 +110,7 @@ def record_referral(
         handoff = create_handoff(
             session, source="officer", person_key=key, consent_by="officer",
             consent_text=f"Officer of {officer.agency} reported the person's consent to be contacted ({REASONS.get(reason or 'other')}).",
-            needs=needs, area=area, language=language, person_number=number, now=now,
+            needs=needs, area=area, language=language, person_number=number, urgent=urgency == "urgent", now=now,
             contact_note=None if number else contact,
         )
         referral.handoff_id = handoff.id

@@ -22,7 +22,7 @@ def alert(handoff: Handoff) -> str:
     who = "An officer referred a person" if handoff.source == "officer" else "A person asked for a specialist"
     where = f" near {handoff.area}" if handoff.area else ""
     return (
-        f"Health Hub {handoff.ref}: {who}{where}. Needs: {_needs(handoff)}. "
+        f"Health Hub {handoff.ref}: {'URGENT. ' if handoff.urgent else ''}{who}{where}. Needs: {_needs(handoff)}. "
         f"Language: {LANGUAGE_NAMES.get(handoff.language, handoff.language)}. "
         + (f"Where to find them: {handoff.contact_note}. " if handoff.contact_note else "")
         + COMMANDS.format(ref=handoff.ref)

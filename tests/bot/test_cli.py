@@ -108,3 +108,15 @@ def test_handoffs_and_report_show_no_numbers(capsys, migrated_db):
     figures = json.loads(out)
     assert figures["handoffs"] == 1 and figures["by_source"] == {"community": 1} and "555" not in out
     assert main(["report", "--since", "yesterday"]) == 2
+
+
+def test_officers_are_registered_listed_and_removed(capsys, migrated_db):
+    assert main(["roster", "add-officer", "--name", "Ofc. Lee", "--phone", "+12065550181", "--agency", "Seattle PD"]) == 0
+    assert main(["roster", "add-officer", "--name", "Again", "--phone", "+12065550181", "--agency", "Seattle PD"]) == 1
+    capsys.readouterr()
+    assert main(["roster", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["roster"] == [{"name": "Ofc. Lee", "phone": "+12065550181", "role": "officer", "agency": "Seattle PD"}]
+    assert main(["roster", "remove", "--phone", "+12065550181"]) == 0
+    capsys.readouterr()
+    main(["roster", "list", "--json"])
+    assert json.loads(capsys.readouterr().out)["roster"] == []

@@ -35,3 +35,16 @@ def test_downgrade_to_nothing_and_back(migrated_db):
     with session_scope() as session:
         import_package(session, read_package(DEMO_DIRECTORY))
     get_engine().dispose()
+
+
+def test_urgent_is_added_to_existing_handoffs(migrated_db):
+    from bot.db.models import Handoff
+    from bot.handoff import engine
+
+    with session_scope() as session:
+        ref = engine.create_handoff(session, source="community", person_key="h1", consent_by="person", consent_text="yes").ref
+    command.downgrade(alembic_config(), "0004")
+    command.upgrade(alembic_config(), "head")
+    with session_scope() as session:
+        handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))
+        assert handoff is not None and handoff.urgent == 0

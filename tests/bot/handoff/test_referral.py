@@ -123,3 +123,11 @@ def test_nothing_the_person_texts_reaches_the_officer(roster):
         route(session, "+12065550142", handoff.person_key, "thanks, I'm at the shelter now")
         to_officer = session.scalars(select(OutboxMessage).where(OutboxMessage.to_number == "+12065550181")).all()
     assert to_officer == []
+
+
+def test_an_urgent_referral_says_so_in_the_alert(roster):
+    key = add_officer("Ofc. Lee", "+12065550181", "Seattle PD")
+    refer(key)  # urgency "urgent"
+    with session_scope() as session:
+        alert = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "alert")).one()
+    assert ": URGENT. An officer referred a person" in alert.body
