@@ -208,7 +208,6 @@ def part_outage(work: Path, outage: float) -> bool | None:
         sent = sum(r.status == "sent" for r in rows)
         lost = sum(r.status == "failed" for r in rows)
         attempts = max(r.attempts for r in rows)
-        recovered = max((r.sent_at for r in rows if r.sent_at), default=None)
         print(f"3. outage: Twilio mock answering 500 for {outage:.0f} s; {len(rows)} alerts, {sent} sent after recovery, "
               f"{lost} lost, {len(rows) - sent - lost} still waiting, at most {attempts} attempts each  (target 0 lost)")
         return lost == 0 and sent == len(rows)

@@ -236,7 +236,7 @@ def cmd_roster_add_specialist(args) -> int:
     from bot.db.models import Specialist
     from bot.directory.geo import lookup_zip
     from bot.handoff.roster import InvalidHours, parse_hours
-    from bot.notify.outbox import utcnow
+    from bot.clock import utcnow
 
     phone = _e164(args.phone)
     zips = [z.strip() for z in args.zips.split(",") if z.strip()]
@@ -267,7 +267,7 @@ def cmd_roster_add_officer(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Officer
-    from bot.notify.outbox import utcnow
+    from bot.clock import utcnow
     from bot.privacy import sender_key
 
     phone = _e164(args.phone)
@@ -337,7 +337,7 @@ def cmd_roster_set_coordinator(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Specialist
-    from bot.notify.outbox import utcnow
+    from bot.clock import utcnow
 
     phone = _e164(args.phone)
     with session_scope() as session:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
 from typing import Mapping
 
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
@@ -47,7 +47,7 @@ def first_delivery(message_sid: str, channel: str, sender_key: str) -> bool:
                     message_sid=message_sid,
                     channel=channel,
                     sender_key=sender_key,
-                    received_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                    received_at=utcnow(),
                 )
             )
     except IntegrityError:

@@ -16,7 +16,8 @@ from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
-from bot.handoff.roster import OPEN_STATES, choose_specialist, coordinator, utcnow
+from bot.clock import utcnow
+from bot.handoff.roster import OPEN_STATES, choose_specialist, coordinator
 from bot.notify.outbox import enqueue
 
 OUTCOMES = ("reached", "engaged", "declined", "unreachable", "other")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.config import get_settings
 from bot.db.models import Handoff, Officer, Referral
 from bot.handoff.engine import create_handoff, normalise_ref
-from bot.handoff.roster import utcnow
+from bot.clock import utcnow
 from bot.privacy import sender_key
 
 REASONS = {

@@ -116,7 +116,3 @@ def coordinator(session: Session) -> Specialist | None:
     return session.scalars(select(Specialist).where(Specialist.active == 1, Specialist.is_coordinator == 1)).first()
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-

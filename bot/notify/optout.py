@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import OptOut
-from bot.notify.outbox import utcnow
+from bot.clock import utcnow
 
 # Twilio's own opt-out keywords (Advanced Opt-Out), and their opposites.
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "alto", "parar"}

@@ -3,18 +3,15 @@ so that a Twilio outage or a restart loses nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.db.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str) -> OutboxMessage:

@@ -1,5 +1,4 @@
 """The outbox and its worker: stored locally, retried with backoff, never sent twice."""
-from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.db.models import OutboxMessage

@@ -89,6 +89,12 @@ class Hotline:
         self.base_url, self.database_url, self.tracker_db, self.logs, self.env = base_url, database_url, tracker_db, logs, env
         self.webhook_url = base_url + "/webhooks/twilio_sms/webhook"
 
+    def outbox(self, to: str) -> list[dict]:
+        """What the outbox holds for one number, as `hub outbox --to NUMBER --json` shows it."""
+        import json
+
+        return json.loads(self.hub("outbox", "--to", to, "--json"))["messages"]
+
     def hub(self, *args: str) -> str:
         """Run a hub command against this hotline's database; return what it printed."""
         done = subprocess.run([str(BIN / "hub"), *args], cwd=PROJECT_ROOT, env=self.env, capture_output=True, text=True, timeout=120)

@@ -15,10 +15,6 @@ pytestmark = pytest.mark.e2e
 ANA, BEN, COORDINATOR = "+12065550111", "+12065550112", "+12065550119"
 
 
-def outbox(hotline, to):
-    return json.loads(hotline.hub("outbox", "--to", to, "--json"))["messages"]
-
-
 def ask_for_a_person(hotline, person, first="narcan near 98104"):
     text(hotline, person, first)
     status, replies = text(hotline, person, "can i talk to someone")
@@ -34,19 +30,19 @@ def test_request_alert_accept_relay_done_report(hotline):
     ref, reply = ask_for_a_person(hotline, person)
     assert reply.startswith("Thanks. A harm reduction specialist will text you from this number")
     hotline.hub("worker", "--once")
-    alert = [m for m in outbox(hotline, ANA) if ref in m["body"]]
+    alert = [m for m in hotline.outbox(ANA) if ref in m["body"]]
     assert alert and alert[0]["purpose"] == "alert" and alert[0]["status"] == "stored"
     assert "naloxone" in alert[0]["body"] and "0170" not in alert[0]["body"]
 
     assert text(hotline, ANA, f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
     assert text(hotline, ANA, "Hi, this is Ana. Where can we meet?") == (200, [])
     assert text(hotline, person, "by the library") == (200, [])
-    assert any(m["body"] == "Specialist: Hi, this is Ana. Where can we meet?" for m in outbox(hotline, person))
-    assert any(m["body"] == f"{ref}: by the library" for m in outbox(hotline, ANA))
+    assert any(m["body"] == "Specialist: Hi, this is Ana. Where can we meet?" for m in hotline.outbox(person))
+    assert any(m["body"] == f"{ref}: by the library" for m in hotline.outbox(ANA))
 
     status, replies = text(hotline, person, "wait he's not breathing")
     assert replies == [EMERGENCY_REPLY]
-    assert any(m["body"] == f"{ref}: wait he's not breathing" for m in outbox(hotline, ANA))
+    assert any(m["body"] == f"{ref}: wait he's not breathing" for m in hotline.outbox(ANA))
 
     assert text(hotline, ANA, f"DONE {ref} engaged")[1] == [f"Closed {ref} (engaged). Thank you."]
     status, replies = text(hotline, person, "narcan near 98104")
@@ -71,15 +67,15 @@ def test_no_means_no_handoff(hotline):
 def test_pass_then_escalation_to_the_coordinator(hotline):
     person = "+12065550172"
     ref, _ = ask_for_a_person(hotline, person)
-    alerted = [m for m in outbox(hotline, ANA) + outbox(hotline, BEN) if ref in m["body"] and m["purpose"] == "alert"]
+    alerted = [m for m in hotline.outbox(ANA) + hotline.outbox(BEN) if ref in m["body"] and m["purpose"] == "alert"]
     first = ANA if any(m["to"] == ANA for m in alerted) else BEN
     second = BEN if first == ANA else ANA
     assert text(hotline, first, f"PASS {ref}")[1] == [f"OK, you passed {ref}. We're asking someone else."]
-    assert any(ref in m["body"] and m["purpose"] == "alert" for m in outbox(hotline, second))
+    assert any(ref in m["body"] and m["purpose"] == "alert" for m in hotline.outbox(second))
     time.sleep(4.5)  # HUB_ESCALATE_AFTER is 4 s for these tests
     hotline.hub("worker", "--once")
-    assert any(ref in m["body"] and m["purpose"] == "escalation" for m in outbox(hotline, COORDINATOR))
-    assert any("taking longer than usual" in m["body"] for m in outbox(hotline, person))
+    assert any(ref in m["body"] and m["purpose"] == "escalation" for m in hotline.outbox(COORDINATOR))
+    assert any("taking longer than usual" in m["body"] for m in hotline.outbox(person))
     assert text(hotline, COORDINATOR, f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
     states = {h["ref"]: h["state"] for h in json.loads(hotline.hub("handoffs", "--json"))["handoffs"]}
     assert states[ref] == "accepted"
@@ -94,6 +90,6 @@ def test_stop_is_respected(hotline):
     text(hotline, ANA, "hello, are you ok?")
     text(hotline, BEN, "hello, are you ok?")
     hotline.hub("worker", "--once")
-    to_person = outbox(hotline, person)
+    to_person = hotline.outbox(person)
     assert to_person and all(m["status"] == "blocked" for m in to_person)
     assert text(hotline, person, "START")[1][0].startswith("You'll get messages")

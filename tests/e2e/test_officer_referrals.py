@@ -14,10 +14,6 @@ LEE, KIM, STRANGER = "+12065550181", "+12065550182", "+12065550183"
 ANA = "+12065550111"
 
 
-def outbox(hotline, to):
-    return json.loads(hotline.hub("outbox", "--to", to, "--json"))["messages"]
-
-
 def reference(replies):
     match = re.search(r"Referral received: (H-\d+)\.", replies[0])
     assert match, replies
@@ -28,7 +24,7 @@ def test_one_message_referral_status_and_privacy(hotline):
     status, replies = text(hotline, LEE, "Referral: consented, 206-555-0192, post OD, needs narcan + bupe, spanish")
     assert status == 200 and len(replies) == 1
     ref = reference(replies)
-    alert = [m for m in outbox(hotline, ANA) if ref in m["body"]][0]  # Ana speaks Spanish
+    alert = [m for m in hotline.outbox(ANA) if ref in m["body"]][0]  # Ana speaks Spanish
     assert "An officer referred a person" in alert["body"] and "Spanish" in alert["body"] and "naloxone" in alert["body"]
     assert "0192" not in alert["body"]
     assert text(hotline, LEE, f"STATUS {ref}")[1] == [f"{ref}: received."]
@@ -36,8 +32,8 @@ def test_one_message_referral_status_and_privacy(hotline):
     assert text(hotline, LEE, f"status {ref}")[1] == [f"{ref}: accepted."]
     # The person replies to the specialist: nothing of it reaches the officer.
     assert text(hotline, "+12065550192", "gracias, estoy en el refugio") == (200, [])
-    assert any(m["body"] == f"{ref}: gracias, estoy en el refugio" for m in outbox(hotline, ANA))
-    assert all("refugio" not in m["body"] for m in outbox(hotline, LEE))
+    assert any(m["body"] == f"{ref}: gracias, estoy en el refugio" for m in hotline.outbox(ANA))
+    assert all("refugio" not in m["body"] for m in hotline.outbox(LEE))
     assert text(hotline, ANA, f"DONE {ref} engaged")[1][0].startswith("Closed")
     assert text(hotline, LEE, f"STATUS {ref}")[1] == [f"{ref}: closed."]  # never the outcome
 

@@ -6,11 +6,8 @@ import json
 import sqlite3
 import subprocess
 import uuid
-from xml.etree import ElementTree
 
 import pytest
-import requests
-from twilio.request_validator import RequestValidator
 
 from bot.privacy import sender_key
 from bot.safety import EMERGENCY_REPLY
