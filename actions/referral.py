@@ -12,7 +12,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.handoff import referral as referrals
-from bot.privacy import to_e164
+from bot.privacy import for_display
 
 REFERRAL_SLOTS = ("referral_consent", "referral_contact", "referral_reason")
 
@@ -94,10 +94,5 @@ class ActionSubmitReferral(Action):
         if ref:
             dispatcher.utter_message(response="utter_referral_received", ref=ref)
         else:
-            dispatcher.utter_message(response="utter_referral_no_consent", hotline=_display(settings.hotline_number))
+            dispatcher.utter_message(response="utter_referral_no_consent", hotline=for_display(settings.hotline_number))
         return [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
-
-
-def _display(number: str) -> str:
-    digits = to_e164(number)[2:]
-    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" if len(digits) == 10 else number

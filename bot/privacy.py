@@ -22,6 +22,11 @@ def to_e164(raw: str, default_region: str = "US") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def for_display(e164: str) -> str:
+    """A number as people write it in their own country: +12065550100 -> (206) 555-0100."""
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def sender_key(address: str, secret_key: str, default_region: str = "US") -> str:
     """The stand-in for a sender everywhere but the delivery tables: HMAC-SHA256 of the E.164 number.
 

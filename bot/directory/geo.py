@@ -73,15 +73,12 @@ def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, fl
 
 @lru_cache(maxsize=1)
 def _zone_grid() -> dict[tuple[int, int], list[tuple[float, float, str]]]:
-    """US ZIP centroids with their time zone, bucketed by whole degree, for nearest-ZIP look-ups."""
+    """ZIP centroids with their time zone, bucketed by whole degree, for nearest-ZIP look-ups."""
     grid: dict[tuple[int, int], list[tuple[float, float, str]]] = {}
-    for row in zipcodes.list_all():
-        try:
-            lat, lon = float(row["lat"]), float(row["long"])
-        except (TypeError, ValueError, KeyError):
-            continue
-        if row.get("timezone"):
-            grid.setdefault((math.floor(lat), math.floor(lon)), []).append((lat, lon, row["timezone"]))
+    for place in _zip_index().values():
+        if place.timezone:
+            cell = (math.floor(place.latitude), math.floor(place.longitude))
+            grid.setdefault(cell, []).append((place.latitude, place.longitude, place.timezone))
     return grid
 
 

@@ -8,10 +8,6 @@ SMS_LINE_LIMIT = 160
 _MIN_NAME = 20
 
 
-def _line(prefix: str, name: str, rest: str) -> str:
-    return prefix + name + rest
-
-
 def _shorten(name: str, room: int) -> str:
     return name if len(name) <= room else name[: max(1, room - 1)].rstrip() + "…"
 
@@ -33,7 +29,7 @@ def format_match(number: int, match: ServiceMatch) -> str:
         rest = (f", {where}" if where else "") + " - " + " - ".join(tail + ([", ".join(flags)] if flags else []))
         room = SMS_LINE_LIMIT - len(prefix) - len(rest)
         if room >= min(_MIN_NAME, len(match.name)) or not flags:
-            return _line(prefix, _shorten(match.name, max(room, 12)), rest)
+            return prefix + _shorten(match.name, max(room, 12)) + rest
         flags.pop()
 
 

@@ -29,3 +29,9 @@ def test_sender_key_depends_on_the_secret():
 
 def test_sender_key_accepts_addresses_that_are_not_numbers():
     assert sender_key("client:alice", KEY) == sender_key("client:alice", KEY)
+
+
+def test_for_display_writes_a_us_number_the_us_way():
+    from bot.privacy import for_display
+
+    assert for_display("+12065550100") == "(206) 555-0100"
