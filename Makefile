@@ -11,7 +11,7 @@ RASA_DATA := data/nlu data/rules data/stories
 TRAINING_FILES := $(shell find $(RASA_DATA) -name '*.yml') domain.yml config.yml
 MODEL := models/hub.tar.gz
 
-.PHONY: run test setup install migrate directory model validate clean test-tools
+.PHONY: run test eval setup install migrate directory model validate clean test-tools browser
 
 # TensorFlow, Rasa and their dependencies print pages of deprecation warnings at start-up,
 # which hide the log lines an operator needs.
@@ -23,6 +23,7 @@ run: setup
 	@echo "When Rasa says it is up (about 30 s), text it from another terminal:"
 	@echo "    $(VENV)/bin/hub sms --from +12065550142 \"where can I get narcan near 98104\""
 	@echo "Outbound messages: $(VENV)/bin/hub outbox    Stop: Ctrl-C"
+	@$(BIN)/hub simulator
 	@echo
 	honcho start -f Procfile
 
@@ -31,13 +32,31 @@ test: setup test-tools
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; fi; exit $$status
 
+# The held-out NLU set (tests/nlu_holdout.yml, never trained on): intent and entity reports in
+# results/holdout, a summary against the targets, then every emergency message of the set
+# through the real webhook (911 first).
+eval: setup
+	$(BIN)/rasa test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results/holdout --successes
+	$(BIN)/python bench/nlu_holdout.py results/holdout
+	$(BIN)/python -m pytest -q tests/e2e/test_community_conversations.py -k held_out
+
 setup: install .env migrate directory model
 
 install: $(VENV)/.installed
 
 # The Twilio API mock (Stoplight Prism, from the npm registry) for the transport tests; those
 # tests skip, saying why, where npm is missing.
-test-tools: tools/node_modules/.installed
+test-tools: tools/node_modules/.installed browser
+
+# The simulator's browser test drives Debian's Chromium through Playwright (requirements.txt);
+# Playwright's own browser download is never used (no `playwright install`). CI runs as root;
+# elsewhere the test skips, saying why, until Chromium is installed.
+CHROMIUM := /usr/bin/chromium
+
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "$(CHROMIUM) not found: the simulator's browser test will be skipped (sudo apt-get install chromium)"; fi
 
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tools --no-audit --no-fund --loglevel=error && touch $@; \
@@ -74,4 +93,4 @@ $(MODEL): $(TRAINING_FILES) | install
 	touch $@
 
 clean:
-	rm -rf models var .rasa .pytest_cache
+	rm -rf models var .rasa .pytest_cache results

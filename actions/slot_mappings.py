@@ -1,5 +1,6 @@
 """Custom slot mappings run after every message (Rasa's action_validate_slot_mappings): where
-the texter is, whether they ask for what is open now, and whether they are a registered officer."""
+the texter is, whether they ask for what is open now, which language they write in, and whether
+they are a registered officer."""
 from __future__ import annotations
 
 from typing import Any, Dict, Text
@@ -11,9 +12,10 @@ from rasa_sdk.types import DomainDict
 from bot.db import session_scope
 from bot.directory.places import find_place, named_place
 from bot.handoff.referral import officer_for_key
+from bot.language import detect_language
 
 # Turns in which a message is never read as a place: the texter is not answering "where?".
-_NOT_ABOUT_PLACE = {"emergency", "greet", "goodbye", "thank", "out_of_scope", "nlu_fallback", "more", "officer_referral"}
+_NOT_ABOUT_PLACE = {"emergency", "greet", "goodbye", "thank", "out_of_scope", "nlu_fallback", "more", "officer_referral", "education"}
 
 
 def _intent(tracker: Tracker) -> str | None:
@@ -39,6 +41,16 @@ class ValidateSlotMappings(ValidationAction):
             dispatcher.utter_message(response="utter_unknown_place", place=named_place(text))
         return {}
 
+    def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = tracker.latest_message.get("text") or ""
+        # The voice line decides the language (keypad choice, speech recognised in it) and says so.
+        spoken = (tracker.latest_message.get("metadata") or {}).get("language")
+        if spoken in ("en", "es"):
+            return {"language": spoken}
+        if text.startswith("/"):
+            return {}
+        return {"language": detect_language(text, previous=tracker.get_slot("language"))}
+
     def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """'officer' for a registered officer's work phone (by HMAC key), else 'community'."""
         with session_scope() as session:
@@ -50,5 +62,3 @@ class ValidateSlotMappings(ValidationAction):
             return {}  # the next page keeps the ranking of the first
         entities = tracker.latest_message.get("entities") or []
         return {"open_now": any(entity.get("entity") == "open_now" for entity in entities)}
-
-

@@ -15,14 +15,30 @@ EMERGENCY_REPLY = (
     "(recovery position). Stay with them. Good Samaritan laws in most states, Washington "
     "included, protect you and them from drug possession charges when you call 911 for an overdose."
 )
+EMERGENCY_REPLY_ES = (
+    "Si alguien puede tener una sobredosis, llama al 911 ahora. Dale naloxona (Narcan) si tienes: "
+    "acuesta a la persona boca arriba, pon 1 spray en una fosa nasal y da otra dosis a los 2-3 "
+    "minutos si no responde. Dale respiración de rescate: inclina su cabeza hacia atrás, tápale la "
+    "nariz, 1 respiración cada 5 segundos. Si respira, ponla de lado (posición de recuperación). "
+    "Quédate con ella. Las leyes del Buen Samaritano de casi todos los estados, incluido Washington, "
+    "te protegen a ti y a ella de cargos por posesión de drogas cuando llamas al 911 por una sobredosis."
+)
 
 _EMERGENCY = re.compile(
     r"\b("
-    r"not breathing|(?:isn'?t|is not|stopped|stop|barely) breath\w*|can'?t breathe|"
-    r"turning (?:blue|gray|grey|purple)|(?:lips|face|skin) (?:are |is )?(?:turning )?(?:blue|gray|grey)|"
-    r"won'?t wake(?: up)?|will not wake|can'?t wake|cannot wake|unresponsive|passed out|not responding|"
+    r"not breathing|(?:not|isn'?t|isnt|is not|stopped|stop|barely) (?:breath|breeth|breth)\w*|can'?t breathe|"
+    r"(?:breathing|breaths?) (?:is |are )?(?:super |really |very )?(?:slow|shallow)|(?:isn'?t|is not) moving|\blimp|still out|"
+    r"get (?:him|her|them) to (?:wake|respond|breathe)|(?:he|she|someone|they) (?:is )?od\b|^\W*(?:help\W*)?(?:an? )?(?:od|overdose)\W*$|"
+    r"ovr?e?r?dos(?:ing|in)\b|"
+    r"turning (?:blue|gray|grey|purple)|(?:lips|face|skin|fingertips|nails) (?:are |is |r |look |looks )?(?:turning )?(?:blue|gray|grey|purple)|"
+    r"(?:he|she|they)'?(?:s|re| is| are) (?:turning |going )?(?:blue|gray|grey|purple)|"
+    r"won'?t (?:wake|respond|breathe|move)(?: up)?|will not (?:wake|respond)|can'?t wake|cannot wake|not waking|"
+    r"unresponsive|passed out|not responding|not moving|fell out|falling out|gurgl\w*|death rattle|eyes rolled|"
+    r"(?:is|'s|s|are) dying|"
     r"o\.?d'?(?:ing|in|-ing)|o\.?d'?d|is (?:od|o\.d\.)|overdosing|overdosed|having an overdose|"
-    r"overdose (?:happening|right now|now)|sobredosis|no respira\w*|no despierta|(?:se )?(?:est[aá] )?poniendo azul"
+    r"(?:od|overdose) (?:happening|right now|now)|(?:it'?s|its|this is) an? (?:od|overdose)|sobredosis|no respira\w*|no despierta|no (?:lo |la )?puedo despertar|sin despertar|no reacciona|"
+    r"inconsciente|labios (?:morados|azules)|no abre los ojos|sin respirar|no rr?espira|no se despierta|nose despierta|fl[aá]cid[oa]|no (?:se )?(?:mueve|responde)|gárgaras|gargaras|se (?:est[aá] )?muriendo|"
+    r"(?:se )?(?:est[aá] )?poniendo (?:azul|morad[oa]|gris)"
     r")\b",
     re.IGNORECASE,
 )
@@ -32,9 +48,17 @@ _NOT_IN_PROGRESS = re.compile(
     r"\b(?:post[- ]?(?:od|overdose)|after (?:an? |the |his |her )?(?:od|overdose)|non[- ]?fatal (?:od|overdose)|"
     r"(?:risk|prevention|kit|kits|reversal|awareness|training) (?:of |for )?(?:an? )?(?:od|overdose)s?|"
     r"(?:od|overdose) (?:risk|prevention|kits?|reversal|awareness|training)|for overdoses?|"
-    r"(?:od'?d|overdosed) (?:last|yesterday|earlier|before|a (?:while|week|month))\w*)\b",
+    r"(?:od'?d|overdosed) (?:last|yesterday|earlier|before|a (?:while|week|month))\w*|"
+    r"despu[eé]s de (?:una |la |su )?sobredosis|(?:riesgo|prevenci[oó]n|kits?) (?:de |contra )?(?:una )?sobredosis|"
+    r"por (?:una )?sobredosis|para (?:una |la )?sobredosis|sobredosis no fatal|(?:evit\w*|no tener) (?:una )?sobredosis|"
+    r"(?:avoid|prevent)\w* (?:an? )?(?:od\w*|overdos\w+)|who (?:overdosed|od'?d)|"
+    r"(?:weren'?t|werent|wasn'?t|wasnt|aren'?t|isn'?t|not) (?:od'?ing|overdosing))\b",
     re.IGNORECASE,
 )
+
+
+def emergency_reply(language: str | None) -> str:
+    return EMERGENCY_REPLY_ES if language == "es" else EMERGENCY_REPLY
 
 
 def mentions_overdose_in_progress(text: str) -> bool:

@@ -1,30 +1,75 @@
-"""Search results in the shape of an SMS: short lines, plain text, no links."""
+"""Search results in the shape of an SMS: short lines, plain text, no links; English or Spanish."""
 from __future__ import annotations
 
 from bot.directory.search import SearchResult, ServiceMatch
-from bot.directory.taxonomy import SERVICE_TYPES
+from bot.directory.taxonomy import service_label
 
 SMS_LINE_LIMIT = 160
 _MIN_NAME = 20
+
+# What the search layer says (hours, flags) in the texter's language; English is the source.
+_SPANISH_WORDS = {
+    "call for hours": "llamar para el horario",
+    "closed today": "cerrado hoy",
+    "open 24 hours": "abierto 24 horas",
+    "free": "gratis",
+    "no ID": "sin ID",
+    "walk-in": "sin cita",
+    "Spanish": "español",
+}
+_PHRASES = {
+    "en": {
+        "today": "today {hours}",
+        "open now": " (open now)",
+        "all": "That's all the {label} I know of within {radius:g} miles of {place}. Reply with another ZIP code or ask for a different service.",
+        "none": "I couldn't find {label} within {radius:g} miles of {place}. Reply with another ZIP code, or ask for a different service.",
+        "widened": "Nothing within {requested:g} miles of {place}. Closest {label}, up to {radius:g} miles:",
+        "near": "{label} near {place}",
+        "more near": "More {label} near {place}",
+        "open first": ", open now first:",
+        "none open": "None is open right now; these are the nearest.",
+        "reply more": "Reply MORE for more.",
+    },
+    "es": {
+        "today": "hoy {hours}",
+        "open now": " (abierto ahora)",
+        "all": "Esos son todos los lugares de {label} que conozco a menos de {radius:g} millas de {place}. Responde con otro código postal o pide otro servicio.",
+        "none": "No encontré {label} a menos de {radius:g} millas de {place}. Responde con otro código postal o pide otro servicio.",
+        "widened": "No hay nada a menos de {requested:g} millas de {place}. Lo más cercano de {label}, hasta {radius:g} millas:",
+        "near": "{label} cerca de {place}",
+        "more near": "Más {label} cerca de {place}",
+        "open first": ", primero lo abierto ahora:",
+        "none open": "Ninguno está abierto ahora; estos son los más cercanos.",
+        "reply more": "Responde MÁS para ver más.",
+    },
+}
+
+
+def _say(language: str, key: str, **values) -> str:
+    return _PHRASES.get(language, _PHRASES["en"])[key].format(**values)
+
+
+def _word(language: str, word: str) -> str:
+    return _SPANISH_WORDS.get(word, word) if language == "es" else word
 
 
 def _shorten(name: str, room: int) -> str:
     return name if len(name) <= room else name[: max(1, room - 1)].rstrip() + "…"
 
 
-def format_match(number: int, match: ServiceMatch) -> str:
+def format_match(number: int, match: ServiceMatch, language: str = "en") -> str:
     """'1) Name, 123 Main St, Seattle - 0.4 mi - today 9am-5pm - (206) 555-0101 - free, walk-in'.
 
     To fit one SMS segment the name is shortened first (down to 20 characters), then the
     low-barrier flags are dropped from the end; hours and phone always stay."""
     where = ", ".join(part for part in (match.street, match.city) if part)
     if match.hours_today in ("call for hours", "closed today", "open 24 hours"):
-        hours = match.hours_today
+        hours = _word(language, match.hours_today)
     else:
-        hours = f"today {match.hours_today}" + (" (open now)" if match.open_now else "")
+        hours = _say(language, "today", hours=match.hours_today) + (_say(language, "open now") if match.open_now else "")
     tail = [f"{match.distance_miles:g} mi", hours] + ([match.phone] if match.phone else [])
     prefix = f"{number}) "
-    flags = list(match.flags)
+    flags = [_word(language, flag) for flag in match.flags]
     while True:
         rest = (f", {where}" if where else "") + " - " + " - ".join(tail + ([", ".join(flags)] if flags else []))
         room = SMS_LINE_LIMIT - len(prefix) - len(rest)
@@ -33,27 +78,22 @@ def format_match(number: int, match: ServiceMatch) -> str:
         flags.pop()
 
 
-def format_results(result: SearchResult, place_label: str) -> str:
-    label = SERVICE_TYPES[result.service_type]
+def format_results(result: SearchResult, place_label: str, language: str = "en") -> str:
+    label = service_label(result.service_type, language)
     if not result.matches:
-        if result.offset:
-            return (
-                f"That's all the {label} I know of within {result.radius_miles:g} miles of {place_label}. "
-                "Reply with another ZIP code or ask for a different service."
-            )
-        return (
-            f"I couldn't find {label} within {result.radius_miles:g} miles of {place_label}. "
-            "Reply with another ZIP code, or ask for a different service."
-        )
+        key = "all" if result.offset else "none"
+        return _say(language, key, label=label, radius=result.radius_miles, place=place_label)
     if result.widened and not result.offset:
-        header = f"Nothing within {result.requested_radius_miles:g} miles of {place_label}. Closest {label}, up to {result.radius_miles:g} miles:"
+        header = _say(language, "widened", requested=result.requested_radius_miles, label=label,
+                      radius=result.radius_miles, place=place_label)
     else:
-        header = f"{'More ' + label if result.offset else label[0].upper() + label[1:]} near {place_label}"
-        header += ", open now first:" if result.open_first else ":"
+        header = _say(language, "more near" if result.offset else "near", label=label, place=place_label)
+        header = header[0].upper() + header[1:]
+        header += _say(language, "open first") if result.open_first else ":"
     lines = [header]
     if result.open_first and not result.offset and not any(m.open_now for m in result.matches):
-        lines.append("None is open right now; these are the nearest.")
-    lines += [format_match(result.offset + i, match) for i, match in enumerate(result.matches, start=1)]
+        lines.append(_say(language, "none open"))
+    lines += [format_match(result.offset + i, match, language) for i, match in enumerate(result.matches, start=1)]
     if result.has_more:
-        lines.append("Reply MORE for more.")
+        lines.append(_say(language, "reply more"))
     return "\n".join(lines)

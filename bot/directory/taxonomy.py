@@ -20,6 +20,28 @@ SERVICE_TYPES: dict[str, str] = {
     "take-back": "medication take-back",
 }
 
+SERVICE_TYPES_ES: dict[str, str] = {
+    "naloxone": "naloxona (Narcan)",
+    "syringe-services": "jeringas y materiales",
+    "syringe-disposal": "desecho de agujas",
+    "fentanyl-test-strips": "tiras de prueba de fentanilo",
+    "drug-checking": "análisis de drogas",
+    "moud": "medicamentos para el trastorno por consumo de opioides",
+    "treatment": "tratamiento",
+    "wound-care": "cuidado de heridas",
+    "testing": "pruebas de VIH y hepatitis C",
+    "drop-in": "centros de día",
+    "supervised-consumption": "sitios de prevención de sobredosis",
+    "peer-support": "apoyo de pares",
+    "shelter": "albergue",
+    "take-back": "desecho de medicinas",
+}
+
+
+def service_label(code: str, language: str = "en") -> str:
+    """What a service type is called in a message to the texter."""
+    return (SERVICE_TYPES_ES if language == "es" else SERVICE_TYPES)[code]
+
 
 def hub_code_for(code: str | None, name: str | None) -> str | None:
     """The hotline type an HSDS taxonomy term stands for: its `code`, or else its `name`, matched

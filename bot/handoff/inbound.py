@@ -12,7 +12,8 @@ from bot.db.models import Specialist
 from bot.handoff import engine, texts
 from bot.handoff.referral import officer_for_key, status_reply
 from bot.notify.optout import keyword, opt_in, opt_out
-from bot.safety import EMERGENCY_REPLY, mentions_overdose_in_progress
+from bot.language import detect_language
+from bot.safety import emergency_reply, mentions_overdose_in_progress
 
 _COMMAND = re.compile(r"^\s*(ACCEPT|YES|PASS|DONE)\b[\s:,.-]*(H\s*-?\s*\d{3,8})?\s*(.*)$", re.I | re.S)
 _REF_FIRST = re.compile(r"^\s*(H-?\d{3,8})\b[\s:,-]*(.*)$", re.I | re.S)
@@ -50,7 +51,9 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
     if relay is not None:
         engine.relay_to_specialist(session, relay, text)
         # Emergency first, even mid-conversation: the 911 steps go straight back to the person.
-        return Routed(True, [EMERGENCY_REPLY] if mentions_overdose_in_progress(text) else [])
+        if mentions_overdose_in_progress(text):
+            return Routed(True, [emergency_reply(detect_language(text, previous=relay.language))])
+        return Routed(True, [])
     return Routed(False)
 
 

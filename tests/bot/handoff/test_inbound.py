@@ -6,7 +6,7 @@ from bot.db.models import Handoff, OutboxMessage
 from bot.handoff import engine
 from bot.handoff.inbound import START_REPLY, STOP_REPLY, route
 from bot.notify.optout import is_opted_out
-from bot.safety import EMERGENCY_REPLY
+from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
 
 PERSON, PERSON_KEY = "+12065550142", "h" + "2" * 40
 ANA, BEN = "+12065550111", "+12065550112"
@@ -86,6 +86,13 @@ def test_an_emergency_during_the_relay_gets_911_first_and_reaches_the_specialist
     send(ANA, f"ACCEPT {ref}")
     assert send(PERSON, "he's not breathing", PERSON_KEY) == (True, [EMERGENCY_REPLY])
     assert (ANA, f"{ref}: he's not breathing") in relays()
+
+
+def test_an_emergency_in_spanish_during_the_relay_gets_the_911_steps_in_spanish(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    assert send(PERSON, "mi hermano no respira", PERSON_KEY) == (True, [EMERGENCY_REPLY_ES])
+    assert (ANA, f"{ref}: mi hermano no respira") in relays()
 
 
 def test_two_open_conversations_need_the_reference(roster):

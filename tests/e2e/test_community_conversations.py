@@ -1,0 +1,98 @@
+"""Conversations with people who use drugs, friends and family, through the real path: Spanish,
+education answers, the fallback menu, and every emergency of the held-out set answered 911 first."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.conftest import text
+
+pytestmark = pytest.mark.e2e
+
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+
+
+def answer(name: str, language: str = "en") -> str:
+    for variant in DOMAIN["responses"][name]:
+        condition = variant.get("condition")
+        if (language == "es") == bool(condition):
+            return variant["text"]
+    raise KeyError(name)
+
+
+def holdout_messages(intent: str) -> list[str]:
+    held_out = yaml.safe_load((PROJECT_ROOT / "tests" / "nlu_holdout.yml").read_text())
+    examples = "".join(block["examples"] for block in held_out["nlu"] if block.get("intent") == intent)
+    return [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]) for line in examples.splitlines() if line.strip().startswith("- ")]
+
+
+def test_a_spanish_texter_gets_the_whole_flow_in_spanish(hotline):
+    person = "+15095550160"
+    assert text(hotline, person, "hola")[1] == [answer("utter_greet", "es")]
+    status, replies = text(hotline, person, "dónde consigo naloxona cerca de 98104")
+    assert status == 200 and replies[0].startswith("Naloxona (Narcan) cerca de 98104:"), replies
+    assert " - hoy " in replies[0] or "abierto 24 horas" in replies[0]
+    assert replies[0].endswith("Responde MÁS para ver más.")
+    assert text(hotline, person, "más")[1][0].startswith("Más naloxona (Narcan) cerca de 98104:")
+    assert text(hotline, person, "quiero hablar con alguien")[1] == [answer("utter_ask_handoff_consent", "es")]
+    status, replies = text(hotline, person, "sí")
+    assert replies[0].startswith("Gracias. Una persona especialista te escribirá desde este número"), replies
+    ref = re.search(r"H-\d+", replies[0]).group(0)
+    hotline.hub("worker", "--once")
+    alerts = [m["body"] for m in hotline.outbox("+12065550111") if ref in m["body"]]
+    assert alerts and "Language: Spanish" in alerts[0]  # Ana speaks Spanish and gets it
+
+
+def test_a_spanish_overdose_message_gets_the_911_steps_in_spanish(hotline):
+    status, replies = text(hotline, "+15095550161", "ayuda mi amigo no respira")
+    assert status == 200 and replies[0] == EMERGENCY_REPLY_ES
+
+
+def test_the_language_follows_the_texter(hotline):
+    person = "+15095550162"
+    assert text(hotline, person, "hola")[1] == [answer("utter_greet", "es")]
+    assert text(hotline, person, "98104")[1] == [answer("utter_ask_service_type", "es")]  # no words: still Spanish
+    status, replies = text(hotline, person, "where can i get narcan near 98104")
+    assert replies[0].startswith("Naloxone (Narcan) near 98104:"), replies
+
+
+@pytest.mark.parametrize("sender, message, topic, language", [
+    ("+12535550101", "how do i use narcan", "naloxone", "en"),
+    ("+12535550102", "how do fentanyl test strips work", "test_strips", "en"),
+    ("+12535550103", "will i get arrested if i call 911 for an overdose", "good_samaritan", "en"),
+    ("+12535550104", "what is suboxone", "moud", "en"),
+    ("+12535550105", "is this confidential? do you tell the cops", "about_hotline", "en"),
+    ("+12535550106", "cómo se usa la naloxona", "naloxone", "es"),
+    ("+12535550107", "cuándo debo ir a urgencias por un absceso", "wound_care", "es"),
+])
+def test_education_questions_get_short_accurate_answers(hotline, sender, message, topic, language):
+    status, replies = text(hotline, sender, message)
+    assert status == 200 and replies == [answer(f"utter_education/{topic}", language)], replies
+
+
+def test_an_education_question_mid_search_is_answered_and_the_search_goes_on(hotline):
+    person = "+15095550163"
+    assert text(hotline, person, "i need suboxone")[1] == [answer("utter_ask_location")]
+    status, replies = text(hotline, person, "wait what is suboxone exactly")
+    assert replies == [answer("utter_education/moud"), answer("utter_ask_location")], replies
+    assert text(hotline, person, "98118")[1][0].startswith("Medication for opioid use disorder near 98118")
+
+
+def test_something_the_line_does_not_do_gets_the_menu(hotline):
+    status, replies = text(hotline, "+15095550164", "who won the game last night")
+    assert status == 200 and replies == [answer("utter_default")]
+
+
+def test_every_emergency_message_of_the_held_out_set_is_answered_911_first(hotline):
+    messages = holdout_messages("emergency")
+    assert 30 <= len(messages) <= 100
+    missed = []
+    for i, message in enumerate(messages):
+        status, replies = text(hotline, f"+142555501{i:02d}", message)
+        if status != 200 or not replies or replies[0] not in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES):
+            missed.append((message, replies))
+    assert missed == []
