@@ -14,6 +14,12 @@ from bot.db import session_scope
 from bot.directory import SERVICE_TYPES, find_services
 from bot.directory.places import resolve_place
 from bot.directory.sms import format_results
+from bot.directory.speech import SPOKEN_LIMIT, spoken_results
+
+
+def by_voice(tracker: Tracker) -> bool:
+    """Whether the latest message came from the voice line (its channel sets this metadata)."""
+    return ((tracker.latest_message or {}).get("metadata") or {}).get("channel") == "voice"
 
 class ValidateServiceSearchForm(FormValidationAction):
     def name(self) -> Text:
@@ -40,12 +46,21 @@ def search_and_reply(dispatcher: CollectingDispatcher, tracker: Tracker, offset:
         if place is None:
             dispatcher.utter_message(response="utter_ask_location")
             return [SlotSet("location", None)]
+        voice = by_voice(tracker)
         result = find_services(
             session, code, place, offset=offset,
             open_first=bool(tracker.get_slot("open_now")),
             radius_miles=get_settings().search_radius_miles,
+            **({"limit": SPOKEN_LIMIT} if voice else {}),
         )
-    dispatcher.utter_message(text=format_results(result, place.label))
+    language = tracker.get_slot("language") or "en"
+    if voice:
+        # Read out two places; the channel then offers the same page as a text message.
+        offer = {"service_type": code, "location": place.label, "open_first": result.open_first, "offset": offset}
+        dispatcher.utter_message(text=spoken_results(result, place.label, language),
+                                 json_message={"voice": {"offer_sms_list": offer}} if result.matches else None)
+    else:
+        dispatcher.utter_message(text=format_results(result, place.label, language))
     return [SlotSet("result_offset", float(offset + len(result.matches)))]
 
 

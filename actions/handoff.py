@@ -14,6 +14,10 @@ from bot.handoff import texts
 from bot.handoff.engine import create_handoff
 
 
+def _metadata(tracker: Tracker) -> Dict[Text, Any]:
+    return (tracker.latest_message or {}).get("metadata") or {}
+
+
 def _last_bot_text(tracker: Tracker) -> str:
     for event in reversed(tracker.events):
         if event.get("event") == "bot" and event.get("text"):
@@ -27,6 +31,10 @@ class ActionOpenHandoff(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         answer = tracker.latest_message.get("text") or ""
+        metadata = _metadata(tracker)
+        voice = metadata.get("channel") == "voice"
+        if metadata.get("keypad"):
+            answer = f"pressed {metadata['keypad']} ({answer})"
         # The consent record is what was asked and what the person answered, word for word.
         consent = f'Asked: "{_last_bot_text(tracker)}" Answered: "{answer}"'
         code = tracker.get_slot("service_type")
@@ -41,7 +49,13 @@ class ActionOpenHandoff(Action):
                 needs=[code] if code else [],
                 area=place.zip_code if place else None,
                 language=tracker.get_slot("language") or "en",
+                # By voice the call itself rings specialists now (bot/handoff/transfer.py); the SMS
+                # alert comes only if nobody picks up.
+                alert=not voice,
             )
+            if voice:
+                dispatcher.utter_message(json_message={"voice": {"transfer": handoff.ref}})
+                return []
             reply = texts.person_opened(handoff, handoff.state, max(1, round(get_settings().escalate_after_seconds / 60)))
         dispatcher.utter_message(text=reply)
         return []

@@ -33,6 +33,22 @@ class Settings:
     search_radius_miles: float
     escalate_after_seconds: float
     expire_after_seconds: float
+    simulator: str  # HUB_SIMULATOR: auto | on | off
+    # Voice line (bot/channels/twilio_voice.py): how long a specialist's phone rings, how many
+    # specialists a call tries before the SMS alert, and the voices that speak each language.
+    voice_ring_seconds: int = 20
+    voice_max_dials: int = 2
+    voice_en: str = "Polly.Joanna"
+    voice_es: str = "Polly.Lupe"
+
+    @property
+    def simulator_enabled(self) -> bool:
+        """The simulator signs webhooks with the real auth token for any number it is given, so
+        in auto it serves only where no Twilio account is configured: a production deployment,
+        which has one, never exposes it by accident."""
+        if self.simulator == "auto":
+            return not self.twilio_account_sid and self.transport == "outbox"
+        return self.simulator == "on"
 
     def require_secret_key(self) -> str:
         if not self.secret_key or len(self.secret_key) < 16:
@@ -68,8 +84,13 @@ def get_settings() -> Settings:
         radius = float(env.get("HUB_SEARCH_RADIUS_MILES", "50"))
     except ValueError as exc:
         raise ConfigError("HUB_SEARCH_RADIUS_MILES must be a number of miles") from exc
+    simulator = (env.get("HUB_SIMULATOR") or "auto").strip().lower()
+    if simulator not in {"auto", "on", "off"}:
+        raise ConfigError(f"HUB_SIMULATOR must be 'auto', 'on' or 'off', not {simulator!r}")
     escalate_after = parse_duration("HUB_ESCALATE_AFTER", env.get("HUB_ESCALATE_AFTER") or "10m")
     expire_after = parse_duration("HUB_EXPIRE_AFTER", env.get("HUB_EXPIRE_AFTER") or "24h")
+    ring_seconds = _positive_int("HUB_VOICE_RING_SECONDS", env.get("HUB_VOICE_RING_SECONDS") or "20", 5, 600)
+    max_dials = _positive_int("HUB_VOICE_MAX_DIALS", env.get("HUB_VOICE_MAX_DIALS") or "2", 1, 10)
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -83,7 +104,22 @@ def get_settings() -> Settings:
         search_radius_miles=radius,
         escalate_after_seconds=escalate_after,
         expire_after_seconds=expire_after,
+        simulator=simulator,
+        voice_ring_seconds=ring_seconds,
+        voice_max_dials=max_dials,
+        voice_en=env.get("HUB_VOICE_EN") or "Polly.Joanna",
+        voice_es=env.get("HUB_VOICE_ES") or "Polly.Lupe",
     )
+
+
+def _positive_int(name: str, text: str, low: int, high: int) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}")
+    return value
 
 
 def parse_duration(name: str, text: str) -> float:

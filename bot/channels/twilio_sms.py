@@ -8,11 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
-from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request, RequestParameters
+from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -23,20 +22,25 @@ from bot.channels.inbound import (
     phone_number,
     route_before_rasa,
     signature_is_valid,
+    webhook_params,
 )
 from bot.config import ConfigError, get_settings
 from bot.privacy import sender_key
-from bot.safety import EMERGENCY_REPLY, needs_emergency_reply
+from bot.language import detect_language
+from bot.safety import emergency_reply, needs_emergency_reply
 
 logger = logging.getLogger(__name__)
 
+# The channel answers these before knowing the texter's language, so they say it in both.
 EMPTY_BODY_REPLY = (
     "I can only read text. Tell me what you need and a ZIP code, for example: narcan 98104. "
-    "If someone is not breathing, call 911 now."
+    "If someone is not breathing, call 911 now. / Solo puedo leer texto. Escribe lo que necesitas "
+    "y tu código postal. Si alguien no respira, llama al 911 ahora."
 )
 TROUBLE_REPLY = (
     "Sorry, the hotline had a problem answering. Please text again in a minute. "
-    "If someone is not breathing, call 911 now."
+    "If someone is not breathing, call 911 now. / Hubo un problema. Escribe de nuevo en un minuto. "
+    "Si alguien no respira, llama al 911 ahora."
 )
 
 
@@ -51,19 +55,12 @@ def render_text(message: Dict[str, Any]) -> Optional[str]:
     return text or None
 
 
-def webhook_params(request: Request) -> RequestParameters:
-    """The POST fields exactly as Twilio signed them. Sanic drops blank values (an MMS without text
-    has Body=), which would break the signature, so the body is parsed here."""
-    if request.content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
-        return RequestParameters()
-    return RequestParameters(parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True))
-
-
 def twiml(replies: List[str]) -> HTTPResponse:
     twiml_response = MessagingResponse()
     for reply in replies:
         twiml_response.message(reply)
-    return response.text(str(twiml_response), content_type="text/xml")
+    # Spanish replies: without a charset, clients may read the UTF-8 body as Latin-1.
+    return response.text(str(twiml_response), content_type="text/xml; charset=utf-8")
 
 
 class TwilioSmsInput(InputChannel):
@@ -149,7 +146,7 @@ class TwilioSmsInput(InputChannel):
             # A handoff opened during this message learns where to reach the person.
             await loop.run_in_executor(None, attach_person_number, key, number)
         if needs_emergency_reply(text, replies):
-            replies.insert(0, EMERGENCY_REPLY)
+            replies.insert(0, emergency_reply(detect_language(text)))
         if not replies:
             replies = [TROUBLE_REPLY]
         return twiml(replies)

@@ -50,8 +50,12 @@ def create_handoff(
     session: Session, *, source: str, person_key: str, consent_by: str, consent_text: str,
     needs: list[str] | None = None, area: str | None = None, language: str = "en",
     person_number: str | None = None, contact_note: str | None = None, urgent: bool = False, now: datetime | None = None,
+    alert: bool = True,
 ) -> Handoff:
-    """Record a handoff with its consent and alert the best specialist at once."""
+    """Record a handoff with its consent and alert the best specialist at once.
+
+    With alert=False (a caller being transferred by phone, bot/handoff/transfer.py) nobody is
+    alerted by SMS now; if the call transfer never concludes, the worker alerts at the deadline."""
     now = now or utcnow()
     if not consent_text:
         raise ValueError("a handoff needs the consent it rests on")
@@ -64,13 +68,20 @@ def create_handoff(
     session.add(handoff)
     session.flush()
     _log(session, handoff, "created", now, detail=f"consent by {consent_by}")
-    alert_next(session, handoff, now)
+    if alert:
+        alert_next(session, handoff, now)
+    else:
+        handoff.deadline_at = now + timedelta(seconds=get_settings().escalate_after_seconds)
     return handoff
 
 
 def _asked(session: Session, handoff: Handoff) -> set[int]:
+    """Who already had an SMS alert for this handoff. A specialist whose phone rang during a call
+    transfer (call_* events) is not counted: the SMS alert after missed calls goes to them too."""
     return set(session.scalars(
-        select(HandoffLog.specialist_id).where(HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id.is_not(None))
+        select(HandoffLog.specialist_id).where(
+            HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id.is_not(None), HandoffLog.event.in_(("alerted", "escalated"))
+        )
     ))
 
 
@@ -140,7 +151,9 @@ def normalise_ref(ref: str) -> str:
     return f"H-{digits}"
 
 
-def accept(session: Session, specialist: Specialist, ref: str, now: datetime | None = None) -> str:
+def accept(session: Session, specialist: Specialist, ref: str, now: datetime | None = None,
+           notify_person: bool = True, detail: str | None = None) -> str:
+    """notify_person=False when the person is on the line with the specialist already (a call transfer)."""
     now = now or utcnow()
     handoff = _find(session, ref)
     if handoff.state == "accepted":
@@ -153,8 +166,9 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
     handoff.specialist_id = specialist.id
     handoff.accepted_at = now
     handoff.deadline_at = None
-    _log(session, handoff, "accepted", now, specialist)
-    _send(session, handoff.person_number, texts.person_accepted(handoff), "notice")
+    _log(session, handoff, "accepted", now, specialist, detail=detail)
+    if notify_person:
+        _send(session, handoff.person_number, texts.person_accepted(handoff), "notice")
     return texts.accepted(handoff)
 
 

@@ -3,16 +3,16 @@ with the SMS channel, on free ports, against a migrated database holding the dem
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
+from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV, free_port
 
 BIN = Path(sys.executable).parent
 RASA_DATA = ["data/nlu", "data/rules", "data/stories"]
@@ -26,12 +26,6 @@ def _newest_training_input() -> float:
         files = [path] if path.is_file() else list(path.rglob("*.yml"))
         newest = max([newest] + [f.stat().st_mtime for f in files])
     return newest
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -84,16 +78,52 @@ def text(hotline, sender: str, body: str, sid: str | None = None, signature: str
     return reply.status_code, messages
 
 
+def call(hotline, url: str, call_sid: str, sender: str, **fields):
+    """Post one signed Twilio Voice webhook to `url` (a public URL as the last TwiML named it, or
+    the voice webhook to start a call); return (HTTP status, the parsed TwiML <Response> or None)."""
+    from urllib.parse import urlsplit
+    from xml.etree import ElementTree
+
+    from twilio.request_validator import RequestValidator
+
+    params = {"CallSid": call_sid, "AccountSid": "AC" + "0" * 32, "From": sender, "To": TEST_ENV["HUB_PHONE_NUMBER"],
+              "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01", **fields}
+    headers = {"X-Twilio-Signature": RequestValidator(TEST_ENV["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)}
+    parts = urlsplit(url)
+    local = hotline.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+    reply = requests.post(local, data=params, headers=headers, timeout=60)
+    return reply.status_code, (ElementTree.fromstring(reply.text) if reply.status_code == 200 else None)
+
+
 class Hotline:
     def __init__(self, base_url: str, database_url: str, tracker_db: Path, logs: list[Path], env: dict):
         self.base_url, self.database_url, self.tracker_db, self.logs, self.env = base_url, database_url, tracker_db, logs, env
         self.webhook_url = base_url + "/webhooks/twilio_sms/webhook"
+        # The voice webhook as Twilio calls it (signatures are computed over the public URL).
+        self.voice_url = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_voice/webhook"
 
     def outbox(self, to: str) -> list[dict]:
         """What the outbox holds for one number, as `hub outbox --to NUMBER --json` shows it."""
         import json
 
         return json.loads(self.hub("outbox", "--to", to, "--json"))["messages"]
+
+    @contextmanager
+    def worker(self):
+        """`hub worker` running as `make run` runs it, for tests that watch proactive messages
+        arrive; stopped at the end of the block."""
+        log = self.logs[0].parent / "worker.log"
+        self.logs.append(log)
+        process = subprocess.Popen([str(BIN / "hub"), "worker"], cwd=PROJECT_ROOT, env=self.env,
+                                   stdout=log.open("w"), stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     def hub(self, *args: str) -> str:
         """Run a hub command against this hotline's database; return what it printed."""
@@ -119,7 +149,7 @@ def hotline(trained_model, tmp_path_factory):
     for command in (["db", "upgrade"], ["directory", "import", str(DEMO_DIRECTORY)], *roster):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
 
-    action_port, rasa_port = _free_port(), _free_port()
+    action_port, rasa_port = free_port(), free_port()
     tracker_db = work / "tracker.db"
     endpoints = work / "endpoints.yml"
     endpoints.write_text(

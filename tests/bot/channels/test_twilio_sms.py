@@ -1,24 +1,22 @@
 """The SMS channel over real HTTP: the blueprint served by Sanic, Rasa replaced by a stand-in."""
 from __future__ import annotations
 
-import asyncio
 import uuid
 from xml.etree import ElementTree
 
-import threading
 from urllib.parse import urlencode
 
 import requests
 import pytest
-from sanic import Sanic
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from bot.channels.twilio_sms import EMPTY_BODY_REPLY, TROUBLE_REPLY, TwilioSmsInput
+from bot.channels.twilio_sms import EMPTY_BODY_REPLY, TROUBLE_REPLY
 from bot.db import session_scope
 from bot.db.models import InboundMessage
 from bot.privacy import sender_key
-from bot.safety import EMERGENCY_REPLY
+from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
+from tests.bot.channels.conftest import FORWARD
 from tests.conftest import TEST_ENV
 
 PUBLIC_URL = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_sms/webhook"
@@ -54,48 +52,9 @@ def sign(params, url=PUBLIC_URL, token=TOKEN):
     return RequestValidator(token).compute_signature(url, params)
 
 
-class _Forward:
-    """The one server forwards each message to the current test's stand-in for Rasa."""
-
-    current = None
-
-    async def __call__(self, message):
-        await self.current(message)
-
-
-FORWARD = _Forward()
-
-
 @pytest.fixture(scope="module")
-def channel_url():
-    """The channel served by a real Sanic server in a thread, once per module (Sanic 21.12 cannot
-    start a second app in one process)."""
-    app = Sanic("twilio_sms_channel_tests")
-    app.blueprint(TwilioSmsInput().blueprint(FORWARD), url_prefix="/webhooks/twilio_sms")
-    loop = asyncio.new_event_loop()
-    ready, holder = threading.Event(), {}
-
-    def serve():
-        asyncio.set_event_loop(loop)
-
-        async def start():
-            server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True)
-            await server.startup()
-            await server.start_serving()
-            holder["port"] = server.server.sockets[0].getsockname()[1]
-            holder["server"] = server
-
-        loop.run_until_complete(start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(30), "the test server did not start"
-    yield f"http://127.0.0.1:{holder['port']}/webhooks/twilio_sms/webhook"
-    holder["server"].close()
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+def channel_url(channels_base_url):
+    return channels_base_url + "/webhooks/twilio_sms/webhook"
 
 
 @pytest.fixture
@@ -220,6 +179,11 @@ def test_an_overdose_message_gets_911_first_even_when_the_bot_misses_it(post):
     assert status == 200 and replies(body) == [EMERGENCY_REPLY, "You're welcome."]
 
 
+def test_the_safety_net_speaks_the_language_of_the_message(post):
+    status, body = post(FakeRasa(replies=("De nada.",)), sms_params(body="ayuda mi amigo no respira"))
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY_ES, "De nada."]
+
+
 def test_the_safety_net_adds_nothing_when_the_bot_already_said_911(post):
     status, body = post(FakeRasa(replies=("Call 911 now.",)), sms_params(body="she won't wake up"))
     assert replies(body) == ["Call 911 now."]
@@ -254,3 +218,4 @@ def test_a_json_body_is_refused(post_all):
     rasa = FakeRasa()
     (status, _), = post_all(rasa, [(b'{"Body": "hi"}', {"X-Twilio-Signature": "x", "Content-Type": "application/json"})])
     assert status == 403 and rasa.received == []
+

@@ -1,0 +1,161 @@
+"""Warm transfer of a call: ring the on-call specialists one after another, and the first who
+presses 1 in the whisper takes the handoff while the caller waits on the line. When nobody picks
+up (or after HUB_VOICE_MAX_DIALS specialists), the handoff goes on as an SMS alert and the caller
+is promised a callback.
+
+Every step is a handoff_log row: call_dialed, call_no_answer / call_busy / call_failed /
+call_not_accepted / call_canceled, accepted (detail "by phone"), then the engine's own alerted or
+escalated for the SMS fallback. No phone number is logged.
+
+Twilio drives the call (webhooks); this module only decides and records. The Rasa channel turns
+the decisions into TwiML (bot/channels/twilio_voice.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.config import get_settings
+from bot.db.models import Handoff, HandoffLog, Specialist
+from bot.directory.taxonomy import SERVICE_TYPES
+from bot.handoff import engine, texts
+from bot.handoff.roster import choose_specialist
+
+# Twilio's DialCallStatus for a call that did not connect the specialist, as a log event.
+# "completed" without an acceptance means the specialist answered but did not press 1 (or a
+# voicemail picked up and the whisper timed out).
+DIAL_EVENTS = {
+    "no-answer": "call_no_answer",
+    "busy": "call_busy",
+    "failed": "call_failed",
+    "canceled": "call_canceled",
+    "completed": "call_not_accepted",
+    "answered": "call_not_accepted",
+}
+# Time, beyond the ring itself, that the worker leaves a ringing transfer alone before it treats
+# the call flow as lost and sends the SMS alert.
+_GRACE_SECONDS = 90
+
+
+class TransferError(ValueError):
+    """A whisper or dial callback that does not match the transfer (stale, replayed, or forged
+    by someone with the auth token but no call)."""
+
+
+@dataclass(frozen=True)
+class Ring:
+    """One specialist to dial now."""
+
+    handoff_ref: str
+    specialist_id: int
+    phone: str
+    attempt: int  # 1 for the first specialist
+
+
+def find(session: Session, ref: str) -> Handoff:
+    handoff = session.scalar(select(Handoff).where(Handoff.ref == engine.normalise_ref(ref)))
+    if handoff is None:
+        raise TransferError(f"no handoff {ref!r}")
+    return handoff
+
+
+def dialed(session: Session, handoff: Handoff) -> list[int]:
+    """The specialists whose phones this handoff's call rang, in order."""
+    return list(session.scalars(
+        select(HandoffLog.specialist_id)
+        .where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == "call_dialed")
+        .order_by(HandoffLog.id)
+    ))
+
+
+def next_ring(session: Session, handoff: Handoff, now: datetime | None = None) -> Ring | None:
+    """The next on-call specialist to dial (covers the area, prefers the language, fewest open
+    handoffs, never one already rung); None when there is nobody left or the limit is reached."""
+    now = now or utcnow()
+    settings = get_settings()
+    if handoff.state not in ("created", "alerted"):
+        return None
+    tried = dialed(session, handoff)
+    if len(tried) >= settings.voice_max_dials:
+        return None
+    specialist = choose_specialist(session, handoff.area, handoff.language, set(tried), now.replace(tzinfo=timezone.utc))
+    if specialist is None:
+        return None
+    handoff.state = "alerted"
+    handoff.specialist_id = specialist.id
+    handoff.alerted_at = handoff.alerted_at or now
+    handoff.deadline_at = now + timedelta(seconds=settings.voice_ring_seconds + _GRACE_SECONDS)
+    engine._log(session, handoff, "call_dialed", now, specialist, detail=f"attempt {len(tried) + 1}")
+    return Ring(handoff.ref, specialist.id, specialist.phone, len(tried) + 1)
+
+
+def _ringing(session: Session, handoff: Handoff, specialist_id: int) -> Specialist:
+    if specialist_id not in dialed(session, handoff):
+        raise TransferError(f"{handoff.ref} never rang specialist {specialist_id}")
+    specialist = session.get(Specialist, specialist_id)
+    if specialist is None:
+        raise TransferError(f"no specialist {specialist_id}")
+    return specialist
+
+
+def connected(session: Session, handoff: Handoff, specialist_id: int) -> bool:
+    """Whether this specialist took the call (pressed 1)."""
+    return handoff.state in ("accepted", "closed") and handoff.specialist_id == specialist_id and session.scalar(
+        select(HandoffLog.id).where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == "accepted",
+                                    HandoffLog.specialist_id == specialist_id, HandoffLog.detail == "by phone")
+    ) is not None
+
+
+def accept_call(session: Session, ref: str, specialist_id: int, now: datetime | None = None) -> Handoff:
+    """The specialist pressed 1 in the whisper: the handoff is theirs, and they get the reference
+    by SMS so that they can close it with DONE after the call."""
+    now = now or utcnow()
+    handoff = find(session, ref)
+    specialist = _ringing(session, handoff, specialist_id)
+    reply = engine.accept(session, specialist, handoff.ref, now, notify_person=False, detail="by phone")
+    engine._send(session, specialist.phone, reply, "notice")
+    return handoff
+
+
+def call_ended(session: Session, ref: str, specialist_id: int, dial_status: str, now: datetime | None = None) -> Handoff:
+    """Record how a ring ended when the specialist did not take the call."""
+    now = now or utcnow()
+    handoff = find(session, ref)
+    specialist = _ringing(session, handoff, specialist_id)
+    if not connected(session, handoff, specialist_id):
+        event = DIAL_EVENTS.get((dial_status or "").lower(), "call_failed")
+        engine._log(session, handoff, event, now, specialist, detail=(dial_status or "")[:24] or None)
+    return handoff
+
+
+def fall_back_to_sms(session: Session, handoff: Handoff, now: datetime | None = None) -> str:
+    """Nobody took the call: the engine's SMS alert (or the coordinator, or a saved request), as
+    for a texted request. Returns the handoff's state afterwards."""
+    now = now or utcnow()
+    if handoff.state in ("created", "alerted"):
+        engine.alert_next(session, handoff, now)
+    return handoff.state
+
+
+def spell(ref: str) -> str:
+    """H-4821 as a voice reads it best: 'H, 4 8 2 1'."""
+    return "H, " + " ".join(ch for ch in ref if ch.isdigit())
+
+
+def whisper(handoff: Handoff) -> str:
+    """What the specialist hears before deciding: who, where, what, which language, the
+    reference. Never the caller's number or words."""
+    who = "An officer is calling to refer a person" if handoff.source == "officer" else "A person is calling the hotline and asked for a specialist"
+    where = f" near {' '.join(handoff.area)}" if handoff.area and handoff.area.isdigit() else (f" near {handoff.area}" if handoff.area else "")
+    needs = ", ".join(SERVICE_TYPES.get(c, c) for c in (handoff.needs or "").split(",") if c)
+    return (
+        f"Health Hub call. {who}{where}."
+        + (f" They need {needs}." if needs else "")
+        + f" They speak {texts.LANGUAGE_NAMES.get(handoff.language, handoff.language)}."
+        + f" Reference {spell(handoff.ref)}."
+        + " Press 1 to take the call. To pass, hang up."
+    )

@@ -1,0 +1,105 @@
+"""What the voice line says outside Rasa's responses, in English and Spanish: short sentences,
+ZIP codes and references digit by digit, 911 in every prompt where a caller could be waiting."""
+from __future__ import annotations
+
+import re
+
+from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
+
+LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
+
+_TEXTS = {
+    "en": {
+        "greeting": "Hi, this is the Health Hub Hotline. Tell me what you need and your ZIP code, or say: talk to someone. If someone is not breathing, hang up and call 911.",
+        "menu": "To find services, press 1. To talk to a person, press 2. Para español, oprima 3.",
+        "menu_again": "Sorry, I didn't hear anything.",
+        "goodbye_quiet": "I can't hear you. Call or text this number any time. If someone is not breathing, call 911.",
+        "still_there": "Anything else? Tell me what you need, or say: talk to someone.",
+        "trouble": "Sorry, the hotline had a problem. Please call again in a minute. If someone is not breathing, hang up and call 911.",
+        "press": "For {title}, press {digit}.",
+        "offer_list": "I can text you this list, with phone numbers. Say yes or press 1. Or tell me what else you need.",
+        "list_sent": "Done. The list is on its way to your phone by text message.",
+        "list_not_sent": "I couldn't text this number, sorry. You can text the hotline what you need and your ZIP code.",
+        "no_list": "OK.",
+        "connecting": "Connecting you with a harm reduction specialist now. Please stay on the line.",
+        "next_specialist": "Still trying. Calling another specialist now. Please stay on the line.",
+        "connected_done": "Thank you for calling the Health Hub Hotline. Take care.",
+        "callback_alerted": "Nobody could pick up right now, sorry. A harm reduction specialist will call or text you back at this number soon. Your reference is {ref}.",
+        "callback_escalated": "Nobody could pick up right now, sorry. Our coordinator has your request and will call or text you back at this number as soon as they can. Your reference is {ref}.",
+        "callback_saved": "Nobody is on call right now, sorry. We saved your request, and someone will call or text you back at this number as soon as someone is available. Your reference is {ref}.",
+        "callback_no_number": " We couldn't read your phone number, so please text or call us back.",
+        "if_not_breathing": "If someone is not breathing, hang up and call 911.",
+        "emergency_911": "If someone may be overdosing, hang up and call 911 now. Then give naloxone. Here are the steps.",
+        "emergency_repeat": "To hear the steps again, press 1 or say repeat. Call 911 now if you haven't.",
+    },
+    "es": {
+        "greeting": "Hola, esta es la línea Health Hub. Dime lo que necesitas y tu código postal, o di: hablar con alguien. Si alguien no respira, cuelga y llama al 911.",
+        "menu": "Para buscar servicios, oprima 1. Para hablar con una persona, oprima 2. For English, press 3.",
+        "menu_again": "Perdona, no escuché nada.",
+        "goodbye_quiet": "No te escucho. Llama o escribe a este número cuando quieras. Si alguien no respira, llama al 911.",
+        "still_there": "¿Algo más? Dime lo que necesitas, o di: hablar con alguien.",
+        "trouble": "Perdona, la línea tuvo un problema. Llama de nuevo en un minuto. Si alguien no respira, cuelga y llama al 911.",
+        "press": "Para {title}, oprima {digit}.",
+        "offer_list": "Puedo mandarte esta lista por mensaje de texto, con los teléfonos. Di sí u oprima 1. O dime qué más necesitas.",
+        "list_sent": "Listo. La lista va a tu teléfono por mensaje de texto.",
+        "list_not_sent": "Perdona, no puedo escribir a este número. Puedes escribir a la línea lo que necesitas y tu código postal.",
+        "no_list": "Está bien.",
+        "connecting": "Te comunico ahora con una persona especialista en reducción de daños. No cuelgues, por favor.",
+        "next_specialist": "Sigo intentando. Llamo a otra persona especialista. No cuelgues, por favor.",
+        "connected_done": "Gracias por llamar a la línea Health Hub. Cuídate.",
+        "callback_alerted": "Perdona, nadie pudo contestar ahora. Una persona especialista en reducción de daños te llamará o te escribirá pronto a este número. Tu referencia es {ref}.",
+        "callback_escalated": "Perdona, nadie pudo contestar ahora. Nuestra coordinadora tiene tu solicitud y te llamará o te escribirá a este número en cuanto pueda. Tu referencia es {ref}.",
+        "callback_saved": "Perdona, ahora no hay nadie de guardia. Guardamos tu solicitud y alguien te llamará o te escribirá a este número en cuanto esté disponible. Tu referencia es {ref}.",
+        "callback_no_number": " No pudimos leer tu número, así que por favor escríbenos o llámanos de nuevo.",
+        "if_not_breathing": "Si alguien no respira, cuelga y llama al 911.",
+        "emergency_911": "Si alguien puede tener una sobredosis, cuelga y llama al 911 ahora. Después dale naloxona. Estos son los pasos.",
+        "emergency_repeat": "Para escuchar los pasos otra vez, oprima 1 o di repite. Llama al 911 ahora si todavía no lo hiciste.",
+    },
+}
+
+# The naloxone steps, one breath each, read slowly with a pause between them.
+EMERGENCY_STEPS = {
+    "en": [
+        "Lay them on their back.",
+        "Spray the naloxone once into one nostril.",
+        "Give rescue breaths. Tilt the head back, pinch the nose, and give 1 breath every 5 seconds.",
+        "If they don't respond after 2 to 3 minutes, give a second dose.",
+        "If they are breathing, roll them on their side.",
+        "Stay with them until help arrives.",
+        "Good Samaritan laws in most states, Washington included, protect you and them from drug possession charges when you call 911 for an overdose.",
+    ],
+    "es": [
+        "Acuesta a la persona boca arriba.",
+        "Pon 1 spray de naloxona en una fosa nasal.",
+        "Dale respiración de rescate. Inclina su cabeza hacia atrás, tápale la nariz y dale 1 respiración cada 5 segundos.",
+        "Si no responde en 2 a 3 minutos, dale otra dosis.",
+        "Si respira, ponla de lado.",
+        "Quédate con ella hasta que llegue la ayuda.",
+        "Las leyes del Buen Samaritano de casi todos los estados, incluido Washington, te protegen a ti y a ella de cargos por posesión de drogas cuando llamas al 911 por una sobredosis.",
+    ],
+}
+
+_YES = re.compile(r"\b(yes|yeah|yep|yup|sure|ok|okay|please|text me|send it|s[ií]|claro|dale|por favor|m[aá]ndamela|env[ií]ala)\b", re.I)
+_NO = re.compile(r"\b(no|nope|nah|no thanks|no gracias)\b", re.I)
+_REPEAT = re.compile(r"\b(repeat|again|what|repite|repetir|otra vez|de nuevo)\b", re.I)
+
+
+def say(language: str, key: str, **values) -> str:
+    return _TEXTS.get(language, _TEXTS["en"])[key].format(**values)
+
+
+def is_emergency_text(reply: str) -> bool:
+    """A Rasa reply that is the emergency text (utter_emergency, or the channel's safety net)."""
+    return reply.strip() in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES)
+
+
+def means_yes(speech: str) -> bool:
+    return bool(_YES.search(speech or "")) and not means_no(speech)
+
+
+def means_no(speech: str) -> bool:
+    return bool(_NO.search(speech or ""))
+
+
+def asks_repeat(speech: str) -> bool:
+    return bool(_REPEAT.search(speech or ""))
