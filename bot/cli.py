@@ -11,9 +11,6 @@ from typing import Sequence
 
 from bot.config import PROJECT_ROOT, ConfigError, get_settings
 
-WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
-
-
 def _fail(message: str, code: int = 1) -> int:
     print(f"hub: {message}", file=sys.stderr)
     return code
@@ -109,40 +106,10 @@ def cmd_directory_search(args) -> int:
 
 # --- sms ------------------------------------------------------------------------------------
 
-def signed_sms_request(settings, sender: str, text: str, message_sid: str | None = None, to: str | None = None):
-    """The form fields and X-Twilio-Signature of an SMS webhook as Twilio would send it."""
-    from twilio.request_validator import RequestValidator
-
-    account_sid = settings.twilio_account_sid or "AC" + "0" * 32
-    message_sid = message_sid or "SM" + secrets.token_hex(16)
-    params = {
-        "ToCountry": "US",
-        "SmsMessageSid": message_sid,
-        "NumMedia": "0",
-        "SmsSid": message_sid,
-        "SmsStatus": "received",
-        "Body": text,
-        "To": to or settings.hotline_number,
-        "NumSegments": "1",
-        "MessageSid": message_sid,
-        "AccountSid": account_sid,
-        "From": sender,
-        "ApiVersion": "2010-04-01",
-    }
-    signature = RequestValidator(settings.require_auth_token()).compute_signature(settings.public_url + WEBHOOK_PATH, params)
-    return params, signature
-
-
-def parse_twiml_replies(body: str) -> list[str]:
-    from xml.etree import ElementTree
-
-    root = ElementTree.fromstring(body)
-    return [(message.text or "") for message in root.iter("Message")]
-
-
 def cmd_sms(args) -> int:
     import requests
 
+    from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
     from bot.privacy import InvalidPhoneNumber, to_e164
 
     settings = get_settings()
@@ -163,6 +130,21 @@ def cmd_sms(args) -> int:
         print(json.dumps({"replies": replies}, ensure_ascii=False))
     else:
         print("\n\n".join(replies) if replies else "(no reply)")
+    return 0
+
+
+def cmd_simulator(args) -> int:
+    """Where the simulator page is, or why it is off; `make run` prints this."""
+    from bot.channels.simulator import PAGE_PATH
+
+    settings = get_settings()
+    if not settings.simulator_enabled:
+        reason = "HUB_SIMULATOR=off" if settings.simulator == "off" else "a Twilio account is configured; HUB_SIMULATOR=on serves it anyway"
+        print(f"Simulator: off ({reason})")
+        return 0
+    print(f"Simulator: {args.url.rstrip('/')}{PAGE_PATH}  (three phones texting the hotline, no Twilio account needed)")
+    if settings.transport == "twilio":
+        print("  The Twilio transport is on: alerts and relayed messages from the simulator really go out by SMS.")
     return 0
 
 
@@ -447,6 +429,10 @@ def build_parser() -> argparse.ArgumentParser:
     sms.add_argument("--json", action="store_true")
     sms.add_argument("text")
     sms.set_defaults(func=cmd_sms)
+
+    simulator = commands.add_parser("simulator", help="where the simulator page is served, or why it is off")
+    simulator.add_argument("--url", default="http://localhost:5005", help="the Rasa server (default: %(default)s)")
+    simulator.set_defaults(func=cmd_simulator)
 
     outbox = commands.add_parser("outbox", help="proactive messages stored or sent")
     outbox.add_argument("--to")

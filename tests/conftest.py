@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,16 @@ TEST_ENV = {
     "HUB_TRANSPORT": "outbox",
     "HUB_DEFAULT_REGION": "US",
     "HUB_SEARCH_RADIUS_MILES": "50",
+    "HUB_SIMULATOR": "auto",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
+
+
+def free_port() -> int:
+    """A port nothing listens on now (servers started by tests must not collide with a running hotline)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

@@ -1,1 +1,1 @@
-"""Custom Rasa input channels (adapters between Twilio webhooks and the Rasa server)."""
+"""Custom Rasa input channels: Twilio SMS webhooks, and the simulator page that texts through them."""

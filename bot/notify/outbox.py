@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -92,3 +92,25 @@ def list_messages(session: Session, to_number: str | None = None, limit: int = 2
     if to_number:
         query = query.where(OutboxMessage.to_number == to_number)
     return list(reversed(list(session.scalars(query))))
+
+
+UNSETTLED = ("pending", "sending")
+
+
+def settled_after(session: Session, to_number: str, after_id: int | None, limit: int = 100) -> tuple[list[OutboxMessage], int]:
+    """For someone watching one number's messages arrive (the simulator page): the rows after
+    `after_id` that the worker has finished with (delivered, blocked by STOP, or failed), and
+    the id to ask after next time. That id stops short of any row still waiting, so a message
+    delivered late, after a retry, is not skipped; rows past it may come again, and the watcher
+    tells them apart by id. Without `after_id`, nothing yet: just where the number stands now.
+    """
+    if after_id is None:
+        return [], session.scalar(select(func.max(OutboxMessage.id)).where(OutboxMessage.to_number == to_number)) or 0
+    rows = list(session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_number == to_number, OutboxMessage.id > after_id)
+        .order_by(OutboxMessage.id).limit(limit)
+    ))
+    waiting = [row.id for row in rows if row.status in UNSETTLED]
+    settled = [row for row in rows if row.status not in UNSETTLED]
+    next_after = waiting[0] - 1 if waiting else (rows[-1].id if rows else after_id)
+    return settled, next_after

@@ -2,7 +2,8 @@
 import json
 import shutil
 
-from bot.cli import main, parse_twiml_replies, signed_sms_request
+from bot.channels.signed_sms import parse_twiml_replies, signed_sms_request
+from bot.cli import main
 from bot.config import get_settings
 from tests.conftest import DEMO_DIRECTORY, TEST_ENV
 
@@ -120,3 +121,18 @@ def test_officers_are_registered_listed_and_removed(capsys, migrated_db):
     capsys.readouterr()
     main(["roster", "list", "--json"])
     assert json.loads(capsys.readouterr().out)["roster"] == []
+
+
+def test_simulator_says_where_the_page_is_or_why_it_is_off(capsys, monkeypatch):
+    assert main(["simulator"]) == 0
+    assert capsys.readouterr().out.startswith("Simulator: http://localhost:5005/webhooks/simulator/")
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("HUB_TRANSPORT", "twilio")
+    get_settings.cache_clear()
+    assert main(["simulator"]) == 0
+    assert capsys.readouterr().out.startswith("Simulator: off (a Twilio account is configured")
+    monkeypatch.setenv("HUB_SIMULATOR", "on")
+    get_settings.cache_clear()
+    assert main(["simulator", "--url", "http://127.0.0.1:5006/"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Simulator: http://127.0.0.1:5006/webhooks/simulator/") and "really go out by SMS" in out

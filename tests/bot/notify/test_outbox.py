@@ -1,0 +1,41 @@
+"""The outbox as the simulator page watches it: settled rows only, and a cursor that never skips
+a row still waiting for the worker."""
+from bot.db import session_scope
+from bot.db.models import OutboxMessage
+from bot.notify.outbox import enqueue, settled_after
+
+ANA, BEN = "+12065550111", "+12065550112"
+
+
+def enqueue_to(to, body):
+    with session_scope() as session:
+        return enqueue(session, to_number=to, from_number="+12065550100", body=body, purpose="relay").id
+
+
+def set_status(row_id, status):
+    with session_scope() as session:
+        session.get(OutboxMessage, row_id).status = status
+
+
+def watch(to, after):
+    with session_scope() as session:
+        rows, next_after = settled_after(session, to, after)
+        return [row.body for row in rows], next_after
+
+
+def test_without_a_cursor_only_where_the_number_stands(migrated_db):
+    assert watch(ANA, None) == ([], 0)
+    first = enqueue_to(ANA, "one")
+    enqueue_to(BEN, "for Ben")
+    assert watch(ANA, None) == ([], first)
+
+
+def test_a_waiting_row_holds_the_cursor_back_until_it_settles(migrated_db):
+    first, second, third = (enqueue_to(ANA, body) for body in ("one", "two", "three"))
+    enqueue_to(BEN, "for Ben")
+    set_status(first, "stored")
+    set_status(third, "stored")  # the second is still pending, e.g. waiting for a retry
+    assert watch(ANA, 0) == (["one", "three"], first)
+    set_status(second, "blocked")
+    assert watch(ANA, first) == (["two", "three"], third)
+    assert watch(ANA, third) == ([], third)
