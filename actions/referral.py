@@ -12,6 +12,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.handoff import referral as referrals
+from bot.phonebook import first_stand_in
 from bot.privacy import for_display
 
 REFERRAL_SLOTS = ("referral_consent", "referral_contact", "referral_reason")
@@ -41,9 +42,12 @@ class ValidateReferralForm(FormValidationAction):
 
     def extract_referral_contact(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         text = _text(tracker)
-        number = referrals.phone_in(text, get_settings().default_region)
-        if number:
-            return {"referral_contact": number}
+        settings = get_settings()
+        with session_scope() as session:
+            # Only the number's stand-in goes into the slot: the tracker store never holds a number.
+            stand_in = first_stand_in(session, text, settings.require_secret_key(), settings.default_region)
+        if stand_in:
+            return {"referral_contact": stand_in}
         if _answering(tracker, "referral_contact") and text.strip():
             return {"referral_contact": text.strip()[:200]}  # a place and time to find them
         return {}

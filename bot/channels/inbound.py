@@ -15,6 +15,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
+from bot.phonebook import stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.db import session_scope
 from bot.db.models import InboundMessage
@@ -76,6 +77,13 @@ def phone_number(sender: str, region: str) -> str | None:
 def route_before_rasa(number: str | None, key: str, text: str) -> Routed:
     with session_scope() as session:
         return route(session, number, key, text)
+
+
+def text_for_rasa(text: str, settings: Settings) -> str:
+    """The text Rasa may see and keep: phone numbers written in it become stand-ins (an officer's
+    referral names the person's number; the tracker store must never hold it)."""
+    with session_scope() as session:
+        return stand_in_numbers(session, text, settings.require_secret_key(), settings.default_region)
 
 
 def attach_person_number(key: str, number: str) -> None:

@@ -22,6 +22,7 @@ from bot.channels.inbound import (
     phone_number,
     route_before_rasa,
     signature_is_valid,
+    text_for_rasa,
     webhook_params,
 )
 from bot.config import ConfigError, get_settings
@@ -127,9 +128,10 @@ class TwilioSmsInput(InputChannel):
 
         collector = CollectingOutputChannel()
         try:
+            private_text = await loop.run_in_executor(None, text_for_rasa, text, settings)
             await on_new_message(
                 UserMessage(
-                    text,
+                    private_text,
                     collector,
                     key,
                     input_channel=self.name(),

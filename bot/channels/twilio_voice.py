@@ -31,7 +31,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
-from bot.channels.inbound import attach_person_number, clean_body, first_delivery, phone_number, signature_is_valid, webhook_params
+from bot.channels.inbound import (
+    attach_person_number,
+    clean_body,
+    first_delivery,
+    phone_number,
+    signature_is_valid,
+    text_for_rasa,
+    webhook_params,
+)
 from bot.config import ConfigError, Settings, get_settings
 from bot.db import session_scope
 from bot.handoff import transfer
@@ -309,7 +317,8 @@ class TwilioVoiceInput(InputChannel):
             metadata["keypad"] = keypad
         collector = VoiceCollectingOutputChannel()
         try:
-            await on_new_message(UserMessage(text, collector, turn.key, input_channel=CHANNEL, metadata=metadata,
+            private_text = text if text.startswith("/") else await self._db(text_for_rasa, text, settings)
+            await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL, metadata=metadata,
                                              message_id=f"{turn.call_sid}:{turn.turn}"))
             messages = list(collector.messages)
         except Exception:  # the caller must hear something whatever broke behind the webhook

@@ -298,6 +298,17 @@ class OptOut(Base):
     opted_out_at = Column(DateTime, nullable=False)
 
 
+class ContactNumber(Base):
+    """Phone numbers written inside messages (an officer's referral), by HMAC key: Rasa holds
+    only the stand-in `tel:<key>` (bot/phonebook.py), and a handoff finds the number here. One of
+    the tables that must hold a real number: the person has to be reached at it."""
+
+    __tablename__ = "contact_number"
+    key = Column(String(64), primary_key=True)
+    number = Column(String(20), nullable=False)
+    seen_at = Column(DateTime, nullable=False, index=True)
+
+
 class Officer(Base):
     """A registered police officer, EMS or fire work phone. Looked up by HMAC key: Rasa and the
     actions only ever see the key."""

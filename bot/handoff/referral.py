@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +14,7 @@ from bot.config import get_settings
 from bot.db.models import Handoff, Officer, Referral
 from bot.handoff.engine import create_handoff, normalise_ref
 from bot.clock import utcnow
+from bot.phonebook import STAND_IN, number_for
 from bot.privacy import sender_key
 
 REASONS = {
@@ -39,16 +38,6 @@ STATUS = {"created": "received", "alerted": "received", "escalated": "received",
 _STATUS_COMMAND = re.compile(r"^\s*status\s+(h\s*-?\s*\d{3,8})\s*$", re.I)
 
 
-@dataclass
-class ReferralDraft:
-    consent: str | None = None  # "yes" | "no"
-    phone: str | None = None
-    reason: str | None = None
-    language: str | None = None
-    urgency: str | None = None
-    needs: list[str] = field(default_factory=list)
-
-
 _EXPLICIT_NO = re.compile(r"\b(no consent|not consent\w*|did ?n[o']?t consent|declined|refused|won'?t consent|does ?n[o']?t want)\b", re.I)
 _EXPLICIT_YES = re.compile(r"\b(consent\w*|agreed|agrees|wants (?:help|contact|a call))\b", re.I)
 
@@ -61,12 +50,6 @@ def consent_in(text: str, answering: bool = False) -> str | None:
         return "no"
     if yes.search(text):
         return "yes"
-    return None
-
-
-def phone_in(text: str, region: str = "US") -> str | None:
-    for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
-        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
@@ -104,14 +87,16 @@ def record_referral(
     handoff = None
     if consent:
         settings = get_settings()
-        number = phone_in(contact or "", settings.default_region)
+        # The contact is a number's stand-in (bot/phonebook.py) or a place and time to find them.
+        number = number_for(session, contact)
+        note = None if number or STAND_IN.search(contact or "") else contact
         # Keyed like any texter, so that the person's own texts find this handoff's relay.
         key = sender_key(number, settings.require_secret_key(), settings.default_region) if number else f"referral:{uuid.uuid4().hex}"
         handoff = create_handoff(
             session, source="officer", person_key=key, consent_by="officer",
             consent_text=f"Officer of {officer.agency} reported the person's consent to be contacted ({REASONS.get(reason or 'other')}).",
             needs=needs, area=area, language=language, person_number=number, urgent=urgency == "urgent", now=now,
-            contact_note=None if number else contact,
+            contact_note=note,
         )
         referral.handoff_id = handoff.id
     session.flush()

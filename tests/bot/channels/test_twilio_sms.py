@@ -219,3 +219,15 @@ def test_a_json_body_is_refused(post_all):
     (status, _), = post_all(rasa, [(b'{"Body": "hi"}', {"X-Twilio-Signature": "x", "Content-Type": "application/json"})])
     assert status == 403 and rasa.received == []
 
+
+def test_a_phone_number_in_a_message_reaches_rasa_only_as_its_stand_in(post):
+    from bot.phonebook import number_for
+
+    rasa = FakeRasa()
+    body = "Referral: consented, 206-555-0142, post OD"
+    status, _ = post(rasa, sms_params(body=body, sender="+12065550181"))
+    (message,) = rasa.received
+    assert status == 200 and "555" not in message.text and "0142" not in message.text
+    assert message.text.startswith("Referral: consented, tel:h") and message.text.endswith(", post OD")
+    with session_scope() as session:
+        assert number_for(session, message.text) == "+12065550142"

@@ -1,0 +1,64 @@
+"""Phone numbers written inside messages ("Referral: consented, 206-555-0142, post OD").
+
+Rasa must never hold a phone number (its tracker store keeps every message and slot), so the
+channels swap each number in a text for a stand-in, `tel:` plus the number's HMAC key, before Rasa
+sees it, and keep the number in the `contact_number` table. A handoff that has to reach the person
+finds the number again from the stand-in; nothing else can.
+"""
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.db.models import ContactNumber
+from bot.privacy import sender_key
+
+STAND_IN = re.compile(r"\btel:(h[0-9a-f]{40})\b")
+
+
+def _written_numbers(text: str, region: str):
+    # POSSIBLE, not VALID: fictional 555-01xx numbers and new area codes must be recognised too.
+    return phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
+
+
+def stand_in_numbers(session: Session, text: str, secret_key: str, region: str) -> str:
+    """`text` with every phone number in it replaced by its stand-in; the numbers are kept."""
+    pieces, end = [], 0
+    for match in _written_numbers(text, region):
+        number = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        key = sender_key(number, secret_key, region)
+        _remember(session, key, number)
+        pieces += [text[end:match.start], f"tel:{key}"]
+        end = match.end
+    return "".join(pieces) + text[end:] if pieces else text
+
+
+def _remember(session: Session, key: str, number: str) -> None:
+    row = session.get(ContactNumber, key)
+    if row is None:
+        session.add(ContactNumber(key=key, number=number, seen_at=utcnow()))
+        session.flush()
+    else:
+        row.seen_at = utcnow()
+
+
+def first_stand_in(session: Session, text: str, secret_key: str, region: str) -> str | None:
+    """The stand-in of the first phone number in `text`, whether the text already carries
+    stand-ins (everything that came through a channel) or numbers written out (`rasa shell`)."""
+    match = STAND_IN.search(text or "")
+    if match:
+        return match.group(0)
+    standing_in = STAND_IN.search(stand_in_numbers(session, text or "", secret_key, region))
+    return standing_in.group(0) if standing_in else None
+
+
+def number_for(session: Session, stand_in: str | None) -> str | None:
+    """The E.164 number behind a stand-in, or None (unknown, or purged by retention)."""
+    match = STAND_IN.search(stand_in or "")
+    if not match:
+        return None
+    return session.scalar(select(ContactNumber.number).where(ContactNumber.key == match.group(1)))
