@@ -215,6 +215,7 @@ class TwilioVoiceInput(InputChannel):
             return self._menu(settings, turn, language, prefix=texts.say(language, "menu_again"))
 
         if step == "start":
+            await self._new_conversation(turn, on_new_message)
             # Speech or a menu key at once; silence posts back (step=menu) and gets the keypad menu.
             twiml = VoiceResponse()
             gather = self._gather(settings, turn, "menu", language, one_digit=True)
@@ -234,6 +235,18 @@ class TwilioVoiceInput(InputChannel):
         if not text:
             return self._quiet(settings, turn)
         return await self._to_rasa(settings, turn, text, on_new_message)
+
+    @staticmethod
+    async def _new_conversation(turn: Turn, on_new_message) -> None:
+        """A call starts a new conversation: the tracker is the caller's (keyed by their number,
+        as their texts are), but a search or question left open in an earlier text thread must
+        not answer for them ("press 1 to find services" asks what they need)."""
+        try:
+            await on_new_message(UserMessage("/restart", VoiceCollectingOutputChannel(), turn.key, input_channel=CHANNEL,
+                                             metadata={"channel": "voice", "language": turn.language},
+                                             message_id=f"{turn.call_sid}:restart"))
+        except Exception:  # the greeting must be said whatever broke behind the webhook
+            logger.exception("twilio_voice call %s: the conversation could not be restarted", turn.call_sid)
 
     def _menu(self, settings: Settings, turn: Turn, language: str, prefix: str | None = None, twiml: VoiceResponse | None = None,
               quiet: int = 0) -> HTTPResponse:
