@@ -19,8 +19,9 @@ WAYS = (
         ("i got an abscess, anywhere near ballard?", "Wound care near Ballard:"),
         ("hep c test 98122", "HIV and hep C testing near 98122:"),
         ("where can i drop off old meds 98104", "Medication take-back near 98104:"),
-        ("necesito jeringas cerca de 98104", "Syringe services near 98104:"),
-        ("dónde consigo naloxona en tacoma", "Naloxone (Narcan) near Tacoma, WA:"),
+        # Spanish words get the answer in Spanish.
+        ("necesito jeringas cerca de 98104", "Jeringas y materiales cerca de 98104:"),
+        ("dónde consigo naloxona en tacoma", "Naloxona (Narcan) cerca de Tacoma, WA:"),
 )
 
 

@@ -30,21 +30,23 @@ def test_request_alert_accept_relay_done_report(hotline):
     ref, reply = ask_for_a_person(hotline, person)
     assert reply.startswith("Thanks. A harm reduction specialist will text you from this number")
     hotline.hub("worker", "--once")
-    alert = [m for m in hotline.outbox(ANA) if ref in m["body"]]
-    assert alert and alert[0]["purpose"] == "alert" and alert[0]["status"] == "stored"
+    # Both cover 98104; the one with fewer open handoffs (earlier tests leave some) gets it.
+    alert = [m for m in hotline.outbox(ANA) + hotline.outbox(BEN) if ref in m["body"]]
+    assert len(alert) == 1 and alert[0]["purpose"] == "alert" and alert[0]["status"] == "stored"
     assert "naloxone" in alert[0]["body"] and "0170" not in alert[0]["body"]
+    specialist = alert[0]["to"]
 
-    assert text(hotline, ANA, f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
-    assert text(hotline, ANA, "Hi, this is Ana. Where can we meet?") == (200, [])
+    assert text(hotline, specialist, f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
+    assert text(hotline, specialist, "Hi, this is Ana. Where can we meet?") == (200, [])
     assert text(hotline, person, "by the library") == (200, [])
     assert any(m["body"] == "Specialist: Hi, this is Ana. Where can we meet?" for m in hotline.outbox(person))
-    assert any(m["body"] == f"{ref}: by the library" for m in hotline.outbox(ANA))
+    assert any(m["body"] == f"{ref}: by the library" for m in hotline.outbox(specialist))
 
     status, replies = text(hotline, person, "wait he's not breathing")
     assert replies == [EMERGENCY_REPLY]
-    assert any(m["body"] == f"{ref}: wait he's not breathing" for m in hotline.outbox(ANA))
+    assert any(m["body"] == f"{ref}: wait he's not breathing" for m in hotline.outbox(specialist))
 
-    assert text(hotline, ANA, f"DONE {ref} engaged")[1] == [f"Closed {ref} (engaged). Thank you."]
+    assert text(hotline, specialist, f"DONE {ref} engaged")[1] == [f"Closed {ref} (engaged). Thank you."]
     status, replies = text(hotline, person, "narcan near 98104")
     assert replies[0].startswith("Naloxone (Narcan) near 98104:")  # back to the bot
 
