@@ -1,1 +1,1 @@
-"""Custom Rasa input channels: Twilio SMS webhooks, and the simulator page that texts through them."""
+"""Custom Rasa input channels: Twilio SMS and Twilio Voice webhooks, and the simulator page that texts through them."""

@@ -1,0 +1,97 @@
+"""Officer referral actions, driven as the action server drives them: a Tracker and a
+CollectingDispatcher. The person's number reaches the slots only as its stand-in."""
+import re
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.referral import REFERRAL_SLOTS, ActionSubmitReferral, ValidateReferralForm
+from bot.config import get_settings
+from bot.db import session_scope
+from bot.db.models import Handoff, Officer, OutboxMessage, Referral
+from bot.phonebook import STAND_IN
+from bot.privacy import sender_key
+from tests.bot.handoff.conftest import NOW, roster  # noqa: F401 (fixture)
+
+OFFICER = "+12065550181"
+ONE_LINER = "Referral: consented, 206-555-0142, post OD, needs narcan, spanish"
+
+
+def officer_key(register=True):
+    key = sender_key(OFFICER, get_settings().require_secret_key())
+    if register:
+        with session_scope() as session:
+            session.add(Officer(name="Ofc. Lee", phone=OFFICER, phone_key=key, agency="Seattle PD", active=1, created_at=NOW))
+    return key
+
+
+def tracker(key, text, requested_slot=None, events=(), entities=(), **slots):
+    return Tracker(
+        sender_id=key,
+        slots={"requested_slot": requested_slot, **slots},
+        latest_message={"text": text, "intent": {"name": "officer_referral"}, "entities": list(entities)},
+        events=list(events),
+        paused=False,
+        followup_action=None,
+        active_loop={"name": "referral_form"},
+        latest_action_name="action_listen",
+    )
+
+
+def extract(slot, t):
+    return getattr(ValidateReferralForm(), f"extract_{slot}")(CollectingDispatcher(), t, {})
+
+
+def test_one_message_fills_every_slot_and_the_contact_is_a_stand_in(roster):
+    t = tracker(officer_key(), ONE_LINER)
+    contact = extract("referral_contact", t)["referral_contact"]
+    assert STAND_IN.fullmatch(contact) and "555" not in contact
+    assert extract("referral_consent", t) == {"referral_consent": "yes"}
+    assert extract("referral_reason", t) == {"referral_reason": "non_fatal_overdose"}
+
+
+def test_a_place_and_time_answers_the_contact_question(roster):
+    t = tracker(officer_key(), "library steps on 4th ave at 3pm", requested_slot="referral_contact")
+    assert extract("referral_contact", t) == {"referral_contact": "library steps on 4th ave at 3pm"}
+    # Not asked for yet: free text is not taken as a contact.
+    assert extract("referral_contact", tracker(officer_key(False), "post OD near the library")) == {}
+
+
+def submit(t):
+    dispatcher = CollectingDispatcher()
+    events = ActionSubmitReferral().run(dispatcher, t, {})
+    return dispatcher.messages, events
+
+
+def test_submit_opens_a_handoff_that_reaches_the_person_and_tells_the_officer_only_the_reference(roster):
+    key = officer_key()
+    contact = extract("referral_contact", tracker(key, ONE_LINER))["referral_contact"]
+    said = {"event": "user", "text": ONE_LINER.replace("206-555-0142", contact),
+            "parse_data": {"intent": {"name": "officer_referral"}, "entities": [{"entity": "service_type", "value": "naloxone"}]}}
+    messages, events = submit(tracker(key, said["text"], events=[said], referral_consent="yes",
+                                      referral_contact=contact, referral_reason="non_fatal_overdose"))
+    (message,) = messages
+    assert message["response"] == "utter_referral_received" and re.fullmatch(r"H-\d+", message["ref"])
+    assert events == [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
+    with session_scope() as session:
+        handoff = session.scalar(select(Handoff).where(Handoff.ref == message["ref"]))
+        assert handoff.person_number == "+12065550142" and handoff.language == "es" and handoff.needs == "naloxone"
+        assert handoff.contact_note is None
+        alert = session.scalars(select(OutboxMessage).where(OutboxMessage.purpose == "alert")).one()
+        assert "0142" not in alert.body
+
+
+def test_without_consent_nothing_is_opened_and_the_officer_gets_the_leave_behind(roster):
+    messages, events = submit(tracker(officer_key(), "no consent", referral_consent="no"))
+    assert messages[0]["response"] == "utter_referral_no_consent" and messages[0]["hotline"] == "(206) 555-0100"
+    with session_scope() as session:
+        assert session.scalar(select(Handoff.id)) is None
+        assert session.scalars(select(Referral)).one().consented == 0
+
+
+def test_an_unregistered_phone_is_told_how_registration_works(roster):
+    messages, events = submit(tracker(officer_key(register=False), ONE_LINER, referral_consent="yes"))
+    assert messages[0]["response"] == "utter_officer_not_registered"
+    assert events == [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
