@@ -20,6 +20,24 @@ _REF_FIRST = re.compile(r"^\s*(H-?\d{3,8})\b[\s:,-]*(.*)$", re.I | re.S)
 
 STOP_REPLY = "You won't get more messages from the Health Hub Hotline. Text START to get them again. If someone is not breathing, call 911."
 START_REPLY = "You'll get messages from the Health Hub Hotline again. Text STOP to stop them."
+# The carriers' HELP: the program's name, what it does, how to stop; and 911, since "help" may be
+# all a frightened texter writes.
+HELP_REPLY = (
+    "Health Hub Hotline: free, confidential harm reduction help by text or call. Text what you need "
+    "and your ZIP (narcan 98104), a question, or \"talk to someone\". Text STOP to stop messages. "
+    "If someone is not breathing, call 911 now."
+)
+KEYWORD_REPLIES = {
+    ("stop", "en"): STOP_REPLY,
+    ("stop", "es"): "Ya no recibirás mensajes de la Health Hub Hotline. Escribe INICIAR para recibirlos otra vez. "
+                    "Si alguien no respira, llama al 911.",
+    ("start", "en"): START_REPLY,
+    ("start", "es"): "Volverás a recibir mensajes de la Health Hub Hotline. Escribe ALTO para dejar de recibirlos.",
+    ("help", "en"): HELP_REPLY,
+    ("help", "es"): "Health Hub Hotline: ayuda de reducción de daños gratis y confidencial, por texto o llamada. "
+                    "Escribe lo que necesitas y tu código postal (narcan 98104), una pregunta o \"hablar con alguien\". "
+                    "Escribe ALTO para no recibir mensajes. Si alguien no respira, llama al 911 ahora.",
+}
 
 
 @dataclass
@@ -31,14 +49,16 @@ class Routed:
 
 
 def route(session: Session, number: str | None, number_key: str, text: str) -> Routed:
-    word = keyword(text)
-    if word == "stop":
-        opt_out(session, number_key)
-        return Routed(True, [STOP_REPLY])
-    if word == "start":
-        opt_in(session, number_key)
-        return Routed(True, [START_REPLY])
+    said = keyword(text)
     specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
+    if said is not None and said.word == "stop":
+        opt_out(session, number_key)
+    elif said is not None and said.word == "start":
+        opt_in(session, number_key)
+    elif said is not None and specialist is not None:  # HELP from a specialist: their commands
+        return Routed(True, [texts.specialist_help([h.ref for h in engine.open_relays(session, specialist)])])
+    if said is not None:
+        return Routed(True, [KEYWORD_REPLIES[said.word, said.language]])
     if specialist is not None:
         return Routed(True, [reply for reply in [specialist_message(session, specialist, text)] if reply])
     officer = officer_for_key(session, number_key)

@@ -76,9 +76,12 @@ def unknown_ref(ref: str) -> str:
 
 
 def specialist_help(open_refs: list[str]) -> str:
+    commands = "Commands: ACCEPT H-1234, PASS H-1234, DONE H-1234 outcome."
     if len(open_refs) > 1:
         return f"You have {len(open_refs)} open conversations ({', '.join(open_refs)}). Start your message with the reference, e.g. {open_refs[0]} hello."
-    return "You have no open conversation. Commands: ACCEPT H-1234, PASS H-1234, DONE H-1234 outcome."
+    if open_refs:
+        return f"You are talking with {open_refs[0]}: what you text goes to them. {commands}"
+    return f"You have no open conversation. {commands}"
 
 
 def from_person(handoff: Handoff, text: str) -> str:

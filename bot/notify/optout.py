@@ -1,6 +1,8 @@
-"""STOP and START: a number that texted STOP gets nothing from the outbox until it texts START.
-Kept by HMAC key, so the opt-out list holds no phone number."""
+"""STOP, START and HELP: a number that texted STOP gets nothing from the outbox until it texts
+START. Kept by HMAC key, so the opt-out list holds no phone number."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -8,18 +10,29 @@ from sqlalchemy.orm import Session
 from bot.db.models import OptOut
 from bot.clock import utcnow
 
-# Twilio's own opt-out keywords (Advanced Opt-Out), and their opposites.
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "alto", "parar"}
-START_WORDS = {"start", "unstop", "subscribe"}
+# Carrier keywords, each answered in the language it was written in. English: Twilio's own
+# Advanced Opt-Out keywords and their opposites; Spanish: the words Spanish-speaking texters use.
+KEYWORDS = {
+    "stop": {"en": {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"},
+             "es": {"alto", "parar", "detener", "cancelar", "baja"}},
+    "start": {"en": {"start", "unstop", "subscribe"}, "es": {"iniciar", "comenzar", "reanudar"}},
+    "help": {"en": {"help", "info"}, "es": {"ayuda", "información", "informacion"}},
+}
 
 
-def keyword(text: str) -> str | None:
-    """'stop' or 'start' when the whole message is one of those keywords."""
-    word = (text or "").strip().strip(".!").lower()
-    if word in STOP_WORDS:
-        return "stop"
-    if word in START_WORDS:
-        return "start"
+@dataclass(frozen=True)
+class Keyword:
+    word: str  # stop | start | help
+    language: str  # en | es
+
+
+def keyword(text: str) -> Keyword | None:
+    """The keyword when the whole message is one ("STOP", "Alto.", "help!")."""
+    said = (text or "").strip().strip(".!¡?¿ ").lower()
+    for word, languages in KEYWORDS.items():
+        for language, words in languages.items():
+            if said in words:
+                return Keyword(word, language)
     return None
 
 

@@ -1,10 +1,10 @@
-"""Routing before Rasa: STOP/START, specialist commands, and the relay, as the SMS channel calls it."""
+"""Routing before Rasa: STOP/START/HELP, specialist commands, and the relay, as the SMS channel calls it."""
 from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.db.models import Handoff, OutboxMessage
 from bot.handoff import engine
-from bot.handoff.inbound import START_REPLY, STOP_REPLY, route
+from bot.handoff.inbound import HELP_REPLY, KEYWORD_REPLIES, START_REPLY, STOP_REPLY, route
 from bot.notify.optout import is_opted_out
 from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
 
@@ -41,6 +41,34 @@ def test_stop_and_start(roster):
     with session_scope() as session:
         assert not is_opted_out(session, PERSON_KEY)
     assert send(PERSON, "please stop by later", PERSON_KEY) == (False, [])
+
+
+def test_spanish_keywords_answer_in_spanish(roster):
+    assert send(PERSON, "Alto", PERSON_KEY) == (True, [KEYWORD_REPLIES["stop", "es"]])
+    with session_scope() as session:
+        assert is_opted_out(session, PERSON_KEY)
+    assert send(PERSON, "iniciar", PERSON_KEY) == (True, [KEYWORD_REPLIES["start", "es"]])
+    with session_scope() as session:
+        assert not is_opted_out(session, PERSON_KEY)
+    handled, (reply,) = send(PERSON, "¡AYUDA!", PERSON_KEY)
+    assert handled and "Health Hub Hotline" in reply and "ALTO" in reply and "911" in reply
+
+
+def test_help_names_the_program_how_to_stop_and_911(roster):
+    assert send(PERSON, "HELP", PERSON_KEY) == (True, [HELP_REPLY])
+    assert "Health Hub Hotline" in HELP_REPLY and "STOP" in HELP_REPLY and "911" in HELP_REPLY
+    assert send(PERSON, "help me find narcan", PERSON_KEY) == (False, [])  # a request, not the keyword
+    with session_scope() as session:
+        assert not is_opted_out(session, PERSON_KEY)
+
+
+def test_help_from_a_specialist_lists_their_commands_and_conversation(roster):
+    assert send(ANA, "help") == (True, ["You have no open conversation. Commands: ACCEPT H-1234, PASS H-1234, DONE H-1234 outcome."])
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    handled, (reply,) = send(ANA, "HELP")
+    assert reply.startswith(f"You are talking with {ref}: what you text goes to them.")
+    assert relays() == []  # the keyword is not relayed to the person
 
 
 def test_accept_relay_and_done_by_sms(roster):
