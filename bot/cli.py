@@ -196,6 +196,20 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_purge(args) -> int:
+    from bot.worker import purge_expired
+
+    purged = purge_expired()
+    if args.json:
+        print(json.dumps({"retention_days": get_settings().retention_days, "purged": purged.as_dict()}))
+    else:
+        print(f"purged what is older than {get_settings().retention_days} days: {purged.outbox_messages} outbox message(s), "
+              f"{purged.handoffs} handoff(s) cleared of number and words, {purged.contact_numbers} contact number(s), "
+              f"{purged.inbound_messages} message id(s), "
+              + (f"{purged.tracker_events} tracker store event(s)" if purged.tracker_events is not None else "no SQL tracker store"))
+    return 0
+
+
 # --- roster, handoffs, report ---------------------------------------------------------------
 
 def _e164(value: str, flag: str = "--phone") -> str:
@@ -443,6 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--once", action="store_true", help="one pass (escalations, then deliveries), then exit")
     worker.add_argument("--interval", type=float, default=0.25, help="seconds between polls when idle (default: %(default)s)")
     worker.set_defaults(func=cmd_worker)
+
+    purge = commands.add_parser("purge", help="purge message bodies and phone numbers older than HUB_RETENTION_DAYS now")
+    purge.add_argument("--json", action="store_true")
+    purge.set_defaults(func=cmd_purge)
 
     roster = commands.add_parser("roster", help="specialists and the coordinator").add_subparsers(dest="roster_command", required=True)
     add = roster.add_parser("add-specialist", help="add a specialist who receives handoff alerts")

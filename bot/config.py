@@ -6,7 +6,7 @@ deployment can always override the file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,11 +21,11 @@ class ConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
-    secret_key: str | None
+    database_url: str = field(repr=False)  # may carry a password
+    secret_key: str | None = field(repr=False)
     public_url: str
     twilio_account_sid: str | None
-    twilio_auth_token: str | None
+    twilio_auth_token: str | None = field(repr=False)
     twilio_api_base_url: str | None
     hotline_number: str
     transport: str
@@ -40,6 +40,10 @@ class Settings:
     voice_max_dials: int = 2
     voice_en: str = "Polly.Joanna"
     voice_es: str = "Polly.Lupe"
+    # Message bodies and phone numbers older than this are purged (bot/retention.py).
+    retention_days: int = 30
+    # The endpoints file the Rasa server reads: the worker purges the tracker store it names.
+    endpoints_path: Path = PROJECT_ROOT / "endpoints.yml"
 
     @property
     def simulator_enabled(self) -> bool:
@@ -91,6 +95,8 @@ def get_settings() -> Settings:
     expire_after = parse_duration("HUB_EXPIRE_AFTER", env.get("HUB_EXPIRE_AFTER") or "24h")
     ring_seconds = _positive_int("HUB_VOICE_RING_SECONDS", env.get("HUB_VOICE_RING_SECONDS") or "20", 5, 600)
     max_dials = _positive_int("HUB_VOICE_MAX_DIALS", env.get("HUB_VOICE_MAX_DIALS") or "2", 1, 10)
+    retention_days = _positive_int("HUB_RETENTION_DAYS", env.get("HUB_RETENTION_DAYS") or "30", 1, 3650)
+    endpoints = Path(env.get("HUB_ENDPOINTS") or "endpoints.yml")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -109,6 +115,8 @@ def get_settings() -> Settings:
         voice_max_dials=max_dials,
         voice_en=env.get("HUB_VOICE_EN") or "Polly.Joanna",
         voice_es=env.get("HUB_VOICE_ES") or "Polly.Lupe",
+        retention_days=retention_days,
+        endpoints_path=endpoints if endpoints.is_absolute() else PROJECT_ROOT / endpoints,
     )
 
 

@@ -1,9 +1,11 @@
-"""The worker: delivers the outbox with retries. Started by `make run` as `hub worker`."""
+"""The worker: delivers the outbox with retries, escalates overdue handoffs, and purges what is
+older than the retention period. Started by `make run` as `hub worker`."""
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+import time
 
 from bot.config import get_settings
 from bot.db import session_scope
@@ -13,8 +15,11 @@ from bot.privacy import sender_key
 from bot.db.models import OutboxMessage
 from bot.notify.outbox import Delivery, claim_due, record
 from bot.notify.transports import Transport
+from bot.retention import Purged, purge
 
 logger = logging.getLogger(__name__)
+
+PURGE_EVERY_SECONDS = 3600
 
 
 def deliver_due(transport: Transport, batch: int = 20) -> int:
@@ -54,16 +59,28 @@ def run_once(transport: Transport) -> int:
     return escalate() + deliver_due(transport)
 
 
-def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Event | None = None) -> None:
+def purge_expired() -> Purged:
+    settings = get_settings()
+    with session_scope() as session:
+        return purge(session, settings.retention_days, settings.endpoints_path)
+
+
+def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Event | None = None,
+                purge_every: float = PURGE_EVERY_SECONDS) -> None:
     """Poll until stopped (SIGINT/SIGTERM, or `stop` when run in a thread). A quarter-second idle
-    poll is one indexed query, and keeps an alert well within a second of its handoff."""
+    poll is one indexed query, and keeps an alert well within a second of its handoff. The
+    retention purge runs at start and then every `purge_every` seconds."""
     if stop is None:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     logger.info("worker started (%s)", type(transport).__name__)
+    next_purge = time.monotonic()
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_purge:
+                purge_expired()
+                next_purge = time.monotonic() + purge_every
             handled = run_once(transport)
         except Exception:  # a database hiccup must not end the worker
             logger.exception("worker pass failed; retrying")

@@ -136,3 +136,19 @@ def test_simulator_says_where_the_page_is_or_why_it_is_off(capsys, monkeypatch):
     assert main(["simulator", "--url", "http://127.0.0.1:5006/"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Simulator: http://127.0.0.1:5006/webhooks/simulator/") and "really go out by SMS" in out
+
+
+def test_purge_reports_counts_and_names_a_bad_retention_setting(capsys, migrated_db, monkeypatch, tmp_path):
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tmp_path / "tracker.db"}"\n')
+    monkeypatch.setenv("HUB_ENDPOINTS", str(endpoints))
+    get_settings.cache_clear()
+    assert main(["purge", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"retention_days": 30, "purged": {
+        "outbox_messages": 0, "handoffs": 0, "contact_numbers": 0, "inbound_messages": 0, "tracker_events": 0}}
+    monkeypatch.setenv("HUB_RETENTION_DAYS", "0")
+    get_settings.cache_clear()
+    assert main(["purge"]) != 0
+    assert "HUB_RETENTION_DAYS must be between 1 and 3650" in capsys.readouterr().err
+    monkeypatch.delenv("HUB_RETENTION_DAYS")
+    get_settings.cache_clear()

@@ -80,7 +80,7 @@ def test_hub_sms_signs_and_prints_the_replies(hotline, monkeypatch):
 
 # The tests' fictional numbers however written (+12065550142, 206-555-0142, (253) 555 0107), and not
 # the digits of a float such as 5.555014948841725e-18.
-PHONE_NUMBER = re.compile(r"(?<![\d.])(?:\+?1)?[-. (]*\d{3}[-. )]*555[-. ]*01\d\d(?!\d)")
+PHONE_NUMBER = re.compile(r"(?<![\w.])(?:\+?1)?[-. (]*\d{3}[-. )]*555[-. ]*01\d\d(?!\w)")
 
 
 def _digits(number: str) -> str:

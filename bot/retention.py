@@ -1,0 +1,119 @@
+"""Retention (DESIGN.md, principle 4): message bodies and phone numbers older than
+HUB_RETENTION_DAYS are purged. The worker runs this every hour; `hub purge` runs it at once.
+
+What goes, once older than the retention period:
+- delivered (or blocked, or failed) outbox messages, body and number with them;
+- the person's number, the officer's note on where to find them, and the person's own words in
+  the consent record, on handoffs that are over (closed or expired); what the handoff was, who
+  consented and when, and every handoff_log row stay, for the reports;
+- numbers written in messages (contact_number) and the MessageSid de-duplication rows;
+- Rasa's tracker store events (every message and slot of every conversation), when the tracker
+  store is SQL (read from the same endpoints file the Rasa server reads).
+
+What stays: the opt-out list (a STOP must hold for ever; it holds only HMAC keys), the roster,
+officers, referral tallies, and everything still open.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+from sqlalchemy import create_engine, delete, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.config import PROJECT_ROOT, ConfigError
+from bot.db.models import ContactNumber, Handoff, InboundMessage, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+SETTLED = ("sent", "stored", "blocked", "failed")
+OVER = ("closed", "expired")
+_ENV_VAR = re.compile(r"\$\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class Purged:
+    outbox_messages: int
+    handoffs: int
+    contact_numbers: int
+    inbound_messages: int
+    tracker_events: int | None  # None: no SQL tracker store to purge
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
+    """Purge the hotline's own tables of what is older than `cutoff` (naive UTC)."""
+    outbox = session.execute(
+        delete(OutboxMessage).where(OutboxMessage.status.in_(SETTLED), OutboxMessage.created_at < cutoff)
+    ).rowcount
+    handoffs = session.execute(
+        update(Handoff)
+        .where(Handoff.state.in_(OVER), Handoff.closed_at < cutoff,
+               (Handoff.person_number.is_not(None)) | (Handoff.contact_note.is_not(None)) | (~Handoff.consent_text.startswith("Purged")))
+        .values(person_number=None, contact_note=None,
+                consent_text="Purged after the retention period: consent was given by the " + Handoff.consent_by + ".")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    contacts = session.execute(delete(ContactNumber).where(ContactNumber.seen_at < cutoff)).rowcount
+    inbound = session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount
+    return outbox, handoffs, contacts, inbound
+
+
+def tracker_store_url(endpoints_path: Path) -> str | None:
+    """The SQLAlchemy URL of Rasa's SQL tracker store, as Rasa builds it from the endpoints file
+    (environment variables expanded as Rasa expands them); None for another kind of store."""
+    try:
+        raw = endpoints_path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"HUB_ENDPOINTS: cannot read {endpoints_path}: {exc.strerror}") from None
+
+    def expand(match: re.Match) -> str:
+        if match.group(1) not in os.environ:
+            raise ConfigError(f"{endpoints_path}: the environment variable {match.group(1)} is not set")
+        return os.environ[match.group(1)]
+
+    config = (yaml.safe_load(_ENV_VAR.sub(expand, raw)) or {}).get("tracker_store") or {}
+    if str(config.get("type", "")).upper() != "SQL":
+        return None
+    dialect = config.get("dialect") or "sqlite"
+    if dialect.startswith("sqlite"):
+        database = Path(config.get("db") or "rasa.db")
+        return f"{dialect}:///{database if database.is_absolute() else PROJECT_ROOT / database}"
+    return URL.create(
+        dialect, username=config.get("username"), password=config.get("password"), host=config.get("url"),
+        port=config.get("port"), database=config.get("db"), query=config.get("query") or {},
+    ).render_as_string(hide_password=False)
+
+
+def purge_tracker_store(url: str, cutoff: datetime) -> int:
+    """Delete Rasa's events older than `cutoff`: every message, slot and action of them."""
+    engine = create_engine(url, future=True)
+    try:
+        with engine.begin() as connection:
+            if not engine.dialect.has_table(connection, "events"):
+                return 0  # Rasa creates the table when it first starts
+            epoch = (cutoff - datetime(1970, 1, 1)).total_seconds()
+            return connection.execute(text("DELETE FROM events WHERE timestamp < :epoch"), {"epoch": epoch}).rowcount
+    finally:
+        engine.dispose()
+
+
+def purge(session: Session, retention_days: int, endpoints_path: Path | None, now: datetime | None = None) -> Purged:
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    outbox, handoffs, contacts, inbound = purge_hub(session, cutoff)
+    url = tracker_store_url(endpoints_path) if endpoints_path else None
+    events = purge_tracker_store(url, cutoff) if url else None
+    purged = Purged(outbox, handoffs, contacts, inbound, events)
+    # Counts only: never what was purged, never a URL (it may carry a password).
+    logger.info("retention purge (%s days, tracker store on %s): %s", retention_days,
+                make_url(url).get_backend_name() if url else "none", purged.as_dict())
+    return purged

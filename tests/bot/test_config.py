@@ -1,0 +1,33 @@
+"""Configuration: every variable the code reads is documented in .env.example, and secrets never
+show in a printed or logged Settings."""
+import re
+
+from bot.config import PROJECT_ROOT, get_settings
+from tests.conftest import TEST_ENV
+
+# Set in the process environment only (tests, unusual deployments), never in .env itself.
+ENVIRONMENT_ONLY = {"HUB_ENV_FILE"}
+
+
+def test_every_variable_the_code_reads_is_in_env_example_with_a_comment():
+    read = set()
+    for path in (PROJECT_ROOT / "bot").rglob("*.py"):
+        read |= set(re.findall(r"""env(?:iron)?\.get\(\s*["']([A-Z][A-Z0-9_]+)["']""", path.read_text()))
+    lines = (PROJECT_ROOT / ".env.example").read_text().splitlines()
+    documented, commented = {}, False
+    for line in lines:  # a variable, or a group of them, right under its comment
+        match = re.match(r"([A-Z][A-Z0-9_]+)=", line)
+        if match:
+            documented[match.group(1)] = commented
+        else:
+            commented = line.startswith("#")
+    assert read - ENVIRONMENT_ONLY - set(documented) == set()
+    assert [name for name, commented in documented.items() if not commented] == []
+
+
+def test_secrets_are_not_in_the_settings_repr(monkeypatch):
+    monkeypatch.setenv("HUB_DATABASE_URL", "postgresql://hub:db-password-42@db.internal/hub")
+    get_settings.cache_clear()
+    shown = repr(get_settings())
+    assert TEST_ENV["HUB_SECRET_KEY"] not in shown and TEST_ENV["TWILIO_AUTH_TOKEN"] not in shown
+    assert "db-password-42" not in shown

@@ -1,0 +1,126 @@
+"""Privacy through the whole hotline (DESIGN.md, principles 3 and 4): after real conversations,
+no raw phone number anywhere (the hotline's database and Rasa's tracker store) outside the columns
+that must deliver messages; the retention purge clears those too once a conversation is over and
+old; and no secret in any log."""
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import TEST_ENV
+from tests.e2e.conftest import text
+
+pytestmark = pytest.mark.e2e
+
+OFFICER, SPECIALIST, PERSON, COMMUNITY = "+12065550181", "+12065550111", "+13605550177", "+13605550178"
+# Any North American number however written; not digits inside a longer token (an HMAC key,
+# a model id) or a float (5.555014948841725e-18).
+PHONE_NUMBER = re.compile(r"(?<![\w.])(?:\+?1[-. ]?)?\(?[2-9]\d{2}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\w)")
+# Where a real number must be, because a message has to reach it (or the public directory lists it).
+DELIVERY = {("outbox_message", "to_number"), ("outbox_message", "from_number"), ("outbox_message", "body"),
+            ("specialist", "phone"), ("officer", "phone"), ("handoff", "person_number"), ("contact_number", "number")}
+DIRECTORY = {"organization", "service", "location", "address", "service_at_location", "phone", "language", "cost_option",
+             "schedule", "taxonomy", "taxonomy_term", "attribute", "service_point"}
+
+
+def numbers_outside_delivery(database: str) -> dict[str, list[str]]:
+    """Phone numbers found in the hotline's database, by table.column, outside DELIVERY and the directory."""
+    found = {}
+    with sqlite3.connect(database) as db:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in set(tables) - DIRECTORY:
+            columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
+            for column in columns:
+                if (table, column) in DELIVERY:
+                    continue
+                for (value,) in db.execute(f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'):
+                    hits = PHONE_NUMBER.findall(str(value))
+                    if hits:
+                        found.setdefault(f"{table}.{column}", []).extend(hits)
+    return found
+
+
+def numbers_in_tracker_store(path) -> tuple[list[str], set[str]]:
+    """(numbers in what people said and in slots, numbers in the bot's own messages)."""
+    with sqlite3.connect(path) as db:
+        events = list(db.execute("SELECT type_name, data FROM events"))
+    said = [hit for kind, data in events if kind != "bot" for hit in PHONE_NUMBER.findall(data)]
+    spoken = {re.sub(r"\D", "", hit)[-10:] for kind, data in events if kind == "bot" for hit in PHONE_NUMBER.findall(data)}
+    return said, spoken
+
+
+def public_numbers(database: str) -> set[str]:
+    with sqlite3.connect(database) as db:
+        listed = {re.sub(r"\D", "", n)[-10:] for (n,) in db.execute("SELECT number FROM phone")}
+    return listed | {TEST_ENV["HUB_PHONE_NUMBER"][-10:]}
+
+
+def talk(hotline) -> str:
+    """An officer's referral naming the person's number, the specialist and the person talking,
+    a community member searching and writing their own number, then DONE."""
+    status, replies = text(hotline, OFFICER, "Referral: consented, (360) 555-0177, post OD, needs narcan, call asap")
+    ref = re.search(r"H-\d+", replies[0]).group(0)
+    text(hotline, SPECIALIST, f"ACCEPT {ref}")
+    text(hotline, SPECIALIST, "Hi, this is Ana from the health hub. Is now a good time?")
+    text(hotline, PERSON, "yes. or call my sister at 360 555 0179")
+    text(hotline, COMMUNITY, "narcan near 98104")
+    text(hotline, COMMUNITY, "you can call me back at 360-555-0178 if you want")
+    text(hotline, SPECIALIST, f"DONE {ref} engaged")
+    return ref
+
+
+def test_no_phone_number_outside_the_tables_that_deliver_messages(hotline):
+    talk(hotline)
+    hotline.hub("worker", "--once")
+    database = hotline.database_url.removeprefix("sqlite:///")
+    assert numbers_outside_delivery(database) == {}
+    said, spoken = numbers_in_tracker_store(hotline.tracker_db)
+    assert said == []
+    assert spoken <= public_numbers(database)
+
+
+def test_the_retention_purge_leaves_no_number_of_a_finished_conversation(hotline, tmp_path):
+    """The purge run on copies of the hotline's two databases, as the worker would run it 31 days on."""
+    from bot.clock import utcnow
+    from bot.db import session_scope
+    from bot.retention import purge
+
+    ref = talk(hotline)
+    hotline.hub("worker", "--once")
+    database, tracker = tmp_path / "hub.db", tmp_path / "tracker.db"
+    shutil.copy(hotline.database_url.removeprefix("sqlite:///"), database)
+    shutil.copy(hotline.tracker_db, tracker)
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker}"\n')
+
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{database}", future=True)
+    try:
+        with session_scope(engine) as session:
+            purge(session, 30, endpoints, now=utcnow() + timedelta(days=31))
+    finally:
+        engine.dispose()
+    with sqlite3.connect(database) as db:
+        closed = db.execute("SELECT person_number, contact_note, consent_text FROM handoff WHERE ref = ?", (ref,)).fetchone()
+        open_numbers = {n for (n,) in db.execute("SELECT person_number FROM handoff WHERE state NOT IN ('closed', 'expired')") if n}
+        undelivered = {n for (n,) in db.execute("SELECT to_number FROM outbox_message WHERE status IN ('pending', 'sending')")}
+        left = {n for (n,) in db.execute("SELECT to_number FROM outbox_message")}
+        contacts = db.execute("SELECT count(*) FROM contact_number").fetchone()[0]
+    assert closed[0] is None and closed[1] is None and closed[2].startswith("Purged")
+    assert left <= undelivered and contacts == 0
+    assert PERSON not in open_numbers | left and COMMUNITY not in open_numbers | left
+    with sqlite3.connect(tracker) as db:
+        assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+
+
+def test_no_secret_in_any_log(hotline):
+    text(hotline, "+13605550179", "hi")
+    secrets = [TEST_ENV["HUB_SECRET_KEY"], TEST_ENV["TWILIO_AUTH_TOKEN"]]
+    for log in hotline.logs:
+        written = log.read_text()
+        assert not [secret for secret in secrets if secret in written], log
