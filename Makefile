@@ -27,6 +27,11 @@ run: setup
 	@echo
 	honcho start -f Procfile
 
+# The production-configuration tests use the PostgreSQL and Redis servers named here (this
+# machine kind runs both on localhost); where none answers, those tests skip and say why.
+test: export HUB_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+test: export HUB_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
 # pytest exits 5 when it collects no test at all; say so rather than fail obscurely.
 test: setup test-tools
 	@$(BIN)/python -m pytest; status=$$?; \

@@ -87,6 +87,9 @@ class TimingTransport:
             self.handed.setdefault(body.split()[2].rstrip(":"), time.monotonic())
         return Delivery(ok=True, final_status="stored")
 
+    def find_sent(self, to_number, from_number, body, since):
+        return None
+
 
 def part_alert_latency(work: Path) -> bool:
     from bot.worker import run_forever

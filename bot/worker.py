@@ -25,26 +25,32 @@ PURGE_EVERY_SECONDS = 3600
 def deliver_due(transport: Transport, batch: int = 20) -> int:
     """Deliver what is due once; return how many rows were handled.
 
-    Rows are claimed ('sending') and committed before any network call, so no other worker
-    picks them up; each outcome is committed on its own, so a crash loses at most one result.
+    Rows are claimed ('sending', with a lease) and committed before any network call, so no other
+    worker picks them up; each outcome is committed on its own. A row whose earlier attempt may
+    have reached the provider (its worker was killed mid-send) is first looked up at the provider,
+    so that nothing is lost and nothing is sent twice.
     """
     settings = get_settings()
     with session_scope() as session:
         claimed = [
-            (row.id, row.to_number, row.from_number, row.body,
-             is_opted_out(session, sender_key(row.to_number, settings.require_secret_key(), settings.default_region)))
-            for row in claim_due(session, batch)
+            (claim, is_opted_out(session, sender_key(claim.to_number, settings.require_secret_key(), settings.default_region)))
+            for claim in claim_due(session, batch)
         ]
-    for row_id, to_number, from_number, body, opted_out in claimed:
-        if opted_out:
+    for claim, opted_out in claimed:
+        delivery = None
+        if claim.interrupted_since is not None:
+            delivery = transport.find_sent(claim.to_number, claim.from_number, claim.body, claim.interrupted_since)
+            if delivery is not None:
+                logger.info("outbox message %s: an interrupted attempt had been delivered (%s)", claim.id, delivery.provider_sid)
+        if delivery is None and opted_out:
             delivery = Delivery(ok=False, blocked=True, error="the recipient texted STOP")
-        else:
-            delivery = transport.send(to_number, from_number, body)
+        if delivery is None:
+            delivery = transport.send(claim.to_number, claim.from_number, claim.body)
         with session_scope() as session:
-            row = session.get(OutboxMessage, row_id)
+            row = session.get(OutboxMessage, claim.id)
             record(row, delivery)
             if not delivery.ok:
-                logger.warning("outbox message %s not delivered (attempt %s): %s", row_id, row.attempts, delivery.error)
+                logger.warning("outbox message %s not delivered (attempt %s): %s", claim.id, row.attempts, delivery.error)
     return len(claimed)
 
 

@@ -68,3 +68,74 @@ def demo_db(migrated_db):
     with session_scope() as session:
         import_package(session, read_package(DEMO_DIRECTORY))
     return migrated_db
+
+
+def _reachable_or_skip(variable: str, what: str, check) -> str:
+    """The server URL in `variable`, or skip saying why (not configured, or not answering)."""
+    url = os.environ.get(variable)
+    if not url:
+        pytest.skip(f"{variable} is not set: no {what} to test against (`make test` sets it to the local server)")
+    try:
+        check(url)
+    except Exception as exc:  # any failure to connect means the same thing here
+        pytest.skip(f"{what} at {variable} is not reachable: {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """An admin connection to the PostgreSQL server of HUB_TEST_POSTGRES_URL (skips when there is none)."""
+    from sqlalchemy import create_engine, text
+
+    def check(url):
+        engine = create_engine(url, future=True, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+
+    url = _reachable_or_skip("HUB_TEST_POSTGRES_URL", "PostgreSQL", check)
+    engine = create_engine(url, future=True, isolation_level="AUTOCOMMIT")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_database(postgres_server):
+    """A fresh, empty PostgreSQL database on that server, dropped afterwards; yields its URL."""
+    import uuid
+
+    from sqlalchemy import text
+
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield postgres_server.url.set(drivername="postgresql+psycopg2", database=name).render_as_string(hide_password=False)
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_db(postgres_database, monkeypatch):
+    """Like migrated_db, on PostgreSQL: the hotline's tables at the latest migration."""
+    from alembic import command
+
+    from bot.cli import alembic_config
+    from bot.config import get_settings
+    from bot.db import get_engine
+
+    monkeypatch.setenv("HUB_DATABASE_URL", postgres_database)
+    get_settings.cache_clear()
+    command.upgrade(alembic_config(), "head")
+    yield get_engine()
+    get_engine().dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The Redis server of HUB_TEST_REDIS_URL (skips when there is none)."""
+    import redis
+
+    def check(url):
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+
+    return _reachable_or_skip("HUB_TEST_REDIS_URL", "Redis", check)

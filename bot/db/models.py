@@ -226,6 +226,9 @@ class OutboxMessage(Base):
     sent_at = Column(DateTime)
     provider_sid = Column(String(64))
     last_error = Column(Text)
+    # When the first attempt whose outcome is unknown began (a worker killed mid-send, a timeout);
+    # NULL once the outcome is recorded. While set, the provider is asked before any resend.
+    claimed_at = Column(DateTime)
 
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 

@@ -3,7 +3,7 @@ so that a Twilio outage or a restart loses nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,26 +31,51 @@ def enqueue(session: Session, *, to_number: str, from_number: str, body: str, pu
     return message
 
 
-def claim_due(session: Session, limit: int = 20) -> list[OutboxMessage]:
-    """Claim pending rows that are due by marking them 'sending' in the caller's transaction.
+# How long a claim holds. Past it, the worker that claimed the row is taken to be gone (killed
+# mid-send) and another may take the row over; longer than any send can take (the Twilio client
+# gives up after 15 s).
+CLAIM_LEASE = timedelta(seconds=60)
 
-    SKIP LOCKED lets several workers share the table on PostgreSQL; SQLite ignores it and has a
-    single writer anyway.
+
+@dataclass(frozen=True)
+class Claim:
+    """One row claimed for delivery. `interrupted_since` is set when an earlier attempt may have
+    reached the provider without its outcome being recorded (the worker died mid-send, or the
+    request timed out): the provider must be asked before sending again, never blindly resent."""
+
+    id: int
+    to_number: str
+    from_number: str
+    body: str
+    interrupted_since: datetime | None
+
+
+def claim_due(session: Session, limit: int = 20) -> list[Claim]:
+    """Claim the rows that are due, in the caller's transaction: pending rows whose time has come,
+    and rows still 'sending' whose claim has lapsed.
+
+    FOR UPDATE SKIP LOCKED lets several workers share the table on PostgreSQL, each claiming rows
+    the others have not locked; SQLite ignores it and has a single writer anyway.
     """
+    now = utcnow()
     rows = list(
         session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= utcnow())
+            .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
     )
+    claims = []
     for row in rows:
+        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at))
         row.status = "sending"
         row.attempts += 1
+        row.claimed_at = row.claimed_at or now
+        row.next_attempt_at = now + CLAIM_LEASE
     session.flush()
-    return rows
+    return claims
 
 
 def backoff(attempts: int) -> timedelta:
@@ -67,6 +92,9 @@ class Delivery:
     retryable: bool = False
     final_status: str = "sent"
     blocked: bool = False  # the recipient texted STOP
+    # The request may have reached the provider (a timeout, a dropped connection): whoever tries
+    # next must ask the provider first.
+    maybe_sent: bool = False
 
 
 def record(row: OutboxMessage, delivery: Delivery) -> None:
@@ -85,6 +113,8 @@ def record(row: OutboxMessage, delivery: Delivery) -> None:
     else:
         row.status = "failed"
         row.last_error = delivery.error
+    if not delivery.maybe_sent:
+        row.claimed_at = None  # the outcome is known
 
 
 def list_messages(session: Session, to_number: str | None = None, limit: int = 200) -> list[OutboxMessage]:

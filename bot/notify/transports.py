@@ -1,6 +1,7 @@
 """Transports: the Twilio REST API, or the local outbox when no Twilio credentials are set."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -14,6 +15,10 @@ from bot.notify.outbox import Delivery
 class Transport(Protocol):
     def send(self, to_number: str, from_number: str, body: str) -> Delivery: ...
 
+    def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
+        """The message, if the provider has it from an attempt made since `since` (naive UTC);
+        None when it has not; a retryable failure when the provider cannot be asked."""
+
 
 class OutboxTransport:
     """Local delivery: the message stays in the outbox, marked 'stored', for `hub outbox` to show."""
@@ -21,9 +26,13 @@ class OutboxTransport:
     def send(self, to_number: str, from_number: str, body: str) -> Delivery:
         return Delivery(ok=True, final_status="stored")
 
+    def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
+        return None  # storing again is the same as storing once
+
 
 TWILIO_API = "https://api.twilio.com"
 SEND_TIMEOUT_SECONDS = 15.0
+LOOKUP_LIMIT = 50  # an interrupted send is looked for among this many latest messages to the number
 
 
 class BaseUrlHttpClient(TwilioHttpClient):
@@ -58,8 +67,26 @@ class TwilioTransport:
             retryable = exc.status == 429 or exc.status >= 500
             return Delivery(ok=False, error=f"Twilio {exc.status} {exc.code}: {exc.msg}", retryable=retryable)
         except (TwilioException, OSError) as exc:
-            return Delivery(ok=False, error=f"Twilio unreachable: {exc}", retryable=True)
+            # A timeout or a dropped connection may come after Twilio took the message.
+            return Delivery(ok=False, error=f"Twilio unreachable: {exc}", retryable=True, maybe_sent=True)
         return Delivery(ok=True, provider_sid=message.sid)
+
+    def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
+        """Twilio's most recent messages from the hotline to this number, searched for this body
+        created since the interrupted attempt began (a minute's allowance for clock skew)."""
+        after = since.replace(tzinfo=timezone.utc) - timedelta(minutes=1)
+        try:
+            recent = self.client.messages.list(to=to_number, from_=from_number, limit=LOOKUP_LIMIT)
+        except TwilioRestException as exc:
+            return Delivery(ok=False, error=f"Twilio {exc.status} {exc.code} while looking up an interrupted send: {exc.msg}",
+                            retryable=True, maybe_sent=True)
+        except (TwilioException, OSError) as exc:
+            return Delivery(ok=False, error=f"Twilio unreachable while looking up an interrupted send: {exc}",
+                            retryable=True, maybe_sent=True)
+        for message in recent:
+            if message.body == body and message.date_created and message.date_created >= after:
+                return Delivery(ok=True, provider_sid=message.sid)
+        return None
 
 
 def transport_for(settings: Settings) -> Transport:

@@ -15,6 +15,9 @@ class RecordingTransport:
         self.sent.append((to_number, body))
         return self.outcomes.pop(0) if self.outcomes else Delivery(ok=True, provider_sid="SM1")
 
+    def find_sent(self, to_number, from_number, body, since):
+        return None
+
 
 def queue(body="alert"):
     with session_scope() as session:
@@ -88,3 +91,65 @@ def test_nothing_is_sent_to_a_number_that_texted_stop(migrated_db):
     allowed = queue("alert two")
     deliver_due(transport)
     assert transport.sent == [("+12065550160", "alert two")] and row(allowed).status == "sent"
+
+
+class InterruptedTransport(RecordingTransport):
+    """A transport that can be asked whether an interrupted send got through."""
+
+    def __init__(self, *outcomes, found=None):
+        super().__init__(*outcomes)
+        self.found, self.asked = found, []
+
+    def find_sent(self, to_number, from_number, body, since):
+        self.asked.append((body, since))
+        return self.found
+
+
+def interrupt(row_id):
+    """As a worker killed mid-send leaves a row: 'sending', its lease run out."""
+    from datetime import timedelta
+
+    from bot.clock import utcnow
+    from bot.notify.outbox import claim_due
+
+    with session_scope() as session:
+        claim_due(session)
+        session.get(OutboxMessage, row_id).next_attempt_at = utcnow() - timedelta(seconds=1)
+
+
+def test_an_interrupted_send_that_got_through_is_recorded_not_resent(migrated_db):
+    row_id = queue()
+    interrupt(row_id)
+    transport = InterruptedTransport(found=Delivery(ok=True, provider_sid="SM-first"))
+    assert deliver_due(transport) == 1
+    assert transport.sent == [] and transport.asked[0][0] == "alert"
+    done = row(row_id)
+    assert (done.status, done.provider_sid, done.claimed_at, done.attempts) == ("sent", "SM-first", None, 2)
+
+
+def test_an_interrupted_send_that_never_arrived_is_sent_once(migrated_db):
+    row_id = queue()
+    interrupt(row_id)
+    transport = InterruptedTransport()
+    deliver_due(transport)
+    assert transport.sent == [("+12065550160", "alert")] and row(row_id).status == "sent"
+
+
+def test_when_the_provider_cannot_be_asked_nothing_is_sent_and_the_doubt_is_kept(migrated_db):
+    row_id = queue()
+    interrupt(row_id)
+    transport = InterruptedTransport(found=Delivery(ok=False, error="Twilio unreachable", retryable=True, maybe_sent=True))
+    deliver_due(transport)
+    waiting = row(row_id)
+    assert transport.sent == [] and waiting.status == "pending" and waiting.claimed_at is not None
+
+
+def test_a_timeout_leaves_the_next_attempt_to_ask_first(migrated_db):
+    row_id = queue()
+    deliver_due(RecordingTransport(Delivery(ok=False, error="Twilio unreachable: read timeout", retryable=True, maybe_sent=True)))
+    assert row(row_id).claimed_at is not None
+    with session_scope() as session:
+        session.get(OutboxMessage, row_id).next_attempt_at = row(row_id).created_at
+    transport = InterruptedTransport(found=Delivery(ok=True, provider_sid="SM-late"))
+    deliver_due(transport)
+    assert transport.sent == [] and row(row_id).provider_sid == "SM-late"

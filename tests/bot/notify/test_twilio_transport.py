@@ -81,3 +81,28 @@ def test_the_worker_delivers_the_outbox_through_twilio(twilio_mock, migrated_db)
     with session_scope() as session:
         row = session.get(OutboxMessage, row_id)
         assert row.status == "sent" and row.provider_sid.startswith("SM")
+
+
+def test_looking_up_an_interrupted_send_is_a_request_twilio_accepts(twilio_mock):
+    from datetime import datetime
+
+    # The mock answers with the specification's example messages, none of them ours: not found.
+    found = TwilioTransport(twilio_client(ACCOUNT, "token", twilio_mock)).find_sent(
+        "+12065550111", "+12065550100", "Health Hub H-1234: test", datetime(2026, 11, 23, 18, 0))
+    assert found is None
+
+
+def test_an_interrupted_send_is_found_among_twilio_s_messages():
+    from datetime import datetime
+
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    with TwilioDouble() as double:
+        transport = TwilioTransport(twilio_client(ACCOUNT, "token", double.url))
+        since = datetime.utcnow()
+        sent = transport.send("+12065550111", "+12065550100", "Health Hub H-1234: test")
+        transport.send("+12065550111", "+12065550100", "another message")
+        assert transport.find_sent("+12065550111", "+12065550100", "Health Hub H-1234: test", since).provider_sid == sent.provider_sid
+        assert transport.find_sent("+12065550112", "+12065550100", "Health Hub H-1234: test", since) is None
+    down = TwilioTransport(twilio_client(ACCOUNT, "token", "http://127.0.0.1:9")).find_sent("+12065550111", "+12065550100", "x", since)
+    assert not down.ok and down.retryable and down.maybe_sent

@@ -1,0 +1,98 @@
+"""A stateful stand-in for Twilio's Messages API, for fault tests that need Twilio to remember what
+it accepted (Prism's mock, built from the OpenAPI description, answers every request alike and
+keeps nothing): POST creates a message, GET lists them (To/From filters, newest first), in the
+shapes of Twilio's API v2010. It can hold its answer to a create after taking the message, as
+when a worker dies between Twilio accepting a message and hearing so."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+_MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+
+
+class TwilioDouble:
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.hold_seconds = 0.0
+        self.lock = threading.Lock()
+        self.released = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "TwilioDouble":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def bodies(self) -> list[str]:
+        with self.lock:
+            return [m["body"] for m in self.messages]
+
+    def _handler(self):
+        double = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _answer(self, status: int, payload: dict) -> None:
+                body = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client is gone (a killed worker): exactly the case under test
+
+            def do_POST(self):
+                match = _MESSAGES.match(urlsplit(self.path).path)
+                if not match:
+                    return self._answer(404, {"code": 20404, "message": "not found", "status": 404})
+                form = {k: v[-1] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                if not form.get("To") or not form.get("Body"):
+                    return self._answer(400, {"code": 21604, "message": "A 'To' phone number and a 'Body' are required.", "status": 400})
+                now = datetime.now(timezone.utc)
+                message = {
+                    "sid": "SM" + uuid.uuid4().hex, "account_sid": match.group(1), "to": form["To"], "from": form.get("From"),
+                    "body": form["Body"], "status": "queued", "direction": "outbound-api", "num_segments": "1",
+                    "date_created": format_datetime(now), "date_updated": format_datetime(now), "date_sent": None,
+                    "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{match.group(1)}/Messages/x.json",
+                }
+                with double.lock:
+                    double.messages.append(message)
+                if double.hold_seconds:
+                    double.released.wait(double.hold_seconds)
+                self._answer(201, message)
+
+            def do_GET(self):
+                parts = urlsplit(self.path)
+                if not _MESSAGES.match(parts.path):
+                    return self._answer(404, {"code": 20404, "message": "not found", "status": 404})
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                with double.lock:
+                    found = [m for m in reversed(double.messages)
+                             if m["to"] == query.get("To", m["to"]) and m["from"] == query.get("From", m["from"])]
+                size = int(query.get("PageSize", 50))
+                self._answer(200, {"messages": found[:size], "page": 0, "page_size": size, "first_page_uri": parts.path,
+                                   "next_page_uri": None, "previous_page_uri": None, "uri": self.path, "start": 0,
+                                   "end": max(0, min(size, len(found)) - 1)})
+
+        return Handler

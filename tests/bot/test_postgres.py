@@ -1,0 +1,131 @@
+"""The hotline's own tables on PostgreSQL, the production database (HUB_TEST_POSTGRES_URL; skipped,
+saying why, where no server answers): migrations, the directory, a whole handoff, the contact
+numbers, the retention purge, and workers sharing the outbox with FOR UPDATE SKIP LOCKED."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from bot.cli import alembic_config
+from bot.clock import utcnow
+from bot.db import session_scope
+from bot.db.models import Base, Handoff, OutboxMessage
+from bot.directory import find_services
+from bot.directory.hsds import read_package
+from bot.directory.importer import import_package
+from bot.directory.places import resolve_place
+from bot.handoff import engine
+from bot.handoff.inbound import route
+from bot.notify.outbox import Delivery, enqueue
+from bot.phonebook import first_stand_in, number_for
+from bot.retention import purge
+from bot.worker import deliver_due
+from tests.bot.handoff.conftest import add
+from tests.conftest import DEMO_DIRECTORY, TEST_ENV
+
+
+def test_models_and_migrations_agree_on_postgres(postgres_db):
+    with postgres_db.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    command.downgrade(alembic_config(), "base")
+    command.upgrade(alembic_config(), "head")
+
+
+def test_the_directory_answers_the_same_on_postgres(postgres_db):
+    with session_scope() as session:
+        import_package(session, read_package(DEMO_DIRECTORY))
+        import_package(session, read_package(DEMO_DIRECTORY))  # a second import updates, never duplicates
+    with session_scope() as session:
+        place = resolve_place(session, "98104")
+        result = find_services(session, "naloxone", place, offset=0, open_first=False, radius_miles=50)
+        names = [match.name for match in result.matches]
+    assert names[0] == "Downtown Naloxone Vending Machine" and len(names) == 3
+
+
+def test_a_whole_handoff_on_postgres(postgres_db):
+    add("Ana", "+12065550111", zips="98104", languages="en,es")
+    person, key = "+12065550142", "h" + "7" * 40
+    with session_scope() as session:
+        ref = engine.create_handoff(session, source="community", person_key=key, consent_by="person",
+                                    consent_text="yes", area="98104", person_number=person).ref
+    with session_scope() as session:
+        assert route(session, "+12065550111", "k", f"ACCEPT {ref}").replies[0].startswith(f"You have {ref}.")
+    with session_scope() as session:
+        assert route(session, person, key, "thanks, by the library").handled
+    with session_scope() as session:
+        assert route(session, "+12065550111", "k", f"DONE {ref} engaged").replies == [f"Closed {ref} (engaged). Thank you."]
+    with session_scope() as session:
+        assert session.scalar(select(Handoff.state).where(Handoff.ref == ref)) == "closed"
+        relayed = session.scalars(select(OutboxMessage.body).where(OutboxMessage.purpose == "relay")).all()
+    assert relayed == [f"{ref}: thanks, by the library"]
+
+
+def test_contact_numbers_and_the_purge_on_postgres(postgres_db):
+    secret = TEST_ENV["HUB_SECRET_KEY"]
+    with session_scope() as session:
+        stand_in = first_stand_in(session, "call 206-555-0142", secret, "US")
+        assert number_for(session, stand_in) == "+12065550142"
+        enqueue(session, to_number="+12065550142", from_number="+12065550100", body="hello", purpose="relay").status = "sent"
+    with session_scope() as session:
+        purged = purge(session, 30, None, now=utcnow() + timedelta(days=31))
+    assert (purged.outbox_messages, purged.contact_numbers) == (1, 1)
+
+
+class CountingTransport:
+    """Counts every send, from any thread; a little slow, as a real API is."""
+
+    def __init__(self):
+        self.sent, self.lock = [], threading.Lock()
+
+    def send(self, to_number, from_number, body):
+        threading.Event().wait(0.002)
+        with self.lock:
+            self.sent.append(body)
+        return Delivery(ok=True, provider_sid="SM" + body)
+
+    def find_sent(self, to_number, from_number, body, since):
+        return None
+
+
+def test_four_workers_share_the_outbox_and_never_send_a_message_twice(postgres_db):
+    with session_scope() as session:
+        for i in range(400):
+            enqueue(session, to_number="+12065550160", from_number="+12065550100", body=f"m{i}", purpose="test")
+    transport = CountingTransport()
+
+    def work():
+        while deliver_due(transport, batch=7):
+            pass
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert sorted(transport.sent) == sorted(f"m{i}" for i in range(400))  # each exactly once
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).where(OutboxMessage.status != "sent")) == 0
+
+
+@pytest.mark.parametrize("lease_lapsed", [False, True])
+def test_a_claimed_row_is_locked_to_other_workers_until_its_lease_lapses(postgres_db, lease_lapsed):
+    from bot.notify.outbox import claim_due
+
+    with session_scope() as session:
+        enqueue(session, to_number="+12065550160", from_number="+12065550100", body="once", purpose="test")
+    with session_scope() as first:
+        (claim,) = claim_due(first)
+        if lease_lapsed:  # the claimer died: its lease runs out
+            first.get(OutboxMessage, claim.id).next_attempt_at = utcnow() - timedelta(seconds=1)
+        else:
+            with session_scope() as second:  # while the first transaction holds the row
+                assert claim_due(second) == []
+    with session_scope() as later:
+        retaken = claim_due(later)
+    assert [c.interrupted_since is not None for c in retaken] == ([True] if lease_lapsed else [])
