@@ -81,10 +81,14 @@ def tracker_store_url(endpoints_path: Path) -> str | None:
             raise ConfigError(f"{endpoints_path}: the environment variable {match.group(1)} is not set")
         return os.environ[match.group(1)]
 
-    config = (yaml.safe_load(_ENV_VAR.sub(expand, raw)) or {}).get("tracker_store") or {}
+    # Only the tracker store's own variables need be set where the worker runs.
+    section = (yaml.safe_load(raw) or {}).get("tracker_store") or {}
+    config = {key: _ENV_VAR.sub(expand, value) if isinstance(value, str) else value for key, value in section.items()}
     if str(config.get("type", "")).upper() != "SQL":
         return None
     dialect = config.get("dialect") or "sqlite"
+    if "://" in str(config.get("url") or ""):  # a whole URL in `url`, which Rasa takes as it is
+        return str(config["url"])
     if dialect.startswith("sqlite"):
         database = Path(config.get("db") or "rasa.db")
         return f"{dialect}:///{database if database.is_absolute() else PROJECT_ROOT / database}"

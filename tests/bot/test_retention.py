@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import ConfigError
+from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import session_scope
 from bot.db.models import ContactNumber, Handoff, HandoffLog, InboundMessage, OptOut, OutboxMessage
 from bot.handoff import engine
@@ -98,6 +98,9 @@ def test_the_tracker_store_is_found_as_rasa_finds_it(tmp_path, monkeypatch):
     postgres = endpoints(tmp_path, 'tracker_store:\n  type: SQL\n  dialect: "postgresql"\n  url: "db.internal"\n  port: 5432\n'
                                    '  db: "rasa"\n  username: "rasa"\n  password: "${TRACKER_PASSWORD}"\n')
     assert tracker_store_url(postgres) == "postgresql://rasa:s3cret@db.internal:5432/rasa"
+    monkeypatch.setenv("HUB_TRACKER_STORE_URL", "postgresql://hub:pw@db:5432/hub")
+    production = (PROJECT_ROOT / "endpoints.production.yml")
+    assert tracker_store_url(production) == "postgresql://hub:pw@db:5432/hub"
     assert tracker_store_url(endpoints(tmp_path, 'tracker_store:\n  type: redis\n')) is None
     assert tracker_store_url(endpoints(tmp_path, "")) is None
 
