@@ -65,6 +65,13 @@ def mentions_overdose_in_progress(text: str) -> bool:
     return bool(_EMERGENCY.search(_NOT_IN_PROGRESS.sub(" ", text or "")))
 
 
-def needs_emergency_reply(text: str, replies: list[str]) -> bool:
-    """True when `text` suggests an overdose and no reply already tells the texter to call 911."""
-    return mentions_overdose_in_progress(text) and not any("911" in reply for reply in replies)
+def emergency_first(text: str, replies: list[str], language: str | None = None) -> list[str]:
+    """The replies to `text`, with the emergency steps first when it suggests an overdose in
+    progress: moved to the front if the assistant gave them later, added if it did not (the model
+    may have missed it, or not been reached at all). A reply that only says "call 911" (the
+    fallback menu's last line) is not the steps."""
+    if not mentions_overdose_in_progress(text):
+        return replies
+    given = [reply for reply in replies if reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES)]
+    first = given[0] if given else emergency_reply(language)
+    return [first, *(reply for reply in replies if reply not in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES))]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import parse_qs
 
 from sanic.request import Request, RequestParameters
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
@@ -47,24 +49,54 @@ def clean_body(raw: str | None) -> str:
     return text[:MAX_BODY_CHARS]
 
 
-def first_delivery(message_sid: str, channel: str, sender_key: str) -> bool:
-    """Record the MessageSid; False when it was already recorded (a Twilio retry or replay).
+class _Duplicate(Exception):
+    """The MessageSid was already recorded: a Twilio retry or a replay."""
 
-    The primary key makes this atomic across processes and servers.
-    """
+
+def _record_delivery(session, message_sid: str, channel: str, sender_key: str) -> None:
+    """Record the MessageSid as the transaction's first write; the primary key makes this atomic
+    across processes and servers, so a second delivery raises _Duplicate."""
+    try:
+        session.execute(insert(InboundMessage).values(message_sid=message_sid, channel=channel, sender_key=sender_key,
+                                                      received_at=utcnow()))
+    except IntegrityError:
+        raise _Duplicate() from None
+
+
+def first_delivery(message_sid: str, channel: str, sender_key: str) -> bool:
+    """Record the MessageSid; False when it was already recorded (a Twilio retry or replay)."""
     try:
         with session_scope() as session:
-            session.add(
-                InboundMessage(
-                    message_sid=message_sid,
-                    channel=channel,
-                    sender_key=sender_key,
-                    received_at=utcnow(),
-                )
-            )
-    except IntegrityError:
+            _record_delivery(session, message_sid, channel, sender_key)
+    except _Duplicate:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A text message as the hotline took it, before Rasa: a duplicate; or handled here (STOP,
+    HELP, a specialist's command, the relay), with the replies; or the text for Rasa."""
+
+    duplicate: bool
+    routed: Routed | None = None
+    text_for_rasa: str | None = None
+
+
+def take_message(message_sid: str, channel: str, key: str, number: str | None, text: str, settings: Settings) -> Taken:
+    """One transaction: the MessageSid recorded, what the hotline answers itself routed, and the
+    text Rasa may see (numbers as stand-ins). Nothing of it is written unless all of it is."""
+    try:
+        with session_scope() as session:
+            _record_delivery(session, message_sid, channel, key)
+            if not text:
+                return Taken(False, Routed(False))
+            routed = route(session, number, key, text)
+            if routed.handled:
+                return Taken(False, routed)
+            return Taken(False, routed, stand_in_numbers(session, text, settings.require_secret_key(), settings.default_region))
+    except _Duplicate:
+        return Taken(True)
 
 
 def phone_number(sender: str, region: str) -> str | None:
@@ -72,11 +104,6 @@ def phone_number(sender: str, region: str) -> str | None:
         return to_e164(sender, region)
     except InvalidPhoneNumber:
         return None
-
-
-def route_before_rasa(number: str | None, key: str, text: str) -> Routed:
-    with session_scope() as session:
-        return route(session, number, key, text)
 
 
 def text_for_rasa(text: str, settings: Settings) -> str:

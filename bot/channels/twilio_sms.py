@@ -18,17 +18,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
-    first_delivery,
     phone_number,
-    route_before_rasa,
     signature_is_valid,
-    text_for_rasa,
+    take_message,
     webhook_params,
 )
 from bot.config import ConfigError, get_settings
 from bot.privacy import sender_key
 from bot.language import detect_language
-from bot.safety import emergency_reply, needs_emergency_reply
+from bot.safety import emergency_first
 
 logger = logging.getLogger(__name__)
 
@@ -109,29 +107,27 @@ class TwilioSmsInput(InputChannel):
         if not message_sid or not sender:
             return response.text("MessageSid and From are required", status=400)
         key = sender_key(sender, secret, settings.default_region)
+        text = clean_body(params.get("Body"))
+        number = phone_number(sender, settings.default_region)
         loop = asyncio.get_running_loop()
-        if not await loop.run_in_executor(None, first_delivery, message_sid, self.name(), key):
+        try:
+            taken = await loop.run_in_executor(None, take_message, message_sid, self.name(), key, number, text, settings)
+        except Exception:  # the database is down, or a bug: the texter still gets plain words
+            logger.exception("twilio_sms message %s could not be taken", message_sid)
+            return twiml(emergency_first(text, [TROUBLE_REPLY], detect_language(text)))
+        if taken.duplicate:
             logger.info("twilio_sms duplicate delivery of %s ignored", message_sid)
             return twiml([])
-
-        text = clean_body(params.get("Body"))
         if not text:
             return twiml([EMPTY_BODY_REPLY])
-        number = phone_number(sender, settings.default_region)
-        try:
-            routed = await loop.run_in_executor(None, route_before_rasa, number, key, text)
-        except Exception:
-            logger.exception("twilio_sms message %s could not be routed", message_sid)
-            return twiml([TROUBLE_REPLY])
-        if routed.handled:
-            return twiml(routed.replies)
+        if taken.routed.handled:
+            return twiml(taken.routed.replies)
 
         collector = CollectingOutputChannel()
         try:
-            private_text = await loop.run_in_executor(None, text_for_rasa, text, settings)
             await on_new_message(
                 UserMessage(
-                    private_text,
+                    taken.text_for_rasa,
                     collector,
                     key,
                     input_channel=self.name(),
@@ -145,10 +141,8 @@ class TwilioSmsInput(InputChannel):
         else:
             replies = [text_ for text_ in (render_text(m) for m in collector.messages) if text_]
         if number:
-            # A handoff opened during this message learns where to reach the person.
-            await loop.run_in_executor(None, attach_person_number, key, number)
-        if needs_emergency_reply(text, replies):
-            replies.insert(0, emergency_reply(detect_language(text)))
-        if not replies:
-            replies = [TROUBLE_REPLY]
-        return twiml(replies)
+            try:  # a handoff opened during this message learns where to reach the person
+                await loop.run_in_executor(None, attach_person_number, key, number)
+            except Exception:
+                logger.exception("twilio_sms message %s: the number could not be attached to a new handoff", message_sid)
+        return twiml(emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text)))

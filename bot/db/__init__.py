@@ -6,7 +6,8 @@ from functools import lru_cache
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import get_settings
@@ -14,7 +15,11 @@ from bot.config import get_settings
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, future=True, connect_args={"timeout": 30})
+        # SQLAlchemy 1.4 opens a new SQLite connection per session by default (NullPool), which
+        # under load cost more than the queries; a file database keeps a small pool instead.
+        pooled = {} if make_url(url).database in (None, "", ":memory:") else {
+            "poolclass": QueuePool, "pool_size": 5, "max_overflow": 10, "connect_args": {"timeout": 30, "check_same_thread": False}}
+        engine = create_engine(url, future=True, **({"connect_args": {"timeout": 30}} | pooled))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -39,11 +44,15 @@ def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 
 
+@lru_cache(maxsize=8)
+def _session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
-    factory = sessionmaker(bind=engine or get_engine(), future=True, expire_on_commit=False)
-    session = factory()
+    session = _session_factory(engine or get_engine())()
     try:
         yield session
         session.commit()

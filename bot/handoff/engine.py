@@ -9,7 +9,7 @@ import random
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import get_settings
@@ -202,12 +202,14 @@ def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: 
 
 def attach_number(session: Session, person_key: str, number: str) -> int:
     """Give the person's handoffs created during this message the number to reach them at."""
-    handoffs = list(session.scalars(
-        select(Handoff).where(Handoff.person_key == person_key, Handoff.person_number.is_(None), Handoff.state.in_(OPEN_STATES))
-    ))
-    for handoff in handoffs:
-        handoff.person_number = number
-    return len(handoffs)
+    # This runs after every message and almost never finds anything: a read first, so that
+    # SQLite's single write lock is taken only when there is something to write.
+    waiting = (Handoff.person_key == person_key, Handoff.person_number.is_(None), Handoff.state.in_(OPEN_STATES))
+    if session.scalar(select(Handoff.id).where(*waiting).limit(1)) is None:
+        return 0
+    return session.execute(
+        update(Handoff).where(*waiting).values(person_number=number).execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def relay_for_person(session: Session, person_key: str) -> Handoff | None:

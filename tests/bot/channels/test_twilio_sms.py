@@ -184,9 +184,29 @@ def test_the_safety_net_speaks_the_language_of_the_message(post):
     assert status == 200 and replies(body) == [EMERGENCY_REPLY_ES, "De nada."]
 
 
-def test_the_safety_net_adds_nothing_when_the_bot_already_said_911(post):
-    status, body = post(FakeRasa(replies=("Call 911 now.",)), sms_params(body="she won't wake up"))
-    assert replies(body) == ["Call 911 now."]
+def test_the_safety_net_adds_nothing_when_the_bot_already_gave_the_steps(post):
+    status, body = post(FakeRasa(replies=(EMERGENCY_REPLY,)), sms_params(body="she won't wake up"))
+    assert replies(body) == [EMERGENCY_REPLY]
+
+
+def test_a_reply_that_only_says_call_911_still_gets_the_steps_first(post):
+    status, body = post(FakeRasa(replies=("Sorry, I didn't get that. If someone is not breathing, call 911 now.",)),
+                        sms_params(body="she won't wake up"))
+    assert replies(body) == [EMERGENCY_REPLY, "Sorry, I didn't get that. If someone is not breathing, call 911 now."]
+
+
+def test_when_the_database_is_down_the_texter_gets_plain_words_and_an_overdose_the_steps(post, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("INSERT INTO inbound_message", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr("bot.channels.twilio_sms.take_message", down)
+    rasa = FakeRasa()
+    status, body = post(rasa, sms_params(body="narcan 98104"))
+    assert status == 200 and replies(body) == [TROUBLE_REPLY] and rasa.received == []
+    status, body = post(rasa, sms_params(body="he's not breathing"))
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY, TROUBLE_REPLY]
 
 
 def test_buttons_become_a_reply_line(post):
