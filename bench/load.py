@@ -1,0 +1,258 @@
+"""Load: many simulated conversations through signed SMS webhooks, and the same model behind Rasa's
+stock `rest` channel as the baseline, in one run.
+
+    .venv/bin/python bench/load.py                      # embedded (SQLite), the figures of RESULTS.md
+    .venv/bin/python bench/load.py --production         # PostgreSQL + Redis, two Rasa servers
+    .venv/bin/python bench/load.py --conversations 100  # a quick look
+
+The script starts its own hotline on free ports (action server, Rasa server(s) with the trained
+model models/hub.tar.gz, the hotline's database with the demo directory) and stops it at the end;
+nothing else should run on the machine meanwhile. Each conversation is 5 turns from its own
+fictional number, each turn sent when the previous answer came back: a greeting, a search, MORE,
+another service for the same place, thanks (English or Spanish). For each concurrency level
+(simultaneous conversations) and each channel in turn: p50/p95/p99 latency of a turn, turns per
+second, errors (non-200, timeouts), lost replies (an empty answer) and out-of-order replies (an
+answer that belongs to another turn). Targets (issue 9): p95 <= 150 ms at concurrency 20,
+>= 30 turns/s, 0 lost, webhook p50 <= 1.15 x the stock channel's.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+SECRET, TOKEN, PUBLIC_URL, HOTLINE = "load-secret-key-0123456789abcdef", "load-auth-token-0123456789", "https://hotline.example.org", "+12065550100"
+os.environ.update(HUB_ENV_FILE=os.devnull, HUB_SECRET_KEY=SECRET, TWILIO_AUTH_TOKEN=TOKEN, HUB_PUBLIC_URL=PUBLIC_URL,
+                  HUB_PHONE_NUMBER=HOTLINE, TWILIO_ACCOUNT_SID="", HUB_TRANSPORT="outbox", SQLALCHEMY_SILENCE_UBER_WARNING="1")
+
+import aiohttp  # noqa: E402
+
+from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
+from bot.config import get_settings  # noqa: E402
+from bot.privacy import sender_key  # noqa: E402
+
+# (message, how the first line of the right answer starts)
+CONVERSATIONS = [
+    [("hi", "Hi, this is the Health Hub Hotline."), ("where can i get narcan near 98104", "Naloxone (Narcan) near 98104:"),
+     ("more", "More naloxone (Narcan) near 98104:"), ("what about wound care", "Wound care near 98104:"),
+     ("thanks", "You're welcome.")],
+    [("hey", "Hi, this is the Health Hub Hotline."), ("need clean needles in capitol hill", "Syringe services near Capitol Hill:"),
+     ("more", "More syringe services near Capitol Hill:"), ("what about fent strips", "Fentanyl test strips near Capitol Hill:"),
+     ("thank you", "You're welcome.")],
+    [("hola", "Hola, esta es la línea Health Hub."), ("necesito naloxona cerca de 98122", "Naloxona (Narcan) cerca de 98122:"),
+     ("más", "Más naloxona (Narcan) cerca de 98122:"), ("y cuidado de heridas?", "Cuidado de heridas cerca de 98122:"),
+     ("gracias", "De nada.")],
+]
+TARGET_P95_MS, TARGET_TURNS_PER_S, TARGET_OVERHEAD = 150, 30, 1.15
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Phase:
+    channel: str
+    concurrency: int
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    lost: int = 0
+    out_of_order: int = 0
+    seconds: float = 0.0
+
+    def pick(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    def line(self) -> str:
+        turns = len(self.latencies_ms) + self.errors
+        return (f"{self.channel:11} c={self.concurrency:<3} turns={turns:<5} p50={self.pick(0.5):6.0f}ms p95={self.pick(0.95):6.0f}ms "
+                f"p99={self.pick(0.99):6.0f}ms mean={statistics.mean(self.latencies_ms or [0]):6.0f}ms "
+                f"{turns / self.seconds:5.1f} turns/s errors={self.errors} lost={self.lost} out_of_order={self.out_of_order}")
+
+    def as_dict(self) -> dict:
+        turns = len(self.latencies_ms) + self.errors
+        return {"channel": self.channel, "concurrency": self.concurrency, "turns": turns,
+                "p50_ms": round(self.pick(0.5), 1), "p95_ms": round(self.pick(0.95), 1), "p99_ms": round(self.pick(0.99), 1),
+                "turns_per_s": round(turns / self.seconds, 1), "errors": self.errors, "lost": self.lost, "out_of_order": self.out_of_order}
+
+
+async def sms_turn(http: aiohttp.ClientSession, url: str, number: str, text: str) -> list[str] | None:
+    params, signature = signed_sms_request(get_settings(), number, text)
+    async with http.post(url + WEBHOOK_PATH, data=params, headers={"X-Twilio-Signature": signature}) as reply:
+        return parse_twiml_replies(await reply.text()) if reply.status == 200 else None
+
+
+async def rest_turn(http: aiohttp.ClientSession, url: str, number: str, text: str) -> list[str] | None:
+    # The same sender id the SMS channel would give Rasa, so both channels do the same work.
+    payload = {"sender": sender_key(number, SECRET), "message": text}
+    async with http.post(url + "/webhooks/rest/webhook", json=payload) as reply:
+        return [m.get("text") or "" for m in await reply.json()] if reply.status == 200 else None
+
+
+async def run_phase(phase: Phase, servers: list[str], conversations: int, first_area: int) -> None:
+    turn = sms_turn if phase.channel == "twilio_sms" else rest_turn
+    gate = asyncio.Semaphore(phase.concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+
+    async def converse(i: int, http: aiohttp.ClientSession) -> None:
+        # A fresh number per conversation: fictional 555-01xx numbers, 100 per area code.
+        number = f"+1{first_area + i // 100:03d}55501{i % 100:02d}"
+        url = servers[i % len(servers)]
+        async with gate:
+            for text, expected in CONVERSATIONS[i % len(CONVERSATIONS)]:
+                started = time.perf_counter()
+                try:
+                    replies = await turn(http, url, number, text)
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    replies = None
+                if replies is None:
+                    phase.errors += 1
+                    continue
+                phase.latencies_ms.append((time.perf_counter() - started) * 1000)
+                if not replies or not any(r.strip() for r in replies):
+                    phase.lost += 1
+                elif not replies[0].startswith(expected):
+                    phase.out_of_order += 1
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(converse(i, http) for i in range(conversations)))
+        phase.seconds = time.perf_counter() - started
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 300) -> None:
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"{url} exited:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    sys.exit(f"{url} did not come up:\n{log.read_text()[-3000:]}")
+
+
+def start_hotline(work: Path, production: str | None, servers: int, model: Path) -> tuple[list[str], list[subprocess.Popen]]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
+    action_port = free_port()
+    credentials = work / "credentials.yml"
+    # The project's channels plus Rasa's stock REST channel, for the baseline; never in production.
+    credentials.write_text((ROOT / "credentials.yml").read_text() + "\nrest: {}\n")
+    if production:
+        postgres, redis = production.split(",")
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        name = f"hub_load_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(postgres, future=True, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        database = make_url(postgres).set(database=name)
+        parts = urlsplit(redis)
+        env.update(HUB_DATABASE_URL=database.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False),
+                   HUB_TRACKER_STORE_URL=database.set(drivername="postgresql").render_as_string(hide_password=False),
+                   HUB_ACTION_ENDPOINT=f"http://127.0.0.1:{action_port}/webhook", HUB_REDIS_HOST=parts.hostname,
+                   HUB_REDIS_PORT=str(parts.port or 6379), HUB_REDIS_DB=(parts.path or "/0").strip("/") or "0",
+                   HUB_REDIS_PASSWORD=parts.password or "")
+        endpoints = ROOT / "endpoints.production.yml"
+    else:
+        env["HUB_DATABASE_URL"] = f"sqlite:///{work / 'hub.db'}"
+        endpoints = work / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+                             f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
+    for command in (["db", "upgrade"], ["directory", "import", str(ROOT / "data" / "directory")]):
+        subprocess.run([str(BIN / "hub"), *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    processes, urls, waits = [], [], []
+
+    def start(name, args, health):
+        log = work / f"{name}.log"
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        processes.append(process)
+        waits.append((health, process, log))
+
+    start("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],
+          f"http://127.0.0.1:{action_port}/health")
+    for i in range(servers):
+        port = free_port()
+        start(f"rasa{i}", [str(BIN / "rasa"), "run", "--port", str(port), "--model", str(model), "--credentials", str(credentials),
+                           "--endpoints", str(endpoints)], f"http://127.0.0.1:{port}/webhooks/twilio_sms/")
+        urls.append(f"http://127.0.0.1:{port}")
+    for wait in waits:
+        wait_until_up(*wait)
+    return urls, processes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=1000, help="per phase (default %(default)s)")
+    parser.add_argument("--concurrency", default="20,50", help="levels, comma-separated (default %(default)s)")
+    parser.add_argument("--servers", type=int, default=None, help="Rasa servers (default 1, or 2 with --production)")
+    parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
+                        help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "hub.tar.gz")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    if not args.model.exists():
+        sys.exit(f"{args.model} is missing: run `make model` first")
+    servers = args.servers or (2 if args.production else 1)
+    levels = [int(level) for level in args.concurrency.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        urls, processes = start_hotline(Path(tmp), args.production, servers, args.model)
+        try:
+            print(f"hotline up: {servers} Rasa server(s), {'PostgreSQL + Redis' if args.production else 'SQLite'}; warming up")
+            areas = iter(range(200, 1000, (args.conversations + 99) // 100))  # area codes never reused in a run
+            for channel in ("twilio_sms", "rest"):
+                asyncio.run(run_phase(Phase(channel, 10), urls, min(20, args.conversations), next(areas)))
+            phases = []
+            for level in levels:
+                for channel in ("twilio_sms", "rest"):  # alternated, so that drift favours neither
+                    phase = Phase(channel, level)
+                    asyncio.run(run_phase(phase, urls, args.conversations, next(areas)))
+                    print(phase.line(), flush=True)
+                    phases.append(phase)
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(30)
+    ok = True
+    for level in dict.fromkeys(levels):
+        sms, rest = [p for p in phases if p.concurrency == level][:2]
+        overhead = sms.pick(0.5) / rest.pick(0.5)
+        print(f"c={level}: webhook/stock p50 overhead {overhead:.2f}x (target <= {TARGET_OVERHEAD}), "
+              f"p95 {sms.pick(0.95):.0f} ms, {len(sms.latencies_ms) / sms.seconds:.1f} turns/s, "
+              f"lost {sms.lost}, out of order {sms.out_of_order}, errors {sms.errors}")
+        ok &= sms.lost == 0 and sms.out_of_order == 0 and sms.errors == 0
+        if level == 20:
+            ok &= sms.pick(0.95) <= TARGET_P95_MS and len(sms.latencies_ms) / sms.seconds >= TARGET_TURNS_PER_S and overhead <= TARGET_OVERHEAD
+    if args.json:
+        args.json.write_text(json.dumps({"servers": servers, "production": bool(args.production),
+                                         "phases": [p.as_dict() for p in phases]}, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
