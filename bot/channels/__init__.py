@@ -1,7 +1,7 @@
 """Custom Rasa input channels: Twilio SMS and Twilio Voice webhooks, and the simulator page that texts through them.
 
-Rasa imports this package when it loads the channels of credentials.yml, which is when the fix
-of bot/channels/rasa_speedups.py goes in."""
-from bot.channels import rasa_speedups
+Rasa imports this package when it loads the channels of credentials.yml, which is when the
+changes of bot/channels/rasa_hooks.py go in."""
+from bot.channels import rasa_hooks
 
-rasa_speedups.install()
+rasa_hooks.install()

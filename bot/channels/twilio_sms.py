@@ -23,6 +23,7 @@ from bot.channels.inbound import (
     take_message,
     webhook_params,
 )
+from bot.channels.rasa_hooks import watching_actions
 from bot.config import ConfigError, get_settings
 from bot.privacy import sender_key
 from bot.language import detect_language
@@ -125,21 +126,25 @@ class TwilioSmsInput(InputChannel):
 
         collector = CollectingOutputChannel()
         try:
-            await on_new_message(
-                UserMessage(
-                    taken.text_for_rasa,
-                    collector,
-                    key,
-                    input_channel=self.name(),
-                    metadata={"channel": "sms"},
-                    message_id=message_sid,
+            with watching_actions() as failed:
+                await on_new_message(
+                    UserMessage(
+                        taken.text_for_rasa,
+                        collector,
+                        key,
+                        input_channel=self.name(),
+                        metadata={"channel": "sms"},
+                        message_id=message_sid,
+                    )
                 )
-            )
         except Exception:  # the texter must get an answer whatever broke behind the webhook
             logger.exception("twilio_sms message %s could not be processed", message_sid)
             replies = [TROUBLE_REPLY]
         else:
             replies = [text_ for text_ in (render_text(m) for m in collector.messages) if text_]
+            if failed:  # an answer built on a half-done turn would mislead: plain words instead
+                logger.error("twilio_sms message %s: action(s) %s failed", message_sid, ", ".join(failed))
+                replies = [TROUBLE_REPLY]
         if number:
             try:  # a handoff opened during this message learns where to reach the person
                 await loop.run_in_executor(None, attach_person_number, key, number)

@@ -40,6 +40,7 @@ from bot.channels.inbound import (
     text_for_rasa,
     webhook_params,
 )
+from bot.channels.rasa_hooks import watching_actions
 from bot.config import ConfigError, Settings, get_settings
 from bot.db import session_scope
 from bot.handoff import transfer
@@ -147,7 +148,15 @@ class TwilioVoiceInput(InputChannel):
             return response.text("invalid signature", status=403)
         if not params.get("CallSid") or not params.get("From"):
             return response.text("CallSid and From are required", status=400)
-        return await handler(settings, params)
+        try:
+            return await handler(settings, params)
+        except Exception:  # the database is down, or a bug: the caller hears plain words, not a 5xx
+            logger.exception("twilio_voice %s for call %s failed", request.path, params.get("CallSid"))
+            language = _lang(_query(request).get("lang"))
+            twiml = VoiceResponse()
+            self._say(twiml, texts.say(language, "trouble"), settings, language)
+            twiml.hangup()
+            return self._xml(twiml)
 
     @staticmethod
     async def _db(function, *args, **kwargs):
@@ -331,15 +340,21 @@ class TwilioVoiceInput(InputChannel):
         collector = VoiceCollectingOutputChannel()
         try:
             private_text = text if text.startswith("/") else await self._db(text_for_rasa, text, settings)
-            await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL, metadata=metadata,
-                                             message_id=f"{turn.call_sid}:{turn.turn}"))
+            with watching_actions() as failed:
+                await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL, metadata=metadata,
+                                                 message_id=f"{turn.call_sid}:{turn.turn}"))
             messages = list(collector.messages)
+            if failed:  # a turn half done would mislead the caller: the trouble words instead
+                logger.error("twilio_voice call %s turn %s: action(s) %s failed", turn.call_sid, turn.turn, ", ".join(failed))
+                messages = None
         except Exception:  # the caller must hear something whatever broke behind the webhook
             logger.exception("twilio_voice call %s turn %s could not be processed", turn.call_sid, turn.turn)
             messages = None
         if turn.number:
-            # A handoff opened during this turn learns where to call or text the person back.
-            await self._db(attach_person_number, turn.key, turn.number)
+            try:  # a handoff opened during this turn learns where to call or text the person back
+                await self._db(attach_person_number, turn.key, turn.number)
+            except Exception:
+                logger.exception("twilio_voice call %s: the number could not be attached to a new handoff", turn.call_sid)
         spoken = [m for m in messages or [] if (m.get("text") or "").strip()]
         custom = {}
         for message in messages or []:

@@ -96,8 +96,11 @@ def call(hotline, url: str, call_sid: str, sender: str, **fields):
 
 
 class Hotline:
-    def __init__(self, base_url: str, database_url: str, tracker_db: Path, logs: list[Path], env: dict):
+    def __init__(self, base_url: str, database_url: str, tracker_db: Path, logs: list[Path], env: dict,
+                 started: dict | None = None):
         self.base_url, self.database_url, self.tracker_db, self.logs, self.env = base_url, database_url, tracker_db, logs, env
+        # name -> [process, args, log, health URL], for the fault tests that kill and restart one
+        self.started = started or {}
         self.webhook_url = base_url + "/webhooks/twilio_sms/webhook"
         # The voice webhook as Twilio calls it (signatures are computed over the public URL).
         self.voice_url = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_voice/webhook"
@@ -124,6 +127,19 @@ class Hotline:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+    @contextmanager
+    def without(self, name: str):
+        """The named server killed (SIGKILL, as a crash) for the block, then started again."""
+        entry = self.started[name]
+        entry[0].kill()
+        entry[0].wait(30)
+        try:
+            yield
+        finally:
+            process = subprocess.Popen(entry[1], cwd=PROJECT_ROOT, env=self.env, stdout=entry[2].open("a"), stderr=subprocess.STDOUT)
+            entry[0] = process
+            _wait_until_up(entry[3], process, entry[2])
 
     def hub(self, *args: str) -> str:
         """Run a hub command against this hotline's database; return what it printed."""
@@ -156,13 +172,13 @@ def hotline(trained_model, tmp_path_factory):
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
     )
-    processes, logs = [], []
+    logs, started = [], {}
 
     def start(name, args, health_url):
         log = work / f"{name}.log"
         logs.append(log)
         process = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        processes.append(process)
+        started[name] = [process, args, log, health_url]
         _wait_until_up(health_url, process, log)
 
     try:
@@ -171,8 +187,9 @@ def hotline(trained_model, tmp_path_factory):
         start("rasa", [str(BIN / "rasa"), "run", "--port", str(rasa_port), "--model", str(trained_model),
                        "--credentials", "credentials.yml", "--endpoints", str(endpoints)],
               f"http://127.0.0.1:{rasa_port}/webhooks/twilio_sms/")
-        yield Hotline(f"http://127.0.0.1:{rasa_port}", database_url, tracker_db, logs, env)
+        yield Hotline(f"http://127.0.0.1:{rasa_port}", database_url, tracker_db, logs, env, started)
     finally:
+        processes = [entry[0] for entry in started.values()]
         for process in processes:
             process.terminate()
         for process in processes:

@@ -350,3 +350,15 @@ def test_a_forged_whisper_for_a_specialist_never_rung_accepts_nothing(call, spec
     url = f"{PUBLIC}/webhooks/twilio_voice/whisper?ref={handoff.ref}&sp={specialists['ben']}&step=answer"
     _, root = Call(call.base_url, sender="+12065550100").post(url, To="+12065550112", Digits="1")
     assert root[-1].tag == "Hangup" and handoff_log()[0].state == "alerted"
+
+
+def test_when_the_database_is_down_the_caller_hears_plain_words_not_a_5xx(call, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def down(*args, **kwargs):
+        raise OperationalError("INSERT INTO inbound_message", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr("bot.channels.twilio_voice.first_delivery", down)
+    status, root = call.post(WEBHOOK, FakeRasa())
+    assert status == 200 and "call again in a minute" in said(root) and "911" in said(root)
+    assert [child.tag for child in root] == ["Say", "Hangup"]

@@ -1,0 +1,104 @@
+"""What the hotline changes in the Rasa server it runs in, installed when Rasa loads its channels.
+
+1. Failed actions are seen. Rasa logs an action that fails (the action server is down, or
+   answers 500) and goes on without its events, so the texter would get an answer built on a
+   turn half done (a form asking again for the ZIP just given). The channel watches the actions
+   of each message (`watching_actions`) and answers plain words instead.
+
+2. The hottest path is fixed. Rasa 3.6 checks every answer of the action server with `jsonschema.validate(answer, schema)`,
+which first re-validates the large event schema itself against its meta-schema, on every call:
+under load that was 45 % of the Rasa server's CPU (py-spy during bench/load.py), more than the
+models. Here the answer is checked against the same schema by a validator built once, and a bad
+answer fails exactly as before (the same ValidationError and message).
+
+3. A tracker store that cannot be read is an error, not a new conversation. Rasa's fail-safe
+   wrapper logs the error and answers "no such conversation", so during a database outage (or on
+   the first stale connection after one) a texter halfway through a search was answered as a
+   stranger and the fresh start was then saved over their conversation. Here the error goes up
+   to the channel, which answers plain words and keeps the conversation as it was; pooled
+   connections are checked before use, so a database restart costs no message at all.
+"""
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Dict, Iterator, List, Optional, Text
+
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+from rasa.core import tracker_store
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+
+
+@functools.lru_cache(maxsize=1)
+def _action_response_validator():
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # once, not on every answer
+    return cls(schema)
+
+
+def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    error = best_match(_action_response_validator().iter_errors(result))
+    if error is None:
+        return True
+    error.message += (
+        f". Failed to validate Action server response from API, "
+        f"make sure your response from the Action endpoint is valid. "
+        f"For more information about the format visit "
+        f"{DOCS_BASE_URL}/custom-actions"
+    )
+    raise error
+
+
+_failed_actions: ContextVar[Optional[List[Text]]] = ContextVar("failed_actions", default=None)
+_remote_run = RemoteAction.run
+
+
+@contextmanager
+def watching_actions() -> Iterator[List[Text]]:
+    """The names of the custom actions that failed while the block ran (in this asyncio task:
+    Rasa handles a channel's message within the channel's own task)."""
+    failed: List[Text] = []
+    token = _failed_actions.set(failed)
+    try:
+        yield failed
+    finally:
+        _failed_actions.reset(token)
+
+
+async def run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any):
+    try:
+        return await _remote_run(self, *args, **kwargs)
+    except ActionExecutionRejection:
+        raise  # a form declining a message is part of the dialogue, not a failure
+    except Exception:
+        failed = _failed_actions.get()
+        if failed is not None:
+            failed.append(self.name())
+        raise
+
+
+class TrackerStoreUnavailable(RuntimeError):
+    """The conversation could not be read or saved; its state is unknown, so nothing is answered from it."""
+
+
+def raise_tracker_store_error(self: tracker_store.FailSafeTrackerStore, error: Exception) -> None:
+    raise TrackerStoreUnavailable(f"{type(self._tracker_store).__name__}: {error}") from error
+
+
+_engine_kwargs = tracker_store.create_engine_kwargs
+
+
+def engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
+    return {**_engine_kwargs(url), "pool_pre_ping": True}
+
+
+def install() -> None:
+    RemoteAction._validate_action_result = validate_action_result
+    RemoteAction.run = run_remote_action
+    tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error = raise_tracker_store_error
+    tracker_store.FailSafeTrackerStore.on_tracker_store_error = raise_tracker_store_error
+    tracker_store.create_engine_kwargs = engine_kwargs_with_pre_ping
