@@ -21,13 +21,14 @@ from sqlalchemy import create_engine, text as sql
 from bot.privacy import sender_key
 from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV, free_port
 from tests.e2e.conftest import BIN, Hotline, _wait_until_up, text
+from tests.e2e.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
 
 
 class Cluster:
-    def __init__(self, servers: list[Hotline], database_url: str, redis_url: str):
-        self.servers, self.database_url, self.redis_url = servers, database_url, redis_url
+    def __init__(self, servers: list[Hotline], database_url: str, redis_url: str, postgres: TcpProxy):
+        self.servers, self.database_url, self.redis_url, self.postgres = servers, database_url, redis_url, postgres
 
     def lock_writes(self) -> int:
         """How many SETs the Redis server has run: the lock store writes each conversation's lock."""
@@ -54,7 +55,9 @@ def cluster(trained_model, postgres_server, redis_url, tmp_path_factory):
     name = f"hub_e2e_{uuid.uuid4().hex[:12]}"
     with postgres_server.connect() as connection:
         connection.execute(sql(f'CREATE DATABASE "{name}"'))
-    database = postgres_server.url.set(database=name)
+    # Every process reaches PostgreSQL through a proxy that a fault test can cut.
+    postgres = TcpProxy(postgres_server.url.host or "127.0.0.1", postgres_server.url.port or 5432)
+    database = postgres_server.url.set(database=name, host="127.0.0.1", port=postgres.port)
     redis = urlsplit(redis_url)
     action_port = free_port()
     env = {
@@ -89,7 +92,8 @@ def cluster(trained_model, postgres_server, redis_url, tmp_path_factory):
             servers.append(Hotline(f"http://127.0.0.1:{port}", env["HUB_DATABASE_URL"], work / "unused", logs, env))
         for process, log, health in started:  # the three start side by side
             _wait_until_up(health, process, log)
-        yield Cluster(servers, env["HUB_TRACKER_STORE_URL"], redis_url)
+        yield Cluster(servers, env["HUB_TRACKER_STORE_URL"], redis_url, postgres)
+    postgres.close()
     with postgres_server.connect() as connection:
         connection.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -135,3 +139,30 @@ def test_the_worker_purges_the_production_tracker_store(cluster):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["purged"]["tracker_events"] == 0  # nothing is 30 days old, but it was reached
+
+
+def test_postgresql_gone_for_ten_seconds_plain_words_meanwhile_and_nothing_lost(cluster):
+    """The database both Rasa and the hotline use stops for 10 s: every texter meanwhile gets a
+    plain-words reply (the emergency steps first for an overdose), never a 5xx; afterwards the
+    conversations go on where they were."""
+    import time
+
+    from bot.channels.twilio_sms import TROUBLE_REPLY
+    from bot.safety import EMERGENCY_REPLY
+
+    a, b = cluster.servers
+    person = "+13605550152"
+    assert text(a, person, "i need syringes")[1] == ["What ZIP code are you near? I'll find the closest places."]
+    cluster.postgres.cut()
+    try:
+        during = [text(server, f"+1360555016{i}", "narcan 98104") for i, server in enumerate((a, b, a))]
+        overdose = text(b, "+13605550169", "my friend is not breathing")
+        time.sleep(10)
+    finally:
+        cluster.postgres.restore()
+    assert all(status == 200 and replies == [TROUBLE_REPLY] for status, replies in during), during
+    assert overdose[0] == 200 and overdose[1][0] == EMERGENCY_REPLY and TROUBLE_REPLY in overdose[1]
+    # Pooled connections broken by the outage are checked before use and replaced, so the first
+    # message after it is answered, from the conversation as it was before the outage.
+    status, answer = text(b, person, "98122")
+    assert status == 200 and answer[0].startswith("Syringe services near 98122:"), answer
