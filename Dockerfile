@@ -1,0 +1,29 @@
+# One image for every part of the hotline: the Rasa servers, the action server, the worker and the
+# one-off set-up (migrations, directory import). docker-compose.yml runs them; README, "Past one
+# machine", says how. The model is trained when the image is built, from the data in it.
+FROM python:3.10-slim-bookworm
+
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+    PYTHONWARNINGS=ignore::DeprecationWarning
+
+RUN useradd --create-home --uid 1001 hub
+WORKDIR /app
+
+# Dependencies first, so that a code change does not reinstall TensorFlow.
+COPY requirements.txt pyproject.toml ./
+RUN pip install "pip==24.0" && pip install -r requirements.txt
+
+COPY . .
+RUN pip install --no-deps --no-build-isolation -e . \
+    && rasa train --data data/nlu data/rules data/stories --fixed-model-name hub --out models \
+    && rm -rf .rasa \
+    && chown -R hub:hub /app
+
+USER hub
+EXPOSE 5005 5055
+# docker-compose.yml gives each service its own command; this is the Rasa server's.
+CMD ["rasa", "run", "--port", "5005", "--model", "models/hub.tar.gz", "--credentials", "credentials.yml", "--endpoints", "endpoints.production.yml"]
