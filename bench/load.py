@@ -12,8 +12,9 @@ fictional number, each turn sent when the previous answer came back: a greeting,
 another service for the same place, thanks (English or Spanish). For each concurrency level
 (simultaneous conversations) and each channel in turn: p50/p95/p99 latency of a turn, turns per
 second, errors (non-200, timeouts), lost replies (an empty answer) and out-of-order replies (an
-answer that belongs to another turn). Targets (issue 9): p95 <= 150 ms at concurrency 20,
->= 30 turns/s, 0 lost, webhook p50 <= 1.15 x the stock channel's.
+answer that belongs to another turn). Concurrency 1 (one conversation at a time, 100 of them)
+measures the service time of a turn. Targets (issue 9): p95 <= 150 ms at concurrency 20,
+>= 30 turns/s, 0 lost, the webhook's mean turn latency <= 1.15 x the stock channel's.
 """
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ CONVERSATIONS = [
      ("gracias", "De nada.")],
 ]
 TARGET_P95_MS, TARGET_TURNS_PER_S, TARGET_OVERHEAD = 150, 30, 1.15
+SEQUENTIAL_CONVERSATIONS = 100
 
 
 def free_port() -> int:
@@ -208,7 +210,7 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=1000, help="per phase (default %(default)s)")
-    parser.add_argument("--concurrency", default="20,50", help="levels, comma-separated (default %(default)s)")
+    parser.add_argument("--concurrency", default="1,20,50", help="levels, comma-separated (default %(default)s)")
     parser.add_argument("--servers", type=int, default=None, help="Rasa servers (default 1, or 2 with --production)")
     parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
                         help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")
@@ -227,10 +229,13 @@ def main() -> int:
             for channel in ("twilio_sms", "rest"):
                 asyncio.run(run_phase(Phase(channel, 10), urls, min(20, args.conversations), next(areas)))
             phases = []
-            for level in levels:
-                for channel in ("twilio_sms", "rest"):  # alternated, so that drift favours neither
+            for n, level in enumerate(levels):
+                # Alternated, the order swapped at each level, so that drift favours neither channel.
+                for channel in ("twilio_sms", "rest") if n % 2 == 0 else ("rest", "twilio_sms"):
                     phase = Phase(channel, level)
-                    asyncio.run(run_phase(phase, urls, args.conversations, next(areas)))
+                    # One at a time measures the service time: a hundred conversations tell it.
+                    count = min(args.conversations, SEQUENTIAL_CONVERSATIONS) if level == 1 else args.conversations
+                    asyncio.run(run_phase(phase, urls, count, next(areas)))
                     print(phase.line(), flush=True)
                     phases.append(phase)
         finally:
@@ -240,14 +245,17 @@ def main() -> int:
                 process.wait(30)
     ok = True
     for level in dict.fromkeys(levels):
-        sms, rest = [p for p in phases if p.concurrency == level][:2]
-        overhead = sms.pick(0.5) / rest.pick(0.5)
-        print(f"c={level}: webhook/stock p50 overhead {overhead:.2f}x (target <= {TARGET_OVERHEAD}), "
-              f"p95 {sms.pick(0.95):.0f} ms, {len(sms.latencies_ms) / sms.seconds:.1f} turns/s, "
+        sms = next(p for p in phases if p.concurrency == level and p.channel == "twilio_sms")
+        rest = next(p for p in phases if p.concurrency == level and p.channel == "rest")
+        # Mean turn latency under the same load: the channel's own cost, and steadier than a percentile.
+        overhead = statistics.mean(sms.latencies_ms) / statistics.mean(rest.latencies_ms)
+        print(f"c={level}: webhook/stock mean latency {overhead:.2f}x (target <= {TARGET_OVERHEAD}), "
+              f"p95 {sms.pick(0.95):.0f} ms (target <= {TARGET_P95_MS} at c=20), "
+              f"{len(sms.latencies_ms) / sms.seconds:.1f} turns/s (target >= {TARGET_TURNS_PER_S}), "
               f"lost {sms.lost}, out of order {sms.out_of_order}, errors {sms.errors}")
-        ok &= sms.lost == 0 and sms.out_of_order == 0 and sms.errors == 0
+        ok &= sms.lost == 0 and sms.out_of_order == 0 and sms.errors == 0 and overhead <= TARGET_OVERHEAD
         if level == 20:
-            ok &= sms.pick(0.95) <= TARGET_P95_MS and len(sms.latencies_ms) / sms.seconds >= TARGET_TURNS_PER_S and overhead <= TARGET_OVERHEAD
+            ok &= sms.pick(0.95) <= TARGET_P95_MS and len(sms.latencies_ms) / sms.seconds >= TARGET_TURNS_PER_S
     if args.json:
         args.json.write_text(json.dumps({"servers": servers, "production": bool(args.production),
                                          "phases": [p.as_dict() for p in phases]}, indent=2))
