@@ -74,3 +74,9 @@ def detect_language(text: str, previous: str | None = None) -> str:
     if english > spanish:
         return "en"
     return previous if previous in LANGUAGES else "en"
+
+
+def phrase(phrases: dict, language: str, key: str, **values) -> str:
+    """`key` from a table of phrases by language ({"en": {...}, "es": {...}}), in `language`, or
+    in English where the table has no such language; `values` filled in."""
+    return phrases.get(language, phrases["en"])[key].format(**values)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.directory.search import SearchResult, ServiceMatch
 from bot.directory.taxonomy import service_label
+from bot.language import phrase
 
 SMS_LINE_LIMIT = 160
 _MIN_NAME = 20
@@ -46,7 +47,7 @@ _PHRASES = {
 
 
 def _say(language: str, key: str, **values) -> str:
-    return _PHRASES.get(language, _PHRASES["en"])[key].format(**values)
+    return phrase(_PHRASES, language, key, **values)
 
 
 def _word(language: str, word: str) -> str:

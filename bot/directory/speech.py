@@ -7,6 +7,7 @@ import re
 
 from bot.directory.search import SearchResult, ServiceMatch
 from bot.directory.taxonomy import service_label
+from bot.language import phrase
 
 SPOKEN_LIMIT = 2
 
@@ -62,7 +63,7 @@ _PHRASES = {
 
 
 def _say(language: str, key: str, **values) -> str:
-    return _PHRASES.get(language, _PHRASES["en"])[key].format(**values)
+    return phrase(_PHRASES, language, key, **values)
 
 
 def spoken_place(label: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.language import phrase
 from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
 
 LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
@@ -85,7 +86,7 @@ _REPEAT = re.compile(r"\b(repeat|again|what|repite|repetir|otra vez|de nuevo)\b"
 
 
 def say(language: str, key: str, **values) -> str:
-    return _TEXTS.get(language, _TEXTS["en"])[key].format(**values)
+    return phrase(_TEXTS, language, key, **values)
 
 
 def is_emergency_text(reply: str) -> bool:

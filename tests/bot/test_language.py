@@ -18,3 +18,11 @@ def test_a_message_with_no_language_keeps_the_conversation_language():
         assert detect_language(text, previous="es") == "es", text
         assert detect_language(text, previous="en") == "en", text
     assert detect_language("98104") == "en"  # a first message with no words: English
+
+
+def test_a_phrase_in_the_language_asked_or_else_in_english():
+    from bot.language import phrase
+
+    table = {"en": {"near": "{label} near {place}"}, "es": {"near": "{label} cerca de {place}"}}
+    assert phrase(table, "es", "near", label="Naloxona", place="98104") == "Naloxona cerca de 98104"
+    assert phrase(table, "fr", "near", label="Naloxone", place="98104") == "Naloxone near 98104"
