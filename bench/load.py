@@ -158,7 +158,11 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
     sys.exit(f"{url} did not come up:\n{log.read_text()[-3000:]}")
 
 
-def start_hotline(work: Path, production: str | None, servers: int, model: Path) -> tuple[list[str], list[subprocess.Popen]]:
+def start_hotline(work: Path, production: str | None, servers: int, model: Path, processes: list[subprocess.Popen],
+                  cleanups: list) -> list[str]:
+    """The hotline on free ports: its URLs. The processes it starts go into `processes`, and
+    what must be undone after it (the benchmark's PostgreSQL database) into `cleanups`, as they
+    happen, so that a failed start leaves nothing behind either."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
     action_port = free_port()
     credentials = work / "credentials.yml"
@@ -173,7 +177,13 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path)
         admin = create_engine(postgres, future=True, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
+
+        def drop_database() -> None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        cleanups.append(drop_database)
         database = make_url(postgres).set(database=name)
         parts = urlsplit(redis)
         env.update(HUB_DATABASE_URL=database.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False),
@@ -189,7 +199,7 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path)
                              f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
     for command in (["db", "upgrade"], ["directory", "import", str(ROOT / "data" / "directory")]):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    processes, urls, waits = [], [], []
+    urls, waits = [], []
 
     def start(name, args, health):
         log = work / f"{name}.log"
@@ -206,7 +216,7 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path)
         urls.append(f"http://127.0.0.1:{port}")
     for wait in waits:
         wait_until_up(*wait)
-    return urls, processes
+    return urls
 
 
 def main() -> int:
@@ -224,8 +234,9 @@ def main() -> int:
     servers = args.servers or (2 if args.production else 1)
     levels = [int(level) for level in args.concurrency.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        urls, processes = start_hotline(Path(tmp), args.production, servers, args.model)
+        processes, cleanups = [], []
         try:
+            urls = start_hotline(Path(tmp), args.production, servers, args.model, processes, cleanups)
             print(f"hotline up: {servers} Rasa server(s), {'PostgreSQL + Redis' if args.production else 'SQLite'}; warming up")
             areas = iter(range(200, 1000, (args.conversations + 99) // 100))  # area codes never reused in a run
             for channel in ("twilio_sms", "rest"):
@@ -247,6 +258,8 @@ def main() -> int:
                 process.terminate()
             for process in processes:
                 process.wait(30)
+            for cleanup in cleanups:
+                cleanup()
     ok = True
     for level in dict.fromkeys(levels):
         sms = next(p for p in phases if p.concurrency == level and p.channel == "twilio_sms")

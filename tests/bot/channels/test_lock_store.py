@@ -43,6 +43,7 @@ def test_servers_asking_at_once_never_get_the_same_ticket(new_store):
         thread.start()
     for thread in threads:
         thread.join()
+    new_store().delete_lock(conversation_id)
     assert sorted(tickets) == list(range(200))
 
 
@@ -87,4 +88,7 @@ def test_the_production_endpoints_use_it(monkeypatch, redis_url):
     store = LockStore.create(read_endpoint_config(str(PROJECT_ROOT / "endpoints.production.yml"), "lock_store"))
     assert isinstance(store, AtomicRedisLockStore)
     assert store.key_prefix.startswith("hub:")
-    assert store.issue_ticket(conversation()) == 0
+    conversation_id = conversation()
+    assert store.issue_ticket(conversation_id) == 0
+    store.cleanup(conversation_id, 0)
+    assert store.get_lock(conversation_id) is None
