@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,8 @@ os.environ.update(HUB_SECRET_KEY="bench-secret-key-0123456789", TWILIO_AUTH_TOKE
 
 import requests  # noqa: E402
 from sqlalchemy import select  # noqa: E402
+
+from tests.servers import free_port  # noqa: E402
 
 SPEC = ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
 PRISM = ROOT / "tools" / "node_modules" / ".bin" / "prism"
@@ -156,12 +157,6 @@ class FaultProxy(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def part_outage(work: Path, outage: float) -> bool | None:

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ import aiohttp  # noqa: E402
 from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.privacy import sender_key  # noqa: E402
+from tests.servers import free_port, wait_until_up  # noqa: E402
 
 # (message, how the first line of the right answer starts)
 CONVERSATIONS = [
@@ -62,12 +62,6 @@ CONVERSATIONS = [
 ]
 TARGET_P95_MS, TARGET_TURNS_PER_S, TARGET_OVERHEAD = 150, 30, 1.15
 SEQUENTIAL_CONVERSATIONS = 100
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -142,22 +136,6 @@ async def run_phase(phase: Phase, servers: list[str], conversations: int, first_
         phase.seconds += time.perf_counter() - started  # summed over the halves
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 300) -> None:
-    import requests
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{url} exited:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(1)
-    sys.exit(f"{url} did not come up:\n{log.read_text()[-3000:]}")
-
-
 def start_hotline(work: Path, production: str | None, servers: int, model: Path, processes: list[subprocess.Popen],
                   cleanups: list) -> list[str]:
     """The hotline on free ports: its URLs. The processes it starts go into `processes`, and
@@ -214,8 +192,11 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
         start(f"rasa{i}", [str(BIN / "rasa"), "run", "--port", str(port), "--model", str(model), "--credentials", str(credentials),
                            "--endpoints", str(endpoints)], f"http://127.0.0.1:{port}/webhooks/twilio_sms/")
         urls.append(f"http://127.0.0.1:{port}")
-    for wait in waits:
-        wait_until_up(*wait)
+    for url, process, log in waits:
+        try:
+            wait_until_up(url, process, log, seconds=300)
+        except RuntimeError as exc:
+            sys.exit(str(exc))
     return urls
 
 

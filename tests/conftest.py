@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,6 @@ TEST_ENV = {
     "HUB_SIMULATOR": "auto",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
-
-
-def free_port() -> int:
-    """A port nothing listens on now (servers started by tests must not collide with a running hotline)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

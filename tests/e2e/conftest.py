@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV, free_port
+from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
+from tests.servers import free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
 RASA_DATA = ["data/nlu", "data/rules", "data/stories"]
@@ -41,20 +41,6 @@ def trained_model(tmp_path_factory) -> Path:
         cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL,
     )
     return out / "e2e.tar.gz"
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 240) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"{url} did not come up in {seconds} s:\n{log.read_text()[-3000:]}")
 
 
 def text(hotline, sender: str, body: str, sid: str | None = None, signature: str | None = "sign"):
@@ -139,7 +125,7 @@ class Hotline:
         finally:
             process = subprocess.Popen(entry[1], cwd=PROJECT_ROOT, env=self.env, stdout=entry[2].open("a"), stderr=subprocess.STDOUT)
             entry[0] = process
-            _wait_until_up(entry[3], process, entry[2])
+            wait_until_up(entry[3], process, entry[2])
 
     def hub(self, *args: str) -> str:
         """Run a hub command against this hotline's database; return what it printed."""
@@ -179,7 +165,7 @@ def hotline(trained_model, tmp_path_factory):
         logs.append(log)
         process = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         started[name] = [process, args, log, health_url]
-        _wait_until_up(health_url, process, log)
+        wait_until_up(health_url, process, log)
 
     try:
         start("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],

@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import create_engine, text as sql
 
 from bot.privacy import sender_key
-from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV, free_port
-from tests.e2e.conftest import BIN, Hotline, _wait_until_up, text
+from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
+from tests.e2e.conftest import BIN, Hotline, text
+from tests.servers import free_port, wait_until_up
 from tests.e2e.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
@@ -91,7 +92,7 @@ def cluster(trained_model, postgres_server, redis_url, tmp_path_factory):
                                  f"http://127.0.0.1:{port}/webhooks/twilio_sms/"))
             servers.append(Hotline(f"http://127.0.0.1:{port}", env["HUB_DATABASE_URL"], work / "unused", logs, env))
         for process, log, health in started:  # the three start side by side
-            _wait_until_up(health, process, log)
+            wait_until_up(health, process, log)
         yield Cluster(servers, env["HUB_TRACKER_STORE_URL"], redis_url, postgres)
     postgres.close()
     with postgres_server.connect() as connection:

@@ -12,7 +12,7 @@ from sanic import Sanic
 from bot.channels.simulator import SimulatorInput
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
-from tests.conftest import free_port
+from tests.servers import free_port
 
 
 class Forward:
