@@ -65,6 +65,12 @@ def mentions_overdose_in_progress(text: str) -> bool:
     return bool(_EMERGENCY.search(_NOT_IN_PROGRESS.sub(" ", text or "")))
 
 
+def is_emergency_reply(reply: str) -> bool:
+    """Whether a reply is the emergency steps (utter_emergency, or this module's safety net), in
+    either language."""
+    return reply.strip() in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES)
+
+
 def emergency_first(text: str, replies: list[str], language: str | None = None) -> list[str]:
     """The replies to `text`, with the emergency steps first when it suggests an overdose in
     progress: moved to the front if the assistant gave them later, added if it did not (the model
@@ -72,6 +78,6 @@ def emergency_first(text: str, replies: list[str], language: str | None = None) 
     fallback menu's last line) is not the steps."""
     if not mentions_overdose_in_progress(text):
         return replies
-    given = [reply for reply in replies if reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES)]
+    given = [reply for reply in replies if is_emergency_reply(reply)]
     first = given[0] if given else emergency_reply(language)
-    return [first, *(reply for reply in replies if reply not in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES))]
+    return [first, *(reply for reply in replies if not is_emergency_reply(reply))]

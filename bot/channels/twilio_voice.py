@@ -47,7 +47,7 @@ from bot.handoff import transfer
 from bot.handoff.engine import HandoffError
 from bot.language import detect_language
 from bot.privacy import sender_key
-from bot.safety import mentions_overdose_in_progress
+from bot.safety import is_emergency_reply, mentions_overdose_in_progress
 from bot.voice import texts
 from bot.voice.listing import text_list
 
@@ -360,9 +360,9 @@ class TwilioVoiceInput(InputChannel):
         for message in messages or []:
             custom.update((message.get("custom") or {}).get("voice") or {})
 
-        emergency = mentions_overdose_in_progress(text) or any(texts.is_emergency_text(m["text"]) for m in spoken)
+        emergency = mentions_overdose_in_progress(text) or any(is_emergency_reply(m["text"]) for m in spoken)
         if emergency:
-            rest = [m["text"] for m in spoken if not texts.is_emergency_text(m["text"])]
+            rest = [m["text"] for m in spoken if not is_emergency_reply(m["text"])]
             return self._emergency(settings, turn, language, rest)
         if messages is None:
             twiml = VoiceResponse()

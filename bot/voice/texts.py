@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from bot.language import phrase
-from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
 
 LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
 
@@ -87,11 +86,6 @@ _REPEAT = re.compile(r"\b(repeat|again|what|repite|repetir|otra vez|de nuevo)\b"
 
 def say(language: str, key: str, **values) -> str:
     return phrase(_TEXTS, language, key, **values)
-
-
-def is_emergency_text(reply: str) -> bool:
-    """A Rasa reply that is the emergency text (utter_emergency, or the channel's safety net)."""
-    return reply.strip() in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES)
 
 
 def means_yes(speech: str) -> bool:

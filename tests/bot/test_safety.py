@@ -1,7 +1,7 @@
 """Emergency first: what counts as an overdose in progress, and the steps always first."""
 import pytest
 
-from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES, emergency_first, mentions_overdose_in_progress
+from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES, emergency_first, is_emergency_reply, mentions_overdose_in_progress
 
 
 @pytest.mark.parametrize("text", ["he's not breathing", "she won't wake up", "lips turning blue", "i think my friend is ODing",
@@ -22,3 +22,8 @@ def test_the_steps_are_added_first_moved_first_or_left_alone():
     assert emergency_first("no respira", [], "es") == [EMERGENCY_REPLY_ES]
     assert emergency_first("he's not breathing", ["Hi there.", EMERGENCY_REPLY]) == [EMERGENCY_REPLY, "Hi there."]
     assert emergency_first("no respira", [EMERGENCY_REPLY_ES], "en") == [EMERGENCY_REPLY_ES]
+
+
+def test_the_steps_are_known_in_either_language_however_spaced():
+    assert is_emergency_reply(EMERGENCY_REPLY) and is_emergency_reply(f" {EMERGENCY_REPLY_ES}\n")
+    assert not is_emergency_reply("If someone is not breathing, call 911 now.")
