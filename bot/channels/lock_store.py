@@ -9,7 +9,8 @@ race: a lock checked for waiters, then deleted, could take a just-issued ticket 
 
 Here every read-change-write is a Redis transaction (WATCH, then MULTI/EXEC, tried again if the
 lock changed in between), and releasing a ticket and deleting the lock when nobody waits are one
-such change. Configured in endpoints.production.yml as
+such change (`cleanup`, the only caller of the base class's `finish_serving`, which is therefore
+not needed here). Configured in endpoints.production.yml as
 `type: bot.channels.lock_store.AtomicRedisLockStore`, with the same settings as `type: redis`.
 """
 from __future__ import annotations
@@ -69,14 +70,6 @@ class AtomicRedisLockStore(RedisLockStore):
             return lock, None
 
         self._change(conversation_id, drop_expired)
-
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
-        def release(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
-            if lock:
-                lock.remove_ticket_for(ticket_number)
-            return lock, None
-
-        self._change(conversation_id, release)
 
     def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
         def release_and_delete_when_idle(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:

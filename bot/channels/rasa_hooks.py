@@ -5,11 +5,12 @@
    turn half done (a form asking again for the ZIP just given). The channel watches the actions
    of each message (`watching_actions`) and answers plain words instead.
 
-2. The hottest path is fixed. Rasa 3.6 checks every answer of the action server with `jsonschema.validate(answer, schema)`,
-which first re-validates the large event schema itself against its meta-schema, on every call:
-under load that was 45 % of the Rasa server's CPU (py-spy during bench/load.py), more than the
-models. Here the answer is checked against the same schema by a validator built once, and a bad
-answer fails exactly as before (the same ValidationError and message).
+2. The hottest path is fixed. Rasa 3.6 checks every answer of the action server with
+   `jsonschema.validate(answer, schema)`, which first re-validates the large event schema itself
+   against its meta-schema, on every call: under load that was 45 % of the Rasa server's CPU
+   (py-spy during bench/load.py), more than the models. Here the answer is checked against the
+   same schema by a validator built once, and a bad answer fails exactly as before (the same
+   ValidationError and message).
 
 3. A tracker store that cannot be read is an error, not a new conversation. Rasa's fail-safe
    wrapper logs the error and answers "no such conversation", so during a database outage (or on
