@@ -15,11 +15,14 @@ from bot.config import get_settings
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        # SQLAlchemy 1.4 opens a new SQLite connection per session by default (NullPool), which
-        # under load cost more than the queries; a file database keeps a small pool instead.
-        pooled = {} if make_url(url).database in (None, "", ":memory:") else {
-            "poolclass": QueuePool, "pool_size": 5, "max_overflow": 10, "connect_args": {"timeout": 30, "check_same_thread": False}}
-        engine = create_engine(url, future=True, **({"connect_args": {"timeout": 30}} | pooled))
+        connect_args, pool = {"timeout": 30}, {}
+        if make_url(url).database not in (None, "", ":memory:"):
+            # SQLAlchemy 1.4 opens a new SQLite connection per session by default (NullPool),
+            # which under load cost more than the queries; a file database keeps a small pool
+            # instead, its connections used by one thread at a time.
+            connect_args["check_same_thread"] = False
+            pool = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
+        engine = create_engine(url, future=True, connect_args=connect_args, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
