@@ -81,6 +81,9 @@ class ActionSubmitReferral(Action):
             if entity.get("entity") == "service_type"
         })
         consent = tracker.get_slot("referral_consent") == "yes"
+        # An officer on the phone is connected to a specialist by the call itself; the SMS alert
+        # goes out only if nobody picks up (bot/channels/twilio_voice.py).
+        voice = ((tracker.latest_message or {}).get("metadata") or {}).get("channel") == "voice"
         settings = get_settings()
         with session_scope() as session:
             officer = referrals.officer_for_key(session, tracker.sender_id)
@@ -92,10 +95,12 @@ class ActionSubmitReferral(Action):
                 session, officer, consent=consent, reason=tracker.get_slot("referral_reason"),
                 contact=tracker.get_slot("referral_contact"), needs=needs,
                 language=referrals.language_in(words) or "en", urgency=referrals.urgency_in(words) or "routine",
-                area=place.zip_code if place else None,
+                area=place.zip_code if place else None, alert=not voice,
             )
             ref = handoff.ref if handoff else None
-        if ref:
+        if ref and voice:
+            dispatcher.utter_message(json_message={"voice": {"transfer": ref}})
+        elif ref:
             dispatcher.utter_message(response="utter_referral_received", ref=ref)
         else:
             dispatcher.utter_message(response="utter_referral_no_consent", hotline=for_display(settings.hotline_number))

@@ -131,3 +131,45 @@ def redis_url():
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
 
     return _reachable_or_skip("HUB_TEST_REDIS_URL", "Redis", check)
+
+
+TWILIO_SPEC = PROJECT_ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
+PRISM = PROJECT_ROOT / "tools" / "node_modules" / ".bin" / "prism"
+TWILIO_ACCOUNT = "AC" + "0" * 32
+
+
+@pytest.fixture(scope="session")
+def twilio_mock():
+    """Twilio's API as its official OpenAPI description declares it (Prism checks every request
+    against it); the base URL to give the Twilio client."""
+    import shutil
+    import subprocess
+    import time
+
+    import requests
+
+    from tests.servers import free_port
+
+    if not TWILIO_SPEC.exists():
+        pytest.skip(f"Twilio's OpenAPI description is not at {TWILIO_SPEC} (../shared is missing)")
+    if not PRISM.exists() or shutil.which("node") is None:
+        pytest.skip("Prism is not installed: `make test` installs it into tools/ with npm")
+    port = free_port()
+    process = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(TWILIO_SPEC)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{base}/2010-04-01/Accounts/{TWILIO_ACCOUNT}/Messages.json", auth=(TWILIO_ACCOUNT, "token"), timeout=2)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None:
+                pytest.fail("Prism exited while starting")
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("Prism did not start in 120 s")
+    yield base
+    process.terminate()
+    process.wait(timeout=20)

@@ -43,6 +43,11 @@ def webhook_params(request: Request) -> RequestParameters:
     return RequestParameters(parse_qs(request.body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
+def query_params(request: Request) -> dict[str, str]:
+    """The query string of a callback URL the hotline gave Twilio (signed with it), last value wins."""
+    return {name: values[-1] for name, values in parse_qs(request.query_string or "", keep_blank_values=True).items()}
+
+
 def clean_body(raw: str | None) -> str:
     text = unicodedata.normalize("NFC", raw or "")
     text = _CONTROL.sub(" ", text).strip()

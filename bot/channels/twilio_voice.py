@@ -12,7 +12,10 @@ of the URLs the channel gives Twilio (which Twilio signs): the caller's language
     speech or digits   -> Rasa (metadata channel=voice, language) -> <Say>, <Gather> (step=talk)
     directory results  -> read out (bot/directory/speech.py), then the offer to text the list (step=list)
     consent yes        -> <Dial action=/dial><Number url=/whisper> on-call specialist </Number></Dial>
-    whisper            -> the specialist presses 1 (accepted, bridged) or the leg hangs up
+    officer referral   -> the same <Dial>, so that the officer can brief the specialist
+    whisper            -> the specialist presses 1 (accepted, bridged) or the leg hangs up; for an
+                          officer's referral the person is then called in (/introduce,
+                          bot/channels/voice_introduction.py)
     /dial not accepted -> the next specialist, or the SMS alert and a callback promise, then <Hangup>
     overdose           -> 911 first, then the naloxone steps, slowly, and an offer to repeat
 """
@@ -23,7 +26,7 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -36,14 +39,16 @@ from bot.channels.inbound import (
     clean_body,
     first_delivery,
     phone_number,
+    query_params,
     signature_is_valid,
     text_for_rasa,
     webhook_params,
 )
 from bot.channels.rasa_hooks import watching_actions
+from bot.channels.voice_introduction import VoiceIntroduction
 from bot.config import ConfigError, Settings, get_settings
 from bot.db import session_scope
-from bot.handoff import transfer
+from bot.handoff import introduction, transfer
 from bot.handoff.engine import HandoffError
 from bot.language import detect_language
 from bot.privacy import sender_key
@@ -75,6 +80,16 @@ class VoiceCollectingOutputChannel(CollectingOutputChannel):
         return CHANNEL
 
 
+@dataclass(frozen=True)
+class Taken:
+    """A specialist took the call in the whisper; `introduce_to` is the number of a person an
+    officer referred, to be called in now (None when there is nobody to introduce)."""
+
+    ref: str
+    introduce_to: Optional[str]
+    language: str
+
+
 @dataclass
 class Turn:
     """One caller turn as the channel read it."""
@@ -89,15 +104,11 @@ class Turn:
     turn: int
 
 
-def _query(request: Request) -> Dict[str, str]:
-    return {name: values[-1] for name, values in parse_qs(request.query_string or "", keep_blank_values=True).items()}
-
-
 def _lang(value: Optional[str]) -> str:
     return value if value in texts.LANGUAGE_TAGS else "en"
 
 
-class TwilioVoiceInput(InputChannel):
+class TwilioVoiceInput(VoiceIntroduction, InputChannel):
     """Signed Twilio Voice webhooks in, TwiML out."""
 
     @classmethod
@@ -128,6 +139,10 @@ class TwilioVoiceInput(InputChannel):
         async def dial(request: Request) -> HTTPResponse:
             return await self._signed(request, lambda settings, params: self.dial_ended(request, settings, params))
 
+        @hook.route("/introduce", methods=["POST"])
+        async def introduce(request: Request) -> HTTPResponse:
+            return await self._signed(request, lambda settings, params: self.introduce(request, settings, params))
+
         return hook
 
     # --- plumbing ------------------------------------------------------------------------------
@@ -152,7 +167,7 @@ class TwilioVoiceInput(InputChannel):
             return await handler(settings, params)
         except Exception:  # the database is down, or a bug: the caller hears plain words, not a 5xx
             logger.exception("twilio_voice %s for call %s failed", request.path, params.get("CallSid"))
-            language = _lang(_query(request).get("lang"))
+            language = _lang(query_params(request).get("lang"))
             twiml = VoiceResponse()
             self._say(twiml, texts.say(language, "trouble"), settings, language)
             twiml.hangup()
@@ -204,7 +219,7 @@ class TwilioVoiceInput(InputChannel):
     # --- the caller's conversation ---------------------------------------------------------------
 
     async def conversation(self, request: Request, settings: Settings, params, on_new_message) -> HTTPResponse:
-        query = _query(request)
+        query = query_params(request)
         step = query.get("step") or "start"
         try:
             turn_number = int(query.get("t") or 0)
@@ -421,20 +436,27 @@ class TwilioVoiceInput(InputChannel):
     # --- warm transfer -------------------------------------------------------------------------
 
     async def _transfer(self, settings: Settings, turn: Turn, language: str, ref: str, spoken: List[str]) -> HTTPResponse:
-        ring = await self._db(self._next_ring, ref)
+        """Ring the first specialist: for a person who asked for one, or for an officer who called
+        in a referral (who may then introduce the person, bot/channels/voice_introduction.py)."""
+        ring, words = await self._db(self._first_ring, settings, ref)
         twiml = VoiceResponse()
         for text in spoken:
             self._say(twiml, text, settings, language)
         if ring is None:
             return await self._callback_promise(settings, ref, language, twiml)
-        self._say(twiml, texts.say(language, "connecting"), settings, language)
+        self._say(twiml, texts.say(language, words, ref=transfer.spell(ref)), settings, language)
         self._dial(twiml, settings, ring, language)
         return self._xml(twiml)
 
-    @staticmethod
-    def _next_ring(ref: str) -> Optional[transfer.Ring]:
+    def _first_ring(self, settings: Settings, ref: str) -> tuple[Optional[transfer.Ring], str]:
+        """The first specialist to ring, and what the caller hears meanwhile."""
         with session_scope() as session:
-            return transfer.next_ring(session, transfer.find(session, ref))
+            handoff = transfer.find(session, ref)
+            if handoff.source != "officer":
+                words = "connecting"
+            else:
+                words = "referral_connecting_intro" if self._introduces(settings, handoff) else "referral_connecting"
+            return transfer.next_ring(session, handoff), words
 
     def _dial(self, twiml: VoiceResponse, settings: Settings, ring: transfer.Ring, language: str) -> None:
         """Ring one specialist from the hotline's number (theirs and the caller's stay private);
@@ -448,10 +470,12 @@ class TwilioVoiceInput(InputChannel):
     async def _callback_promise(self, settings: Settings, ref: str, language: str, twiml: VoiceResponse) -> HTTPResponse:
         """Nobody took the call: the SMS alert goes out through the engine, and the caller hears,
         in their language, who will call or text them back, and 911."""
-        state, has_number = await self._db(self._fall_back, ref)
-        key = {"alerted": "callback_alerted", "escalated": "callback_escalated"}.get(state, "callback_saved")
+        state, has_number, officer = await self._db(self._fall_back, ref)
+        # An officer is told who contacts the person; a person, who will call them back.
+        prefix = "referral" if officer else "callback"
+        key = f"{prefix}_{state}" if state in ("alerted", "escalated") else f"{prefix}_saved"
         words = texts.say(language, key, ref=transfer.spell(ref))
-        if not has_number:
+        if not has_number and not officer:
             words += texts.say(language, "callback_no_number")
         self._say(twiml, words, settings, language)
         self._say(twiml, texts.say(language, "if_not_breathing"), settings, language)
@@ -459,15 +483,15 @@ class TwilioVoiceInput(InputChannel):
         return self._xml(twiml)
 
     @staticmethod
-    def _fall_back(ref: str) -> tuple[str, bool]:
+    def _fall_back(ref: str) -> tuple[str, bool, bool]:
         with session_scope() as session:
             handoff = transfer.find(session, ref)
-            return transfer.fall_back_to_sms(session, handoff), bool(handoff.person_number)
+            return transfer.fall_back_to_sms(session, handoff), bool(handoff.person_number), handoff.source == "officer"
 
     async def whisper(self, request: Request, settings: Settings, params) -> HTTPResponse:
         """The specialist's leg: hear who is calling, press 1 to take it. Anything else, or
         nothing, hangs up this leg so that the caller's <Dial> moves on."""
-        query = _query(request)
+        query = query_params(request)
         ref, step = query.get("ref") or "", query.get("step") or "ask"
         try:
             specialist_id = int(query.get("sp") or "")
@@ -481,7 +505,7 @@ class TwilioVoiceInput(InputChannel):
         twiml = VoiceResponse()
         if step == "ask":
             try:
-                words = await self._db(self._whisper_words, ref)
+                words = await self._db(self._whisper_words, settings, ref)
             except transfer.TransferError:
                 twiml.hangup()
                 return self._xml(twiml)
@@ -498,30 +522,37 @@ class TwilioVoiceInput(InputChannel):
             twiml.hangup()
             return self._xml(twiml)
         try:
-            handoff_ref = await self._db(self._accept, ref, specialist_id)
+            taken = await self._db(self._accept, settings, ref, specialist_id)
         except (transfer.TransferError, HandoffError) as exc:
             logger.info("twilio_voice whisper for %s not accepted: %s", ref, exc)
             self._say(twiml, "Sorry, this call was already taken or has ended. Thank you.", settings, "en")
             twiml.hangup()
             return self._xml(twiml)
+        words = f"Connecting you now. The reference {transfer.spell(taken.ref)} is also in a text message."
+        if taken.introduce_to:
+            if await self._call_person(settings, taken.ref, params.get("CallSid"), taken.introduce_to, taken.language):
+                words += " We are calling the person now. They will join you and the officer when they answer."
+            else:
+                words += " We could not call the person, so they have a text from us. You can text them from your phone."
         # Nothing more: when this TwiML ends, Twilio bridges the specialist and the caller.
-        self._say(twiml, f"Connecting you now. The reference {transfer.spell(handoff_ref)} is also in a text message.", settings, "en")
+        self._say(twiml, words, settings, "en")
         return self._xml(twiml)
 
-    @staticmethod
-    def _whisper_words(ref: str) -> str:
+    def _whisper_words(self, settings: Settings, ref: str) -> str:
         with session_scope() as session:
-            return transfer.whisper(transfer.find(session, ref))
+            handoff = transfer.find(session, ref)
+            return transfer.whisper(handoff, introduction=self._introduces(settings, handoff))
 
-    @staticmethod
-    def _accept(ref: str, specialist_id: int) -> str:
+    def _accept(self, settings: Settings, ref: str, specialist_id: int) -> "Taken":
         with session_scope() as session:
-            return transfer.accept_call(session, ref, specialist_id).ref
+            handoff = transfer.accept_call(session, ref, specialist_id)
+            number = handoff.person_number if self._introduces(settings, handoff) else None
+            return Taken(handoff.ref, number, handoff.language or "en")
 
     async def dial_ended(self, request: Request, settings: Settings, params) -> HTTPResponse:
         """The caller's <Dial> ended: after a conversation, goodbye; otherwise the next
         specialist, or the SMS alert and the callback promise."""
-        query = _query(request)
+        query = query_params(request)
         ref, language = query.get("ref") or "", _lang(query.get("lang"))
         try:
             specialist_id = int(query.get("sp") or "")
@@ -531,12 +562,16 @@ class TwilioVoiceInput(InputChannel):
         twiml = VoiceResponse()
         duplicate = not await self._db(first_delivery, f"{params.get('CallSid')}:dial:{specialist_id}"[:64], CHANNEL, key)
         try:
-            outcome, ring = await self._db(
+            outcome, ring, room = await self._db(
                 self._after_dial, ref, specialist_id, params.get("DialCallStatus") or "", params.get("CallStatus") or "", duplicate
             )
         except transfer.TransferError as exc:
             logger.warning("twilio_voice dial callback refused: %s", exc)
             return response.text("unknown transfer", status=404)
+        if outcome == "introducing":  # the specialist's leg left this <Dial> for the conference
+            self._say(twiml, texts.say(language, "intro_officer_joining"), settings, language)
+            self._conference(twiml, room, ends_call=False)
+            return self._xml(twiml)
         if outcome == "connected":
             self._say(twiml, texts.say(language, "connected_done"), settings, language)
             twiml.hangup()
@@ -552,10 +587,12 @@ class TwilioVoiceInput(InputChannel):
         with session_scope() as session:
             handoff = transfer.find(session, ref)
             if transfer.connected(session, handoff, specialist_id):
-                return "connected", None
+                if introduction.outcome(session, handoff) == "intro_joined":
+                    return "introducing", None, introduction.room(handoff)
+                return "connected", None, None
             if duplicate:
-                return "retry", None  # a retried callback never rings anyone twice: straight to the SMS alert
+                return "retry", None, None  # a retried callback never rings anyone twice: straight to the SMS alert
             transfer.call_ended(session, ref, specialist_id, dial_status)
             if call_status in ("completed", "canceled"):
-                return "caller_gone", None
-            return "next", transfer.next_ring(session, handoff)
+                return "caller_gone", None, None
+            return "next", transfer.next_ring(session, handoff), None

@@ -79,8 +79,10 @@ def officer_for_key(session: Session, phone_key: str) -> Officer | None:
 def record_referral(
     session: Session, officer: Officer, *, consent: bool, reason: str | None, contact: str | None,
     needs: list[str], language: str, urgency: str | None, area: str | None = None, now: datetime | None = None,
+    alert: bool = True,
 ) -> tuple[Referral, Handoff | None]:
-    """Tally the referral; with the person's consent, open a handoff for them."""
+    """Tally the referral; with the person's consent, open a handoff for them. alert=False when
+    the officer is on the phone and the call itself rings specialists (bot/handoff/transfer.py)."""
     now = now or utcnow()
     referral = Referral(agency=officer.agency, officer_id=officer.id, consented=int(consent), reason=reason, urgency=urgency, created_at=now)
     session.add(referral)
@@ -96,7 +98,7 @@ def record_referral(
             session, source="officer", person_key=key, consent_by="officer",
             consent_text=f"Officer of {officer.agency} reported the person's consent to be contacted ({REASONS.get(reason or 'other')}).",
             needs=needs, area=area, language=language, person_number=number, urgent=urgency == "urgent", now=now,
-            contact_note=note,
+            contact_note=note, alert=alert,
         )
         referral.handoff_id = handoff.id
     session.flush()

@@ -93,11 +93,26 @@ def from_specialist(handoff: Handoff, text: str) -> str:
 
 
 def person_accepted(handoff: Handoff) -> str:
+    if handoff.source == "officer":  # they asked for nothing themselves: say who and why
+        return _person(
+            handoff,
+            f"Hi, this is the Health Hub Hotline. An officer asked us, with your OK, to connect you with a harm reduction specialist ({handoff.ref}). The specialist will reach you at this number. You can reply here to talk with them.",
+            f"Hola, esta es la línea Health Hub. Un oficial nos pidió, con tu permiso, conectarte con una persona especialista en reducción de daños ({handoff.ref}). Se comunicará contigo a este número. Puedes responder aquí para hablar con ella.",
+        )
     return _person(
         handoff,
         f"A harm reduction specialist has your request ({handoff.ref}) and will text you here. You can reply to this number to talk with them.",
         f"Una persona especialista en reducción de daños tiene tu solicitud ({handoff.ref}) y te escribirá aquí. Puedes responder a este número para hablar con ella.",
     )
+
+
+def introduction_missed(handoff: Handoff, event: str) -> str:
+    why = {
+        "intro_declined": "the person answered our call but did not join",
+        "intro_no_answer": "the person did not answer our call",
+        "intro_failed": "we could not bring the person into the call",
+    }[event]
+    return f"Health Hub {handoff.ref}: {why}. They have a text from the hotline; text here and it goes to them."
 
 
 def person_delayed(handoff: Handoff) -> str:

@@ -112,11 +112,12 @@ def connected(session: Session, handoff: Handoff, specialist_id: int) -> bool:
 
 def accept_call(session: Session, ref: str, specialist_id: int, now: datetime | None = None) -> Handoff:
     """The specialist pressed 1 in the whisper: the handoff is theirs, and they get the reference
-    by SMS so that they can close it with DONE after the call."""
+    by SMS so that they can close it with DONE after the call. A person who called is on the line
+    already; a person an officer referred is not, and gets the usual text saying who has it."""
     now = now or utcnow()
     handoff = find(session, ref)
     specialist = _ringing(session, handoff, specialist_id)
-    reply = engine.accept(session, specialist, handoff.ref, now, notify_person=False, detail="by phone")
+    reply = engine.accept(session, specialist, handoff.ref, now, notify_person=handoff.source != "community", detail="by phone")
     engine._send(session, specialist.phone, reply, "notice")
     return handoff
 
@@ -146,9 +147,9 @@ def spell(ref: str) -> str:
     return "H, " + " ".join(ch for ch in ref if ch.isdigit())
 
 
-def whisper(handoff: Handoff) -> str:
+def whisper(handoff: Handoff, introduction: bool = False) -> str:
     """What the specialist hears before deciding: who, where, what, which language, the
-    reference. Never the caller's number or words."""
+    reference, and whether the person will be called in. Never a number or the caller's words."""
     who = "An officer is calling to refer a person" if handoff.source == "officer" else "A person is calling the hotline and asked for a specialist"
     where = f" near {' '.join(handoff.area)}" if handoff.area and handoff.area.isdigit() else (f" near {handoff.area}" if handoff.area else "")
     needs = ", ".join(SERVICE_TYPES.get(c, c) for c in (handoff.needs or "").split(",") if c)
@@ -157,5 +158,6 @@ def whisper(handoff: Handoff) -> str:
         + (f" They need {needs}." if needs else "")
         + f" They speak {texts.LANGUAGE_NAMES.get(handoff.language, handoff.language)}."
         + f" Reference {spell(handoff.ref)}."
+        + (" If you take it, we will then call the person, so that the officer can introduce you." if introduction else "")
         + " Press 1 to take the call. To pass, hang up."
     )

@@ -31,6 +31,18 @@ _TEXTS = {
         "if_not_breathing": "If someone is not breathing, hang up and call 911.",
         "emergency_911": "If someone may be overdosing, hang up and call 911 now. Then give naloxone. Here are the steps.",
         "emergency_repeat": "To hear the steps again, press 1 or say repeat. Call 911 now if you haven't.",
+        # An officer's referral by voice (bot/channels/twilio_voice.py, voice_introduction.py).
+        "referral_connecting": "Referral received. Your reference is {ref}. Connecting you with a harm reduction specialist now, so that you can tell them about the person. Please stay on the line. If you hang up, a specialist will still contact the person.",
+        "referral_connecting_intro": "Referral received. Your reference is {ref}. Connecting you with a harm reduction specialist now. Please stay on the line: once they take it, we will call the person so that you can introduce them. If you hang up, a specialist will still contact the person.",
+        "referral_alerted": "Nobody could pick up right now, sorry. A harm reduction specialist has the referral by text and will contact the person. Your reference is {ref}. Text STATUS and the reference to follow it.",
+        "referral_escalated": "Nobody could pick up right now, sorry. Our coordinator has the referral and will see that someone contacts the person. Your reference is {ref}. Text STATUS and the reference to follow it.",
+        "referral_saved": "Nobody is on call right now, sorry. We saved the referral, and someone will contact the person as soon as someone is available. Your reference is {ref}. Text STATUS and the reference to follow it.",
+        "intro_officer_joining": "The person is joining the call now.",
+        # The person an officer referred, called by the hotline to join the introduction.
+        "intro_greeting": "Hello, this is the Health Hub Hotline, a free harm reduction service. An officer asked us, with your OK, to connect you with one of our specialists. The specialist and the officer are on the line now. To join them, press 1. If now is not a good time, hang up, and the specialist will text you instead.",
+        "intro_joining": "Thank you. Joining you now.",
+        "intro_later": "OK. The specialist will text you at this number instead. Take care. If someone is not breathing, call 911.",
+        "intro_gone": "Sorry, the specialist is no longer on the line. They will text you at this number soon. If someone is not breathing, call 911.",
     },
     "es": {
         "greeting": "Hola, esta es la línea Health Hub. Dime lo que necesitas y tu código postal, o di: hablar con alguien. Si alguien no respira, cuelga y llama al 911.",
@@ -54,6 +66,16 @@ _TEXTS = {
         "if_not_breathing": "Si alguien no respira, cuelga y llama al 911.",
         "emergency_911": "Si alguien puede tener una sobredosis, cuelga y llama al 911 ahora. Después dale naloxona. Estos son los pasos.",
         "emergency_repeat": "Para escuchar los pasos otra vez, oprima 1 o di repite. Llama al 911 ahora si todavía no lo hiciste.",
+        "referral_connecting": "Referencia recibida. Tu referencia es {ref}. Te comunico ahora con una persona especialista en reducción de daños, para que le cuentes de la persona. No cuelgues, por favor. Si cuelgas, una persona especialista igual se comunicará con la persona.",
+        "referral_connecting_intro": "Referencia recibida. Tu referencia es {ref}. Te comunico ahora con una persona especialista en reducción de daños. No cuelgues, por favor: cuando conteste, llamaremos a la persona para que puedas presentarlos. Si cuelgas, una persona especialista igual se comunicará con la persona.",
+        "referral_alerted": "Perdona, nadie pudo contestar ahora. Una persona especialista tiene la referencia por mensaje de texto y se comunicará con la persona. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",
+        "referral_escalated": "Perdona, nadie pudo contestar ahora. Nuestra coordinadora tiene la referencia y se asegurará de que alguien se comunique con la persona. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",
+        "referral_saved": "Perdona, ahora no hay nadie de guardia. Guardamos la referencia y alguien se comunicará con la persona en cuanto esté disponible. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",
+        "intro_officer_joining": "La persona se está uniendo a la llamada.",
+        "intro_greeting": "Hola, esta es la línea Health Hub, un servicio gratuito de reducción de daños. Un oficial nos pidió, con tu permiso, conectarte con una de nuestras personas especialistas. La persona especialista y el oficial están en la línea ahora. Para unirte, oprima 1. Si ahora no es buen momento, cuelga, y la persona especialista te escribirá.",
+        "intro_joining": "Gracias. Te uno a la llamada ahora.",
+        "intro_later": "Está bien. La persona especialista te escribirá a este número. Cuídate. Si alguien no respira, llama al 911.",
+        "intro_gone": "Perdona, la persona especialista ya no está en la línea. Te escribirá pronto a este número. Si alguien no respira, llama al 911.",
     },
 }
 

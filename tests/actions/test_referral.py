@@ -95,3 +95,19 @@ def test_an_unregistered_phone_is_told_how_registration_works(roster):
     messages, events = submit(tracker(officer_key(register=False), ONE_LINER, referral_consent="yes"))
     assert messages[0]["response"] == "utter_officer_not_registered"
     assert events == [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
+
+
+def test_by_voice_the_call_rings_a_specialist_instead_of_an_sms_alert(roster):
+    key = officer_key()
+    contact = extract("referral_contact", tracker(key, ONE_LINER))["referral_contact"]
+    t = tracker(key, ONE_LINER.replace("206-555-0142", contact), referral_consent="yes", referral_contact=contact,
+                referral_reason="non_fatal_overdose")
+    t.latest_message["metadata"] = {"channel": "voice", "language": "en"}
+    messages, events = submit(t)
+    (message,) = messages
+    ref = message["custom"]["voice"]["transfer"]  # the voice channel dials (bot/channels/twilio_voice.py)
+    assert re.fullmatch(r"H-\d+", ref) and events == [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
+    with session_scope() as session:
+        handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))
+        assert handoff.source == "officer" and handoff.state == "created" and handoff.person_number == "+12065550142"
+        assert session.scalar(select(OutboxMessage.id)) is None  # no SMS alert while the call rings

@@ -134,12 +134,14 @@ class Hotline:
         return done.stdout
 
 
-@pytest.fixture(scope="session")
-def hotline(trained_model, tmp_path_factory):
-    work = tmp_path_factory.mktemp("hotline")
+@contextmanager
+def running_hotline(trained_model: Path, work: Path, **env_overrides: str):
+    """The whole hotline on free ports against a fresh database in `work`, with the demo directory
+    and roster; `env_overrides` change its settings (e.g. a Twilio account pointing at a stand-in)."""
     database_url = f"sqlite:///{work / 'hub.db'}"
     # A short escalation deadline, so that the tests can watch escalation happen.
-    env = {**os.environ, **TEST_ENV, "HUB_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "HUB_ESCALATE_AFTER": "4s"}
+    env = {**os.environ, **TEST_ENV, "HUB_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "HUB_ESCALATE_AFTER": "4s",
+           **env_overrides}
     env.pop("PYTEST_CURRENT_TEST", None)
     roster = [
         ["roster", "add-specialist", "--name", "Ana", "--phone", "+12065550111", "--zips", "98104,98122", "--languages", "en,es"],
@@ -183,3 +185,9 @@ def hotline(trained_model, tmp_path_factory):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def hotline(trained_model, tmp_path_factory):
+    with running_hotline(trained_model, tmp_path_factory.mktemp("hotline")) as running:
+        yield running

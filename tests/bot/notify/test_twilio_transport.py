@@ -1,12 +1,8 @@
 """The Twilio transport against a mock built from Twilio's official OpenAPI description
-(../shared/twilio/twilio_api_v2010.json, served by Stoplight Prism): a request Twilio would
-reject is rejected here too."""
+(../shared/twilio/twilio_api_v2010.json, served by Stoplight Prism: the `twilio_mock` fixture of
+tests/conftest.py): a request Twilio would reject is rejected here too."""
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 import requests
@@ -17,41 +13,9 @@ from bot.db.models import OutboxMessage
 from bot.notify.outbox import enqueue
 from bot.notify.transports import BaseUrlHttpClient, TwilioTransport, twilio_client
 from bot.worker import deliver_due
-from tests.conftest import PROJECT_ROOT
 
-SPEC = PROJECT_ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
-PRISM = PROJECT_ROOT / "tools" / "node_modules" / ".bin" / "prism"
 ACCOUNT = "AC" + "0" * 32
 MESSAGES = f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
-
-
-@pytest.fixture(scope="module")
-def twilio_mock():
-    if not SPEC.exists():
-        pytest.skip(f"Twilio's OpenAPI description is not at {SPEC} (../shared is missing)")
-    if not PRISM.exists() or shutil.which("node") is None:
-        pytest.skip("Prism is not installed: `make test` installs it into tools/ with npm")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            requests.get(base + MESSAGES, auth=(ACCOUNT, "token"), timeout=2)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None:
-                pytest.fail("Prism exited while starting")
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("Prism did not start in 120 s")
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
 
 
 def test_the_mock_rejects_a_message_twilio_would_reject(twilio_mock):

@@ -1,8 +1,13 @@
-"""A stateful stand-in for Twilio's Messages API, for fault tests that need Twilio to remember what
-it accepted (Prism's mock, built from the OpenAPI description, answers every request alike and
-keeps nothing): POST creates a message, GET lists them (To/From filters, newest first), in the
-shapes of Twilio's API v2010. It can hold its answer to a create after taking the message, as
-when a worker dies between Twilio accepting a message and hearing so."""
+"""A stateful stand-in for Twilio's Messages and Calls APIs, for tests that need Twilio to remember
+what it accepted (Prism's mock, built from the OpenAPI description, answers every request alike and
+keeps nothing), in the shapes of Twilio's API v2010:
+- Messages: POST creates a message, GET lists them (To/From filters, newest first). It can hold
+  its answer to a create after taking the message, as when a worker dies between Twilio accepting
+  a message and hearing so.
+- Calls: POST Calls.json places a call (recorded with its Url and StatusCallback, for the test to
+  play the callee's part); POST Calls/CA….json redirects a live call (recorded), or answers 400
+  code 21220 for a call in `ended`.
+- `down`: every request answers 503, as during a Twilio incident."""
 from __future__ import annotations
 
 import json
@@ -15,11 +20,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 _MESSAGES = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+_CALLS = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
+_CALL = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)\.json$")
 
 
 class TwilioDouble:
     def __init__(self):
         self.messages: list[dict] = []
+        self.calls: list[dict] = []  # placed: sid, to, from, url, status_callback
+        self.redirects: list[dict] = []  # sid, url
+        self.ended: set[str] = set()  # call SIDs no longer in progress
+        self.down = False
         self.hold_seconds = 0.0
         self.lock = threading.Lock()
         self.released = threading.Event()
@@ -62,11 +73,39 @@ class TwilioDouble:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client is gone (a killed worker): exactly the case under test
 
+            def _call(self, account: str, sid: str, form: dict) -> dict:
+                now = format_datetime(datetime.now(timezone.utc))
+                return {"sid": sid, "account_sid": account, "to": form.get("To"), "from": form.get("From"), "status": "queued",
+                        "direction": "outbound-api", "date_created": now, "date_updated": now, "start_time": None,
+                        "end_time": None, "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{account}/Calls/{sid}.json"}
+
+            def _calls(self, path: str, form: dict):
+                placing, redirecting = _CALLS.match(path), _CALL.match(path)
+                if placing:
+                    if not form.get("To") or not form.get("From") or not form.get("Url"):
+                        return self._answer(400, {"code": 21205, "message": "Url, To and From are required.", "status": 400})
+                    call = self._call(placing.group(1), "CA" + uuid.uuid4().hex, form)
+                    with double.lock:
+                        double.calls.append({"sid": call["sid"], "to": form["To"], "from": form["From"], "url": form["Url"],
+                                             "status_callback": form.get("StatusCallback"), "timeout": form.get("Timeout")})
+                    return self._answer(201, call)
+                account, sid = redirecting.groups()
+                if sid in double.ended:
+                    return self._answer(400, {"code": 21220, "message": "Call is not in-progress. Cannot redirect.", "status": 400})
+                with double.lock:
+                    double.redirects.append({"sid": sid, "url": form.get("Url")})
+                return self._answer(200, self._call(account, sid, form))
+
             def do_POST(self):
-                match = _MESSAGES.match(urlsplit(self.path).path)
+                path = urlsplit(self.path).path
+                form = {k: v[-1] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                if double.down:
+                    return self._answer(503, {"code": 20503, "message": "Service unavailable", "status": 503})
+                if _CALLS.match(path) or _CALL.match(path):
+                    return self._calls(path, form)
+                match = _MESSAGES.match(path)
                 if not match:
                     return self._answer(404, {"code": 20404, "message": "not found", "status": 404})
-                form = {k: v[-1] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
                 if not form.get("To") or not form.get("Body"):
                     return self._answer(400, {"code": 21604, "message": "A 'To' phone number and a 'Body' are required.", "status": 400})
                 now = datetime.now(timezone.utc)

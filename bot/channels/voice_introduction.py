@@ -1,0 +1,150 @@
+"""The voice line's three-way introduction: an officer calls in a referral and stays on the line,
+a specialist takes it in the whisper, the hotline calls the person, and the three talk in one
+<Conference>. Part of the Twilio Voice channel (bot/channels/twilio_voice.py), which mixes it in.
+
+    whisper, specialist presses 1  -> officer and specialist bridged by the officer's <Dial>;
+                                      REST: call the person (url /introduce?step=ask, status /introduce?step=status)
+    person answers                 -> "an officer asked us ... press 1 to join" (step=answer)
+    person presses 1               -> REST: the specialist's leg redirected to /introduce?step=room;
+                                      the person's <Dial><Conference>
+    specialist's leg               -> <Dial><Conference endConferenceOnExit="true">: the call ends when they leave
+    officer's <Dial> ends (/dial)  -> the officer's <Dial><Conference> (bot/channels/twilio_voice.py dial_ended)
+    no answer, busy, no 1, failure -> the specialist is told by SMS; the person has the hotline's text already
+
+Twilio drives the calls; bot/handoff/introduction.py decides and records.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.twiml.voice_response import VoiceResponse
+
+from bot.channels.call_control import CallControl, CallControlError, call_control_for
+from bot.channels.inbound import query_params
+from bot.config import Settings
+from bot.db import session_scope
+from bot.handoff import introduction, transfer
+from bot.voice import texts
+
+logger = logging.getLogger(__name__)
+
+INTRO_GATHER_TIMEOUT = 8  # seconds, after the greeting, for the person to press 1
+
+
+class VoiceIntroduction:
+    """Mixed into TwilioVoiceInput, whose _db, _url, _xml and _say it uses."""
+
+    @staticmethod
+    def _call_control(settings: Settings) -> Optional[CallControl]:
+        return call_control_for(settings)
+
+    def _introduces(self, settings: Settings, handoff) -> bool:
+        return introduction.possible(handoff) and self._call_control(settings) is not None
+
+    @staticmethod
+    def _conference(twiml: VoiceResponse, room: str, ends_call: bool) -> None:
+        # Three at most, nobody recorded, silence rather than hold music while the others join.
+        dial = twiml.dial()
+        dial.conference(room, start_conference_on_enter=True, end_conference_on_exit=ends_call, max_participants=3,
+                        wait_url="", record="do-not-record")
+
+    async def _call_person(self, settings: Settings, ref: str, leg: str, number: str, language: str) -> bool:
+        """Right after the specialist took the referral in the whisper: ring the person. `leg` is
+        the specialist's call, to be moved into the conference when the person presses 1."""
+        control = self._call_control(settings)
+        if control is None:
+            return False
+        try:
+            await self._db(
+                control.place, number, settings.hotline_number,
+                self._url(settings, "introduce", ref=ref, leg=leg, lang=language, step="ask"),
+                self._url(settings, "introduce", ref=ref, step="status"),
+            )
+        except CallControlError as exc:
+            logger.error("twilio_voice introduction for %s: the person could not be called: %s", ref, exc)
+            await self._db(self._record_missed, ref, "intro_failed", "call not placed")
+            return False
+        await self._db(self._record_dialed, ref)
+        return True
+
+    @staticmethod
+    def _record_dialed(ref: str) -> None:
+        with session_scope() as session:
+            introduction.dialed(session, ref)
+
+    @staticmethod
+    def _record_missed(ref: str, event: str, detail: Optional[str] = None) -> bool:
+        with session_scope() as session:
+            return introduction.missed(session, ref, event, detail=detail)
+
+    @staticmethod
+    def _record_joined(ref: str) -> tuple[bool, str]:
+        with session_scope() as session:
+            first = introduction.joined(session, ref)
+            return first, introduction.room(transfer.find(session, ref))
+
+    @staticmethod
+    def _record_call_ended(ref: str, call_status: str) -> None:
+        with session_scope() as session:
+            introduction.call_ended(session, ref, call_status)
+
+    @staticmethod
+    def _room(ref: str) -> str:
+        with session_scope() as session:
+            return introduction.room(transfer.find(session, ref))
+
+    async def introduce(self, request: Request, settings: Settings, params) -> HTTPResponse:
+        """The person's call (steps ask, answer, status) and the specialist's leg moved into the
+        conference (step room)."""
+        query = query_params(request)
+        ref, step = query.get("ref") or "", query.get("step") or "ask"
+        language = query.get("lang") if query.get("lang") in texts.LANGUAGE_TAGS else "en"
+        twiml = VoiceResponse()
+        if step == "status":
+            await self._db(self._record_call_ended, ref, params.get("CallStatus") or "")
+            return self._xml(twiml)
+        if step == "room":
+            try:
+                room = await self._db(self._room, ref)
+            except transfer.TransferError:
+                twiml.hangup()
+                return self._xml(twiml)
+            self._say(twiml, texts.say("en", "intro_officer_joining"), settings, "en")
+            self._conference(twiml, room, ends_call=True)
+            return self._xml(twiml)
+        if step == "ask":
+            gather = twiml.gather(
+                input="dtmf", num_digits=1, timeout=INTRO_GATHER_TIMEOUT, method="POST", action_on_empty_result=True,
+                action=self._url(settings, "introduce", ref=ref, leg=query.get("leg"), lang=language, step="answer"),
+            )
+            # Said twice: whoever picks up an unexpected call often misses how it began.
+            self._say(gather, texts.say(language, "intro_greeting"), settings, language)
+            gather.pause(length=2)
+            self._say(gather, texts.say(language, "intro_greeting"), settings, language)
+            return self._xml(twiml)
+        # step == "answer"
+        digits = (params.get("Digits") or "").strip()
+        if digits[:1] != "1":
+            await self._db(self._record_missed, ref, "intro_declined", "no 1 pressed")
+            self._say(twiml, texts.say(language, "intro_later"), settings, language)
+            twiml.hangup()
+            return self._xml(twiml)
+        try:
+            first, room = await self._db(self._record_joined, ref)
+            if first:  # the specialist's leg leaves the officer's <Dial> for the conference
+                control = self._call_control(settings)
+                if control is None:
+                    raise CallControlError("no Twilio account configured")
+                await self._db(control.redirect, query.get("leg") or "", self._url(settings, "introduce", ref=ref, step="room"))
+        except (transfer.TransferError, CallControlError) as exc:
+            logger.warning("twilio_voice introduction for %s: the person could not join: %s", ref, exc)
+            await self._db(self._record_missed, ref, "intro_failed", "specialist gone")
+            self._say(twiml, texts.say(language, "intro_gone"), settings, language)
+            twiml.hangup()
+            return self._xml(twiml)
+        self._say(twiml, texts.say(language, "intro_joining"), settings, language)
+        self._conference(twiml, room, ends_call=False)
+        return self._xml(twiml)

@@ -1,0 +1,119 @@
+"""Three-way introduction by phone. An officer who calls in a referral stays on the line while the
+specialists are rung (bot/handoff/transfer.py); once one takes it, the hotline calls the person,
+and when they press 1 the three talk in one conference, which ends when the specialist leaves.
+Where the person does not join, the specialist is told by SMS and reaches them by text, as for
+any referral (the person already has the hotline's text saying a specialist has it).
+
+handoff_log: intro_dialed (the person's phone rings), then one outcome: intro_joined,
+intro_declined (answered, did not press 1), intro_no_answer (no answer or busy), or intro_failed
+(Twilio could not place the call, or the specialist had left by the time the person joined).
+No phone number is logged.
+
+This module decides and records; the voice channel places the calls and says the words
+(bot/channels/voice_introduction.py).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.db.models import Handoff, HandoffLog, Specialist
+from bot.handoff import engine, texts
+from bot.handoff.transfer import TransferError, find
+
+OUTCOMES = ("intro_joined", "intro_declined", "intro_no_answer", "intro_failed")
+# The person's call's final CallStatus, where nothing said at the keypad settled the outcome first
+# ("completed" then means they answered and hung up, or a voicemail took the call).
+STATUS_OUTCOMES = {
+    "completed": "intro_declined",
+    "no-answer": "intro_no_answer",
+    "busy": "intro_no_answer",
+    "canceled": "intro_no_answer",
+    "failed": "intro_failed",
+}
+
+
+def possible(handoff: Handoff) -> bool:
+    """An officer's referral with the person's number: there is someone to call and introduce."""
+    return handoff.source == "officer" and bool(handoff.person_number)
+
+
+def room(handoff: Handoff) -> str:
+    # Twilio asks that conference names carry no personal data: the reference only.
+    return f"health-hub-{handoff.ref}"
+
+
+def _events(session: Session, handoff: Handoff) -> list[str]:
+    return list(session.scalars(
+        select(HandoffLog.event).where(HandoffLog.handoff_id == handoff.id, HandoffLog.event.like("intro_%"))
+        .order_by(HandoffLog.id)
+    ))
+
+
+def outcome(session: Session, handoff: Handoff) -> str | None:
+    """How the introduction ended, or None while the person's phone rings (or none was placed)."""
+    return next((event for event in reversed(_events(session, handoff)) if event in OUTCOMES), None)
+
+
+def _specialist(session: Session, handoff: Handoff) -> Specialist | None:
+    return session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
+
+
+def _accepted(session: Session, ref: str) -> Handoff:
+    handoff = find(session, ref)
+    if handoff.state != "accepted" or not possible(handoff):
+        raise TransferError(f"{handoff.ref} has no introduction to make (state {handoff.state}, source {handoff.source})")
+    return handoff
+
+
+def dialed(session: Session, ref: str, now: datetime | None = None) -> Handoff:
+    """The hotline placed the call to the person (the specialist has just taken the referral)."""
+    handoff = _accepted(session, ref)
+    engine._log(session, handoff, "intro_dialed", now or utcnow(), _specialist(session, handoff))
+    return handoff
+
+
+def joined(session: Session, ref: str, now: datetime | None = None) -> bool:
+    """The person pressed 1. True the first time: the specialist's leg is then moved into the
+    conference. False for a repeated press, which joins the person again but moves nobody."""
+    handoff = _accepted(session, ref)
+    events = _events(session, handoff)
+    if "intro_dialed" not in events:
+        raise TransferError(f"{handoff.ref}: the hotline never called the person")
+    current = outcome(session, handoff)
+    if current == "intro_joined":
+        return False
+    if current is not None:
+        raise TransferError(f"{handoff.ref}: the introduction already ended ({current})")
+    engine._log(session, handoff, "intro_joined", now or utcnow(), _specialist(session, handoff))
+    return True
+
+
+def missed(session: Session, ref: str, event: str, now: datetime | None = None, detail: str | None = None) -> bool:
+    """The person did not join (`event` one of OUTCOMES but intro_joined): logged once, and the
+    specialist is told by SMS to reach them by text. False where an outcome was already logged."""
+    if event not in OUTCOMES or event == "intro_joined":
+        raise ValueError(f"not a missed introduction: {event!r}")
+    handoff = find(session, ref)
+    current = outcome(session, handoff)
+    # Once settled, an outcome stands; except that a join can still fail (the specialist's leg
+    # had ended when the person pressed 1).
+    if current is not None and not (current == "intro_joined" and event == "intro_failed"):
+        return False
+    specialist = _specialist(session, handoff)
+    engine._log(session, handoff, event, now or utcnow(), specialist, detail=detail)
+    if specialist is not None:
+        engine._send(session, specialist.phone, texts.introduction_missed(handoff, event), "notice")
+    return True
+
+
+def call_ended(session: Session, ref: str, call_status: str, now: datetime | None = None) -> bool:
+    """The person's call is over (Twilio's status callback). Where the keypad settled nothing,
+    its status decides the outcome."""
+    event = STATUS_OUTCOMES.get((call_status or "").lower())
+    if event is None:  # not a final status
+        return False
+    return missed(session, ref, event, now, detail=(call_status or "")[:24])
