@@ -90,10 +90,27 @@ def test_a_person_who_does_not_answer_is_reached_by_text(hotline, twilio):
     person = "+12065550148"
     _, root = refer(hotline, person)
     ref = latest_ref(hotline)
-    leg, whisper = leg_answers(hotline, root.find("Dial").find("Number").get("url"), ANA)
-    leg.post(gather(whisper).get("action"), To=ANA, Digits="1")
+    number = root.find("Dial").find("Number")  # Ben now: Ana has the first test's handoff open
+    leg, whisper = leg_answers(hotline, number.get("url"), number.text)
+    leg.post(gather(whisper).get("action"), To=number.text, Digits="1")
     (placed,) = [call for call in twilio.calls if call["to"] == person]
     leg_answers(hotline, placed["status_callback"], person, CallStatus="no-answer")
     assert [event for event, *_ in log_events(hotline, ref)][-2:] == ["intro_dialed", "intro_no_answer"]
-    assert any(ref in m["body"] and "did not answer" in m["body"] for m in hotline.outbox(ANA))
+    assert any(ref in m["body"] and "did not answer" in m["body"] for m in hotline.outbox(number.text))
     assert any(ref in m["body"] for m in hotline.outbox(person))  # the text that says who has it
+
+
+def test_the_referral_questions_are_asked_in_words_for_the_phone(hotline, twilio):
+    person = "+12065550149"
+    officer = Caller(hotline, "+12065550182")  # Dep. Kim
+    officer.dial_in()
+    root = officer.post(SpeechResult="I have a referral")
+    assert "Say yes or no" in said(root) and "Reply" not in said(root)
+    root = officer.post(SpeechResult="yes")
+    assert "key in their phone number" in said(root)
+    root = officer.post(Digits=person[2:])  # keyed in, ended by #
+    assert "Press 1 after a non-fatal overdose" in said(root)
+    root = officer.post(Digits="2")
+    assert [child.tag for child in root] == ["Say", "Dial"] and "introduce them" in said(root)
+    ref = latest_ref(hotline)
+    assert handoff_row(hotline, ref)[2] == person
