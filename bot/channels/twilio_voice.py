@@ -104,10 +104,6 @@ class Turn:
     turn: int
 
 
-def _lang(value: Optional[str]) -> str:
-    return value if value in texts.LANGUAGE_TAGS else "en"
-
-
 class TwilioVoiceInput(VoiceIntroduction, InputChannel):
     """Signed Twilio Voice webhooks in, TwiML out."""
 
@@ -167,7 +163,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             return await handler(settings, params)
         except Exception:  # the database is down, or a bug: the caller hears plain words, not a 5xx
             logger.exception("twilio_voice %s for call %s failed", request.path, params.get("CallSid"))
-            language = _lang(query_params(request).get("lang"))
+            language = texts.spoken_language(query_params(request).get("lang"))
             twiml = VoiceResponse()
             self._say(twiml, texts.say(language, "trouble"), settings, language)
             twiml.hangup()
@@ -227,7 +223,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             return response.text("bad turn", status=400)
         key = sender_key(params.get("From"), settings.require_secret_key(), settings.default_region)
         call_sid = params.get("CallSid")
-        language = _lang(query.get("lang"))
+        language = texts.spoken_language(query.get("lang"))
         turn = Turn(
             call_sid=call_sid, key=key, number=phone_number(params.get("From"), settings.default_region),
             speech=clean_body(params.get("SpeechResult")), digits=_DIGITS.sub("", params.get("Digits") or ""),
@@ -469,7 +465,8 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
 
     async def _callback_promise(self, settings: Settings, ref: str, language: str, twiml: VoiceResponse) -> HTTPResponse:
         """Nobody took the call: the SMS alert goes out through the engine, and the caller hears,
-        in their language, who will call or text them back, and 911."""
+        in their language, who will call or text them back (an officer: who will contact the
+        person), and 911."""
         state, has_number, officer = await self._db(self._fall_back, ref)
         # An officer is told who contacts the person; a person, who will call them back.
         prefix = "referral" if officer else "callback"
@@ -553,7 +550,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         """The caller's <Dial> ended: after a conversation, goodbye; otherwise the next
         specialist, or the SMS alert and the callback promise."""
         query = query_params(request)
-        ref, language = query.get("ref") or "", _lang(query.get("lang"))
+        ref, language = query.get("ref") or "", texts.spoken_language(query.get("lang"))
         try:
             specialist_id = int(query.get("sp") or "")
         except ValueError:

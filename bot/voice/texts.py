@@ -8,6 +8,11 @@ from bot.language import phrase
 
 LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
 
+
+def spoken_language(value: str | None) -> str:
+    """A language the voice line speaks (from a callback's query string), English otherwise."""
+    return value if value in LANGUAGE_TAGS else "en"
+
 _TEXTS = {
     "en": {
         "greeting": "Hi, this is the Health Hub Hotline. Tell me what you need and your ZIP code, or say: talk to someone. If someone is not breathing, hang up and call 911.",
