@@ -8,6 +8,7 @@ still connects an officer with a specialist, and the person hears from the speci
 """
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -59,7 +60,10 @@ class TwilioCallControl:
             raise CallControlError(f"Twilio unreachable redirecting call {call_sid}: {type(exc).__name__}") from None
 
 
+@functools.lru_cache(maxsize=4)
 def call_control_for(settings: Settings) -> CallControl | None:
+    """One client per configuration, so that its connections to Twilio are kept between calls
+    (the specialist waits on `place` after pressing 1)."""
     if not (settings.twilio_account_sid and settings.twilio_auth_token):
         return None
     return TwilioCallControl(twilio_client(settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base_url))

@@ -22,7 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.channels.call_control import CallControl, CallControlError, call_control_for
+from bot.channels.call_control import CallControlError, call_control_for
 from bot.channels.inbound import query_params
 from bot.config import Settings
 from bot.db import session_scope
@@ -37,12 +37,8 @@ INTRO_GATHER_TIMEOUT = 8  # seconds, after the greeting, for the person to press
 class VoiceIntroduction:
     """Mixed into TwilioVoiceInput, whose _db, _url, _xml and _say it uses."""
 
-    @staticmethod
-    def _call_control(settings: Settings) -> Optional[CallControl]:
-        return call_control_for(settings)
-
     def _introduces(self, settings: Settings, handoff) -> bool:
-        return introduction.possible(handoff) and self._call_control(settings) is not None
+        return introduction.possible(handoff) and call_control_for(settings) is not None
 
     @staticmethod
     def _conference(twiml: VoiceResponse, room: str, ends_call: bool) -> None:
@@ -54,7 +50,7 @@ class VoiceIntroduction:
     async def _call_person(self, settings: Settings, ref: str, leg: str, number: str, language: str) -> bool:
         """Right after the specialist took the referral in the whisper: ring the person. `leg` is
         the specialist's call, to be moved into the conference when the person presses 1."""
-        control = self._call_control(settings)
+        control = call_control_for(settings)
         if control is None:
             return False
         try:
@@ -101,7 +97,7 @@ class VoiceIntroduction:
         conference (step room)."""
         query = query_params(request)
         ref, step = query.get("ref") or "", query.get("step") or "ask"
-        language = query.get("lang") if query.get("lang") in texts.LANGUAGE_TAGS else "en"
+        language = texts.spoken_language(query.get("lang"))
         twiml = VoiceResponse()
         if step == "status":
             await self._db(self._record_call_ended, ref, params.get("CallStatus") or "")
@@ -135,7 +131,7 @@ class VoiceIntroduction:
         try:
             first, room = await self._db(self._record_joined, ref)
             if first:  # the specialist's leg leaves the officer's <Dial> for the conference
-                control = self._call_control(settings)
+                control = call_control_for(settings)
                 if control is None:
                     raise CallControlError("no Twilio account configured")
                 await self._db(control.redirect, query.get("leg") or "", self._url(settings, "introduce", ref=ref, step="room"))
