@@ -53,9 +53,13 @@ def _events(session: Session, handoff: Handoff) -> list[str]:
     ))
 
 
+def _last_outcome(events: list[str]) -> str | None:
+    return next((event for event in reversed(events) if event in OUTCOMES), None)
+
+
 def outcome(session: Session, handoff: Handoff) -> str | None:
     """How the introduction ended, or None while the person's phone rings (or none was placed)."""
-    return next((event for event in reversed(_events(session, handoff)) if event in OUTCOMES), None)
+    return _last_outcome(_events(session, handoff))
 
 
 def _specialist(session: Session, handoff: Handoff) -> Specialist | None:
@@ -83,7 +87,7 @@ def joined(session: Session, ref: str, now: datetime | None = None) -> bool:
     events = _events(session, handoff)
     if "intro_dialed" not in events:
         raise TransferError(f"{handoff.ref}: the hotline never called the person")
-    current = outcome(session, handoff)
+    current = _last_outcome(events)
     if current == "intro_joined":
         return False
     if current is not None:
