@@ -44,24 +44,15 @@ def trained_model(tmp_path_factory) -> Path:
 
 
 def text(hotline, sender: str, body: str, sid: str | None = None, signature: str | None = "sign"):
-    """Send one signed SMS webhook; return (HTTP status, replies or None)."""
-    import uuid
-    from xml.etree import ElementTree
+    """Send one SMS webhook, signed as Twilio signs it unless `signature` says otherwise (None: no
+    header; any other string: that header); return (HTTP status, replies or None)."""
+    from bot.channels.signed_sms import parse_twiml_replies, signed_sms_request
+    from bot.config import get_settings
 
-    from twilio.request_validator import RequestValidator
-
-    sid = sid or "SM" + uuid.uuid4().hex
-    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": sender,
-              "To": TEST_ENV["HUB_PHONE_NUMBER"], "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01"}
-    headers = {}
-    if signature == "sign":
-        signed_url = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_sms/webhook"
-        headers["X-Twilio-Signature"] = RequestValidator(TEST_ENV["TWILIO_AUTH_TOKEN"]).compute_signature(signed_url, params)
-    elif signature is not None:
-        headers["X-Twilio-Signature"] = signature
+    params, signed = signed_sms_request(get_settings(), sender, body, message_sid=sid)
+    headers = {} if signature is None else {"X-Twilio-Signature": signed if signature == "sign" else signature}
     reply = requests.post(hotline.webhook_url, data=params, headers=headers, timeout=60)
-    messages = [m.text for m in ElementTree.fromstring(reply.text).iter("Message")] if reply.status_code == 200 else None
-    return reply.status_code, messages
+    return reply.status_code, (parse_twiml_replies(reply.text) if reply.status_code == 200 else None)
 
 
 def call(hotline, url: str, call_sid: str, sender: str, **fields):
