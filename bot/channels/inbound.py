@@ -2,10 +2,12 @@
 a bounded clean text, and the sender's HMAC key."""
 from __future__ import annotations
 
+import asyncio
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Callable, Mapping, TypeVar
 from urllib.parse import parse_qs
 
 from sanic.request import Request, RequestParameters
@@ -24,6 +26,13 @@ from bot.db.models import InboundMessage
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message body
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_T = TypeVar("_T")
+
+
+async def run_blocking(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """`function(*args, **kwargs)` (the database, Twilio's REST API) on the event loop's executor,
+    so that other conversations go on meanwhile: the one way the channels run blocking work."""
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
 
 
 def signature_is_valid(settings: Settings, path: str, query_string: str, params: Mapping, signature: str | None) -> bool:

@@ -25,6 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.inbound import run_blocking
 from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
@@ -186,7 +187,7 @@ class SimulatorInput(InputChannel):
             after = request.args.get("after")
             if after is not None and not after.isdigit():
                 raise SimulatorError(400, "after: a message id is needed")
-            view = await asyncio.get_running_loop().run_in_executor(None, phone_view, number, int(after) if after else None)
+            view = await run_blocking(phone_view, number, int(after) if after else None)
             return response.json(view, headers={"Cache-Control": "no-store"})
 
         @page.route("/send", methods=["POST"])

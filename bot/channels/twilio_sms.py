@@ -5,7 +5,6 @@ Rasa only ever sees the HMAC of the sender's number.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -18,6 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
+    run_blocking,
     phone_number,
     signature_is_valid,
     take_message,
@@ -110,9 +110,8 @@ class TwilioSmsInput(InputChannel):
         key = sender_key(sender, secret, settings.default_region)
         text = clean_body(params.get("Body"))
         number = phone_number(sender, settings.default_region)
-        loop = asyncio.get_running_loop()
         try:
-            taken = await loop.run_in_executor(None, take_message, message_sid, self.name(), key, number, text, settings)
+            taken = await run_blocking(take_message, message_sid, self.name(), key, number, text, settings)
         except Exception:  # the database is down, or a bug: the texter still gets plain words
             logger.exception("twilio_sms message %s could not be taken", message_sid)
             return twiml(emergency_first(text, [TROUBLE_REPLY], detect_language(text)))
@@ -147,7 +146,7 @@ class TwilioSmsInput(InputChannel):
                 replies = [TROUBLE_REPLY]
         if number:
             try:  # a handoff opened during this message learns where to reach the person
-                await loop.run_in_executor(None, attach_person_number, key, number)
+                await run_blocking(attach_person_number, key, number)
             except Exception:
                 logger.exception("twilio_sms message %s: the number could not be attached to a new handoff", message_sid)
         return twiml(emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text)))

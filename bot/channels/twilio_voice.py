@@ -21,7 +21,6 @@ of the URLs the channel gives Twilio (which Twilio signs): the caller's language
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from bot.channels.inbound import (
     first_delivery,
     phone_number,
     query_params,
+    run_blocking,
     signature_is_valid,
     text_for_rasa,
     webhook_params,
@@ -170,10 +170,6 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             return self._xml(twiml)
 
     @staticmethod
-    async def _db(function, *args, **kwargs):
-        return await asyncio.get_running_loop().run_in_executor(None, lambda: function(*args, **kwargs))
-
-    @staticmethod
     def _url(settings: Settings, route: str, **query: Any) -> str:
         """An absolute URL for Twilio to call back; Twilio signs exactly this URL."""
         values = {name: value for name, value in query.items() if value not in (None, "")}
@@ -230,7 +226,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             query=query, language=language, turn=turn_number,
         )
         # CallSid + step + turn identify one request of one call: a retry of it is a duplicate.
-        if not await self._db(first_delivery, f"{call_sid}:{step}:{turn_number}"[:64], CHANNEL, key):
+        if not await run_blocking(first_delivery, f"{call_sid}:{step}:{turn_number}"[:64], CHANNEL, key):
             logger.info("twilio_voice duplicate delivery of %s turn %s ignored", call_sid, turn_number)
             return self._menu(settings, turn, language, prefix=texts.say(language, "menu_again"))
 
@@ -323,7 +319,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             return await self._to_rasa(settings, turn, turn.digits, on_new_message)
         twiml = VoiceResponse()
         if wants:
-            sent = bool(turn.number) and await self._db(self._text_list, turn)
+            sent = bool(turn.number) and await run_blocking(self._text_list, turn)
             self._say(twiml, texts.say(language, "list_sent" if sent else "list_not_sent"), settings, language)
         elif declines:
             self._say(twiml, texts.say(language, "no_list"), settings, language)
@@ -350,7 +346,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             metadata["keypad"] = keypad
         collector = VoiceCollectingOutputChannel()
         try:
-            private_text = text if text.startswith("/") else await self._db(text_for_rasa, text, settings)
+            private_text = text if text.startswith("/") else await run_blocking(text_for_rasa, text, settings)
             with watching_actions() as failed:
                 await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL, metadata=metadata,
                                                  message_id=f"{turn.call_sid}:{turn.turn}"))
@@ -363,7 +359,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             messages = None
         if turn.number:
             try:  # a handoff opened during this turn learns where to call or text the person back
-                await self._db(attach_person_number, turn.key, turn.number)
+                await run_blocking(attach_person_number, turn.key, turn.number)
             except Exception:
                 logger.exception("twilio_voice call %s: the number could not be attached to a new handoff", turn.call_sid)
         spoken = [m for m in messages or [] if (m.get("text") or "").strip()]
@@ -434,7 +430,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
     async def _transfer(self, settings: Settings, turn: Turn, language: str, ref: str, spoken: List[str]) -> HTTPResponse:
         """Ring the first specialist: for a person who asked for one, or for an officer who called
         in a referral (who may then introduce the person, bot/channels/voice_introduction.py)."""
-        ring, words = await self._db(self._first_ring, settings, ref)
+        ring, words = await run_blocking(self._first_ring, settings, ref)
         twiml = VoiceResponse()
         for text in spoken:
             self._say(twiml, text, settings, language)
@@ -467,7 +463,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         """Nobody took the call: the SMS alert goes out through the engine, and the caller hears,
         in their language, who will call or text them back (an officer: who will contact the
         person), and 911."""
-        state, has_number, officer = await self._db(self._fall_back, ref)
+        state, has_number, officer = await run_blocking(self._fall_back, ref)
         # An officer is told who contacts the person; a person, who will call them back.
         prefix = "referral" if officer else "callback"
         key = f"{prefix}_{state}" if state in ("alerted", "escalated") else f"{prefix}_saved"
@@ -495,14 +491,14 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         except ValueError:
             return response.text("bad specialist", status=400)
         key = sender_key(params.get("To") or params.get("From"), settings.require_secret_key(), settings.default_region)
-        if not await self._db(first_delivery, f"{params.get('CallSid')}:whisper:{step}"[:64], CHANNEL, key):
+        if not await run_blocking(first_delivery, f"{params.get('CallSid')}:whisper:{step}"[:64], CHANNEL, key):
             twiml = VoiceResponse()
             twiml.hangup()
             return self._xml(twiml)
         twiml = VoiceResponse()
         if step == "ask":
             try:
-                words = await self._db(self._whisper_words, settings, ref)
+                words = await run_blocking(self._whisper_words, settings, ref)
             except transfer.TransferError:
                 twiml.hangup()
                 return self._xml(twiml)
@@ -519,7 +515,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             twiml.hangup()
             return self._xml(twiml)
         try:
-            taken = await self._db(self._accept, settings, ref, specialist_id)
+            taken = await run_blocking(self._accept, settings, ref, specialist_id)
         except (transfer.TransferError, HandoffError) as exc:
             logger.info("twilio_voice whisper for %s not accepted: %s", ref, exc)
             self._say(twiml, "Sorry, this call was already taken or has ended. Thank you.", settings, "en")
@@ -557,9 +553,9 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             return response.text("bad specialist", status=400)
         key = sender_key(params.get("From"), settings.require_secret_key(), settings.default_region)
         twiml = VoiceResponse()
-        duplicate = not await self._db(first_delivery, f"{params.get('CallSid')}:dial:{specialist_id}"[:64], CHANNEL, key)
+        duplicate = not await run_blocking(first_delivery, f"{params.get('CallSid')}:dial:{specialist_id}"[:64], CHANNEL, key)
         try:
-            outcome, ring, room = await self._db(
+            outcome, ring, room = await run_blocking(
                 self._after_dial, ref, specialist_id, params.get("DialCallStatus") or "", params.get("CallStatus") or "", duplicate
             )
         except transfer.TransferError as exc:

@@ -23,7 +23,7 @@ from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.channels.call_control import CallControlError, call_control_for
-from bot.channels.inbound import query_params
+from bot.channels.inbound import query_params, run_blocking
 from bot.config import Settings
 from bot.db import session_scope
 from bot.handoff import introduction, transfer
@@ -35,7 +35,7 @@ INTRO_GATHER_TIMEOUT = 8  # seconds, after the greeting, for the person to press
 
 
 class VoiceIntroduction:
-    """Mixed into TwilioVoiceInput, whose _db, _url, _xml and _say it uses."""
+    """Mixed into TwilioVoiceInput, whose _url, _xml and _say it uses."""
 
     def _introduces(self, settings: Settings, handoff) -> bool:
         return introduction.possible(handoff) and call_control_for(settings) is not None
@@ -54,16 +54,16 @@ class VoiceIntroduction:
         if control is None:
             return False
         try:
-            await self._db(
+            await run_blocking(
                 control.place, number, settings.hotline_number,
                 self._url(settings, "introduce", ref=ref, leg=leg, lang=language, step="ask"),
                 self._url(settings, "introduce", ref=ref, step="status"),
             )
         except CallControlError as exc:
             logger.error("twilio_voice introduction for %s: the person could not be called: %s", ref, exc)
-            await self._db(self._record_missed, ref, "intro_failed", "call not placed")
+            await run_blocking(self._record_missed, ref, "intro_failed", "call not placed")
             return False
-        await self._db(self._record_dialed, ref)
+        await run_blocking(self._record_dialed, ref)
         return True
 
     @staticmethod
@@ -100,11 +100,11 @@ class VoiceIntroduction:
         language = texts.spoken_language(query.get("lang"))
         twiml = VoiceResponse()
         if step == "status":
-            await self._db(self._record_call_ended, ref, params.get("CallStatus") or "")
+            await run_blocking(self._record_call_ended, ref, params.get("CallStatus") or "")
             return self._xml(twiml)
         if step == "room":
             try:
-                room = await self._db(self._room, ref)
+                room = await run_blocking(self._room, ref)
             except transfer.TransferError:
                 twiml.hangup()
                 return self._xml(twiml)
@@ -124,20 +124,20 @@ class VoiceIntroduction:
         # step == "answer"
         digits = (params.get("Digits") or "").strip()
         if digits[:1] != "1":
-            await self._db(self._record_missed, ref, "intro_declined", "no 1 pressed")
+            await run_blocking(self._record_missed, ref, "intro_declined", "no 1 pressed")
             self._say(twiml, texts.say(language, "intro_later"), settings, language)
             twiml.hangup()
             return self._xml(twiml)
         try:
-            first, room = await self._db(self._record_joined, ref)
+            first, room = await run_blocking(self._record_joined, ref)
             if first:  # the specialist's leg leaves the officer's <Dial> for the conference
                 control = call_control_for(settings)
                 if control is None:
                     raise CallControlError("no Twilio account configured")
-                await self._db(control.redirect, query.get("leg") or "", self._url(settings, "introduce", ref=ref, step="room"))
+                await run_blocking(control.redirect, query.get("leg") or "", self._url(settings, "introduce", ref=ref, step="room"))
         except (transfer.TransferError, CallControlError) as exc:
             logger.warning("twilio_voice introduction for %s: the person could not join: %s", ref, exc)
-            await self._db(self._record_missed, ref, "intro_failed", "specialist gone")
+            await run_blocking(self._record_missed, ref, "intro_failed", "specialist gone")
             self._say(twiml, texts.say(language, "intro_gone"), settings, language)
             twiml.hangup()
             return self._xml(twiml)
