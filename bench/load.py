@@ -4,6 +4,7 @@ stock `rest` channel as the baseline, in one run.
     .venv/bin/python bench/load.py                      # embedded (SQLite), the figures of RESULTS.md
     .venv/bin/python bench/load.py --production         # PostgreSQL + Redis, two Rasa servers
     .venv/bin/python bench/load.py --conversations 100  # a quick look
+    .venv/bin/python bench/load.py --think 3 --concurrency 20,50,100   # texters who pause to read and type
 
 The script starts its own hotline on free ports (action server, Rasa server(s) with the trained
 model models/hub.tar.gz, the hotline's database with the demo directory) and stops it at the end;
@@ -15,8 +16,16 @@ second, errors (non-200, timeouts), lost replies (an empty answer) and out-of-or
 answer that belongs to another turn). Each channel's conversations run in two halves, in the
 order webhook, stock, stock, webhook, so that the slow drift of a long run (the databases grow)
 favours neither. Concurrency 1 (one conversation at a time, 100 of them)
-measures the service time of a turn. Targets (issue 9): p95 <= 150 ms at concurrency 20,
->= 30 turns/s, 0 lost, the webhook's mean turn latency <= 1.15 x the stock channel's.
+measures the service time of a turn.
+
+By default each texter answers the moment a reply arrives (a closed loop: the whole machine's
+capacity, and latency that grows with the queue). With --think SECONDS, each texter pauses before
+each text, for a random time with that mean (exponential, seeded): people read the answer and
+type, so concurrency N then means N conversations going on at once, not N turns queued.
+
+Targets (issue 9): p95 <= 150 ms at concurrency 20, >= 30 turns/s (a closed loop only: with
+pauses, the texters set the pace), 0 lost, the webhook's mean turn latency <= 1.15 x the stock
+channel's.
 """
 from __future__ import annotations
 
@@ -24,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -68,6 +78,7 @@ SEQUENTIAL_CONVERSATIONS = 100
 class Phase:
     channel: str
     concurrency: int
+    think_s: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     lost: int = 0
@@ -80,13 +91,13 @@ class Phase:
 
     def line(self) -> str:
         turns = len(self.latencies_ms) + self.errors
-        return (f"{self.channel:11} c={self.concurrency:<3} turns={turns:<5} p50={self.pick(0.5):6.0f}ms p95={self.pick(0.95):6.0f}ms "
+        return (f"{self.channel:11} c={self.concurrency:<3} think={self.think_s:g}s turns={turns:<5} p50={self.pick(0.5):6.0f}ms p95={self.pick(0.95):6.0f}ms "
                 f"p99={self.pick(0.99):6.0f}ms mean={statistics.mean(self.latencies_ms or [0]):6.0f}ms "
                 f"{turns / self.seconds:5.1f} turns/s errors={self.errors} lost={self.lost} out_of_order={self.out_of_order}")
 
     def as_dict(self) -> dict:
         turns = len(self.latencies_ms) + self.errors
-        return {"channel": self.channel, "concurrency": self.concurrency, "turns": turns,
+        return {"channel": self.channel, "concurrency": self.concurrency, "think_s": self.think_s, "turns": turns,
                 "p50_ms": round(self.pick(0.5), 1), "p95_ms": round(self.pick(0.95), 1), "p99_ms": round(self.pick(0.99), 1),
                 "turns_per_s": round(turns / self.seconds, 1), "errors": self.errors, "lost": self.lost, "out_of_order": self.out_of_order}
 
@@ -113,8 +124,11 @@ async def run_phase(phase: Phase, servers: list[str], conversations: int, first_
         # A fresh number per conversation: fictional 555-01xx numbers, 100 per area code.
         number = f"+1{first_area + i // 100:03d}55501{i % 100:02d}"
         url = servers[i % len(servers)]
+        pauses = random.Random(i)  # the same pauses for both channels' texter i
         async with gate:
             for text, expected in CONVERSATIONS[i % len(CONVERSATIONS)]:
+                if phase.think_s:  # before the first text too, or every conversation would open at once
+                    await asyncio.sleep(pauses.expovariate(1 / phase.think_s))
                 started = time.perf_counter()
                 try:
                     replies = await turn(http, url, number, text)
@@ -204,6 +218,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=1000, help="per phase (default %(default)s)")
     parser.add_argument("--concurrency", default="1,20,50", help="levels, comma-separated (default %(default)s)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean pause in seconds between a reply and the texter's next text (default %(default)s: none)")
     parser.add_argument("--servers", type=int, default=None, help="Rasa servers (default 1, or 2 with --production)")
     parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
                         help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")
@@ -228,7 +244,7 @@ def main() -> int:
                 # grow during a run and later turns are slower, and this way that drift weighs the
                 # same on both channels.
                 count = min(args.conversations, SEQUENTIAL_CONVERSATIONS) if level == 1 else args.conversations
-                sms, rest = Phase("twilio_sms", level), Phase("rest", level)
+                sms, rest = Phase("twilio_sms", level, args.think), Phase("rest", level, args.think)
                 for phase, half in ((sms, count // 2), (rest, count // 2), (rest, count - count // 2), (sms, count - count // 2)):
                     asyncio.run(run_phase(phase, urls, half, next(areas)))
                 for phase in (sms, rest):
@@ -247,13 +263,13 @@ def main() -> int:
         rest = next(p for p in phases if p.concurrency == level and p.channel == "rest")
         # Mean turn latency under the same load: the channel's own cost, and steadier than a percentile.
         overhead = statistics.mean(sms.latencies_ms) / statistics.mean(rest.latencies_ms)
-        print(f"c={level}: webhook/stock mean latency {overhead:.2f}x (target <= {TARGET_OVERHEAD}), "
+        print(f"c={level}{f' think={args.think:g}s' if args.think else ''}: webhook/stock mean latency {overhead:.2f}x (target <= {TARGET_OVERHEAD}), "
               f"p95 {sms.pick(0.95):.0f} ms (target <= {TARGET_P95_MS} at c=20), "
               f"{len(sms.latencies_ms) / sms.seconds:.1f} turns/s (target >= {TARGET_TURNS_PER_S}), "
               f"lost {sms.lost}, out of order {sms.out_of_order}, errors {sms.errors}")
         ok &= sms.lost == 0 and sms.out_of_order == 0 and sms.errors == 0 and overhead <= TARGET_OVERHEAD
         if level == 20:
-            ok &= sms.pick(0.95) <= TARGET_P95_MS and len(sms.latencies_ms) / sms.seconds >= TARGET_TURNS_PER_S
+            ok &= sms.pick(0.95) <= TARGET_P95_MS and (args.think > 0 or len(sms.latencies_ms) / sms.seconds >= TARGET_TURNS_PER_S)
     if args.json:
         args.json.write_text(json.dumps({"servers": servers, "production": bool(args.production),
                                          "phases": [p.as_dict() for p in phases]}, indent=2))
