@@ -219,7 +219,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=1000, help="per phase (default %(default)s)")
     parser.add_argument("--concurrency", default="1,20,50", help="levels, comma-separated (default %(default)s)")
     parser.add_argument("--think", type=float, default=0.0,
-                        help="mean pause in seconds between a reply and the texter's next text (default %(default)s: none)")
+                        help="mean pause in seconds before each of a texter's texts (default %(default)s: none)")
     parser.add_argument("--servers", type=int, default=None, help="Rasa servers (default 1, or 2 with --production)")
     parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
                         help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")

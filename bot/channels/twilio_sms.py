@@ -17,8 +17,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
-    run_blocking,
     phone_number,
+    run_blocking,
     signature_is_valid,
     take_message,
     webhook_params,
