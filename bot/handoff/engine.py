@@ -32,9 +32,10 @@ def _log(session: Session, handoff: Handoff, event: str, now: datetime, speciali
                            specialist_id=specialist.id if specialist else None, detail=detail))
 
 
-def _send(session: Session, to_number: str | None, body: str, purpose: str) -> None:
+def _send(session: Session, to_number: str | None, body: str, purpose: str, handoff_id: int | None = None) -> None:
     if to_number:
-        enqueue(session, to_number=to_number, from_number=get_settings().hotline_number, body=body, purpose=purpose)
+        enqueue(session, to_number=to_number, from_number=get_settings().hotline_number, body=body, purpose=purpose,
+                handoff_id=handoff_id)
 
 
 def new_ref(session: Session) -> str:
@@ -96,7 +97,7 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
         handoff.alerted_at = handoff.alerted_at or now
         handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
         _log(session, handoff, "alerted", now, specialist)
-        _send(session, specialist.phone, texts.alert(handoff), "alert")
+        _send(session, specialist.phone, texts.alert(handoff), "alert", handoff.id)
         return specialist
     fallback = coordinator(session)
     if fallback and fallback.id not in asked:
@@ -107,7 +108,7 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
         handoff.escalation_level += 1
         handoff.deadline_at = now + timedelta(seconds=settings.expire_after_seconds)
         _log(session, handoff, "escalated", now, fallback)
-        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted), "escalation")
+        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted), "escalation", handoff.id)
         if was_alerted:
             _send(session, handoff.person_number, texts.person_delayed(handoff), "notice")
         return fallback

@@ -2,25 +2,31 @@
 so that a Twilio outage or a restart loses nothing."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.db.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
+# How long a message waits while an operator alarm (a refused auth token, a full queue) stands,
+# retried every few minutes; past it, it fails and is counted in `hub status`.
+ALARM_HOLD = timedelta(hours=24)
 
 
-def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str) -> OutboxMessage:
+def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str,
+            handoff_id: int | None = None) -> OutboxMessage:
     now = utcnow()
     message = OutboxMessage(
         to_number=to_number,
         from_number=from_number,
         body=body,
         purpose=purpose,
+        handoff_id=handoff_id,
         status="pending",
         attempts=0,
         next_attempt_at=now,
@@ -32,27 +38,32 @@ def enqueue(session: Session, *, to_number: str, from_number: str, body: str, pu
 
 
 # How long a claim holds. Past it, the worker that claimed the row is taken to be gone (killed
-# mid-send) and another may take the row over; longer than any send can take (the Twilio client
-# gives up after 15 s).
+# mid-send) and another may take the row over. A worker renews it on each row just before the
+# attempt (`hold`), so it need only outlast one send (the Twilio client gives up after 15 s),
+# not a whole batch.
 CLAIM_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One row claimed for delivery. `interrupted_since` is set when an earlier attempt may have
-    reached the provider without its outcome being recorded (the worker died mid-send, or the
-    request timed out): the provider must be asked before sending again, never blindly resent."""
+    """One row claimed for delivery, under `token`. `interrupted_since` is set when an earlier
+    attempt may have reached the provider without its outcome being recorded (the worker died
+    mid-send, or the request timed out): the provider must be asked before sending again, never
+    blindly resent."""
 
     id: int
     to_number: str
     from_number: str
     body: str
     interrupted_since: datetime | None
+    token: str = ""
+    purpose: str = ""
 
 
 def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     """Claim the rows that are due, in the caller's transaction: pending rows whose time has come,
-    and rows still 'sending' whose claim has lapsed.
+    and rows still 'sending' whose claim has lapsed. Each claim carries a fresh token; a row
+    taken over from a worker whose lease lapsed gets a new one, and the old claim is void.
 
     FOR UPDATE SKIP LOCKED lets several workers share the table on PostgreSQL, each claiming rows
     the others have not locked; SQLite ignores it and has a single writer anyway.
@@ -69,13 +80,35 @@ def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     )
     claims = []
     for row in rows:
-        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at))
+        token = secrets.token_hex(16)
+        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at, token, row.purpose))
         row.status = "sending"
-        row.attempts += 1
-        row.claimed_at = row.claimed_at or now
+        row.claim_token = token
         row.next_attempt_at = now + CLAIM_LEASE
     session.flush()
     return claims
+
+
+def hold(session: Session, claim: Claim) -> bool:
+    """Right before an attempt: whether the row is still this claim's, and if so renew the lease
+    and count the attempt. One conditional UPDATE, so it is atomic against a worker taking the
+    row over: False means another worker holds it now, and this one must leave it alone.
+
+    From here the outcome is unknown until recorded (`claimed_at`), so whoever takes the row over
+    after this asks the provider before sending."""
+    now = utcnow()
+    held = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token, OutboxMessage.status == "sending")
+        .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxMessage.attempts + 1,
+                claimed_at=func.coalesce(OutboxMessage.claimed_at, now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return held == 1
+
+
+def still_held(row: OutboxMessage | None, claim: Claim) -> bool:
+    return row is not None and row.status == "sending" and row.claim_token == claim.token
 
 
 def backoff(attempts: int) -> timedelta:
@@ -95,6 +128,9 @@ class Delivery:
     # The request may have reached the provider (a timeout, a dropped connection): whoever tries
     # next must ask the provider first.
     maybe_sent: bool = False
+    # Only a person can fix this (bot/notify/alarms.py names): the message waits for them, up to
+    # ALARM_HOLD, however many attempts that takes.
+    alarm: str | None = None
 
 
 def record(row: OutboxMessage, delivery: Delivery) -> None:
@@ -106,13 +142,14 @@ def record(row: OutboxMessage, delivery: Delivery) -> None:
     elif delivery.blocked:
         row.status = "blocked"
         row.last_error = delivery.error
-    elif delivery.retryable and row.attempts < MAX_ATTEMPTS:
+    elif delivery.retryable and (row.attempts < MAX_ATTEMPTS or (delivery.alarm and utcnow() - row.created_at < ALARM_HOLD)):
         row.status = "pending"
         row.next_attempt_at = utcnow() + backoff(row.attempts)
         row.last_error = delivery.error
     else:
         row.status = "failed"
         row.last_error = delivery.error
+    row.claim_token = None
     if not delivery.maybe_sent:
         row.claimed_at = None  # the outcome is known
 
