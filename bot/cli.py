@@ -169,6 +169,9 @@ def cmd_outbox(args) -> int:
                 "status": row.status,
                 "attempts": row.attempts,
                 "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
+                # Twilio's delivery receipt: delivered, undelivered or failed, and its error code
+                "delivery": row.delivery_status,
+                "delivery_error_code": row.delivery_error_code,
                 "body": row.body,
             }
             for row in list_messages(session, to_number)
@@ -179,7 +182,8 @@ def cmd_outbox(args) -> int:
         print("the outbox is empty")
     else:
         for row in rows:
-            print(f"#{row['id']} {row['created_at']} to {row['to']} [{row['purpose']}, {row['status']}]")
+            delivery = "".join(f", {part}" for part in (row["delivery"], row["delivery_error_code"] and f"error {row['delivery_error_code']}") if part)
+            print(f"#{row['id']} {row['created_at']} to {row['to']} [{row['purpose']}, {row['status']}{delivery}]")
             print(f"    {row['body']}")
     return 0
 

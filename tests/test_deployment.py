@@ -40,6 +40,7 @@ def test_the_proxy_sends_the_webhooks_to_both_servers_and_nothing_else():
     conf = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
     assert re.findall(r"server (rasa\d):5005", conf) == ["rasa1", "rasa2"]
     assert "location /webhooks/twilio_sms/" in conf and "location /webhooks/twilio_voice/" in conf
+    assert "location /webhooks/twilio_status/" in conf  # delivery receipts
     assert "location / { return 404; }" in conf  # not the REST API, the model endpoints or the simulator
 
 

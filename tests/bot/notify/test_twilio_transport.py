@@ -70,3 +70,22 @@ def test_an_interrupted_send_is_found_among_twilio_s_messages():
         assert transport.find_sent("+12065550112", "+12065550100", "Health Hub H-1234: test", since) is None
     down = TwilioTransport(twilio_client(ACCOUNT, "token", "http://127.0.0.1:9")).find_sent("+12065550111", "+12065550100", "x", since)
     assert not down.ok and down.retryable and down.maybe_sent
+
+
+def test_a_message_with_its_status_callback_is_a_request_twilio_accepts(twilio_mock):
+    delivery = TwilioTransport(twilio_client(ACCOUNT, "token", twilio_mock)).send(
+        "+12065550111", "+12065550100", "Health Hub H-1234: test",
+        status_callback="https://hotline.example.org/webhooks/twilio_status/webhook?outbox=12")
+    assert delivery.ok and delivery.provider_sid.startswith("SM")
+
+
+def test_twilio_s_refusals_read_as_what_they_mean():
+    from bot.notify.transports import delivery_for_error
+
+    assert delivery_for_error(401, 20003).alarm == "twilio_auth" and delivery_for_error(401, 20003).retryable
+    assert delivery_for_error(403, 20005).alarm == "twilio_auth"
+    assert delivery_for_error(400, 21611).alarm == "twilio_queue_full" and delivery_for_error(400, 21611).retryable
+    assert delivery_for_error(400, 21610).blocked and not delivery_for_error(400, 21610).retryable
+    assert delivery_for_error(429, 20429).retryable and delivery_for_error(429, 20429).alarm is None
+    assert delivery_for_error(503, None).retryable
+    assert not delivery_for_error(400, 21211).retryable and delivery_for_error(400, 21211).error == "Twilio 400 21211"
