@@ -188,6 +188,23 @@ def cmd_outbox(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    """Exit 1 when something needs a person, so a monitor or a cron job can page someone."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import session_scope
+    from bot.status import Status, operator_status, render
+
+    try:
+        with session_scope() as session:
+            status = operator_status(session, get_settings())
+    except SQLAlchemyError as exc:  # down, or not migrated: that needs a person too (no parameters shown)
+        need = f"the database cannot be read ({type(getattr(exc, 'orig', None) or exc).__name__}): is it up, and migrated (`hub db upgrade`)?"
+        status = Status({"ok": False, "needs_a_person": [need]}, [need])
+    print(json.dumps(status.report, indent=2) if args.json else render(status))
+    return 1 if status.needs_a_person else 0
+
+
 def cmd_worker(args) -> int:
     from bot.notify.transports import transport_for
     from bot.worker import run_forever, run_once
@@ -456,6 +473,11 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--to")
     outbox.add_argument("--json", action="store_true")
     outbox.set_defaults(func=cmd_outbox)
+
+    status = commands.add_parser("status", help="what needs a person: outbox backlog, failures, late handoffs, "
+                                                 "opted-out coordinators, the worker's heartbeat (exit 1 if anything)")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
 
     worker = commands.add_parser("worker", help="deliver the outbox (runs until stopped)")
     worker.add_argument("--once", action="store_true", help="one pass (escalations, then deliveries), then exit")
