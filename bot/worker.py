@@ -8,19 +8,20 @@ import signal
 import socket
 import threading
 import time
+from datetime import timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db import session_scope
-from bot.db.models import WorkerHeartbeat
+from bot.db.models import OutboxMessage, WorkerHeartbeat
 from bot.handoff.delivery import alert_not_delivered
 from bot.handoff.engine import escalate_due
 from bot.notify.alarms import clear_alarms, raise_alarm
 from bot.notify.optout import is_opted_out, opt_out
 from bot.privacy import sender_key
-from bot.db.models import OutboxMessage
 from bot.notify.outbox import Delivery, claim_due, hold, record, still_held
 from bot.notify.receipts import status_callback_url
 from bot.notify.transports import ALARM_DETAILS, Transport
@@ -33,6 +34,7 @@ PURGE_EVERY_SECONDS = 3600
 # long batch is not mistaken for a stopped worker.
 HEARTBEAT_EVERY_SECONDS = 15.0
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:128]
+HEARTBEAT_KEPT = timedelta(days=1)
 _STARTED_AT = utcnow()
 _last_beat = [float("-inf")]
 
@@ -44,6 +46,8 @@ def beat(force: bool = False) -> None:
         return
     try:
         with session_scope() as session:
+            if force:  # at start: forget workers gone for a day (each start is a new host:pid)
+                session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < utcnow() - HEARTBEAT_KEPT))
             heartbeat = session.get(WorkerHeartbeat, WORKER_ID)
             if heartbeat is None:
                 session.add(WorkerHeartbeat(worker=WORKER_ID, started_at=_STARTED_AT, seen_at=utcnow()))

@@ -105,10 +105,10 @@ class TwilioTransport:
         try:
             recent = self.client.messages.list(to=to_number, from_=from_number, limit=LOOKUP_LIMIT)
         except TwilioRestException as exc:
-            return Delivery(ok=False, error=f"Twilio {exc.status} {exc.code} while looking up an interrupted send: {exc.msg}",
+            return Delivery(ok=False, error=f"Twilio {exc.status} {exc.code or '-'} while looking up an interrupted send",
                             retryable=True, maybe_sent=True)
         except (TwilioException, OSError) as exc:
-            return Delivery(ok=False, error=f"Twilio unreachable while looking up an interrupted send: {exc}",
+            return Delivery(ok=False, error=f"Twilio unreachable while looking up an interrupted send: {type(exc).__name__}",
                             retryable=True, maybe_sent=True)
         for message in recent:
             if message.body == body and message.date_created and message.date_created >= after:

@@ -131,3 +131,14 @@ def test_a_standing_alarm_needs_a_person(migrated_db, capsys):
 def test_an_unreadable_database_needs_a_person(hub_env, capsys):
     code, report = status(capsys)  # never migrated
     assert code == 1 and "hub db upgrade" in report["needs_a_person"][0]
+
+
+def test_a_worker_gone_for_a_day_is_forgotten_when_one_starts(migrated_db):
+    from sqlalchemy import select
+
+    from bot.worker import WORKER_ID, beat
+
+    worker_alive(seconds_ago=2 * 86400)
+    beat(force=True)
+    with session_scope() as session:
+        assert list(session.scalars(select(WorkerHeartbeat.worker))) == [WORKER_ID]
