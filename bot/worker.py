@@ -22,7 +22,7 @@ from bot.handoff.engine import escalate_due
 from bot.notify.alarms import clear_alarms, raise_alarm
 from bot.notify.optout import is_opted_out, opt_out
 from bot.privacy import sender_key
-from bot.notify.outbox import Delivery, claim_due, hold, record, still_held
+from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
 from bot.notify.receipts import status_callback_url
 from bot.notify.transports import ALARM_DETAILS, Transport
 from bot.retention import Purged, purge
@@ -63,9 +63,9 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
     """Deliver what is due once; return how many rows were handled.
 
     Rows are claimed ('sending', under a token) and committed before any network call, so no
-    other worker picks them up. Right before each attempt the claim is checked and its lease
-    renewed (`hold`): a row another worker took over while this one was busy with the batch is
-    left alone, never sent twice. Each outcome is committed on its own, and only under the claim
+    other worker picks them up. Before each attempt the claim is checked, and renewed once it is
+    old enough for its lease to run out mid-attempt (`renew`): a row another worker took over
+    while this one was busy with the batch is left alone, never sent twice. Each outcome is committed on its own, and only under the claim
     that made the attempt. A row whose earlier attempt may have reached the provider (its worker
     was killed mid-send) is first looked up at the provider, so that nothing is lost and nothing
     is sent twice.
@@ -77,8 +77,10 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
             for claim in claim_due(session, batch)
         ]
     for claim, opted_out in claimed:
-        with session_scope() as session:
-            if not hold(session, claim):
+        if needs_renewal(claim):  # the batch has taken a while: is the row still ours?
+            with session_scope() as session:
+                held = renew(session, claim)
+            if not held:
                 logger.info("outbox message %s: taken over by another worker; left to it", claim.id)
                 continue
         delivery = None
@@ -94,7 +96,7 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
         with session_scope() as session:
             row = session.get(OutboxMessage, claim.id, with_for_update=True)
             if not still_held(row, claim):
-                # The send outlasted the lease and another worker has the row: it asks the
+                # The attempt outlasted the lease and another worker has the row: it asks the
                 # provider before sending (claimed_at is set), so the outcome is not lost.
                 logger.warning("outbox message %s: claim lapsed during the attempt; the worker holding it now looks it up", claim.id)
                 continue

@@ -38,18 +38,21 @@ def enqueue(session: Session, *, to_number: str, from_number: str, body: str, pu
 
 
 # How long a claim holds. Past it, the worker that claimed the row is taken to be gone (killed
-# mid-send) and another may take the row over. A worker renews it on each row just before the
-# attempt (`hold`), so it need only outlast one send (the Twilio client gives up after 15 s),
-# not a whole batch.
+# mid-send) and another may take the row over.
 CLAIM_LEASE = timedelta(seconds=60)
+# Before an attempt, a claim younger than this is still the worker's for certain: nobody may take
+# a row before its lease ends, and the attempt (a lookup and a send, each given up after 15 s)
+# ends before it does. An older claim is checked, and renewed, in the database first (`renew`):
+# a batch of slow sends outlasts one lease.
+RENEW_AFTER = CLAIM_LEASE - timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One row claimed for delivery, under `token`. `interrupted_since` is set when an earlier
-    attempt may have reached the provider without its outcome being recorded (the worker died
-    mid-send, or the request timed out): the provider must be asked before sending again, never
-    blindly resent."""
+    """One row claimed for delivery, under `token`, at `claimed`. `interrupted_since` is set when
+    an earlier attempt may have reached the provider without its outcome being recorded (the
+    worker died mid-send, or the request timed out): the provider must be asked before sending
+    again, never blindly resent."""
 
     id: int
     to_number: str
@@ -57,7 +60,7 @@ class Claim:
     body: str
     interrupted_since: datetime | None
     token: str = ""
-    purpose: str = ""
+    claimed: datetime | None = None
 
 
 def claim_due(session: Session, limit: int = 20) -> list[Claim]:
@@ -81,30 +84,31 @@ def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     claims = []
     for row in rows:
         token = secrets.token_hex(16)
-        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at, token, row.purpose))
+        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at, token, now))
         row.status = "sending"
         row.claim_token = token
+        row.attempts += 1
+        row.claimed_at = row.claimed_at or now
         row.next_attempt_at = now + CLAIM_LEASE
     session.flush()
     return claims
 
 
-def hold(session: Session, claim: Claim) -> bool:
-    """Right before an attempt: whether the row is still this claim's, and if so renew the lease
-    and count the attempt. One conditional UPDATE, so it is atomic against a worker taking the
-    row over: False means another worker holds it now, and this one must leave it alone.
+def needs_renewal(claim: Claim) -> bool:
+    return claim.claimed is None or utcnow() - claim.claimed >= RENEW_AFTER
 
-    From here the outcome is unknown until recorded (`claimed_at`), so whoever takes the row over
-    after this asks the provider before sending."""
-    now = utcnow()
-    held = session.execute(
+
+def renew(session: Session, claim: Claim) -> bool:
+    """Whether the row is still this claim's, and if so a fresh lease on it, in one conditional
+    UPDATE (atomic against a worker taking the row over). False: another worker holds it now,
+    and this one must leave it alone."""
+    renewed = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token, OutboxMessage.status == "sending")
-        .values(next_attempt_at=now + CLAIM_LEASE, attempts=OutboxMessage.attempts + 1,
-                claimed_at=func.coalesce(OutboxMessage.claimed_at, now))
+        .values(next_attempt_at=utcnow() + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     ).rowcount
-    return held == 1
+    return renewed == 1
 
 
 def still_held(row: OutboxMessage | None, claim: Claim) -> bool:
