@@ -165,6 +165,16 @@ class AwaitingHandoff:
 
 
 awaiting_handoff = AwaitingHandoff()
+_shared: Optional[Admission] = None
+
+
+def shared_admission(in_flight: int, capacity: float, deadline: float) -> Admission:
+    """The one queue of this Rasa server, shared by the SMS and voice channels (made on first use,
+    inside the server's event loop)."""
+    global _shared
+    if _shared is None:
+        _shared = Admission.sized(in_flight, capacity, deadline)
+    return _shared
 
 
 def priority_of(emergency: bool, sender_id: str) -> Priority:

@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels.admission import Admission, in_background, priority_of, within
+from bot.channels.admission import Admission, in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
@@ -80,7 +80,6 @@ class TwilioSmsInput(InputChannel):
     """Signed Twilio SMS webhooks in, TwiML out."""
 
     def __init__(self) -> None:
-        self._admission: Optional[Admission] = None
         self._background: Set["asyncio.Task[Any]"] = set()
 
     @classmethod
@@ -149,11 +148,10 @@ class TwilioSmsInput(InputChannel):
         holding.headers[ANSWER_FOLLOWS_HEADER] = "outbox"  # for `hub sms`, which then watches the outbox
         return holding
 
-    def admission(self, settings: Settings) -> Admission:
-        """The queue in front of Rasa, made on first use from the settings of the time."""
-        if self._admission is None:
-            self._admission = Admission.sized(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
-        return self._admission
+    @staticmethod
+    def admission(settings: Settings) -> Admission:
+        """The queue in front of Rasa, shared with the voice channel."""
+        return shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
 
     async def answer(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
                      emergency: bool = False, queued_past_bound: Optional[asyncio.Event] = None) -> List[str]:
