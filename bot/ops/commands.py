@@ -1,8 +1,9 @@
-"""The `hub` commands of bot/ops: `hub keys rotate`. bot/cli.py only calls `add_commands`."""
+"""The `hub` commands of bot/ops: `hub keys rotate`, `hub backup`, `hub restore`. bot/cli.py only calls `add_commands`."""
 from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, get_settings
@@ -57,6 +58,113 @@ def cmd_keys_rotate(args) -> int:
     return 0
 
 
+# --- backup and restore ---------------------------------------------------------------------
+
+def cmd_backup(args) -> int:
+    from bot.ops.backup import BackupError, backup_sqlite, postgres_instructions, sqlite_path
+    from bot.retention import tracker_store_url
+
+    settings = get_settings()
+    folder = Path(args.path)
+    tracker_url = tracker_store_url(settings.endpoints_path)
+    try:
+        if sqlite_path(settings.database_url) is None:
+            print(postgres_instructions(settings.database_url, tracker_url, folder))
+            return 0
+        manifest = backup_sqlite(settings.database_url, tracker_url, folder, settings.retention_days)
+    except BackupError as exc:
+        return _fail(f"no backup was made: {exc}")
+    print(f"backed up to {folder} at {manifest.created_at}Z (schema {manifest.revision}): "
+          + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in manifest.counts.items()))
+    if not manifest.tracker_store:
+        print("  no SQLite tracker store file was found: conversations are not in this backup")
+    print(f"It holds phone numbers and words: keep it no longer than HUB_RETENTION_DAYS ({settings.retention_days} days), "
+          "where only the operator can read it.")
+    return 0
+
+
+def _merge_and_purge(since, rows, unreadable: str | None) -> None:
+    from bot.db import session_scope
+    from bot.ops.backup import merge_opt_outs
+    from bot.retention import purge
+
+    settings = get_settings()
+    with session_scope() as session:
+        merged = merge_opt_outs(session, rows) if rows is not None else None
+        purged = purge(session, settings.retention_days, settings.endpoints_path)
+    print(f"retention purge run at once ({settings.retention_days} days): {purged.outbox_messages} outbox message(s), "
+          f"{purged.handoffs} handoff(s) cleared, {purged.contact_numbers} contact number(s), "
+          f"{purged.tracker_events if purged.tracker_events is not None else 'no'} tracker store event(s)")
+    if merged is not None:
+        print(f"opt-outs recorded since the backup ({since.isoformat(timespec='seconds')}Z) merged from the old database: {merged}")
+    else:
+        print(f"WARNING: the opt-outs recorded after the backup ({since.isoformat(timespec='seconds')}Z) were NOT merged: "
+              f"{unreadable}. A number that texted STOP since then may get messages from this line again. Twilio's own "
+              "opt-out list still blocks those numbers on the same Twilio number (error 21610). If the old database "
+              "turns up, run: hub restore PATH --merge-only --old-database URL", file=sys.stderr)
+
+
+def cmd_restore(args) -> int:
+    from alembic import command
+
+    from bot.cli import alembic_config
+    from bot.ops.backup import BackupError, Manifest, holds_line_data, line_counts, opt_outs_since, postgres_instructions, \
+        restore_sqlite, sqlite_path
+    from bot.retention import tracker_store_url
+
+    settings = get_settings()
+    folder = Path(args.path)
+    tracker_url = tracker_store_url(settings.endpoints_path)
+    try:
+        postgres = sqlite_path(settings.database_url) is None
+        if postgres and not args.merge_only:
+            print(postgres_instructions(settings.database_url, tracker_url, folder))
+            print("\nThen run `hub restore PATH --merge-only --since BACKUP_TIME --old-database URL` for the opt-outs.")
+            return 0
+        if args.merge_only:
+            since = datetime.fromisoformat(args.since) if args.since else Manifest.read(folder).taken_at
+        else:
+            manifest = Manifest.read(folder)
+            since = manifest.taken_at
+            occupied = holds_line_data(settings.database_url, tracker_url)
+            if occupied and not args.force:
+                return _fail(f"this installation's database is not empty ({', '.join(occupied)}): nothing was restored. "
+                             "Restore into a fresh installation, or add --force to replace what is there "
+                             "(its opt-outs recorded since the backup are kept).")
+        old_url = args.old_database or (settings.database_url if not args.merge_only and occupied else None)
+        rows, unreadable = None, "no old database to read (give it with --old-database URL)"
+        if old_url:
+            try:
+                rows = opt_outs_since(old_url, since)
+            except BackupError as exc:
+                unreadable = f"the old database cannot be read ({exc})"
+        if not args.merge_only:
+            restore_sqlite(folder, settings.database_url, tracker_url)
+    except (BackupError, ValueError) as exc:
+        return _fail(f"nothing was restored: {exc}")
+    if not args.merge_only:
+        from bot.db import engine_for
+
+        engine_for.cache_clear()  # nothing may read the replaced file through an old connection
+        command.upgrade(alembic_config(settings.database_url), "head")
+        print(f"restored {folder} (made {since.isoformat(timespec='seconds')}Z) and migrated it to the current schema")
+    _merge_and_purge(since, rows, unreadable)
+    if not postgres:
+        import sqlite3
+        from contextlib import closing
+
+        tracker_path = sqlite_path(tracker_url) if tracker_url else None
+        with closing(sqlite3.connect(sqlite_path(settings.database_url))) as hub:
+            tracker = sqlite3.connect(tracker_path) if tracker_path and tracker_path.is_file() else None
+            try:
+                counts = line_counts(hub, tracker)
+            finally:
+                if tracker is not None:
+                    tracker.close()
+        print("now in this installation: " + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in counts.items()))
+    return 0
+
+
 def add_commands(commands) -> None:
     """Add the bot/ops commands to `hub`'s subparsers."""
     keys = commands.add_parser("keys", help="the secret key of the phone-number HMAC").add_subparsers(dest="keys_command", required=True)
@@ -66,4 +174,21 @@ def add_commands(commands) -> None:
                         help="the keys live elsewhere (a secret store, the host's .env of docker compose): print the two "
                              "settings to set instead of writing the .env file")
     rotate.set_defaults(func=cmd_keys_rotate)
+
+    backup = commands.add_parser("backup", help="back up the hotline's database and the conversations while the line "
+                                                "runs (SQLite), or say what pg_dump to run (PostgreSQL)")
+    backup.add_argument("path", help="a new folder")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="restore a backup into a fresh installation (stop the hotline first); "
+                                                  "runs the retention purge and merges the opt-outs recorded since")
+    restore.add_argument("path", help="a folder made by `hub backup`")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds the line's records")
+    restore.add_argument("--old-database", metavar="URL",
+                         help="the database the backup was made from, if it can still be read: the opt-outs it recorded "
+                              "after the backup are merged (default: this installation's, when --force replaces it)")
+    restore.add_argument("--merge-only", action="store_true",
+                         help="only merge the opt-outs recorded since the backup from --old-database, then purge "
+                              "(after pg_restore, or when the old database turns up later)")
+    restore.add_argument("--since", help="with --merge-only: when the backup was made (ISO time, UTC), if PATH has no backup.json")
+    restore.set_defaults(func=cmd_restore)
 
