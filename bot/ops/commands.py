@@ -1,4 +1,5 @@
-"""The `hub` commands of bot/ops: `hub keys rotate`, `hub backup`, `hub restore`. bot/cli.py only calls `add_commands`."""
+"""The `hub` commands of bot/ops: `hub keys rotate`, `hub backup`, `hub restore`,
+`hub twilio fallback`. bot/cli.py only calls `add_commands`."""
 from __future__ import annotations
 
 import os
@@ -165,6 +166,15 @@ def cmd_restore(args) -> int:
     return 0
 
 
+# --- twilio fallback ---------------------------------------------------------------------------
+
+def cmd_twilio_fallback(args) -> int:
+    from bot.ops.fallback import sms_fallback, voice_fallback
+
+    print(sms_fallback() if args.kind == "sms" else voice_fallback(get_settings()))
+    return 0
+
+
 def add_commands(commands) -> None:
     """Add the bot/ops commands to `hub`'s subparsers."""
     keys = commands.add_parser("keys", help="the secret key of the phone-number HMAC").add_subparsers(dest="keys_command", required=True)
@@ -192,3 +202,8 @@ def add_commands(commands) -> None:
     restore.add_argument("--since", help="with --merge-only: when the backup was made (ISO time, UTC), if PATH has no backup.json")
     restore.set_defaults(func=cmd_restore)
 
+    twilio = commands.add_parser("twilio", help="Twilio console settings").add_subparsers(dest="twilio_command", required=True)
+    fallback = twilio.add_parser("fallback", help="print the TwiML to paste into a TwiML Bin, the fallback URL Twilio "
+                                                  "calls when the hotline does not answer (README, operating guide)")
+    fallback.add_argument("kind", choices=("sms", "voice"))
+    fallback.set_defaults(func=cmd_twilio_fallback)
