@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, null, select, text
 from sqlalchemy.engine import make_url
 
 from bot.clock import utcnow
@@ -171,6 +172,8 @@ def backup_sqlite(hub_url: str, tracker_url: str | None, folder: Path, retention
 def holds_line_data(hub_url: str, tracker_url: str | None) -> list[str]:
     """The tables of a database that hold the line's records: empty for a fresh installation."""
     found = []
+    if (path := sqlite_path(hub_url)) is not None and not path.exists():
+        return found  # a fresh installation that has not even been migrated
     engine = create_engine(hub_url, future=True)
     try:
         with engine.connect() as connection:
@@ -179,7 +182,7 @@ def holds_line_data(hub_url: str, tracker_url: str | None) -> list[str]:
                     found.append(table)
     finally:
         engine.dispose()
-    if tracker_url:
+    if tracker_url and not ((path := sqlite_path(tracker_url)) is not None and not path.exists()):
         engine = create_engine(tracker_url, future=True)
         try:
             with engine.connect() as connection:
@@ -195,10 +198,11 @@ def opt_outs_since(url: str, since: datetime) -> list[tuple[str, datetime, str |
     engine = create_engine(url, future=True)
     try:
         with engine.connect() as connection:
-            columns = [OptOut.number_key, OptOut.opted_out_at]
-            has_key_id = "key_id" in {c["name"] for c in engine.dialect.get_columns(connection, "opt_out")}
-            rows = connection.execute(select(*columns, *( [OptOut.key_id] if has_key_id else [])).where(OptOut.opted_out_at >= since)).all()
-            return [(row[0], row[1], row[2] if has_key_id else None) for row in rows]
+            # A database older than migration 0012_ops has no key ids.
+            has_key_id = "key_id" in {column["name"] for column in engine.dialect.get_columns(connection, "opt_out")}
+            key = OptOut.key_id if has_key_id else null()
+            return [tuple(row) for row in connection.execute(
+                select(OptOut.number_key, OptOut.opted_out_at, key).where(OptOut.opted_out_at >= since))]
     except BackupError:
         raise
     except Exception as exc:  # any failure to read means the same thing to the operator
@@ -231,6 +235,36 @@ def restore_sqlite(folder: Path, hub_url: str, tracker_url: str | None) -> Manif
     return manifest
 
 
+def backup_started(folder: Path, given: str | None = None) -> datetime:
+    """When the backup in `folder` began: as given (ISO, UTC), or as the folder says."""
+    if given:
+        return datetime.fromisoformat(given)
+    if (folder / STARTED).is_file():
+        return datetime.fromisoformat((folder / STARTED).read_text().strip())
+    return Manifest.read(folder).taken_at
+
+
+def old_opt_outs(url: str | None, since: datetime) -> tuple[list | None, str | None]:
+    """The opt-outs the old database recorded since the backup began, or None and why not."""
+    if not url:
+        return None, "no old database to read (give it with --old-database URL)"
+    try:
+        return opt_outs_since(url, since), None
+    except BackupError as exc:
+        return None, f"the old database cannot be read ({exc})"
+
+
+def installation_counts(hub_url: str, tracker_url: str | None) -> dict:
+    """`line_counts` of a SQLite installation; empty for another database."""
+    hub_path, tracker_path = sqlite_path(hub_url), sqlite_path(tracker_url) if tracker_url else None
+    if hub_path is None:
+        return {}
+    with ExitStack() as stack:
+        hub = stack.enter_context(closing(_open(hub_path)))
+        tracker = stack.enter_context(closing(_open(tracker_path))) if tracker_path and tracker_path.is_file() else None
+        return line_counts(hub, tracker)
+
+
 def merge_opt_outs(session, rows) -> int:
     """Add the opt-outs the restored database lacks (a STOP is never lost; a START made after the
     backup is not carried over: that person texts START again)."""
@@ -242,37 +276,56 @@ def merge_opt_outs(session, rows) -> int:
     return added
 
 
-def postgres_instructions(hub_url: str, tracker_url: str | None, folder: Path) -> str:
-    """What to run for a PostgreSQL installation, and which tables hold what."""
+STARTED = "started_at"  # beside a pg_dump: when it began (UTC), the time opt-outs are merged from
+
+
+def _pg(variable: str) -> str:
+    """A URL variable as pg_dump and psql take it: bash drops SQLAlchemy's '+psycopg2'."""
+    return f'"${{{variable}/+psycopg2/}}"'
+
+
+def postgres_backup_steps(hub_url: str, tracker_url: str | None, folder: Path) -> str:
+    """What to run to back up a PostgreSQL installation, and which tables hold what."""
     same = tracker_url is not None and make_url(tracker_url).set(drivername="postgresql") == make_url(hub_url).set(drivername="postgresql")
-    dump = folder / "hub.dump"
+    where = shlex.quote(str(folder))
     lines = [
-        "The hotline's database is PostgreSQL: back it up with pg_dump, which copies it consistently while the line runs.",
-        "Run, where HUB_DATABASE_URL is set (drop the '+psycopg2' from the URL for pg_dump):",
+        "The hotline's database is PostgreSQL: pg_dump backs it up consistently while the line runs.",
+        "Run these in bash, where HUB_DATABASE_URL is set as for the hotline:",
         "",
-        f"    pg_dump --format=custom --no-owner --file {dump} \"${{HUB_DATABASE_URL/+psycopg2/}}\"",
+        f"    mkdir -m 700 {where} && date -u +%Y-%m-%dT%H:%M:%S > {where}/{STARTED}",
+        f"    pg_dump --format=custom --no-owner --file {where}/hub.dump {_pg('HUB_DATABASE_URL')}",
     ]
     if tracker_url and not same:
-        lines += [f"    pg_dump --format=custom --no-owner --file {folder / 'rasa_tracker.dump'} \"$HUB_TRACKER_STORE_URL\"",
-                  "", "(The tracker store is a separate database: dump it too, at the same time.)"]
+        lines += [f"    pg_dump --format=custom --no-owner --file {where}/rasa_tracker.dump {_pg('HUB_TRACKER_STORE_URL')}",
+                  "", "The tracker store is another database: the second dump holds the conversations."]
     elif tracker_url:
-        lines += ["", "The tracker store (Rasa's `events` table) is in the same database, so the one dump holds it."]
+        lines += ["", "The tracker store (Rasa's `events` table) is in the same database: the one dump holds the conversations."]
     lines += [
         "",
-        "To restore into a fresh installation: create the empty database, then",
-        f"    pg_restore --no-owner --dbname \"${{HUB_DATABASE_URL/+psycopg2/}}\" {dump}",
-        "    hub db upgrade      # migrations run forward from the backup's version",
-        "    hub purge           # at once: what the retention period has purged since must not come back",
-        "and add the opt-outs recorded since the backup from the old database if it can still be read:",
-        "    psql \"$OLD_DATABASE_URL\" -c \"\\copy (SELECT * FROM opt_out WHERE opted_out_at >= 'BACKUP TIME') TO 'opt_outs.csv' CSV\"",
-        "    psql \"${HUB_DATABASE_URL/+psycopg2/}\" -c \"\\copy opt_out FROM 'opt_outs.csv' CSV\"   # skip keys already there",
-        "",
-        "A dump holds phone numbers and words: keep it no longer than HUB_RETENTION_DAYS, encrypted, readable only by the operator.",
+        "A dump holds phone numbers and words: keep it no longer than HUB_RETENTION_DAYS, readable only by the operator.",
+        "`hub restore PATH` says how to restore it.",
         "",
         "Which tables hold what:",
     ]
     lines += [f"  {tables}: {what}" for tables, what in TABLES.items()]
     return "\n".join(lines)
+
+
+def postgres_restore_steps(folder: Path) -> str:
+    """What to run to restore a pg_dump made as `postgres_backup_steps` says, into a fresh database."""
+    where = shlex.quote(str(folder))
+    return "\n".join([
+        "The hotline's database is PostgreSQL: restore the dump with pg_restore into the new, empty database",
+        "(stop the hotline first). Run these in bash, where HUB_DATABASE_URL is the new database and",
+        "OLD_DATABASE_URL the one the backup was made from, if it can still be read:",
+        "",
+        f"    pg_restore --no-owner --exit-on-error --dbname {_pg('HUB_DATABASE_URL')} {where}/hub.dump",
+        "    hub db upgrade",
+        f"    hub restore {where} --merge-only --old-database \"$OLD_DATABASE_URL\"",
+        "",
+        "The last step merges the opt-outs recorded since the backup began and runs the retention purge at once,",
+        "so that what was purged since does not come back; without --old-database it only purges, and says so.",
+    ])
 
 
 def every_table_described() -> set[str]:

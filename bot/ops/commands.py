@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, get_settings
@@ -62,7 +61,7 @@ def cmd_keys_rotate(args) -> int:
 # --- backup and restore ---------------------------------------------------------------------
 
 def cmd_backup(args) -> int:
-    from bot.ops.backup import BackupError, backup_sqlite, postgres_instructions, sqlite_path
+    from bot.ops.backup import BackupError, backup_sqlite, postgres_backup_steps, sqlite_path
     from bot.retention import tracker_store_url
 
     settings = get_settings()
@@ -70,7 +69,7 @@ def cmd_backup(args) -> int:
     tracker_url = tracker_store_url(settings.endpoints_path)
     try:
         if sqlite_path(settings.database_url) is None:
-            print(postgres_instructions(settings.database_url, tracker_url, folder))
+            print(postgres_backup_steps(settings.database_url, tracker_url, folder))
             return 0
         manifest = backup_sqlite(settings.database_url, tracker_url, folder, settings.retention_days)
     except BackupError as exc:
@@ -109,59 +108,41 @@ def cmd_restore(args) -> int:
     from alembic import command
 
     from bot.cli import alembic_config
-    from bot.ops.backup import BackupError, Manifest, holds_line_data, line_counts, opt_outs_since, postgres_instructions, \
-        restore_sqlite, sqlite_path
+    from bot.db import engine_for
+    from bot.ops.backup import BackupError, Manifest, backup_started, holds_line_data, installation_counts, old_opt_outs, \
+        postgres_restore_steps, restore_sqlite, sqlite_path
     from bot.retention import tracker_store_url
 
     settings = get_settings()
     folder = Path(args.path)
     tracker_url = tracker_store_url(settings.endpoints_path)
     try:
-        postgres = sqlite_path(settings.database_url) is None
-        if postgres and not args.merge_only:
-            print(postgres_instructions(settings.database_url, tracker_url, folder))
-            print("\nThen run `hub restore PATH --merge-only --since BACKUP_TIME --old-database URL` for the opt-outs.")
-            return 0
         if args.merge_only:
-            since = datetime.fromisoformat(args.since) if args.since else Manifest.read(folder).taken_at
+            since, old_url = backup_started(folder, args.since), args.old_database
+        elif sqlite_path(settings.database_url) is None:
+            print(postgres_restore_steps(folder))
+            return 0
         else:
-            manifest = Manifest.read(folder)
-            since = manifest.taken_at
+            since = Manifest.read(folder).taken_at
             occupied = holds_line_data(settings.database_url, tracker_url)
             if occupied and not args.force:
                 return _fail(f"this installation's database is not empty ({', '.join(occupied)}): nothing was restored. "
                              "Restore into a fresh installation, or add --force to replace what is there "
                              "(its opt-outs recorded since the backup are kept).")
-        old_url = args.old_database or (settings.database_url if not args.merge_only and occupied else None)
-        rows, unreadable = None, "no old database to read (give it with --old-database URL)"
-        if old_url:
-            try:
-                rows = opt_outs_since(old_url, since)
-            except BackupError as exc:
-                unreadable = f"the old database cannot be read ({exc})"
+            # Replacing a database in use: it is the old one, read before it is replaced.
+            old_url = args.old_database or (settings.database_url if occupied else None)
+        rows, unreadable = old_opt_outs(old_url, since)
         if not args.merge_only:
             restore_sqlite(folder, settings.database_url, tracker_url)
     except (BackupError, ValueError) as exc:
         return _fail(f"nothing was restored: {exc}")
     if not args.merge_only:
-        from bot.db import engine_for
-
         engine_for.cache_clear()  # nothing may read the replaced file through an old connection
         command.upgrade(alembic_config(settings.database_url), "head")
         print(f"restored {folder} (made {since.isoformat(timespec='seconds')}Z) and migrated it to the current schema")
     _merge_and_purge(since, rows, unreadable)
-    if not postgres:
-        import sqlite3
-        from contextlib import closing
-
-        tracker_path = sqlite_path(tracker_url) if tracker_url else None
-        with closing(sqlite3.connect(sqlite_path(settings.database_url))) as hub:
-            tracker = sqlite3.connect(tracker_path) if tracker_path and tracker_path.is_file() else None
-            try:
-                counts = line_counts(hub, tracker)
-            finally:
-                if tracker is not None:
-                    tracker.close()
+    if not args.merge_only:
+        counts = installation_counts(settings.database_url, tracker_url)
         print("now in this installation: " + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in counts.items()))
     return 0
 
@@ -199,7 +180,7 @@ def add_commands(commands) -> None:
     restore.add_argument("--merge-only", action="store_true",
                          help="only merge the opt-outs recorded since the backup from --old-database, then purge "
                               "(after pg_restore, or when the old database turns up later)")
-    restore.add_argument("--since", help="with --merge-only: when the backup was made (ISO time, UTC), if PATH has no backup.json")
+    restore.add_argument("--since", help="with --merge-only: when the backup began (ISO time, UTC), if PATH says nothing of it")
     restore.set_defaults(func=cmd_restore)
 
     twilio = commands.add_parser("twilio", help="Twilio console settings").add_subparsers(dest="twilio_command", required=True)

@@ -23,6 +23,9 @@ from bot.handoff.roster import OPEN_STATES
 from bot.privacy import key_id, sender_key
 
 
+CHUNK = 500
+
+
 class RotationError(RuntimeError):
     """The keys cannot be rotated as asked; nothing was changed."""
 
@@ -95,7 +98,9 @@ def rekey(session: Session, old_secret: str, new_secret: str, previous_secrets: 
 
 def _move_opt_outs(session: Session, numbers: set[str], old_secrets: tuple[str, ...], new_secret: str, region: str) -> int:
     by_old_key = {sender_key(number, secret, region): number for number in numbers for secret in old_secrets}
-    found = session.scalars(select(OptOut).where(OptOut.number_key.in_(by_old_key))).all() if by_old_key else []
+    keys = list(by_old_key)
+    found = [row for start in range(0, len(keys), CHUNK)  # within every database's limit on parameters
+             for row in session.scalars(select(OptOut).where(OptOut.number_key.in_(keys[start:start + CHUNK])))]
     since: dict[str, object] = {}
     for row in found:
         number = by_old_key[row.number_key]

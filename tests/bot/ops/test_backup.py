@@ -187,9 +187,78 @@ def test_postgres_gets_the_pg_dump_to_run_and_what_each_table_holds(monkeypatch,
     get_settings.cache_clear()
     assert main(["backup", str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out
-    assert f"pg_dump --format=custom --no-owner --file {tmp_path / 'b' / 'hub.dump'}" in out
+    assert f"pg_dump --format=custom --no-owner --file {tmp_path / 'b'}/hub.dump" in out
     assert "secret" not in out  # the URL's password is never printed
-    assert "same database" in out and "opt_out: the HMAC keys" in out and "pg_restore" in out
+    assert "same database" in out and "opt_out: the HMAC keys" in out
+    assert main(["restore", str(tmp_path / "b")]) == 0
+    assert "pg_restore --no-owner --exit-on-error" in capsys.readouterr().out
+
+
+def commands(printed):
+    """The indented command lines of what `hub backup` or `hub restore` printed."""
+    return [line.strip() for line in printed.splitlines() if line.startswith("    ")]
+
+
+def run_in_bash(lines, **env):
+    import os
+    import subprocess
+
+    result = subprocess.run(["bash", "-euc", "\n".join(lines)], env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def test_postgres_the_printed_commands_back_up_and_restore(postgres_db, postgres_server, monkeypatch, tmp_path, capsys):
+    """What `hub backup` and `hub restore` print for PostgreSQL, run as printed (the `hub` lines
+    through main); the STOP recorded after the backup is merged from the old database."""
+    import shutil
+    import uuid
+
+    from sqlalchemy import text
+
+    if not shutil.which("pg_dump") or not shutil.which("pg_restore"):
+        pytest.skip("pg_dump and pg_restore are not installed")
+    old_url = get_settings().database_url
+    monkeypatch.setenv("HUB_ENDPOINTS", "endpoints.production.yml")
+    monkeypatch.setenv("HUB_TRACKER_STORE_URL", old_url.replace("+psycopg2", ""))
+    get_settings.cache_clear()
+    with session_scope() as session:
+        session.add(Specialist(name="Ana", phone="+12065550111", zips="98104", languages="en", active=1, created_at=utcnow()))
+        session.add(OptOut(number_key="hbefore", opted_out_at=utcnow() - timedelta(seconds=5)))
+    folder = tmp_path / "pg backup"  # a space: the printed commands quote the path
+    assert main(["backup", str(folder)]) == 0
+    run_in_bash(commands(capsys.readouterr().out), HUB_DATABASE_URL=old_url)
+    assert (folder / "hub.dump").stat().st_size > 0
+    with session_scope() as session:
+        session.add(OptOut(number_key="hafter", opted_out_at=utcnow() + timedelta(seconds=1)))
+
+    name = f"hub_test_{uuid.uuid4().hex[:12]}"
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        new_url = postgres_server.url.set(drivername="postgresql+psycopg2", database=name).render_as_string(hide_password=False)
+        monkeypatch.setenv("HUB_DATABASE_URL", new_url)
+        monkeypatch.setenv("HUB_TRACKER_STORE_URL", new_url.replace("+psycopg2", ""))
+        get_settings.cache_clear()
+        assert main(["restore", str(folder)]) == 0
+        shell, hub = [], []
+        for line in commands(capsys.readouterr().out):
+            (hub if line.startswith("hub ") else shell).append(line)
+        run_in_bash(shell, HUB_DATABASE_URL=new_url)
+        import shlex
+
+        for line in hub:
+            argv = [word.replace("$OLD_DATABASE_URL", old_url) for word in shlex.split(line)[1:]]
+            assert main(argv) == 0
+        assert "merged from the old database: 1" in capsys.readouterr().out
+        with session_scope() as session:
+            assert set(session.scalars(select(OptOut.number_key))) == {"hbefore", "hafter"}
+            assert [s.name for s in session.scalars(select(Specialist))] == ["Ana"]
+    finally:
+        from bot.db import get_engine
+
+        get_engine().dispose()
+        with postgres_server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_every_table_is_described():

@@ -61,3 +61,25 @@ def test_a_failed_write_leaves_the_env_file_as_it_was(tmp_path, monkeypatch):
 def test_the_ring_puts_the_retired_key_first_once():
     assert ring_after("b", ("a",)) == ("b", "a")
     assert ring_after("a", ("a", "z")) == ("a", "z")
+
+
+def test_rekeying_on_postgres(postgres_db):
+    from sqlalchemy import select
+
+    from bot.clock import utcnow
+    from bot.db.models import Officer, OptOut, Specialist
+    from bot.privacy import key_id
+
+    with session_scope() as session:
+        session.add(Officer(name="Ofc. Lee", phone="+12065550181", phone_key=sender_key("+12065550181", OLD), agency="SPD",
+                            active=1, created_at=utcnow()))
+        session.add(Specialist(name="Ben", phone="+12065550112", zips="98104", languages="en", active=1, created_at=utcnow()))
+        session.add(OptOut(number_key=sender_key("+12065550112", OLD), opted_out_at=utcnow()))
+        session.add(OptOut(number_key=sender_key("+12065550143", OLD), opted_out_at=utcnow()))
+    with session_scope() as session:
+        rekeyed = rekey(session, OLD, NEW, (), "US")
+    assert (rekeyed.officers, rekeyed.opt_outs, rekeyed.opt_outs_left) == (1, 1, 1)
+    with session_scope() as session:
+        assert session.scalar(select(Officer.phone_key)) == sender_key("+12065550181", NEW)
+        assert {(row.number_key, row.key_id) for row in session.scalars(select(OptOut))} == {
+            (sender_key("+12065550112", NEW), key_id(NEW)), (sender_key("+12065550143", OLD), key_id(OLD))}
