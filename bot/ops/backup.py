@@ -5,8 +5,8 @@ API while the line is live: each copy is one consistent snapshot, and both snaps
 the same moment. A backup is a folder: `hub.db`, `rasa_tracker.db` (when the tracker store is a
 SQLite file) and `backup.json`, which says when and from what it was made.
 
-PostgreSQL: `pg_dump` does this better than any copy made here; `postgres_instructions` says
-exactly what to run and which tables hold what.
+PostgreSQL: `pg_dump` does this better than any copy made here; `postgres_backup_steps` and
+`postgres_restore_steps` say exactly what to run, and which tables hold what.
 
 A backup holds phone numbers and words: keep it no longer than HUB_RETENTION_DAYS. A restore runs
 the retention purge at once, so that what was purged since does not come back, and brings in the
@@ -20,7 +20,7 @@ import shlex
 import sqlite3
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, null, select, text
@@ -30,6 +30,7 @@ from bot.clock import utcnow
 from bot.db.models import Base, OptOut
 
 FORMAT = "health-hub-hotline-backup/1"
+MERGE_MARGIN = timedelta(minutes=10)
 HUB_FILE, TRACKER_FILE, MANIFEST = "hub.db", "rasa_tracker.db", "backup.json"
 # Tables that hold the line's own records (not the directory, which is imported from files):
 # a database with any row in one of them is not a fresh installation.
@@ -153,9 +154,9 @@ def backup_sqlite(hub_url: str, tracker_url: str | None, folder: Path, retention
     with ExitStack() as stack:
         hub = stack.enter_context(closing(_open(hub_path)))
         tracker = stack.enter_context(closing(_open(tracker_path))) if tracker_path and tracker_path.is_file() else None
+        created = utcnow()  # before the snapshots: an opt-out after this is merged at restore if missing
         for connection in filter(None, (hub, tracker)):
             _snapshot(connection)
-        created = utcnow()
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o700)
         _copy(hub, folder / HUB_FILE)
@@ -249,7 +250,9 @@ def old_opt_outs(url: str | None, since: datetime) -> tuple[list | None, str | N
     if not url:
         return None, "no old database to read (give it with --old-database URL)"
     try:
-        return opt_outs_since(url, since), None
+        # A STOP stamped just before the backup began may have been committed just after it: look
+        # a little further back (what the backup already holds is skipped).
+        return opt_outs_since(url, since - MERGE_MARGIN), None
     except BackupError as exc:
         return None, f"the old database cannot be read ({exc})"
 

@@ -83,3 +83,24 @@ def test_rekeying_on_postgres(postgres_db):
         assert session.scalar(select(Officer.phone_key)) == sender_key("+12065550181", NEW)
         assert {(row.number_key, row.key_id) for row in session.scalars(select(OptOut))} == {
             (sender_key("+12065550112", NEW), key_id(NEW)), (sender_key("+12065550143", OLD), key_id(OLD))}
+
+
+def test_when_the_env_file_cannot_be_written_the_new_keys_are_shown(migrated_db, tmp_path, monkeypatch, capsys):
+    """The database is re-keyed already: the operator must not lose the new key."""
+    from bot.cli import main
+    from bot.config import get_settings
+
+    env = tmp_path / "hub.env"
+    env.write_text(f"HUB_SECRET_KEY={OLD}\n")
+    monkeypatch.setenv("HUB_ENV_FILE", str(env))
+    get_settings.cache_clear()
+
+    def disk_full(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("bot.ops.keys.os.replace", disk_full)
+    assert main(["keys", "rotate"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "by hand NOW" in err
+    assert f"HUB_PREVIOUS_SECRET_KEYS={OLD}" in err and "HUB_SECRET_KEY=" in err
+    assert env.read_text() == f"HUB_SECRET_KEY={OLD}\n"
