@@ -47,6 +47,13 @@ class Settings:
     # Keys retired by `hub keys rotate`, newest first: opt-outs recorded under them still match
     # (bot/notify/optout.py); nothing is ever written under them.
     previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Never silent (bot/channels/admission.py): the longest a webhook waits for Rasa before it
+    # answers with a holding reply (the answer then follows through the outbox), well inside
+    # Twilio's 15 s; how many turns Rasa takes at once; and the turns a second one Rasa server
+    # completes (bench/load.py measures it), from which the queue's bound is sized.
+    answer_deadline_seconds: float = 8.0
+    turns_in_flight: int = 4
+    turn_capacity: float = 15.0
 
     @property
     def simulator_enabled(self) -> bool:
@@ -100,6 +107,16 @@ def get_settings() -> Settings:
     max_dials = _positive_int("HUB_VOICE_MAX_DIALS", env.get("HUB_VOICE_MAX_DIALS") or "2", 1, 10)
     retention_days = _positive_int("HUB_RETENTION_DAYS", env.get("HUB_RETENTION_DAYS") or "30", 1, 3650)
     endpoints = Path(env.get("HUB_ENDPOINTS") or "endpoints.yml")
+    answer_deadline = parse_duration("HUB_ANSWER_DEADLINE", env.get("HUB_ANSWER_DEADLINE") or "8s", default_unit="s")
+    if answer_deadline > 14:
+        raise ConfigError("HUB_ANSWER_DEADLINE must be at most 14s: Twilio gives up on a webhook after 15 s")
+    turns_in_flight = _positive_int("HUB_TURNS_IN_FLIGHT", env.get("HUB_TURNS_IN_FLIGHT") or "4", 1, 64)
+    try:
+        turn_capacity = float(env.get("HUB_TURN_CAPACITY") or "15")
+    except ValueError:
+        raise ConfigError("HUB_TURN_CAPACITY must be a number of turns a second") from None
+    if not 0.5 <= turn_capacity <= 10000:
+        raise ConfigError("HUB_TURN_CAPACITY must be between 0.5 and 10000 turns a second")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -121,6 +138,9 @@ def get_settings() -> Settings:
         retention_days=retention_days,
         endpoints_path=endpoints if endpoints.is_absolute() else PROJECT_ROOT / endpoints,
         previous_secret_keys=split_keys(env.get("HUB_PREVIOUS_SECRET_KEYS")),
+        answer_deadline_seconds=answer_deadline,
+        turns_in_flight=turns_in_flight,
+        turn_capacity=turn_capacity,
     )
 
 
@@ -139,15 +159,15 @@ def _positive_int(name: str, text: str, low: int, high: int) -> int:
     return value
 
 
-def parse_duration(name: str, text: str) -> float:
-    """'10m', '90s', '2h' or a plain number of minutes, in seconds."""
+def parse_duration(name: str, text: str, default_unit: str = "m") -> float:
+    """'10m', '90s', '2h' or a plain number of `default_unit`s (minutes unless said), in seconds."""
     text = text.strip().lower()
     units = {"s": 1, "m": 60, "h": 3600}
     try:
         if text[-1:] in units:
             seconds = float(text[:-1]) * units[text[-1]]
         else:
-            seconds = float(text) * 60
+            seconds = float(text) * units[default_unit]
     except ValueError:
         raise ConfigError(f"{name} must be a duration such as 10m, 90s or 2h, not {text!r}") from None
     if seconds <= 0:

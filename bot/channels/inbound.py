@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
 from bot.notify.optout import number_opted_out
+from bot.notify.outbox import LATE_ANSWER, enqueue
 from bot.phonebook import stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.db import session_scope
@@ -133,3 +134,12 @@ def text_for_rasa(text: str, settings: Settings) -> str:
 def attach_person_number(key: str, number: str) -> None:
     with session_scope() as session:
         engine.attach_number(session, key, number)
+
+
+def send_late_answer(number: str, replies: list[str], message_sid: str, settings: Settings) -> None:
+    """A turn's replies that missed the answer deadline, to the outbox in order, in one
+    transaction (the webhook gave only the holding reply). The worker delivers them once, and
+    never to a number that texted STOP."""
+    with session_scope() as session:
+        for reply in replies:
+            enqueue(session, to_number=number, from_number=settings.hotline_number, body=reply, purpose=LATE_ANSWER)

@@ -18,6 +18,10 @@
    stranger and the fresh start was then saved over their conversation. Here the error goes up
    to the channel, which answers plain words and keeps the conversation as it was; pooled
    connections are checked before use, so a database restart costs no message at all.
+
+4. Each saved turn tells the admission queue whether a handoff now waits on the person's next
+   message (a consent question asked, an officer's referral form open), so that their answer is
+   taken before other texts under load (bot/channels/admission.py).
 """
 from __future__ import annotations
 
@@ -30,6 +34,11 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core import tracker_store
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.channels.admission import awaiting_handoff
 from rasa.shared.constants import DOCS_BASE_URL
 
 
@@ -97,9 +106,20 @@ def engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
     return {**_engine_kwargs(url), "pool_pre_ping": True}
 
 
+_save_tracker = MessageProcessor.save_tracker
+
+
+async def save_tracker_noting_handoff(self: MessageProcessor, tracker: DialogueStateTracker) -> None:
+    await _save_tracker(self, tracker)
+    last_bot = next((event for event in reversed(tracker.events) if isinstance(event, BotUttered)), None)
+    awaiting_handoff.note(tracker.sender_id, tracker.active_loop_name,
+                          (last_bot.metadata or {}).get("utter_action") if last_bot is not None else None)
+
+
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result
     RemoteAction.run = run_remote_action
     tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error = raise_tracker_store_error
     tracker_store.FailSafeTrackerStore.on_tracker_store_error = raise_tracker_store_error
     tracker_store.create_engine_kwargs = engine_kwargs_with_pre_ping
+    MessageProcessor.save_tracker = save_tracker_noting_handoff

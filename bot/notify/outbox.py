@@ -12,6 +12,8 @@ from bot.clock import utcnow
 from bot.db.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
+# The purpose of a turn's answer that missed the webhook's answer deadline (bot/channels).
+LATE_ANSWER = "late_answer"
 
 
 def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str) -> OutboxMessage:
