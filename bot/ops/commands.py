@@ -140,6 +140,8 @@ def cmd_restore(args) -> int:
         engine_for.cache_clear()  # nothing may read the replaced file through an old connection
         command.upgrade(alembic_config(settings.database_url), "head")
         print(f"restored {folder} (made {since.isoformat(timespec='seconds')}Z) and migrated it to the current schema")
+        if not Manifest.read(folder).tracker_store:
+            print("  the backup holds no conversations: this installation's tracker store was left as it was")
     _merge_and_purge(since, rows, unreadable)
     if not args.merge_only:
         counts = installation_counts(settings.database_url, tracker_url)
