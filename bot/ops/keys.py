@@ -25,6 +25,17 @@ from bot.privacy import key_id, sender_key
 
 CHUNK = 500
 
+# Every column that holds HMAC(HUB_SECRET_KEY, number), and what a rotation does with it. A new
+# one (alert subscriptions, when they exist) must be re-keyed in `rekey` and named here; a test
+# compares this with the schema.
+KEYED_COLUMNS = {
+    ("officer", "phone_key"): "re-keyed from the officer's phone",
+    ("handoff", "person_key"): "re-keyed from the person's number while the handoff holds it",
+    ("contact_number", "key"): "re-keyed from the number it stands in for",
+    ("opt_out", "number_key"): "re-keyed where the line holds the number; otherwise matched through the key ring",
+    ("inbound_message", "sender_key"): "left: only the MessageSid is ever matched; purged after the retention period",
+}
+
 
 class RotationError(RuntimeError):
     """The keys cannot be rotated as asked; nothing was changed."""

@@ -104,3 +104,13 @@ def test_when_the_env_file_cannot_be_written_the_new_keys_are_shown(migrated_db,
     assert "No space left on device" in err and "by hand NOW" in err
     assert f"HUB_PREVIOUS_SECRET_KEYS={OLD}" in err and "HUB_SECRET_KEY=" in err
     assert env.read_text() == f"HUB_SECRET_KEY={OLD}\n"
+
+
+def test_every_column_keyed_by_a_number_is_accounted_for():
+    """A table added later with an HMAC of a number (subscriptions) must be handled by rekey."""
+    from bot.db.models import Base
+    from bot.ops.keys import KEYED_COLUMNS
+
+    keyed = {(table.name, column.name) for table in Base.metadata.tables.values() for column in table.columns
+             if column.name == "key" or column.name.endswith("_key")}
+    assert keyed == set(KEYED_COLUMNS)
