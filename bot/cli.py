@@ -553,6 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     env = commands.add_parser("env", help="local configuration").add_subparsers(dest="env_command", required=True)
     env.add_parser("init", help="create .env from .env.example with fresh secrets").set_defaults(func=cmd_env_init)
+
+    from bot.ops.commands import add_commands as add_ops_commands  # keys, backup, restore, twilio fallback
+    add_ops_commands(commands)
     return parser
 
 

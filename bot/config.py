@@ -44,6 +44,9 @@ class Settings:
     retention_days: int = 30
     # The endpoints file the Rasa server reads: the worker purges the tracker store it names.
     endpoints_path: Path = PROJECT_ROOT / "endpoints.yml"
+    # Keys retired by `hub keys rotate`, newest first: opt-outs recorded under them still match
+    # (bot/notify/optout.py); nothing is ever written under them.
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
     # Never silent (bot/channels/admission.py): the longest a webhook waits for Rasa before it
     # answers with a holding reply (the answer then follows through the outbox), well inside
     # Twilio's 15 s; how many turns Rasa takes at once; and the turns a second one Rasa server
@@ -134,10 +137,16 @@ def get_settings() -> Settings:
         voice_es=env.get("HUB_VOICE_ES") or "Polly.Lupe",
         retention_days=retention_days,
         endpoints_path=endpoints if endpoints.is_absolute() else PROJECT_ROOT / endpoints,
+        previous_secret_keys=split_keys(env.get("HUB_PREVIOUS_SECRET_KEYS")),
         answer_deadline_seconds=answer_deadline,
         turns_in_flight=turns_in_flight,
         turn_capacity=turn_capacity,
     )
+
+
+def split_keys(text: str | None) -> tuple[str, ...]:
+    """HUB_PREVIOUS_SECRET_KEYS: comma-separated, newest first."""
+    return tuple(key.strip() for key in (text or "").split(",") if key.strip())
 
 
 def _positive_int(name: str, text: str, low: int, high: int) -> int:

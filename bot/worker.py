@@ -10,8 +10,7 @@ import time
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.handoff.engine import escalate_due
-from bot.notify.optout import is_opted_out
-from bot.privacy import sender_key
+from bot.notify.optout import number_opted_out
 from bot.db.models import OutboxMessage
 from bot.notify.outbox import Delivery, claim_due, record
 from bot.notify.transports import Transport
@@ -33,7 +32,7 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
     settings = get_settings()
     with session_scope() as session:
         claimed = [
-            (claim, is_opted_out(session, sender_key(claim.to_number, settings.require_secret_key(), settings.default_region)))
+            (claim, number_opted_out(session, claim.to_number, settings))
             for claim in claim_due(session, batch)
         ]
     for claim, opted_out in claimed:

@@ -19,6 +19,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
+from bot.notify.optout import number_opted_out
 from bot.notify.outbox import LATE_ANSWER, enqueue
 from bot.phonebook import stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
@@ -104,6 +105,8 @@ def take_message(message_sid: str, channel: str, key: str, number: str | None, t
     try:
         with session_scope() as session:
             _record_delivery(session, message_sid, channel, key)
+            if number and settings.previous_secret_keys:  # seen again: an old-key STOP moves to the current key
+                number_opted_out(session, number, settings)
             if not text:
                 return Taken(False, Routed(False))
             routed = route(session, number, key, text)

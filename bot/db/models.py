@@ -299,6 +299,9 @@ class OptOut(Base):
     __tablename__ = "opt_out"
     number_key = Column(String(64), primary_key=True)
     opted_out_at = Column(DateTime, nullable=False)
+    # bot.privacy.key_id of the secret key number_key was made with; NULL for rows written before
+    # key ids were recorded, which `hub keys rotate` fills with the id of the key it retires.
+    key_id = Column(String(12), index=True)
 
 
 class ContactNumber(Base):
