@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Set, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -133,17 +134,17 @@ class TwilioSmsInput(InputChannel):
             # queue, the database or Rasa, and again for a redelivery (repeating them harms no
             # one; silence might). The turn still reaches the conversation, and whatever more it
             # says follows through the outbox.
-            in_background(self.answer_later(incoming, on_new_message, settings, emergency=True), self._background)
+            in_background(self.answer(incoming, on_new_message, settings, Follow(by_outbox=True, steps_given=True)),
+                          self._background)
             return twiml([emergency_reply(language)])
-        queued_past_bound = asyncio.Event()
-        answer = in_background(self.answer(incoming, on_new_message, settings, queued_past_bound=queued_past_bound),
-                               self._background)
-        if await within(answer, settings.answer_deadline_seconds - (time.monotonic() - arrived), unless=queued_past_bound):
+        follow = Follow()
+        answer = in_background(self.answer(incoming, on_new_message, settings, follow), self._background)
+        if await within(answer, settings.answer_deadline_seconds - (time.monotonic() - arrived), unless=follow.queued_past_bound):
             return twiml(answer.result())
         # Past the deadline, or queued behind more turns than Rasa can answer in time: a holding
         # reply now, and the answer by outbox, once, when it is ready.
+        follow.by_outbox = True
         logger.info("twilio_sms message %s: holding reply (%s turns waiting)", message_sid, self.admission(settings).waiting)
-        answer.add_done_callback(lambda done: in_background(self.deliver_late(incoming, done, settings), self._background))
         holding = twiml([phrase(HOLDING_REPLIES, language, "sms")])
         holding.headers[ANSWER_FOLLOWS_HEADER] = "outbox"  # for `hub sms`, which then watches the outbox
         return holding
@@ -154,76 +155,71 @@ class TwilioSmsInput(InputChannel):
         return shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
 
     async def answer(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
-                     emergency: bool = False, queued_past_bound: Optional[asyncio.Event] = None) -> List[str]:
-        """The replies to one text, in order: the sender's earlier texts answered first, the
-        MessageSid recorded once, what the hotline answers itself (STOP, HELP, the relay,
-        specialists' commands) at once, the rest by Rasa when the queue lets it in. Sets
-        `queued_past_bound` when the text must wait behind more turns than fit the deadline."""
+                     follow: "Follow") -> List[str]:
+        """The replies to one text, in order, the sender's earlier texts answered first. When the
+        webhook has not waited for them (`follow.by_outbox`), they go to the outbox before the
+        sender's next text is taken, so that late answers keep their order."""
+        admission = self.admission(settings)
+        async with admission.sender(incoming.key):
+            try:
+                replies = await self.replies(incoming, on_new_message, settings, follow)
+            except Exception:  # the texter must get an answer whatever broke behind the webhook
+                logger.exception("twilio_sms message %s could not be answered", incoming.message_sid)
+                replies = [TROUBLE_REPLY]
+            if follow.by_outbox:
+                await self.send_later(incoming, [r for r in replies if not (follow.steps_given and is_emergency_reply(r))],
+                                      settings)
+            return replies
+
+    async def replies(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
+                      follow: "Follow") -> List[str]:
+        """The MessageSid recorded once, what the hotline answers itself (STOP, HELP, the relay,
+        specialists' commands) at once, the rest by Rasa when the queue lets it in."""
         message_sid, key, number, text = incoming
         admission = self.admission(settings)
-        async with admission.sender(key):
-            try:
-                taken = await run_blocking(take_message, message_sid, self.name(), key, number, text, settings)
-            except Exception:  # the database is down, or a bug: the texter still gets plain words
-                logger.exception("twilio_sms message %s could not be taken", message_sid)
-                return emergency_first(text, [TROUBLE_REPLY], detect_language(text))
-            if taken.duplicate:
-                logger.info("twilio_sms duplicate delivery of %s ignored", message_sid)
-                return []
-            if not text:
-                return [EMPTY_BODY_REPLY]
-            if taken.routed.handled:
-                return taken.routed.replies
-
-            collector = CollectingOutputChannel()
-            if queued_past_bound is not None and admission.crowded():
-                queued_past_bound.set()
-            try:
-                async with admission.turn(priority_of(emergency, key)):
-                    with watching_actions() as failed:
-                        await on_new_message(
-                            UserMessage(
-                                taken.text_for_rasa,
-                                collector,
-                                key,
-                                input_channel=self.name(),
-                                metadata={"channel": "sms"},
-                                message_id=message_sid,
-                            )
-                        )
-            except Exception:  # the texter must get an answer whatever broke behind the webhook
-                logger.exception("twilio_sms message %s could not be processed", message_sid)
-                replies = [TROUBLE_REPLY]
-            else:
-                replies = [text_ for text_ in (render_text(m) for m in collector.messages) if text_]
-                if failed:  # an answer built on a half-done turn would mislead: plain words instead
-                    logger.error("twilio_sms message %s: action(s) %s failed", message_sid, ", ".join(failed))
-                    replies = [TROUBLE_REPLY]
-            if number:
-                try:  # a handoff opened during this message learns where to reach the person
-                    await run_blocking(attach_person_number, key, number)
-                except Exception:
-                    logger.exception("twilio_sms message %s: the number could not be attached to a new handoff", message_sid)
-            return emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text))
-
-    async def answer_later(self, incoming: "Incoming", on_new_message, settings: Settings, emergency: bool = False) -> None:
-        """The turn of a text already answered (the 911 steps): what more it says goes by outbox."""
         try:
-            replies = await self.answer(incoming, on_new_message, settings, emergency=emergency)
-        except Exception:
-            logger.exception("twilio_sms message %s: the turn after the emergency steps failed", incoming.message_sid)
-            return
-        await self.send_later(incoming, [reply for reply in replies if not is_emergency_reply(reply)], settings)
+            taken = await run_blocking(take_message, message_sid, self.name(), key, number, text, settings)
+        except Exception:  # the database is down, or a bug: the texter still gets plain words
+            logger.exception("twilio_sms message %s could not be taken", message_sid)
+            return emergency_first(text, [TROUBLE_REPLY], detect_language(text))
+        if taken.duplicate:
+            logger.info("twilio_sms duplicate delivery of %s ignored", message_sid)
+            return []
+        if not text:
+            return [EMPTY_BODY_REPLY]
+        if taken.routed.handled:
+            return taken.routed.replies
 
-    async def deliver_late(self, incoming: "Incoming", done: "asyncio.Task[List[str]]", settings: Settings) -> None:
-        """The answer of a turn that missed the deadline: to the outbox, once (the webhook gave
-        only the holding reply)."""
-        if done.cancelled() or done.exception() is not None:
-            logger.error("twilio_sms message %s: the late turn failed", incoming.message_sid)
+        collector = CollectingOutputChannel()
+        if admission.crowded():
+            follow.queued_past_bound.set()
+        try:
+            async with admission.turn(priority_of(follow.steps_given, key)):
+                with watching_actions() as failed:
+                    await on_new_message(
+                        UserMessage(
+                            taken.text_for_rasa,
+                            collector,
+                            key,
+                            input_channel=self.name(),
+                            metadata={"channel": "sms"},
+                            message_id=message_sid,
+                        )
+                    )
+        except Exception:  # the texter must get an answer whatever broke behind the webhook
+            logger.exception("twilio_sms message %s could not be processed", message_sid)
             replies = [TROUBLE_REPLY]
         else:
-            replies = done.result()
-        await self.send_later(incoming, replies, settings)
+            replies = [text_ for text_ in (render_text(m) for m in collector.messages) if text_]
+            if failed:  # an answer built on a half-done turn would mislead: plain words instead
+                logger.error("twilio_sms message %s: action(s) %s failed", message_sid, ", ".join(failed))
+                replies = [TROUBLE_REPLY]
+        if number:
+            try:  # a handoff opened during this message learns where to reach the person
+                await run_blocking(attach_person_number, key, number)
+            except Exception:
+                logger.exception("twilio_sms message %s: the number could not be attached to a new handoff", message_sid)
+        return emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text))
 
     @staticmethod
     async def send_later(incoming: "Incoming", replies: List[str], settings: Settings) -> None:
@@ -236,6 +232,17 @@ class TwilioSmsInput(InputChannel):
             await run_blocking(send_late_answer, incoming.number, replies, incoming.message_sid, settings)
         except Exception:
             logger.exception("twilio_sms message %s: the late answer could not be queued", incoming.message_sid)
+
+
+@dataclass
+class Follow:
+    """How one text's answer reaches the texter: in the webhook's TwiML, or by outbox once the
+    webhook stopped waiting (`by_outbox`, set by the webhook before the answer is ready, or from
+    the start after the 911 steps, `steps_given`, which are then not sent again)."""
+
+    by_outbox: bool = False
+    steps_given: bool = False
+    queued_past_bound: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Incoming(NamedTuple):

@@ -45,6 +45,9 @@ class FakeRasa:
             self.busy -= 1
         if self.error:
             raise self.error
+        if self.replies == "echo":
+            await message.output_channel.send_text_message(message.sender_id, f"answer to {message.text}")
+            return
         for reply in self.replies:
             await message.output_channel.send_text_message(message.sender_id, reply)
         if self.buttons:
@@ -410,3 +413,11 @@ def test_stop_from_a_texter_waiting_behind_a_crowd_is_still_answered_at_once(pos
     status, body, took = timed_post(post, FakeRasa(delay=2), sms_params(body="narcan 98104", sender="+12065550144"))
     assert replies(body)[0].startswith("Got your message") and took < deadline  # past the bound: holding at once
     assert late_answers("+12065550144", expect=2) == ["first reply", "second reply"]
+
+
+def test_late_answers_to_one_texter_arrive_in_the_order_of_their_texts(post, deadline):
+    rasa = FakeRasa(replies="echo", delay=1.5)
+    for body in ("first question", "second question", "third question"):
+        status, answer = post(rasa, sms_params(body=body))
+        assert replies(answer)[0].startswith("Got your message")
+    assert late_answers(expect=3, wait=15) == ["answer to first question", "answer to second question", "answer to third question"]
