@@ -5,7 +5,6 @@ outbox in the same transaction, so a handoff and its alert are saved together or
 """
 from __future__ import annotations
 
-import random
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -16,6 +15,7 @@ from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
+from bot.handoff.refs import new_ref, normalise as normalise_ref
 from bot.clock import utcnow
 from bot.handoff.roster import OPEN_STATES, choose_specialist, coordinator
 from bot.notify.outbox import enqueue
@@ -35,15 +35,6 @@ def _log(session: Session, handoff: Handoff, event: str, now: datetime, speciali
 def _send(session: Session, to_number: str | None, body: str, purpose: str) -> None:
     if to_number:
         enqueue(session, to_number=to_number, from_number=get_settings().hotline_number, body=body, purpose=purpose)
-
-
-def new_ref(session: Session) -> str:
-    """A short reference such as H-4821, unique among all handoffs."""
-    for digits in (4, 4, 4, 4, 5, 5, 6, 6, 8):
-        ref = f"H-{random.randint(10 ** (digits - 1), 10 ** digits - 1)}"
-        if session.scalar(select(Handoff.id).where(Handoff.ref == ref)) is None:
-            return ref
-    raise RuntimeError("could not find a free handoff reference")
 
 
 def create_handoff(
@@ -139,29 +130,41 @@ def escalate_due(session: Session, now: datetime | None = None) -> int:
     return len(due)
 
 
-def _find(session: Session, ref: str) -> Handoff:
-    handoff = session.scalar(select(Handoff).where(Handoff.ref == normalise_ref(ref)))
+def _find(session: Session, ref: str, lock: bool = False) -> Handoff:
+    """The handoff of a typed reference. A reference that fails its check digit can only match
+    one made before check digits existed (every new one passes), so an exact match is enough.
+    With lock=True the row stays locked until the transaction ends (PostgreSQL; SQLite has a
+    single writer anyway), so that two simultaneous commands on one handoff run one after the
+    other and the second sees what the first did."""
+    query = select(Handoff).where(Handoff.ref == normalise_ref(ref))
+    handoff = session.scalar(query.with_for_update() if lock else query)
     if handoff is None:
-        raise HandoffError(texts.unknown_ref(ref))
+        raise HandoffError(texts.not_open_to_you(normalise_ref(ref)))
     return handoff
 
 
-def normalise_ref(ref: str) -> str:
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    return f"H-{digits}"
+def was_offered(session: Session, handoff: Handoff, specialist: Specialist) -> bool:
+    """Whether this specialist was alerted (or rung) for the handoff, or is the coordinator, who
+    may take any handoff: the only ones who may accept it."""
+    if specialist.is_coordinator:
+        return True
+    return session.scalar(select(HandoffLog.id).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id == specialist.id,
+        HandoffLog.event.in_(("alerted", "escalated", "call_dialed")),
+    ).limit(1)) is not None
 
 
 def accept(session: Session, specialist: Specialist, ref: str, now: datetime | None = None,
            notify_person: bool = True, detail: str | None = None) -> str:
     """notify_person=False when the person is on the line with the specialist already (a call transfer)."""
     now = now or utcnow()
-    handoff = _find(session, ref)
-    if handoff.state == "accepted":
-        if handoff.specialist_id == specialist.id:
-            return texts.already_yours(handoff)
-        raise HandoffError(texts.taken(handoff))
-    if handoff.state not in ("alerted", "escalated", "created"):
-        raise HandoffError(texts.not_open(handoff))
+    handoff = _find(session, ref, lock=True)
+    if handoff.state == "accepted" and handoff.specialist_id == specialist.id:
+        return texts.already_yours(handoff)
+    # Unknown, taken, closed or never offered to them: one answer, which tells nobody what
+    # happens to handoffs that are not theirs.
+    if handoff.state not in ("alerted", "escalated", "created") or not was_offered(session, handoff, specialist):
+        raise HandoffError(texts.not_open_to_you(handoff.ref))
     handoff.state = "accepted"
     handoff.specialist_id = specialist.id
     handoff.accepted_at = now
@@ -174,9 +177,9 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
 
 def pass_(session: Session, specialist: Specialist, ref: str, now: datetime | None = None) -> str:
     now = now or utcnow()
-    handoff = _find(session, ref)
+    handoff = _find(session, ref, lock=True)
     if handoff.specialist_id != specialist.id or handoff.state not in ("alerted", "escalated"):
-        raise HandoffError(texts.not_yours(handoff))
+        raise HandoffError(texts.not_open_to_you(handoff.ref))
     _log(session, handoff, "passed", now, specialist)
     alert_next(session, handoff, now)
     return texts.passed(handoff)
@@ -184,9 +187,10 @@ def pass_(session: Session, specialist: Specialist, ref: str, now: datetime | No
 
 def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: datetime | None = None) -> str:
     now = now or utcnow()
-    handoff = _find(session, ref)
-    if handoff.specialist_id != specialist.id or handoff.state != "accepted":
-        raise HandoffError(texts.not_yours(handoff))
+    handoff = _find(session, ref, lock=True)
+    # The coordinator may close any accepted handoff: one whose specialist went quiet, say.
+    if handoff.state != "accepted" or not (handoff.specialist_id == specialist.id or specialist.is_coordinator):
+        raise HandoffError(texts.not_open_to_you(handoff.ref))
     # Only the outcome word is kept ("other: moved away" -> other): no free text in the log.
     first_word = re.match(r"\s*([a-z]+)", (outcome or "").lower())
     outcome = first_word.group(1) if first_word else ""

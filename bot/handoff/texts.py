@@ -47,16 +47,9 @@ def already_yours(handoff: Handoff) -> str:
     return f"{handoff.ref} is already yours. Text here to reach them."
 
 
-def taken(handoff: Handoff) -> str:
-    return f"{handoff.ref} was already accepted by another specialist. Thank you."
-
-
-def not_open(handoff: Handoff) -> str:
-    return f"{handoff.ref} is {handoff.state} and can't be accepted."
-
-
-def not_yours(handoff: Handoff) -> str:
-    return f"{handoff.ref} isn't an open request of yours, so nothing changed."
+def not_open_to_you(ref: str) -> str:
+    """The one answer for a reference that is unknown, mistyped, taken, closed or not theirs."""
+    return f"{ref[:20]} isn't a request open to you, so nothing changed. Check the reference in your alert."
 
 
 def passed(handoff: Handoff) -> str:
@@ -71,17 +64,14 @@ def closed(handoff: Handoff) -> str:
     return f"Closed {handoff.ref} ({handoff.outcome}). Thank you."
 
 
-def unknown_ref(ref: str) -> str:
-    return f"I can't find the request {ref.strip()[:20]}. Check the reference in the alert, e.g. ACCEPT H-1234."
-
-
-def specialist_help(open_refs: list[str]) -> str:
-    commands = "Commands: ACCEPT H-1234, PASS H-1234, DONE H-1234 outcome."
+def specialist_help(open_refs: list[str], pending_refs: list[str] = ()) -> str:
+    commands = "Commands: ACCEPT H-12345, PASS H-12345, DONE H-12345 outcome, OFF, ON."
+    waiting = f" Waiting for your answer: {', '.join(pending_refs)}." if pending_refs else ""
     if len(open_refs) > 1:
-        return f"You have {len(open_refs)} open conversations ({', '.join(open_refs)}). Start your message with the reference, e.g. {open_refs[0]} hello."
+        return f"You have {len(open_refs)} open conversations ({', '.join(open_refs)}). Start your message with the reference, e.g. {open_refs[0]} hello.{waiting}"
     if open_refs:
-        return f"You are talking with {open_refs[0]}: what you text goes to them. {commands}"
-    return f"You have no open conversation. {commands}"
+        return f"You are talking with {open_refs[0]}: what you text goes to them.{waiting} {commands}"
+    return f"You have no open conversation.{waiting} {commands}"
 
 
 def from_person(handoff: Handoff, text: str) -> str:
@@ -160,12 +150,15 @@ def person_opened(handoff: Handoff, state: str, minutes: int) -> str:
     )
 
 
-def yes_needs_ref(pending_refs: list[str]) -> str:
+def yes_needs_ref(pending_refs: list[str], verb: str = "ACCEPT") -> str:
     if not pending_refs:
         return "You have no request waiting for an answer."
-    return f"You have {len(pending_refs)} requests waiting ({', '.join(pending_refs)}). Reply ACCEPT with the reference, e.g. ACCEPT {pending_refs[0]}."
+    verb = "PASS" if verb == "PASS" else "ACCEPT"
+    return f"You have {len(pending_refs)} requests waiting ({', '.join(pending_refs)}). Reply {verb} with the reference, e.g. {verb} {pending_refs[0]}."
 
 
-def command_needs_ref(verb: str) -> str:
-    example = {"DONE": "DONE H-1234 engaged"}.get(verb, f"{verb} H-1234")
-    return f"Add the request's reference, e.g. {example}."
+def command_needs_ref(verb: str, open_refs: list[str] = ()) -> str:
+    example_ref = open_refs[0] if open_refs else "H-12345"
+    example = f"DONE {example_ref} engaged" if verb == "DONE" else f"{verb} {example_ref}"
+    return f"Add the request's reference, e.g. {example}." + (
+        " How it ended: reached, engaged, declined, unreachable or other." if verb == "DONE" else "")
