@@ -316,15 +316,22 @@ def cmd_roster_remove(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Officer, Specialist
+    from bot.handoff.availability import leave_roster
 
     phone = _e164(args.phone)
     with session_scope() as session:
-        person = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1)) \
-            or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
+        specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
+        person = specialist or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
         if person is None:
             return _fail(f"{phone} is not on the roster", 1)
-        person.active = 0  # kept, inactive: the handoff log and referral tally still name who did what
-        print(f"removed {person.name} ({phone}) from the roster")
+        # Kept, inactive: the handoff log and referral tally still name who did what.
+        handed_on = []
+        if specialist is not None:
+            handed_on = leave_roster(session, specialist)
+        else:
+            person.active = 0
+    print(f"removed {person.name} ({phone}) from the roster"
+          + (f"; handed on their open handoffs: {', '.join(handed_on)}" if handed_on else ""))
     return 0
 
 

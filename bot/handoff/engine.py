@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import get_settings
@@ -67,17 +67,23 @@ def create_handoff(
 
 
 def _asked(session: Session, handoff: Handoff) -> set[int]:
-    """Who already had an SMS alert for this handoff. A specialist whose phone rang during a call
-    transfer (call_* events) is not counted: the SMS alert after missed calls goes to them too."""
+    """Who already had an SMS alert for this handoff since it was last handed on (a handoff whose
+    specialist left is offered afresh). A specialist whose phone rang during a call transfer
+    (call_* events) is not counted: the SMS alert after missed calls goes to them too."""
+    since = session.scalar(select(func.max(HandoffLog.id)).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.event == "handed_on")) or 0
     return set(session.scalars(
         select(HandoffLog.specialist_id).where(
-            HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id.is_not(None), HandoffLog.event.in_(("alerted", "escalated"))
+            HandoffLog.handoff_id == handoff.id, HandoffLog.id > since, HandoffLog.specialist_id.is_not(None),
+            HandoffLog.event.in_(("alerted", "escalated")),
         )
     ))
 
 
-def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist | None:
-    """Alert the next on-call specialist not yet asked; after the last, the coordinator."""
+def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: bool = False) -> Specialist | None:
+    """Alert the next on-call specialist not yet asked; after the last, the coordinator.
+    handed_on: the specialist who had accepted it can't go on; the alert says so, and the caller
+    tells the person."""
     settings = get_settings()
     asked = _asked(session, handoff)
     specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=timezone.utc))
@@ -87,7 +93,7 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
         handoff.alerted_at = handoff.alerted_at or now
         handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
         _log(session, handoff, "alerted", now, specialist)
-        _send(session, specialist.phone, texts.alert(handoff), "alert")
+        _send(session, specialist.phone, texts.alert(handoff, handed_on), "alert")
         return specialist
     fallback = coordinator(session)
     if fallback and fallback.id not in asked:
@@ -98,8 +104,8 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
         handoff.escalation_level += 1
         handoff.deadline_at = now + timedelta(seconds=settings.expire_after_seconds)
         _log(session, handoff, "escalated", now, fallback)
-        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted), "escalation")
-        if was_alerted:
+        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on), "escalation")
+        if was_alerted and not handed_on:
             _send(session, handoff.person_number, texts.person_delayed(handoff), "notice")
         return fallback
     # Nobody to ask now: try again when the escalation period has passed (someone may come on call).
@@ -108,6 +114,27 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
     handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
     _log(session, handoff, "unassigned", now, detail="no specialist on call and no coordinator left to ask")
     return None
+
+
+def hand_on(session: Session, handoff: Handoff, why: str, now: datetime, notify_person: bool = True) -> str | None:
+    """The specialist who has this handoff can no longer be reached (`why`: removed, stop, off):
+    an alert waiting for their answer goes to the next specialist, as if they had passed; an
+    accepted handoff is offered afresh, and the person is told honestly. Returns what the person
+    is told (sent through the outbox unless notify_person=False, where the caller replies)."""
+    leaving = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
+    if handoff.state in ("alerted", "escalated"):
+        _log(session, handoff, "passed", now, leaving, detail=why)
+        alert_next(session, handoff, now)
+        return None
+    if handoff.state != "accepted":
+        return None
+    _log(session, handoff, "handed_on", now, leaving, detail=why)
+    taker = alert_next(session, handoff, now, handed_on=True)
+    notice = texts.person_handed_on(handoff, "coordinator" if taker is not None and taker.is_coordinator else
+                                    "specialist" if taker is not None else "nobody")
+    if notify_person:
+        _send(session, handoff.person_number, notice, "notice")
+    return notice
 
 
 def escalate_due(session: Session, now: datetime | None = None) -> int:

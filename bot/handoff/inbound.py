@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.db.models import Specialist
-from bot.handoff import engine, texts
+from bot.handoff import availability, engine, texts
 from bot.handoff.referral import officer_for_key, status_reply
 from bot.notify.optout import keyword, opt_in, opt_out
 from bot.language import detect_language
@@ -59,14 +60,23 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
     specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
     if said is not None and said.word == "stop":
         opt_out(session, number_key)
+        if specialist is not None:  # nothing can reach them now: their work goes on without them
+            availability.stop(session, specialist)
     elif said is not None and said.word == "start":
         opt_in(session, number_key)
+        if specialist is not None:
+            availability.start(session, specialist)
+            return Routed(True, [KEYWORD_REPLIES[said.word, said.language] + " " + texts.back_on_call(said.language)])
     elif said is not None and specialist is not None:  # HELP from a specialist: their commands
         return Routed(True, [texts.specialist_help([h.ref for h in engine.open_relays(session, specialist)],
                                                    [h.ref for h in engine.pending_alerts(session, specialist)])])
     if said is not None:
         return Routed(True, [KEYWORD_REPLIES[said.word, said.language]])
     if specialist is not None:
+        switch = availability.on_off(text)
+        if switch is not None:
+            go = availability.go_on if switch.word == "on" else availability.go_off
+            return Routed(True, [go(session, specialist, switch.language)])
         return Routed(True, [reply for reply in [specialist_message(session, specialist, text)] if reply])
     officer = officer_for_key(session, number_key)
     if officer is not None:
@@ -75,6 +85,14 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
             return Routed(True, [status])
         return Routed(False)  # referrals go through the assistant
     relay = engine.relay_for_person(session, number_key)
+    if relay is not None and not availability.reachable(session.get(Specialist, relay.specialist_id)):
+        # Their specialist left the roster or texted STOP (and the handoff was not handed on
+        # then, as before this check existed): hand it on now, and say so, rather than relay
+        # their words to someone who is gone.
+        notice = engine.hand_on(session, relay, "unreachable", utcnow(), notify_person=False)
+        if mentions_overdose_in_progress(text):
+            return Routed(True, [emergency_reply(detect_language(text, previous=relay.language)), notice])
+        return Routed(True, [notice])
     if relay is not None:
         engine.relay_to_specialist(session, relay, text)
         # Emergency first, even mid-conversation: the 911 steps go straight back to the person.

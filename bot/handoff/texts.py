@@ -18,11 +18,12 @@ def _person(handoff: Handoff, en: str, es: str) -> str:
     return es if handoff.language == "es" else en
 
 
-def alert(handoff: Handoff) -> str:
+def alert(handoff: Handoff, handed_on: bool = False) -> str:
     who = "An officer referred a person" if handoff.source == "officer" else "A person asked for a specialist"
     where = f" near {handoff.area}" if handoff.area else ""
+    again = "Handed on: the specialist who had it can't continue. " if handed_on else ""
     return (
-        f"Health Hub {handoff.ref}: {'URGENT. ' if handoff.urgent else ''}{who}{where}. Needs: {_needs(handoff)}. "
+        f"Health Hub {handoff.ref}: {again}{'URGENT. ' if handoff.urgent else ''}{who}{where}. Needs: {_needs(handoff)}. "
         f"Language: {LANGUAGE_NAMES.get(handoff.language, handoff.language)}. "
         + (f"Where to find them: {handoff.contact_note}. " if handoff.contact_note else "")
         + COMMANDS.format(ref=handoff.ref)
@@ -30,8 +31,11 @@ def alert(handoff: Handoff) -> str:
     )
 
 
-def coordinator_alert(handoff: Handoff, was_alerted: bool) -> str:
-    why = "No specialist accepted it in time" if was_alerted else "No specialist is on call"
+def coordinator_alert(handoff: Handoff, was_alerted: bool, handed_on: bool = False) -> str:
+    if handed_on:
+        why = "The specialist who had it can't continue, and no other specialist is on call"
+    else:
+        why = "No specialist accepted it in time" if was_alerted else "No specialist is on call"
     return f"Health Hub {handoff.ref} needs the coordinator: {why}. " + alert(handoff).split(": ", 1)[1]
 
 
@@ -121,6 +125,22 @@ def person_expired(handoff: Handoff) -> str:
     )
 
 
+def person_handed_on(handoff: Handoff, who: str) -> str:
+    """The specialist they were talking with can't continue; `who` has the request now:
+    specialist, coordinator or nobody (yet)."""
+    en = {
+        "specialist": f"The specialist you were talking with can't continue. We're passing your request ({handoff.ref}) to another specialist, who will text you here.",
+        "coordinator": f"The specialist you were talking with can't continue. Our coordinator now has your request ({handoff.ref}) and will text you here.",
+        "nobody": f"The specialist you were talking with can't continue, and nobody else is on call right now. We saved your request ({handoff.ref}) and will text you as soon as someone is available.",
+    }[who]
+    es = {
+        "specialist": f"La persona especialista con quien hablabas no puede continuar. Pasamos tu solicitud ({handoff.ref}) a otra persona especialista, que te escribirá aquí.",
+        "coordinator": f"La persona especialista con quien hablabas no puede continuar. Nuestra coordinadora tiene ahora tu solicitud ({handoff.ref}) y te escribirá aquí.",
+        "nobody": f"La persona especialista con quien hablabas no puede continuar y ahora no hay nadie más de guardia. Guardamos tu solicitud ({handoff.ref}) y te escribiremos en cuanto alguien esté disponible.",
+    }[who]
+    return _person(handoff, en + " If someone is not breathing, call 911.", es + " Si alguien no respira, llama al 911.")
+
+
 def person_closed(handoff: Handoff) -> str:
     return _person(
         handoff,
@@ -162,3 +182,52 @@ def command_needs_ref(verb: str, open_refs: list[str] = ()) -> str:
     example = f"DONE {example_ref} engaged" if verb == "DONE" else f"{verb} {example_ref}"
     return f"Add the request's reference, e.g. {example}." + (
         " How it ended: reached, engaged, declined, unreachable or other." if verb == "DONE" else "")
+
+
+def gone_off(kept: list[str], passed: list[str], is_coordinator: bool, language: str) -> str:
+    if language == "es":
+        words = ["Estás fuera de guardia: no recibirás alertas nuevas hasta que escribas ON."]
+        if passed:
+            words.append(f"Pasamos a otra persona lo que esperaba tu respuesta ({', '.join(passed)}).")
+        if kept:
+            words.append(f"Sigues con {len(kept)} conversación(es) abierta(s) ({', '.join(kept)}): siguen contigo; "
+                         f"escribe DONE {kept[0]} y el resultado al terminar.")
+        else:
+            words.append("No tienes conversaciones abiertas.")
+        if is_coordinator:
+            words.append("Las solicitudes que nadie acepte esperarán hasta que vuelvas.")
+        return " ".join(words)
+    words = ["You're off call: no new alerts until you text ON."]
+    if passed:
+        words.append(f"We passed what was waiting for your answer ({', '.join(passed)}) to someone else.")
+    if kept:
+        conversations = "1 open conversation" if len(kept) == 1 else f"{len(kept)} open conversations"
+        words.append(f"You still have {conversations} ({', '.join(kept)}); they stay with you: "
+                     f"reply DONE {kept[0]} and how it ended when it's over.")
+    else:
+        words.append("You have no open conversation.")
+    if is_coordinator:
+        words.append("Requests nobody accepts will wait until you're back.")
+    return " ".join(words)
+
+
+def gone_on(hours: str | None, in_hours: bool, language: str) -> str:
+    if language == "es":
+        if in_hours:
+            return "Estás de guardia: las alertas nuevas llegan a este número. Escribe OFF para dejar la guardia."
+        return f"Vuelves a tu horario de guardia ({hours}). Ahora estás fuera de él: las alertas llegarán entonces."
+    if in_hours:
+        return "You're on call: new alerts come to this number. Text OFF to go off call."
+    return f"You're back on your on-call hours ({hours}). It's outside them now, so alerts start then."
+
+
+def on_needs_start(language: str) -> str:
+    if language == "es":
+        return "Pediste no recibir mensajes (ALTO). Escribe INICIAR para volver a recibirlos y estar de guardia."
+    return "You asked for no messages (STOP). Text START to get messages again and be back on call."
+
+
+def back_on_call(language: str) -> str:
+    if language == "es":
+        return "Vuelves a estar de guardia según tu horario."
+    return "You're back on call, within your roster hours."
