@@ -138,23 +138,83 @@ def hand_on(session: Session, handoff: Handoff, why: str, now: datetime, notify_
 
 
 def escalate_due(session: Session, now: datetime | None = None) -> int:
-    """Move on every handoff whose deadline passed; return how many moved."""
+    """Move on every handoff whose deadline passed, and close every one open longer than
+    HUB_HANDOFF_MAX_AGE; return how many moved."""
     now = now or utcnow()
+    settings = get_settings()
+    stale_before = now - timedelta(seconds=settings.handoff_max_age_seconds)
     due = list(session.scalars(
-        select(Handoff).where(Handoff.state.in_(("created", "alerted", "escalated")), Handoff.deadline_at <= now)
-        .order_by(Handoff.deadline_at).with_for_update(skip_locked=True)
+        select(Handoff).where(
+            Handoff.state.in_(OPEN_STATES),
+            (Handoff.deadline_at <= now) | (Handoff.created_at <= stale_before)
+            # accepted before DONE reminders existed: no deadline yet
+            | ((Handoff.state == "accepted") & Handoff.deadline_at.is_(None)),
+        ).order_by(Handoff.deadline_at).with_for_update(skip_locked=True)
     ))
     for handoff in due:
-        if handoff.state == "escalated":
+        if handoff.created_at <= stale_before:
+            _close_stale(session, handoff, now)
+        elif handoff.state == "accepted":
+            _done_overdue(session, handoff, now)
+        elif handoff.state == "escalated":
             handoff.state = "expired"
             handoff.closed_at = now
             _log(session, handoff, "expired", now)
             _send(session, handoff.person_number, texts.person_expired(handoff), "notice")
-            continue
-        if handoff.state == "alerted":
-            _log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
-        alert_next(session, handoff, now)
+        else:
+            if handoff.state == "alerted":
+                _log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
+            alert_next(session, handoff, now)
     return len(due)
+
+
+def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
+    """An accepted handoff without DONE: first a reminder to its specialist; HUB_DONE_REMINDER
+    later, it goes to the coordinator, who then has the conversation and closes it."""
+    settings = get_settings()
+    wait = timedelta(seconds=settings.done_reminder_seconds)
+    if handoff.deadline_at is None:
+        handoff.deadline_at = (handoff.accepted_at or now) + wait
+        if handoff.deadline_at > now:
+            return
+    holder = session.get(Specialist, handoff.specialist_id)
+    accepted_log = session.scalar(select(func.max(HandoffLog.id)).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.event == "accepted")) or 0
+    reminded = session.scalar(select(HandoffLog.id).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.id > accepted_log, HandoffLog.event == "done_reminder").limit(1))
+    stale_at = handoff.created_at + timedelta(seconds=settings.handoff_max_age_seconds)
+    if reminded is None:
+        _log(session, handoff, "done_reminder", now, holder)
+        _send(session, holder.phone if holder else None, texts.done_reminder(handoff, settings.done_reminder_seconds), "reminder")
+        handoff.deadline_at = now + wait
+        return
+    fallback = coordinator(session)
+    handoff.deadline_at = stale_at  # nothing more to do until it is stale
+    if fallback is None or (holder is not None and holder.id == fallback.id):
+        _log(session, handoff, "done_overdue", now, holder, detail="no coordinator to take it")
+        return
+    handoff.specialist_id = fallback.id
+    _log(session, handoff, "done_overdue", now, fallback)
+    _send(session, fallback.phone, texts.done_overdue_coordinator(handoff, holder.name if holder else None), "escalation")
+    if holder is not None:
+        _send(session, holder.phone, texts.done_overdue_specialist(handoff), "notice")
+    _send(session, handoff.person_number, texts.person_handed_on(handoff, "coordinator"), "notice")
+
+
+def _close_stale(session: Session, handoff: Handoff, now: datetime) -> None:
+    """Open longer than HUB_HANDOFF_MAX_AGE: closed as `stale`, so that the retention purge takes
+    its number and words like any other's. The person, whoever had it and the coordinator are told."""
+    was_accepted = handoff.state == "accepted"
+    holder = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
+    handoff.state = "stale"
+    handoff.closed_at = now
+    handoff.deadline_at = None
+    _log(session, handoff, "stale", now, holder)
+    days = round(get_settings().handoff_max_age_seconds / 86400, 1)
+    _send(session, handoff.person_number, texts.person_closed(handoff) if was_accepted else texts.person_expired(handoff), "notice")
+    fallback = coordinator(session)
+    for told in {s.id: s for s in (holder, fallback) if s is not None}.values():
+        _send(session, told.phone, texts.closed_stale(handoff, days), "notice")
 
 
 def _find(session: Session, ref: str, lock: bool = False) -> Handoff:
@@ -195,7 +255,7 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
     handoff.state = "accepted"
     handoff.specialist_id = specialist.id
     handoff.accepted_at = now
-    handoff.deadline_at = None
+    handoff.deadline_at = now + timedelta(seconds=get_settings().done_reminder_seconds)  # the DONE reminder
     _log(session, handoff, "accepted", now, specialist, detail=detail)
     if notify_person:
         _send(session, handoff.person_number, texts.person_accepted(handoff), "notice")

@@ -231,3 +231,35 @@ def back_on_call(language: str) -> str:
     if language == "es":
         return "Vuelves a estar de guardia según tu horario."
     return "You're back on call, within your roster hours."
+
+
+def _duration(seconds: float) -> str:
+    hours = seconds / 3600
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours / 24:g} days"
+    return f"{hours:g} hours" if hours >= 1 else f"{seconds / 60:g} minutes"
+
+
+def done_reminder(handoff: Handoff, wait_seconds: float) -> str:
+    return (
+        f"Health Hub {handoff.ref} has been open {_duration(wait_seconds)} since you accepted it. When it's over, reply "
+        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other. Without a DONE in {_duration(wait_seconds)}, "
+        f"it goes to the coordinator."
+    )
+
+
+def done_overdue_coordinator(handoff: Handoff, specialist_name: str | None) -> str:
+    who = specialist_name or "a specialist"
+    return (
+        f"Health Hub {handoff.ref} needs the coordinator: {who} accepted it and sent no DONE after a reminder. "
+        f"It's yours now: the person's texts come to you starting '{handoff.ref}:', and text here to reach them. "
+        f"When it's over, reply DONE {handoff.ref} and how it ended."
+    )
+
+
+def done_overdue_specialist(handoff: Handoff) -> str:
+    return f"Health Hub {handoff.ref} went to the coordinator: no DONE came after the reminder. Nothing you text here reaches the person now."
+
+
+def closed_stale(handoff: Handoff, days: float) -> str:
+    return f"Health Hub {handoff.ref} was closed as stale: still open {days:g} days after it was made, with no outcome."

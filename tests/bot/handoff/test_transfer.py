@@ -94,7 +94,7 @@ def test_pressing_1_in_the_whisper_accepts_by_phone_and_texts_the_specialist_the
     with session_scope() as session:
         handoff = transfer.find(session, ref)
         assert transfer.connected(session, handoff, first.specialist_id)
-        assert handoff.deadline_at is None
+        assert handoff.deadline_at == NOW + timedelta(seconds=10, hours=24)  # the DONE reminder, no more escalation
     (message,) = outbox()
     assert message[0] == first.phone and ref in message[1] + message[2] and "DONE" in message[2]
     # The person is on the line with the specialist: no "a specialist has your request" SMS.
