@@ -291,7 +291,9 @@ def cmd_roster_list(args) -> int:
     with session_scope() as session:
         rows = [
             {"name": s.name, "phone": s.phone, "role": "coordinator" if s.is_coordinator else "specialist",
-             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always"}
+             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always",
+             # texted OFF (until ON) or STOP (until START): not alerted, whatever the hours say
+             "off_call": s.off_call}
             for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
         ]
         rows += [
@@ -307,7 +309,8 @@ def cmd_roster_list(args) -> int:
             if row["role"] == "officer":
                 print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}")
             else:
-                print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}")
+                off = f"  off call (texted {row['off_call'].upper()})" if row["off_call"] else ""
+                print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}{off}")
     return 0
 
 

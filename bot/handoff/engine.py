@@ -311,11 +311,17 @@ def relay_for_person(session: Session, person_key: str) -> Handoff | None:
 
 def relay_to_specialist(session: Session, handoff: Handoff, text: str) -> None:
     specialist = session.get(Specialist, handoff.specialist_id)
-    _send(session, specialist.phone, texts.from_person(handoff, text), "relay")
+    for part in texts.from_person(handoff, text):
+        _send(session, specialist.phone, part, "relay")
 
 
 def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
-    _send(session, handoff.person_number, texts.from_specialist(handoff, text), "relay")
+    """Raises HandoffError, saying how to reach them instead, where there is no number to text
+    (a place and time from an officer, a withheld caller ID): never a silent drop."""
+    if not handoff.person_number:
+        raise HandoffError(texts.cannot_reach(handoff))
+    for part in texts.from_specialist(handoff, text):
+        _send(session, handoff.person_number, part, "relay")
 
 
 def open_relays(session: Session, specialist: Specialist) -> list[Handoff]:

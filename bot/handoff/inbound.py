@@ -125,11 +125,11 @@ def specialist_message(session: Session, specialist: Specialist, text: str) -> s
                 return texts.not_open_to_you(ref)
             engine.relay_to_person(session, target, addressed.group(2))
             return None
+        if len(open_relays) == 1:
+            engine.relay_to_person(session, open_relays[0], text)
+            return None
     except engine.HandoffError as exc:
         return str(exc)
-    if len(open_relays) == 1:
-        engine.relay_to_person(session, open_relays[0], text)
-        return None
     return texts.specialist_help([h.ref for h in open_relays], [h.ref for h in engine.pending_alerts(session, specialist)])
 
 

@@ -40,14 +40,30 @@ def coordinator_alert(handoff: Handoff, was_alerted: bool, handed_on: bool = Fal
 
 
 def accepted(handoff: Handoff) -> str:
-    return (
-        f"You have {handoff.ref}. Text here and it goes to them, shown as from the specialist; "
-        f"their replies come to you starting '{handoff.ref}:'. When you finish, reply "
-        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other."
-    )
+    done = f"When you finish, reply DONE {handoff.ref} reached, engaged, declined, unreachable or other."
+    if handoff.person_number:
+        return (
+            f"You have {handoff.ref}. Text here and it goes to them, shown as from the specialist; "
+            f"their replies come to you starting '{handoff.ref}:'. " + done
+        )
+    return f"You have {handoff.ref}. {_how_to_reach(handoff)} {done}"
+
+
+def _how_to_reach(handoff: Handoff) -> str:
+    """For a handoff with no number to text: where to find them, or that there is no way back."""
+    if handoff.contact_note:
+        return f"We have no number for them: find them at {handoff.contact_note}. Nothing you text here reaches them."
+    return ("They reached us from a withheld number and left no way to reach them back, so nothing you text here "
+            f"reaches them. If they don't get in touch again, reply DONE {handoff.ref} unreachable.")
+
+
+def cannot_reach(handoff: Handoff) -> str:
+    return f"Nothing was sent: {handoff.ref} has no number to text. {_how_to_reach(handoff)}"
 
 
 def already_yours(handoff: Handoff) -> str:
+    if not handoff.person_number:
+        return f"{handoff.ref} is already yours. {_how_to_reach(handoff)}"
     return f"{handoff.ref} is already yours. Text here to reach them."
 
 
@@ -78,12 +94,49 @@ def specialist_help(open_refs: list[str], pending_refs: list[str] = ()) -> str:
     return f"You have no open conversation.{waiting} {commands}"
 
 
-def from_person(handoff: Handoff, text: str) -> str:
-    return f"{handoff.ref}: {text}"
+MAX_SMS_CHARS = 1600  # Twilio's limit for one message body, in UTF-16 units (an emoji is two)
 
 
-def from_specialist(handoff: Handoff, text: str) -> str:
-    return _person(handoff, f"Specialist: {text}", f"Especialista: {text}")
+def sms_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _chunks(text: str, room: int) -> list[str]:
+    """The text in pieces of at most `room` units, cut at a space where there is one."""
+    chunks = []
+    while sms_length(text) > room:
+        cut = units = 0
+        for index, char in enumerate(text):
+            units += 2 if ord(char) > 0xFFFF else 1
+            if units > room:
+                break
+            cut = index + 1
+        space = text.rfind(" ", 0, cut + 1)
+        if space > 0:
+            chunks.append(text[:space])
+            text = text[space + 1:]
+        else:
+            chunks.append(text[:cut])
+            text = text[cut:]
+    return chunks + [text]
+
+
+def relay_parts(label: str, text: str) -> list[str]:
+    """'label: text' as one SMS, or, past Twilio's limit, numbered parts that each fit
+    ('H-48213 (1/2): ...'): a relay is split, never failed and never cut."""
+    whole = f"{label}: {text}"
+    if sms_length(whole) <= MAX_SMS_CHARS:
+        return [whole]
+    chunks = _chunks(text, MAX_SMS_CHARS - sms_length(f"{label} (99/99): "))
+    return [f"{label} ({number}/{len(chunks)}): {chunk}" for number, chunk in enumerate(chunks, 1)]
+
+
+def from_person(handoff: Handoff, text: str) -> list[str]:
+    return relay_parts(handoff.ref, text)
+
+
+def from_specialist(handoff: Handoff, text: str) -> list[str]:
+    return relay_parts(_person(handoff, "Specialist", "Especialista"), text)
 
 
 def person_accepted(handoff: Handoff) -> str:

@@ -134,3 +134,12 @@ def test_on_outside_the_roster_hours_keeps_the_hours(roster):
 
 def test_off_from_someone_who_is_not_a_specialist_goes_to_the_assistant(roster):
     assert send(PERSON, "off", PERSON_KEY) == (False, [])
+
+
+def test_the_roster_list_shows_who_is_off_call_by_text(roster, capsys):
+    send(BEN, "OFF")
+    send(COORDINATOR, "STOP")
+    assert main(["roster", "list"]) == 0
+    lines = {line.split()[1]: line for line in capsys.readouterr().out.splitlines()}
+    assert lines["Ben"].endswith("off call (texted OFF)") and lines["Coordinator"].endswith("off call (texted STOP)")
+    assert "off call" not in lines["Ana"]
