@@ -22,8 +22,9 @@ from bot.handoff import engine, texts
 from bot.handoff.roster import OPEN_STATES, is_on_call
 
 # OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
-OFF_WORDS = {"en": {"off", "off call"}, "es": {"fuera", "fuera de guardia", "no disponible", "apagado"}}
-ON_WORDS = {"en": {"on", "on call"}, "es": {"de guardia", "guardia", "disponible", "encendido"}}
+# Only phrases nobody would send a person as a whole message ("fuera" alone may mean "I'm outside").
+OFF_WORDS = {"en": {"off", "off call"}, "es": {"fuera de guardia", "no disponible"}}
+ON_WORDS = {"en": {"on", "on call"}, "es": {"de guardia", "en guardia"}}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from bot.safety import emergency_reply, mentions_overdose_in_progress
 _VERB = r"(ACCEPT|YES|PASS|DONE)"
 _REF = r"\bH\s*-?\s*\d{3,9}\b"
 _BARE_COMMAND = re.compile(rf"^\s*{_VERB}[\s.!]*$", re.I)
+# "DONE reached": the bare keyword with an outcome, for the one conversation they have open.
+_BARE_DONE = re.compile(rf"^\s*DONE[\s:,.-]+({'|'.join(engine.OUTCOMES)})[\s.!]*$", re.I)
 _COMMAND = re.compile(rf"^\s*{_VERB}\b[\s:,.-]*({_REF})[\s:,.-]*(.*)$", re.I | re.S)
 _REF_FIRST = re.compile(rf"^\s*({_REF})[\s:,-]*(.*)$", re.I | re.S)
 
@@ -106,6 +108,11 @@ def specialist_message(session: Session, specialist: Specialist, text: str) -> s
     """A command, or a relay to the person they are talking with; returns the reply, if any."""
     open_relays = engine.open_relays(session, specialist)
     try:
+        bare_done = _BARE_DONE.match(text)
+        if bare_done and len(open_relays) == 1:
+            return engine.done(session, specialist, open_relays[0].ref, bare_done.group(1))
+        if bare_done:
+            return texts.command_needs_ref("DONE", [h.ref for h in open_relays])
         bare = _BARE_COMMAND.match(text)
         if bare:
             return _bare_command(session, specialist, bare.group(1).upper(), text, open_relays)

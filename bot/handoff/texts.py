@@ -239,7 +239,7 @@ def command_needs_ref(verb: str, open_refs: list[str] = ()) -> str:
 
 def gone_off(kept: list[str], passed: list[str], is_coordinator: bool, language: str) -> str:
     if language == "es":
-        words = ["Estás fuera de guardia: no recibirás alertas nuevas hasta que escribas ON."]
+        words = ["Estás fuera de guardia: no recibirás alertas nuevas hasta que escribas DE GUARDIA (u ON)."]
         if passed:
             words.append(f"Pasamos a otra persona lo que esperaba tu respuesta ({', '.join(passed)}).")
         if kept:
@@ -267,7 +267,7 @@ def gone_off(kept: list[str], passed: list[str], is_coordinator: bool, language:
 def gone_on(hours: str | None, in_hours: bool, language: str) -> str:
     if language == "es":
         if in_hours:
-            return "Estás de guardia: las alertas nuevas llegan a este número. Escribe OFF para dejar la guardia."
+            return "Estás de guardia: las alertas nuevas llegan a este número. Escribe FUERA DE GUARDIA (u OFF) para dejarla."
         return f"Vuelves a tu horario de guardia ({hours}). Ahora estás fuera de él: las alertas llegarán entonces."
     if in_hours:
         return "You're on call: new alerts come to this number. Text OFF to go off call."

@@ -226,3 +226,19 @@ def test_references_made_before_check_digits_keep_working(roster):
     assert send(ANA, "H-4821 hello") == (True, [])
     assert (PERSON, "Specialist: hello") in relays()
     assert send(ANA, "DONE H-4821 engaged")[1] == ["Closed H-4821 (engaged). Thank you."]
+
+
+def test_done_with_an_outcome_closes_the_one_open_conversation(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    assert send(ANA, "Done, reached.") == (True, [f"Closed {ref} (reached). Thank you."])
+    assert relays() == []  # the outcome is never sent to the person
+
+
+def test_done_with_an_outcome_and_two_conversations_asks_which(roster):
+    first = open_handoff()
+    send(ANA, f"ACCEPT {first}")
+    second = other_handoff()
+    send(ANA, f"ACCEPT {second}")
+    assert "Add the request's reference" in send(ANA, "done engaged")[1][0]
+    assert handoff_state(first) == handoff_state(second) == "accepted"
