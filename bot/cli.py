@@ -253,6 +253,8 @@ def cmd_roster_add_specialist(args) -> int:
         specialist = existing or Specialist(phone=phone, created_at=utcnow())
         specialist.name, specialist.zips, specialist.languages = args.name, ",".join(zips), ",".join(languages)
         specialist.hours, specialist.active, specialist.is_coordinator = args.hours, 1, 0
+        if specialist.off_call == "off":  # added back on purpose: on call again (a STOP holds until START)
+            specialist.off_call, specialist.off_call_since = None, None
         session.add(specialist)
     print(f"added {args.name} ({phone}): ZIPs {', '.join(zips)}; languages {', '.join(languages)}; {args.hours or 'always on call'}")
     return 0

@@ -143,3 +143,14 @@ def test_the_roster_list_shows_who_is_off_call_by_text(roster, capsys):
     lines = {line.split()[1]: line for line in capsys.readouterr().out.splitlines()}
     assert lines["Ben"].endswith("off call (texted OFF)") and lines["Coordinator"].endswith("off call (texted STOP)")
     assert "off call" not in lines["Ana"]
+
+
+def test_adding_back_someone_who_texted_off_puts_them_on_call_but_a_stop_holds(roster):
+    send(BEN, "OFF")
+    send(ANA, "STOP")
+    for name, phone in (("Ben", BEN), ("Ana", ANA)):
+        assert main(["roster", "remove", "--phone", phone]) == 0
+        assert main(["roster", "add-specialist", "--name", name, "--phone", phone, "--zips", "98104"]) == 0
+    with session_scope() as session:
+        off = {s.name: s.off_call for s in session.scalars(select(Specialist))}
+    assert off["Ben"] is None and off["Ana"] == "stop"
