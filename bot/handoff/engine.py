@@ -191,7 +191,8 @@ def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
     fallback = coordinator(session)
     handoff.deadline_at = stale_at  # nothing more to do until it is stale
     if fallback is None or (holder is not None and holder.id == fallback.id):
-        _log(session, handoff, "done_overdue", now, holder, detail="no coordinator to take it")
+        why = "no coordinator to take it" if fallback is None else "the coordinator has it already"
+        _log(session, handoff, "done_overdue", now, holder, detail=why)
         return
     handoff.specialist_id = fallback.id
     _log(session, handoff, "done_overdue", now, fallback)
