@@ -307,6 +307,8 @@ def cmd_roster_add_specialist(args) -> int:
         specialist = existing or Specialist(phone=phone, created_at=utcnow())
         specialist.name, specialist.zips, specialist.languages = args.name, ",".join(zips), ",".join(languages)
         specialist.hours, specialist.active, specialist.is_coordinator = args.hours, 1, 0
+        if specialist.off_call == "off":  # added back on purpose: on call again (a STOP holds until START)
+            specialist.off_call, specialist.off_call_since = None, None
         session.add(specialist)
     print(f"added {args.name} ({phone}): ZIPs {', '.join(zips)}; languages {', '.join(languages)}; {args.hours or 'always on call'}")
     return 0
@@ -345,7 +347,9 @@ def cmd_roster_list(args) -> int:
     with session_scope() as session:
         rows = [
             {"name": s.name, "phone": s.phone, "role": "coordinator" if s.is_coordinator else "specialist",
-             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always"}
+             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always",
+             # texted OFF (until ON) or STOP (until START): not alerted, whatever the hours say
+             "off_call": s.off_call}
             for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
         ]
         rows += [
@@ -361,7 +365,8 @@ def cmd_roster_list(args) -> int:
             if row["role"] == "officer":
                 print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}")
             else:
-                print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}")
+                off = f"  off call (texted {row['off_call'].upper()})" if row["off_call"] else ""
+                print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}{off}")
     return 0
 
 
@@ -370,15 +375,22 @@ def cmd_roster_remove(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Officer, Specialist
+    from bot.handoff.availability import leave_roster
 
     phone = _e164(args.phone)
     with session_scope() as session:
-        person = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1)) \
-            or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
+        specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
+        person = specialist or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
         if person is None:
             return _fail(f"{phone} is not on the roster", 1)
-        person.active = 0  # kept, inactive: the handoff log and referral tally still name who did what
-        print(f"removed {person.name} ({phone}) from the roster")
+        # Kept, inactive: the handoff log and referral tally still name who did what.
+        handed_on = []
+        if specialist is not None:
+            handed_on = leave_roster(session, specialist)
+        else:
+            person.active = 0
+    print(f"removed {person.name} ({phone}) from the roster"
+          + (f"; handed on their open handoffs: {', '.join(handed_on)}" if handed_on else ""))
     return 0
 
 

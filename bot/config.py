@@ -34,6 +34,10 @@ class Settings:
     escalate_after_seconds: float
     expire_after_seconds: float
     simulator: str  # HUB_SIMULATOR: auto | on | off
+    # An accepted handoff without DONE: a reminder after this, the coordinator after as long again.
+    done_reminder_seconds: float = 24 * 3600
+    # Any handoff still open this long after it was made closes as `stale`.
+    handoff_max_age_seconds: float = 7 * 24 * 3600
     # Voice line (bot/channels/twilio_voice.py): how long a specialist's phone rings, how many
     # specialists a call tries before the SMS alert, and the voices that speak each language.
     voice_ring_seconds: int = 20
@@ -103,6 +107,8 @@ def get_settings() -> Settings:
         raise ConfigError(f"HUB_SIMULATOR must be 'auto', 'on' or 'off', not {simulator!r}")
     escalate_after = parse_duration("HUB_ESCALATE_AFTER", env.get("HUB_ESCALATE_AFTER") or "10m")
     expire_after = parse_duration("HUB_EXPIRE_AFTER", env.get("HUB_EXPIRE_AFTER") or "24h")
+    done_reminder = parse_duration("HUB_DONE_REMINDER", env.get("HUB_DONE_REMINDER") or "24h")
+    max_age = parse_duration("HUB_HANDOFF_MAX_AGE", env.get("HUB_HANDOFF_MAX_AGE") or "7d")
     ring_seconds = _positive_int("HUB_VOICE_RING_SECONDS", env.get("HUB_VOICE_RING_SECONDS") or "20", 5, 600)
     max_dials = _positive_int("HUB_VOICE_MAX_DIALS", env.get("HUB_VOICE_MAX_DIALS") or "2", 1, 10)
     retention_days = _positive_int("HUB_RETENTION_DAYS", env.get("HUB_RETENTION_DAYS") or "30", 1, 3650)
@@ -131,6 +137,8 @@ def get_settings() -> Settings:
         escalate_after_seconds=escalate_after,
         expire_after_seconds=expire_after,
         simulator=simulator,
+        done_reminder_seconds=done_reminder,
+        handoff_max_age_seconds=max_age,
         voice_ring_seconds=ring_seconds,
         voice_max_dials=max_dials,
         voice_en=env.get("HUB_VOICE_EN") or "Polly.Joanna",
@@ -160,16 +168,16 @@ def _positive_int(name: str, text: str, low: int, high: int) -> int:
 
 
 def parse_duration(name: str, text: str, default_unit: str = "m") -> float:
-    """'10m', '90s', '2h' or a plain number of `default_unit`s (minutes unless said), in seconds."""
+    """'10m', '90s', '2h', '7d' or a plain number of `default_unit`s (minutes unless said), in seconds."""
     text = text.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600}
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     try:
         if text[-1:] in units:
             seconds = float(text[:-1]) * units[text[-1]]
         else:
             seconds = float(text) * units[default_unit]
     except ValueError:
-        raise ConfigError(f"{name} must be a duration such as 10m, 90s or 2h, not {text!r}") from None
+        raise ConfigError(f"{name} must be a duration such as 10m, 90s, 2h or 7d, not {text!r}") from None
     if seconds <= 0:
         raise ConfigError(f"{name} must be longer than zero")
     return seconds

@@ -30,11 +30,12 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
 from bot.db.models import ContactNumber, Handoff, InboundMessage, OutboxMessage
+from bot.handoff.roster import CLOSED_STATES
 
 logger = logging.getLogger(__name__)
 
 SETTLED = ("sent", "stored", "blocked", "failed")
-OVER = ("closed", "expired")
+OVER = CLOSED_STATES
 _ENV_VAR = re.compile(r"\$\{([^}]+)\}")
 
 

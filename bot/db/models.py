@@ -247,6 +247,10 @@ class Specialist(Base):
     is_coordinator = Column(Integer, nullable=False, default=0)
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False)
+    # Off call by text, whatever the hours say: "off" (they texted OFF, until ON) or "stop" (they
+    # texted STOP, until START; nothing can reach them). NULL: the hours decide.
+    off_call = Column(String(8))
+    off_call_since = Column(DateTime)
 
 
 class Handoff(Base):

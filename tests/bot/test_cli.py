@@ -75,7 +75,7 @@ def test_roster_commands(capsys, migrated_db):
     roster = json.loads(capsys.readouterr().out)["roster"]
     assert [r["name"] for r in roster] == ["Coordinator Kim", "Ana Ruiz", "Ben"]
     assert roster[1] == {"name": "Ana Ruiz", "phone": "+12065550111", "role": "specialist", "zips": ["98104", "98122"],
-                         "languages": ["en", "es"], "hours": "MO-FR 08:00-20:00"}
+                         "languages": ["en", "es"], "hours": "MO-FR 08:00-20:00", "off_call": None}
     assert roster[2]["hours"] == "always"
     assert main(["roster", "remove", "--phone", "+12065550112"]) == 0
     assert main(["roster", "remove", "--phone", "+12065550112"]) == 1
