@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -401,6 +402,10 @@ def cmd_roster_set_coordinator(args) -> int:
     return 0
 
 
+HANDOFF_COLUMNS = ("ref", "source", "state", "needs", "area", "language", "consent_by", "created_at", "accepted_at",
+                   "closed_at", "outcome")
+
+
 def cmd_handoffs(args) -> int:
     from bot.db import session_scope
     from bot.handoff.reports import handoff_rows
@@ -409,6 +414,10 @@ def cmd_handoffs(args) -> int:
         rows = handoff_rows(session, open_only=args.open)
     if args.json:
         print(json.dumps({"handoffs": rows}, indent=2))
+    elif args.csv:
+        from bot.spreadsheet import write_spreadsheet_csv
+
+        write_spreadsheet_csv(sys.stdout, list(HANDOFF_COLUMNS), rows)
     elif not rows:
         print("no open handoffs" if args.open else "no handoffs yet")
     else:
@@ -462,8 +471,10 @@ def cmd_env_init(args) -> int:
         elif line.startswith("TWILIO_AUTH_TOKEN="):
             line = f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}"
         lines.append(line)
-    target.write_text("\n".join(lines) + "\n")
-    target.chmod(0o600)
+    # Created owner-only: written first and restricted after, the secrets would be readable by
+    # anyone on the machine in between (the usual umask makes new files 0644).
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
     print("wrote .env with a fresh HUB_SECRET_KEY and a local TWILIO_AUTH_TOKEN")
     return 0
 
@@ -545,6 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     handoffs = commands.add_parser("handoffs", help="handoffs and their state (no numbers, no messages)")
     handoffs.add_argument("--open", action="store_true")
     handoffs.add_argument("--json", action="store_true")
+    handoffs.add_argument("--csv", action="store_true", help="for a spreadsheet (text that would be a formula is escaped)")
     handoffs.set_defaults(func=cmd_handoffs)
     report = commands.add_parser("report", help="handoff figures: by source, within the SLA, time to accept, outcomes")
     report.add_argument("--since", help="YYYY-MM-DD")

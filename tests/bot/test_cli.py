@@ -152,3 +152,27 @@ def test_purge_reports_counts_and_names_a_bad_retention_setting(capsys, migrated
     assert "HUB_RETENTION_DAYS must be between 1 and 3650" in capsys.readouterr().err
     monkeypatch.delenv("HUB_RETENTION_DAYS")
     get_settings.cache_clear()
+
+
+def test_env_init_creates_dotenv_readable_by_its_owner_only(tmp_path, monkeypatch, capsys):
+    """The secrets are never readable by others, not even for the moment between writing the
+    file and restricting it (so a chmod after the write does not count)."""
+    import os
+    import stat
+    from pathlib import Path
+
+    import bot.cli
+
+    shutil.copy(bot.cli.PROJECT_ROOT / ".env.example", tmp_path / ".env.example")
+    monkeypatch.setattr(bot.cli, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
+    previous = os.umask(0o022)
+    try:
+        assert main(["env", "init"]) == 0
+    finally:
+        os.umask(previous)
+    written = tmp_path / ".env"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert len(next(line for line in written.read_text().splitlines() if line.startswith("HUB_SECRET_KEY="))) > 40
+    assert main(["env", "init"]) == 0 and ".env exists" in capsys.readouterr().out
+
