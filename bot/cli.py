@@ -321,20 +321,47 @@ def cmd_roster_add_officer(args) -> int:
     from bot.clock import utcnow
     from bot.privacy import sender_key
 
+    from bot.handoff.officer_check import InvalidPin, set_pin
+
     phone = _e164(args.phone)
     if not args.agency.strip():
         return _fail("--agency is required", 2)
+    pin = _read_pin() if args.pin == ASK else args.pin
     settings = get_settings()
-    with session_scope() as session:
-        officer = session.scalar(select(Officer).where(Officer.phone == phone))
-        if officer and officer.active:
-            return _fail(f"{phone} is already registered for {officer.agency}", 1)
-        officer = officer or Officer(phone=phone, created_at=utcnow())
-        officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
-        officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
-        session.add(officer)
+    try:
+        with session_scope() as session:
+            officer = session.scalar(select(Officer).where(Officer.phone == phone))
+            if officer and officer.active:
+                if pin is None:
+                    return _fail(f"{phone} is already registered for {officer.agency}", 1)
+                set_pin(officer, pin)
+                print(f"new PIN set for {officer.name} ({phone})")
+                return 0
+            officer = officer or Officer(phone=phone, created_at=utcnow())
+            officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
+            officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
+            officer.pin_hash, officer.pin_failures = None, 0
+            if pin is not None:
+                set_pin(officer, pin)
+            session.add(officer)
+    except InvalidPin as exc:
+        return _fail(f"--pin: {exc}", 2)
     print(f"registered {args.name} ({phone}) of {args.agency}: texts from this number go down the officer referral flow")
+    print("  on the voice line: officer " + ("after keying the PIN, or " if pin else "") + "when the carrier vouches for the "
+          "number (STIR/SHAKEN attestation A); otherwise treated as a community member")
     return 0
+
+
+ASK = object()  # --pin given without digits: ask for them, unseen
+
+
+def _read_pin() -> str:
+    import getpass
+
+    pin = getpass.getpass("PIN (4-8 digits): ")
+    if getpass.getpass("the same PIN again: ") != pin:
+        raise SystemExit(_fail("the two PINs differ; nothing was changed", 2))
+    return pin
 
 
 def cmd_roster_list(args) -> int:
@@ -541,6 +568,9 @@ def build_parser() -> argparse.ArgumentParser:
     officer.add_argument("--name", required=True)
     officer.add_argument("--phone", required=True, help="E.164 work phone")
     officer.add_argument("--agency", required=True)
+    officer.add_argument("--pin", nargs="?", const=ASK, metavar="DIGITS",
+                         help="a 4-8 digit PIN the officer keys when calling (asked for, unseen, when no DIGITS "
+                              "follow); on an already registered number, sets a new PIN")
     officer.set_defaults(func=cmd_roster_add_officer)
     listing = roster.add_parser("list", help="who is on the roster")
     listing.add_argument("--json", action="store_true")

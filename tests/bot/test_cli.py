@@ -176,3 +176,19 @@ def test_env_init_creates_dotenv_readable_by_its_owner_only(tmp_path, monkeypatc
     assert len(next(line for line in written.read_text().splitlines() if line.startswith("HUB_SECRET_KEY="))) > 40
     assert main(["env", "init"]) == 0 and ".env exists" in capsys.readouterr().out
 
+
+def test_an_officer_is_registered_with_a_pin_kept_only_as_a_hash(capsys, migrated_db):
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import Officer
+    from bot.handoff.officer_check import pin_matches
+
+    args = ["roster", "add-officer", "--name", "Ofc. Lee", "--phone", "+12065550181", "--agency", "Seattle PD"]
+    assert main(args + ["--pin", "12"]) == 2 and "4 to 8 digits" in capsys.readouterr().err
+    assert main(args + ["--pin", "4821"]) == 0
+    assert main(args + ["--pin", "7700"]) == 0 and "new PIN" in capsys.readouterr().out
+    with session_scope() as session:
+        officer = session.scalar(select(Officer).where(Officer.phone == "+12065550181"))
+        assert "7700" not in officer.pin_hash and pin_matches(officer.pin_hash, "7700") and not pin_matches(officer.pin_hash, "4821")
+    assert main(args) == 1  # already registered, nothing to change
