@@ -10,6 +10,7 @@ What goes, once older than the retention period:
   de-duplication rows: the MessageSids themselves (no number, no words) stay, because Twilio's
   signature never expires and a captured webhook replayed after the purge must still be refused
   as a duplicate rather than run again on a conversation that is gone;
+- the record of which calls an officer was verified in (officer_call);
 - Rasa's tracker store events (every message and slot of every conversation), when the tracker
   store is SQL (read from the same endpoints file the Rasa server reads).
 
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import SAFE_ENGINE_OPTIONS
-from bot.db.models import ContactNumber, Handoff, InboundMessage, OutboxMessage
+from bot.db.models import ContactNumber, Handoff, InboundMessage, OfficerCall, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
         .execution_options(synchronize_session=False)
     ).rowcount
     contacts = session.execute(delete(ContactNumber).where(ContactNumber.seen_at < cutoff)).rowcount
+    # When an officer called is no one else's business either (counted with nothing: no number).
+    session.execute(delete(OfficerCall).where(OfficerCall.verified_at < cutoff))
     inbound = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < cutoff, InboundMessage.sender_key != UNLINKED)

@@ -103,6 +103,20 @@ def test_a_webhook_replayed_after_the_purge_is_still_a_duplicate(migrated_db):
     assert first_delivery("SMcaptured", "twilio_sms", "h1") is False
 
 
+def test_the_record_of_when_an_officer_was_verified_on_a_call_goes_too(migrated_db):
+    from bot.db.models import Officer, OfficerCall
+
+    with session_scope() as session:
+        officer = Officer(name="Ofc. Lee", phone="+12065550181", phone_key="h9", agency="Seattle PD", active=1, created_at=OLD)
+        session.add(officer)
+        session.flush()
+        session.add_all([OfficerCall(call_sid="CAold", officer_id=officer.id, verified_by="pin", verified_at=OLD),
+                         OfficerCall(call_sid="CAnew", officer_id=officer.id, verified_by="pin", verified_at=RECENT)])
+    with session_scope() as session:
+        purge(session, 30, None, now=NOW)
+        assert [c.call_sid for c in session.scalars(select(OfficerCall))] == ["CAnew"]
+
+
 def test_the_tracker_store_is_found_as_rasa_finds_it(tmp_path, monkeypatch):
     assert tracker_store_url(endpoints(tmp_path, 'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "/srv/t.db"\n')) == "sqlite:////srv/t.db"
     relative = tracker_store_url(endpoints(tmp_path, 'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "var/t.db"\n'))
