@@ -369,6 +369,7 @@ def cmd_roster_list(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Officer, Specialist
+    from bot.handoff.officer_check import asks_for_pin
 
     with session_scope() as session:
         rows = [
@@ -377,7 +378,9 @@ def cmd_roster_list(args) -> int:
             for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
         ]
         rows += [
-            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency}
+            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency,
+             # on the voice line: "set", "locked" (too many wrong PINs; set it again) or "none"
+             "pin": "none" if not o.pin_hash else ("set" if asks_for_pin(o) else "locked")}
             for o in session.scalars(select(Officer).where(Officer.active == 1).order_by(Officer.agency, Officer.name))
         ]
     if args.json:
@@ -387,7 +390,7 @@ def cmd_roster_list(args) -> int:
     else:
         for row in rows:
             if row["role"] == "officer":
-                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}")
+                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}  PIN {row['pin']}")
             else:
                 print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}")
     return 0

@@ -116,7 +116,8 @@ def test_officers_are_registered_listed_and_removed(capsys, migrated_db):
     assert main(["roster", "add-officer", "--name", "Again", "--phone", "+12065550181", "--agency", "Seattle PD"]) == 1
     capsys.readouterr()
     assert main(["roster", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["roster"] == [{"name": "Ofc. Lee", "phone": "+12065550181", "role": "officer", "agency": "Seattle PD"}]
+    assert json.loads(capsys.readouterr().out)["roster"] == [{"name": "Ofc. Lee", "phone": "+12065550181", "role": "officer", "agency": "Seattle PD",
+                                                                 "pin": "none"}]
     assert main(["roster", "remove", "--phone", "+12065550181"]) == 0
     capsys.readouterr()
     main(["roster", "list", "--json"])
@@ -192,3 +193,8 @@ def test_an_officer_is_registered_with_a_pin_kept_only_as_a_hash(capsys, migrate
         officer = session.scalar(select(Officer).where(Officer.phone == "+12065550181"))
         assert "7700" not in officer.pin_hash and pin_matches(officer.pin_hash, "7700") and not pin_matches(officer.pin_hash, "4821")
     assert main(args) == 1  # already registered, nothing to change
+    capsys.readouterr()
+    assert main(["roster", "list"]) == 0 and "PIN set" in capsys.readouterr().out
+    with session_scope() as session:
+        session.scalar(select(Officer)).pin_failures = 5
+    assert main(["roster", "list"]) == 0 and "PIN locked" in capsys.readouterr().out
