@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -322,20 +323,47 @@ def cmd_roster_add_officer(args) -> int:
     from bot.clock import utcnow
     from bot.privacy import sender_key
 
+    from bot.handoff.officer_check import InvalidPin, set_pin
+
     phone = _e164(args.phone)
     if not args.agency.strip():
         return _fail("--agency is required", 2)
+    pin = _read_pin() if args.pin == ASK else args.pin
     settings = get_settings()
-    with session_scope() as session:
-        officer = session.scalar(select(Officer).where(Officer.phone == phone))
-        if officer and officer.active:
-            return _fail(f"{phone} is already registered for {officer.agency}", 1)
-        officer = officer or Officer(phone=phone, created_at=utcnow())
-        officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
-        officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
-        session.add(officer)
+    try:
+        with session_scope() as session:
+            officer = session.scalar(select(Officer).where(Officer.phone == phone))
+            if officer and officer.active:
+                if pin is None:
+                    return _fail(f"{phone} is already registered for {officer.agency}", 1)
+                set_pin(officer, pin)
+                print(f"new PIN set for {officer.name} ({phone})")
+                return 0
+            officer = officer or Officer(phone=phone, created_at=utcnow())
+            officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
+            officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
+            officer.pin_hash, officer.pin_failures = None, 0
+            if pin is not None:
+                set_pin(officer, pin)
+            session.add(officer)
+    except InvalidPin as exc:
+        return _fail(f"--pin: {exc}", 2)
     print(f"registered {args.name} ({phone}) of {args.agency}: texts from this number go down the officer referral flow")
+    print("  on the voice line: officer " + ("after keying the PIN, or " if pin else "") + "when the carrier vouches for the "
+          "number (STIR/SHAKEN attestation A); otherwise treated as a community member")
     return 0
+
+
+ASK = object()  # --pin given without digits: ask for them, unseen
+
+
+def _read_pin() -> str:
+    import getpass
+
+    pin = getpass.getpass("PIN (4-8 digits): ")
+    if getpass.getpass("the same PIN again: ") != pin:
+        raise SystemExit(_fail("the two PINs differ; nothing was changed", 2))
+    return pin
 
 
 def cmd_roster_list(args) -> int:
@@ -343,6 +371,7 @@ def cmd_roster_list(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Officer, Specialist
+    from bot.handoff.officer_check import asks_for_pin
 
     with session_scope() as session:
         rows = [
@@ -353,7 +382,9 @@ def cmd_roster_list(args) -> int:
             for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
         ]
         rows += [
-            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency}
+            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency,
+             # on the voice line: "set", "locked" (too many wrong PINs; set it again) or "none"
+             "pin": "none" if not o.pin_hash else ("set" if asks_for_pin(o) else "locked")}
             for o in session.scalars(select(Officer).where(Officer.active == 1).order_by(Officer.agency, Officer.name))
         ]
     if args.json:
@@ -363,7 +394,7 @@ def cmd_roster_list(args) -> int:
     else:
         for row in rows:
             if row["role"] == "officer":
-                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}")
+                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}  PIN {row['pin']}")
             else:
                 off = f"  off call (texted {row['off_call'].upper()})" if row["off_call"] else ""
                 print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}{off}")
@@ -413,6 +444,10 @@ def cmd_roster_set_coordinator(args) -> int:
     return 0
 
 
+HANDOFF_COLUMNS = ("ref", "source", "state", "needs", "area", "language", "consent_by", "created_at", "accepted_at",
+                   "closed_at", "outcome")
+
+
 def cmd_handoffs(args) -> int:
     from bot.db import session_scope
     from bot.handoff.reports import handoff_rows
@@ -421,6 +456,10 @@ def cmd_handoffs(args) -> int:
         rows = handoff_rows(session, open_only=args.open)
     if args.json:
         print(json.dumps({"handoffs": rows}, indent=2))
+    elif args.csv:
+        from bot.spreadsheet import write_spreadsheet_csv
+
+        write_spreadsheet_csv(sys.stdout, list(HANDOFF_COLUMNS), rows)
     elif not rows:
         print("no open handoffs" if args.open else "no handoffs yet")
     else:
@@ -474,8 +513,10 @@ def cmd_env_init(args) -> int:
         elif line.startswith("TWILIO_AUTH_TOKEN="):
             line = f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}"
         lines.append(line)
-    target.write_text("\n".join(lines) + "\n")
-    target.chmod(0o600)
+    # Created owner-only: written first and restricted after, the secrets would be readable by
+    # anyone on the machine in between (the usual umask makes new files 0644).
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
     print("wrote .env with a fresh HUB_SECRET_KEY and a local TWILIO_AUTH_TOKEN")
     return 0
 
@@ -542,6 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
     officer.add_argument("--name", required=True)
     officer.add_argument("--phone", required=True, help="E.164 work phone")
     officer.add_argument("--agency", required=True)
+    officer.add_argument("--pin", nargs="?", const=ASK, metavar="DIGITS",
+                         help="a 4-8 digit PIN the officer keys when calling (asked for, unseen, when no DIGITS "
+                              "follow); on an already registered number, sets a new PIN")
     officer.set_defaults(func=cmd_roster_add_officer)
     listing = roster.add_parser("list", help="who is on the roster")
     listing.add_argument("--json", action="store_true")
@@ -557,6 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     handoffs = commands.add_parser("handoffs", help="handoffs and their state (no numbers, no messages)")
     handoffs.add_argument("--open", action="store_true")
     handoffs.add_argument("--json", action="store_true")
+    handoffs.add_argument("--csv", action="store_true", help="for a spreadsheet (text that would be a formula is escaped)")
     handoffs.set_defaults(func=cmd_handoffs)
     report = commands.add_parser("report", help="handoff figures: by source, within the SLA, time to accept, outcomes")
     report.add_argument("--since", help="YYYY-MM-DD")

@@ -17,7 +17,8 @@
    the first stale connection after one) a texter halfway through a search was answered as a
    stranger and the fresh start was then saved over their conversation. Here the error goes up
    to the channel, which answers plain words and keeps the conversation as it was; pooled
-   connections are checked before use, so a database restart costs no message at all.
+   connections are checked before use, so a database restart costs no message at all. Its
+   errors never carry their bound parameters (what people said) into a log.
 
 4. Each saved turn tells the admission queue whether a handoff now waits on the person's next
    message (a consent question asked, an officer's referral form open), so that their answer is
@@ -103,7 +104,9 @@ _engine_kwargs = tracker_store.create_engine_kwargs
 
 
 def engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
-    return {**_engine_kwargs(url), "pool_pre_ping": True}
+    # hide_parameters: an error in the tracker store would otherwise log the events it was
+    # writing, which hold what people said.
+    return {**_engine_kwargs(url), "pool_pre_ping": True, "hide_parameters": True}
 
 
 _save_tracker = MessageProcessor.save_tracker

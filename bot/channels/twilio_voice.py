@@ -40,13 +40,13 @@ from bot.channels.inbound import (
     attach_person_number,
     clean_body,
     first_delivery,
-    phone_number,
     query_params,
     run_blocking,
     signature_is_valid,
     text_for_rasa,
     webhook_params,
 )
+from bot.channels import voice_caller
 from bot.channels.rasa_hooks import watching_actions
 from bot.channels.voice_introduction import VoiceIntroduction
 from bot.config import ConfigError, Settings, get_settings
@@ -229,11 +229,14 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             turn_number = int(query.get("t") or 0)
         except ValueError:
             return response.text("bad turn", status=400)
-        key = sender_key(params.get("From"), settings.require_secret_key(), settings.default_region)
         call_sid = params.get("CallSid")
         language = texts.spoken_language(query.get("lang"))
+        # Withheld caller IDs and unverified officers' numbers: a conversation of this call alone.
+        pin = _DIGITS.sub("", params.get("Digits") or "") if step == voice_caller.PIN_STEP else None
+        caller = await run_blocking(voice_caller.identify, call_sid, params.get("From"), params.get("StirVerstat"), settings, pin)
+        key = caller.key
         turn = Turn(
-            call_sid=call_sid, key=key, number=phone_number(params.get("From"), settings.default_region),
+            call_sid=call_sid, key=key, number=caller.number,
             speech=clean_body(params.get("SpeechResult")), digits=_DIGITS.sub("", params.get("Digits") or ""),
             query=query, language=language, turn=turn_number, arrived=arrived,
         )
@@ -246,12 +249,17 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
 
         if step == "wait":
             return await self._collect(settings, turn)
-        if step == "start":
+        if step == "start" and caller.wants_pin:
+            return self._xml(voice_caller.pin_prompt(settings, self._url(settings, "webhook", step=voice_caller.PIN_STEP, lang=language,
+                                                                         t=turn_number + 1)))
+        if step in ("start", voice_caller.PIN_STEP):
             restart = in_background(self._new_conversation(settings, turn, on_new_message), self._background)
             await within(restart, settings.answer_deadline_seconds - (time.monotonic() - arrived))
             # Speech or a menu key at once; silence posts back (step=menu) and gets the keypad menu.
             twiml = VoiceResponse()
             gather = self._gather(settings, turn, "menu", language, one_digit=True)
+            if caller.pin_refused:
+                self._say(gather, voice_caller.PIN_REFUSED, settings, "en")
             self._say(gather, texts.say(language, "greeting"), settings, language)
             twiml.append(gather)
             return self._xml(twiml)
