@@ -41,8 +41,11 @@ LINE_TABLES = ("specialist", "officer", "handoff", "opt_out", "outbox_message", 
 TABLES = {
     "organization, service, location, address, service_at_location, phone, language, cost_option, schedule, "
     "taxonomy, taxonomy_term, attribute, service_point": "the service directory (Open Referral HSDS), no personal data",
-    "specialist": "the roster: specialists' and the coordinator's names and phone numbers",
-    "officer": "registered officers' names, work phone numbers and agencies, and the HMAC key of each number",
+    "specialist": "the roster: specialists' and the coordinator's names and phone numbers, and who is off call",
+    "officer": "registered officers' names, work phone numbers and agencies, the HMAC key of each number, and a "
+               "hash of their voice PIN",
+    "officer_call": "calls verified as an officer's (attestation A or the PIN), by CallSid; no number; until the "
+                    "retention purge",
     "handoff": "each warm handoff: the person's HMAC key, their number and where to find them until the retention "
                "purge, needs, area, language, the consent record, state and outcome",
     "handoff_log": "every step of every handoff, with times; no number, no words",
