@@ -151,10 +151,11 @@ async def run_phase(phase: Phase, servers: list[str], conversations: int, first_
 
 
 def start_hotline(work: Path, production: str | None, servers: int, model: Path, processes: list[subprocess.Popen],
-                  cleanups: list) -> list[str]:
+                  cleanups: list, env_out: dict | None = None) -> list[str]:
     """The hotline on free ports: its URLs. The processes it starts go into `processes`, and
     what must be undone after it (the benchmark's PostgreSQL database) into `cleanups`, as they
-    happen, so that a failed start leaves nothing behind either."""
+    happen, so that a failed start leaves nothing behind either. `env_out` gets the environment
+    its processes run with (for a worker started beside them)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
     action_port = free_port()
     credentials = work / "credentials.yml"
@@ -189,6 +190,8 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
         endpoints = work / "endpoints.yml"
         endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
                              f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
+    if env_out is not None:
+        env_out.update(env)
     for command in (["db", "upgrade"], ["directory", "import", str(ROOT / "data" / "directory")]):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     urls, waits = [], []

@@ -17,7 +17,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.db.models import Handoff, OutboxMessage, Specialist, WorkerHeartbeat
 from bot.notify.alarms import standing_alarms
-from bot.notify.optout import is_opted_out
+from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
 from bot.notify.outbox import UNSETTLED
 from bot.privacy import sender_key
 
@@ -70,9 +70,9 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     if late:
         needs.append(f"{len(late)} handoff(s) not accepted within the {sla.total_seconds() / 60:g} min SLA: {', '.join(late[:10])}")
 
-    secret = settings.require_secret_key()
+    keys = [settings.require_secret_key(), *settings.previous_secret_keys]  # a STOP kept under a retired key still holds
     roster = list(session.scalars(select(Specialist).where(Specialist.active == 1)))
-    opted_out = [s for s in roster if is_opted_out(session, sender_key(s.phone, secret, settings.default_region))]
+    opted_out = [s for s in roster if any(is_opted_out(session, sender_key(s.phone, key, settings.default_region)) for key in keys)]
     coordinators_out = [s.name for s in opted_out if s.is_coordinator]
     for name in coordinators_out:
         needs.append(f"the coordinator {name} texted STOP: alerts nobody accepted reach no one until they text START "
@@ -97,7 +97,8 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "outbox": {"backlog": backlog, "oldest_waiting_seconds": oldest_age, "failed_last_24h": failed,
                    "undelivered_last_24h": undelivered},
         "handoffs_past_sla": {"sla_minutes": sla.total_seconds() / 60, "count": len(late), "refs": late},
-        "opted_out": {"coordinators": coordinators_out, "specialists": [s.name for s in opted_out if not s.is_coordinator]},
+        "opted_out": {"coordinators": coordinators_out, "specialists": [s.name for s in opted_out if not s.is_coordinator],
+                      "under_previous_keys": opt_outs_under_previous_keys(session, settings)},
         "worker": {"last_heartbeat": _iso(last_beat), "seconds_ago": beat_age, "alive": len(alive)},
         "alarms": [{"name": a.name, "detail": a.detail, "raised_at": _iso(a.raised_at), "last_seen_at": _iso(a.last_seen_at)}
                    for a in alarms],

@@ -20,8 +20,7 @@ from bot.db.models import OutboxMessage, WorkerHeartbeat
 from bot.handoff.delivery import alert_not_delivered
 from bot.handoff.engine import escalate_due
 from bot.notify.alarms import clear_alarms, raise_alarm
-from bot.notify.optout import is_opted_out, opt_out
-from bot.privacy import sender_key
+from bot.notify.optout import number_opted_out, restore_opt_out
 from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
 from bot.notify.receipts import status_callback_url
 from bot.notify.transports import ALARM_DETAILS, Transport
@@ -73,7 +72,7 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
     settings = get_settings()
     with session_scope() as session:
         claimed = [
-            (claim, is_opted_out(session, sender_key(claim.to_number, settings.require_secret_key(), settings.default_region)))
+            (claim, number_opted_out(session, claim.to_number, settings))
             for claim in claim_due(session, batch)
         ]
     for claim, opted_out in claimed:
@@ -113,7 +112,7 @@ def after_attempt(session: Session, row: OutboxMessage, delivery: Delivery, sett
     reported (21610) kept in the opt-out list; an operator alarm raised, or cleared once a
     message goes out again; an alert that will never arrive re-offered at once."""
     if delivery.blocked:
-        opt_out(session, sender_key(row.to_number, settings.require_secret_key(), settings.default_region))
+        restore_opt_out(session, row.to_number, settings)
     if delivery.alarm:
         if raise_alarm(session, delivery.alarm, ALARM_DETAILS.get(delivery.alarm, delivery.alarm)):
             logger.error("operator alarm %s: %s (%s). Messages wait in the outbox and are retried; see `hub status`.",

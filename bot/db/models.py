@@ -258,6 +258,10 @@ class Specialist(Base):
     is_coordinator = Column(Integer, nullable=False, default=0)
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False)
+    # Off call by text, whatever the hours say: "off" (they texted OFF, until ON) or "stop" (they
+    # texted STOP, until START; nothing can reach them). NULL: the hours decide.
+    off_call = Column(String(8))
+    off_call_since = Column(DateTime)
 
 
 class Handoff(Base):
@@ -310,6 +314,9 @@ class OptOut(Base):
     __tablename__ = "opt_out"
     number_key = Column(String(64), primary_key=True)
     opted_out_at = Column(DateTime, nullable=False)
+    # bot.privacy.key_id of the secret key number_key was made with; NULL for rows written before
+    # key ids were recorded, which `hub keys rotate` fills with the id of the key it retires.
+    key_id = Column(String(12), index=True)
 
 
 class ContactNumber(Base):
@@ -335,6 +342,21 @@ class Officer(Base):
     agency = Column(Text, nullable=False)
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False)
+    # Caller ID is easy to spoof: on the voice line an officer is an officer only with STIR/SHAKEN
+    # attestation A or this PIN (scrypt, bot/handoff/officer_check.py), keyed at the call's start.
+    pin_hash = Column(String(200))
+    pin_failures = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class OfficerCall(Base):
+    """A call in which the caller was verified as a registered officer (attestation A, or the
+    PIN): every turn of that call, and only that call, speaks to Rasa as the officer."""
+
+    __tablename__ = "officer_call"
+    call_sid = Column(String(64), primary_key=True)
+    officer_id = Column(Integer, ForeignKey("officer.id"), nullable=False)
+    verified_by = Column(String(16), nullable=False)  # attestation | pin
+    verified_at = Column(DateTime, nullable=False, index=True)
 
 
 class Referral(Base):

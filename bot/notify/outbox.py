@@ -16,6 +16,8 @@ MAX_ATTEMPTS = 8
 # How long a message waits while an operator alarm (a refused auth token, a full queue) stands,
 # retried every few minutes; past it, it fails and is counted in `hub status`.
 ALARM_HOLD = timedelta(hours=24)
+# The purpose of a turn's answer that missed the webhook's answer deadline (bot/channels).
+LATE_ANSWER = "late_answer"
 
 
 def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str,

@@ -1,6 +1,7 @@
 """Transports: the Twilio REST API, or the local outbox when no Twilio credentials are set."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -51,8 +52,21 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
 
 def twilio_client(account_sid: str, auth_token: str, api_base_url: str | None = None) -> Client:
+    # Twilio's HTTP client logs every request's query string at INFO, and looking up a message
+    # puts the recipient's number there (To=...).
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     http_client = BaseUrlHttpClient(api_base_url) if api_base_url else TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
     return Client(account_sid, auth_token, http_client=http_client)
+
+
+def twilio_error(exc: Exception, doing: str = "") -> str:
+    """Twilio's status and error code (twilio.com/docs/api/errors/<code>), or the kind of network
+    failure: never Twilio's wording, which quotes the number ("The 'To' number +1206... is not a
+    valid phone number"), nor a connection error's, which quotes the URL with its query string."""
+    where = f" {doing}" if doing else ""
+    if isinstance(exc, TwilioRestException):
+        return f"Twilio {exc.status} error {exc.code}{where}"
+    return f"Twilio unreachable{where}: {type(exc).__name__}"
 
 
 # Twilio's answers that are about the hotline's account, not the message: nothing sends until a
@@ -71,7 +85,7 @@ OPTED_OUT_CODE = 21610  # the recipient texted STOP to Twilio itself
 def delivery_for_error(status: int, code: int | None) -> Delivery:
     """What one of Twilio's refusals means for the message. The error names Twilio's status and
     code, never its words, which can quote the number."""
-    error = f"Twilio {status} {code or '-'}"
+    error = f"Twilio {status} error {code}"  # as twilio_error() names it
     if code == OPTED_OUT_CODE:
         return Delivery(ok=False, blocked=True, error=f"{error}: the recipient texted STOP to Twilio")
     alarm = ACCOUNT_CODES.get(code) or ACCOUNT_STATUSES.get(status)
@@ -95,7 +109,7 @@ class TwilioTransport:
             return delivery_for_error(exc.status, exc.code)
         except (TwilioException, OSError) as exc:
             # A timeout or a dropped connection may come after Twilio took the message.
-            return Delivery(ok=False, error=f"Twilio unreachable: {type(exc).__name__}", retryable=True, maybe_sent=True)
+            return Delivery(ok=False, error=twilio_error(exc), retryable=True, maybe_sent=True)
         return Delivery(ok=True, provider_sid=message.sid)
 
     def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
@@ -105,11 +119,9 @@ class TwilioTransport:
         try:
             recent = self.client.messages.list(to=to_number, from_=from_number, limit=LOOKUP_LIMIT)
         except TwilioRestException as exc:
-            return Delivery(ok=False, error=f"Twilio {exc.status} {exc.code or '-'} while looking up an interrupted send",
-                            retryable=True, maybe_sent=True)
+            return Delivery(ok=False, error=twilio_error(exc, "while looking up an interrupted send"), retryable=True, maybe_sent=True)
         except (TwilioException, OSError) as exc:
-            return Delivery(ok=False, error=f"Twilio unreachable while looking up an interrupted send: {type(exc).__name__}",
-                            retryable=True, maybe_sent=True)
+            return Delivery(ok=False, error=twilio_error(exc, "while looking up an interrupted send"), retryable=True, maybe_sent=True)
         for message in recent:
             if message.body == body and message.date_created and message.date_created >= after:
                 return Delivery(ok=True, provider_sid=message.sid)

@@ -1,7 +1,7 @@
 """delivery: claim tokens, delivery receipts, the alert's handoff, worker heartbeats, operator alarms
 
 Revision ID: 0010_delivery
-Revises: 0007
+Revises: 0011_privacy
 Create Date: 2026-11-29 22:30:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_delivery'
-down_revision = '0007'
+down_revision = '0011_privacy'
 branch_labels = None
 depends_on = None
 

@@ -87,7 +87,7 @@ def test_a_coordinator_who_texted_stop_needs_a_person(migrated_db, capsys):
         route(session, "+12065550119", key, "STOP")
         opt_out(session, sender_key("+12065550111", get_settings().require_secret_key()))
     code, report = status(capsys)
-    assert code == 1 and report["opted_out"] == {"coordinators": ["Dana"], "specialists": ["Ana"]}
+    assert code == 1 and report["opted_out"] == {"coordinators": ["Dana"], "specialists": ["Ana"], "under_previous_keys": 0}
     assert any("coordinator Dana texted STOP" in need for need in report["needs_a_person"])
 
 

@@ -228,7 +228,7 @@ def test_a_refused_auth_token_is_retried_with_an_operator_alarm_until_it_works(m
         row_id = queue()
         deliver_due(transport)
         waiting = row(row_id)
-        assert waiting.status == "pending" and waiting.last_error == "Twilio 401 20003"
+        assert waiting.status == "pending" and waiting.last_error == "Twilio 401 error 20003"
         assert standing() == ["twilio_auth"]
         assert any(r.levelname == "ERROR" and "twilio_auth" in r.getMessage() for r in caplog.records)
         # Past the attempts any other error gets, the message still waits for the fix.
@@ -299,4 +299,4 @@ def test_a_number_twilio_will_never_reach_fails_at_once(migrated_db):
         double.refusal = (400, 21211)  # not a valid phone number
         row_id = queue()
         deliver_due(twilio_through(double))
-        assert row(row_id).status == "failed" and row(row_id).last_error == "Twilio 400 21211" and standing() == []
+        assert row(row_id).status == "failed" and row(row_id).last_error == "Twilio 400 error 21211" and standing() == []

@@ -92,7 +92,8 @@ class TwilioDouble:
                     call = self._call(placing.group(1), "CA" + uuid.uuid4().hex, form)
                     with double.lock:
                         double.calls.append({"sid": call["sid"], "to": form["To"], "from": form["From"], "url": form["Url"],
-                                             "status_callback": form.get("StatusCallback"), "timeout": form.get("Timeout")})
+                                             "status_callback": form.get("StatusCallback"), "timeout": form.get("Timeout"),
+                                             "machine_detection": form.get("MachineDetection")})
                     return self._answer(201, call)
                 account, sid = redirecting.groups()
                 if sid in double.ended:
