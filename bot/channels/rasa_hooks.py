@@ -17,7 +17,14 @@
    the first stale connection after one) a texter halfway through a search was answered as a
    stranger and the fresh start was then saved over their conversation. Here the error goes up
    to the channel, which answers plain words and keeps the conversation as it was; pooled
-   connections are checked before use, so a database restart costs no message at all.
+   connections are checked before use, so a database restart costs no message at all. Statements
+   never carry their parameters (what texters wrote) into a logged database error.
+
+4. Action calls go over one kept-alive session (bot/channels/action_client.py), not a new
+   session and connection per call, with a retry when the action server has restarted.
+
+The tracker store is the hotline's own, configured in endpoints*.yml
+(bot/channels/tracker_store.py).
 """
 from __future__ import annotations
 
@@ -31,6 +38,8 @@ from jsonschema.validators import validator_for
 from rasa.core import tracker_store
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+
+from bot.channels.action_client import KeptAliveEndpoint
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,6 +80,8 @@ def watching_actions() -> Iterator[List[Text]]:
 
 
 async def run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any):
+    if self.action_endpoint is not None and not isinstance(self.action_endpoint, KeptAliveEndpoint):
+        self.action_endpoint = KeptAliveEndpoint.of(self.action_endpoint)  # this action's own copy
     try:
         return await _remote_run(self, *args, **kwargs)
     except ActionExecutionRejection:
@@ -94,7 +105,7 @@ _engine_kwargs = tracker_store.create_engine_kwargs
 
 
 def engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
-    return {**_engine_kwargs(url), "pool_pre_ping": True}
+    return {**_engine_kwargs(url), "pool_pre_ping": True, "hide_parameters": True}
 
 
 def install() -> None:
