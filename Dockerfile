@@ -8,6 +8,7 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SQLALCHEMY_SILENCE_UBER_WARNING=1 \
+    RASA_TELEMETRY_ENABLED=false \
     PYTHONWARNINGS=ignore::DeprecationWarning
 
 RUN useradd --create-home --uid 1001 hub

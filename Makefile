@@ -6,6 +6,9 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa reports usage to third parties (Segment, Sentry) unless told not to; a line that talks
+# with people who use drugs does not. Set RASA_TELEMETRY_ENABLED=true in the shell to opt in.
+export RASA_TELEMETRY_ENABLED ?= false
 PYTHON_VERSION := $(shell cat .python-version)
 RASA_DATA := data/nlu data/rules data/stories
 TRAINING_FILES := $(shell find $(RASA_DATA) -name '*.yml') domain.yml config.yml

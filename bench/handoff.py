@@ -81,7 +81,7 @@ class TimingTransport:
     def __init__(self):
         self.handed: dict[str, float] = {}
 
-    def send(self, to_number, from_number, body):
+    def send(self, to_number, from_number, body, status_callback=None):
         from bot.notify.outbox import Delivery
 
         if body.startswith("Health Hub H-"):

@@ -165,17 +165,20 @@ async def run_phase(phase: Phase, servers: list[str], conversations: int, first_
 @dataclass
 class Servers:
     hotline: list[str]  # the hotline's Rasa servers (signed webhook)
-    stock: list[str]  # unmodified Rasa servers (`rest`), the baseline
+    stock: list[str]  # unmodified Rasa servers (`rest`), the baseline; none when not asked for
 
     def for_channel(self, channel: str) -> list[str]:
         return self.hotline if channel == "twilio_sms" else self.stock
 
 
-def start_hotline(work: Path, production: str | None, servers: int, model: Path, tracker_store: str,
-                  processes: list[subprocess.Popen], cleanups: list) -> Servers:
-    """The hotline and the stock baseline on free ports: their URLs. The processes it starts go
-    into `processes`, and what must be undone after it (the benchmark's PostgreSQL database) into
-    `cleanups`, as they happen, so that a failed start leaves nothing behind either."""
+def start_hotline(work: Path, production: str | None, servers: int, model: Path, processes: list[subprocess.Popen],
+                  cleanups: list, env_out: dict | None = None, tracker_store: str = HOTLINE_TRACKER_STORE,
+                  stock: bool = True) -> Servers:
+    """The hotline, and with `stock` the stock baseline, on free ports: their URLs. The processes
+    it starts go into `processes`, and what must be undone after it (the benchmark's PostgreSQL
+    database) into `cleanups`, as they happen, so that a failed start leaves nothing behind
+    either. `env_out` gets the environment its processes run with (for a worker started beside
+    them)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
     action_port = free_port()
     action_url = f"http://127.0.0.1:{action_port}/webhook"
@@ -223,6 +226,8 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
                              f'tracker_store:\n  type: {tracker_store}\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
         stock_endpoints.write_text(f'action_endpoint:\n  url: "{action_url}"\n'
                                    f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "stock_tracker.db"}"\n')
+    if env_out is not None:
+        env_out.update(env)
     for command in (["db", "upgrade"], ["directory", "import", str(ROOT / "data" / "directory")]):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     started, waits = Servers([], []), []
@@ -243,7 +248,8 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
           f"http://127.0.0.1:{action_port}/health")
     for i in range(servers):
         started.hotline.append(rasa(f"rasa{i}", ROOT / "credentials.yml", endpoints, "/webhooks/twilio_sms/"))
-        started.stock.append(rasa(f"stock{i}", stock_credentials, stock_endpoints, "/webhooks/rest/"))
+        if stock:
+            started.stock.append(rasa(f"stock{i}", stock_credentials, stock_endpoints, "/webhooks/rest/"))
     for url, process, log in waits:
         try:
             wait_until_up(url, process, log, seconds=600)
@@ -274,7 +280,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         processes, cleanups = [], []
         try:
-            urls = start_hotline(Path(tmp), args.production, servers, args.model, args.tracker_store, processes, cleanups)
+            urls = start_hotline(Path(tmp), args.production, servers, args.model, processes, cleanups,
+                                 tracker_store=args.tracker_store)
             print(f"hotline and stock Rasa up: {servers} Rasa server(s) each, {'PostgreSQL + Redis' if args.production else 'SQLite'}, "
                   f"the hotline's tracker store {args.tracker_store}; warming up", flush=True)
             areas = iter(range(200, 1000, (args.conversations + 99) // 100))  # area codes never reused in a run

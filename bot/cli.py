@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -109,7 +110,7 @@ def cmd_directory_search(args) -> int:
 def cmd_sms(args) -> int:
     import requests
 
-    from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
+    from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER, WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
     from bot.privacy import InvalidPhoneNumber, to_e164
 
     settings = get_settings()
@@ -119,6 +120,7 @@ def cmd_sms(args) -> int:
         return _fail(f"--from: {exc}", 2)
     params, signature = signed_sms_request(settings, sender, args.text, args.message_sid)
     url = args.url.rstrip("/") + WEBHOOK_PATH
+    after_id = _last_outbox_id(sender)  # before sending: a late answer may be queued before the reply is read
     try:
         reply = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
     except requests.ConnectionError:
@@ -126,11 +128,64 @@ def cmd_sms(args) -> int:
     if reply.status_code != 200:
         return _fail(f"the hotline answered HTTP {reply.status_code}: {reply.text.strip()[:200]}")
     replies = parse_twiml_replies(reply.text)
+    late: list[str] = []
+    if reply.headers.get(ANSWER_FOLLOWS_HEADER) == "outbox" and after_id is not None:
+        if not args.json:
+            print("\n\n".join(replies))
+            print(f"(the answer follows by text; waiting up to {args.wait:g} s for it in the outbox)")
+        late = _late_answers(sender, after_id, args.wait, echo=not args.json)
     if args.json:
-        print(json.dumps({"replies": replies}, ensure_ascii=False))
-    else:
+        print(json.dumps({"replies": replies, "late": late}, ensure_ascii=False))
+    elif not late:
         print("\n\n".join(replies) if replies else "(no reply)")
     return 0
+
+
+def _last_outbox_id(number: str) -> int | None:
+    """Where the outbox stands for `number`; None when this machine can't read the hotline's
+    database (`hub sms --url` at a hotline elsewhere): late answers are then not watched."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import session_scope
+    from bot.db.models import OutboxMessage
+
+    try:
+        with session_scope() as session:
+            return session.scalar(select(func.max(OutboxMessage.id)).where(OutboxMessage.to_number == number)) or 0
+    except SQLAlchemyError:
+        return None
+
+
+def _late_answers(number: str, after_id: int, wait: float, echo: bool) -> list[str]:
+    """The late answer to `number` queued after `after_id`, waiting up to `wait` seconds for it (a
+    turn's replies are queued together, in one transaction)."""
+    import time
+
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import OutboxMessage
+    from bot.notify.outbox import LATE_ANSWER
+
+    found: list[str] = []
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        with session_scope() as session:
+            rows = list(session.scalars(select(OutboxMessage).where(
+                OutboxMessage.to_number == number, OutboxMessage.id > after_id, OutboxMessage.purpose == LATE_ANSWER,
+            ).order_by(OutboxMessage.id)))
+        for row in rows:
+            found.append(row.body)
+            after_id = row.id
+            if echo:
+                print(f"\n{row.body}")
+        if found:
+            return found
+        time.sleep(0.25)
+    if echo:
+        print("(no answer arrived in time; `hub outbox --to NUMBER` shows it when it does)")
+    return found
 
 
 def cmd_simulator(args) -> int:
@@ -169,6 +224,9 @@ def cmd_outbox(args) -> int:
                 "status": row.status,
                 "attempts": row.attempts,
                 "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
+                # Twilio's delivery receipt: delivered, undelivered or failed, and its error code
+                "delivery": row.delivery_status,
+                "delivery_error_code": row.delivery_error_code,
                 "body": row.body,
             }
             for row in list_messages(session, to_number)
@@ -179,9 +237,27 @@ def cmd_outbox(args) -> int:
         print("the outbox is empty")
     else:
         for row in rows:
-            print(f"#{row['id']} {row['created_at']} to {row['to']} [{row['purpose']}, {row['status']}]")
+            delivery = "".join(f", {part}" for part in (row["delivery"], row["delivery_error_code"] and f"error {row['delivery_error_code']}") if part)
+            print(f"#{row['id']} {row['created_at']} to {row['to']} [{row['purpose']}, {row['status']}{delivery}]")
             print(f"    {row['body']}")
     return 0
+
+
+def cmd_status(args) -> int:
+    """Exit 1 when something needs a person, so a monitor or a cron job can page someone."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import session_scope
+    from bot.status import Status, operator_status, render
+
+    try:
+        with session_scope() as session:
+            status = operator_status(session, get_settings())
+    except SQLAlchemyError as exc:  # down, or not migrated: that needs a person too (no parameters shown)
+        need = f"the database cannot be read ({type(getattr(exc, 'orig', None) or exc).__name__}): is it up, and migrated (`hub db upgrade`)?"
+        status = Status({"ok": False, "needs_a_person": [need]}, [need])
+    print(json.dumps(status.report, indent=2) if args.json else render(status))
+    return 1 if status.needs_a_person else 0
 
 
 def cmd_worker(args) -> int:
@@ -253,6 +329,8 @@ def cmd_roster_add_specialist(args) -> int:
         specialist = existing or Specialist(phone=phone, created_at=utcnow())
         specialist.name, specialist.zips, specialist.languages = args.name, ",".join(zips), ",".join(languages)
         specialist.hours, specialist.active, specialist.is_coordinator = args.hours, 1, 0
+        if specialist.off_call == "off":  # added back on purpose: on call again (a STOP holds until START)
+            specialist.off_call, specialist.off_call_since = None, None
         session.add(specialist)
     print(f"added {args.name} ({phone}): ZIPs {', '.join(zips)}; languages {', '.join(languages)}; {args.hours or 'always on call'}")
     return 0
@@ -266,20 +344,47 @@ def cmd_roster_add_officer(args) -> int:
     from bot.clock import utcnow
     from bot.privacy import sender_key
 
+    from bot.handoff.officer_check import InvalidPin, set_pin
+
     phone = _e164(args.phone)
     if not args.agency.strip():
         return _fail("--agency is required", 2)
+    pin = _read_pin() if args.pin == ASK else args.pin
     settings = get_settings()
-    with session_scope() as session:
-        officer = session.scalar(select(Officer).where(Officer.phone == phone))
-        if officer and officer.active:
-            return _fail(f"{phone} is already registered for {officer.agency}", 1)
-        officer = officer or Officer(phone=phone, created_at=utcnow())
-        officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
-        officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
-        session.add(officer)
+    try:
+        with session_scope() as session:
+            officer = session.scalar(select(Officer).where(Officer.phone == phone))
+            if officer and officer.active:
+                if pin is None:
+                    return _fail(f"{phone} is already registered for {officer.agency}", 1)
+                set_pin(officer, pin)
+                print(f"new PIN set for {officer.name} ({phone})")
+                return 0
+            officer = officer or Officer(phone=phone, created_at=utcnow())
+            officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
+            officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
+            officer.pin_hash, officer.pin_failures = None, 0
+            if pin is not None:
+                set_pin(officer, pin)
+            session.add(officer)
+    except InvalidPin as exc:
+        return _fail(f"--pin: {exc}", 2)
     print(f"registered {args.name} ({phone}) of {args.agency}: texts from this number go down the officer referral flow")
+    print("  on the voice line: officer " + ("after keying the PIN, or " if pin else "") + "when the carrier vouches for the "
+          "number (STIR/SHAKEN attestation A); otherwise treated as a community member")
     return 0
+
+
+ASK = object()  # --pin given without digits: ask for them, unseen
+
+
+def _read_pin() -> str:
+    import getpass
+
+    pin = getpass.getpass("PIN (4-8 digits): ")
+    if getpass.getpass("the same PIN again: ") != pin:
+        raise SystemExit(_fail("the two PINs differ; nothing was changed", 2))
+    return pin
 
 
 def cmd_roster_list(args) -> int:
@@ -287,15 +392,20 @@ def cmd_roster_list(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Officer, Specialist
+    from bot.handoff.officer_check import asks_for_pin
 
     with session_scope() as session:
         rows = [
             {"name": s.name, "phone": s.phone, "role": "coordinator" if s.is_coordinator else "specialist",
-             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always"}
+             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always",
+             # texted OFF (until ON) or STOP (until START): not alerted, whatever the hours say
+             "off_call": s.off_call}
             for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
         ]
         rows += [
-            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency}
+            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency,
+             # on the voice line: "set", "locked" (too many wrong PINs; set it again) or "none"
+             "pin": "none" if not o.pin_hash else ("set" if asks_for_pin(o) else "locked")}
             for o in session.scalars(select(Officer).where(Officer.active == 1).order_by(Officer.agency, Officer.name))
         ]
     if args.json:
@@ -305,9 +415,10 @@ def cmd_roster_list(args) -> int:
     else:
         for row in rows:
             if row["role"] == "officer":
-                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}")
+                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}  PIN {row['pin']}")
             else:
-                print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}")
+                off = f"  off call (texted {row['off_call'].upper()})" if row["off_call"] else ""
+                print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}{off}")
     return 0
 
 
@@ -316,15 +427,22 @@ def cmd_roster_remove(args) -> int:
 
     from bot.db import session_scope
     from bot.db.models import Officer, Specialist
+    from bot.handoff.availability import leave_roster
 
     phone = _e164(args.phone)
     with session_scope() as session:
-        person = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1)) \
-            or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
+        specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
+        person = specialist or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
         if person is None:
             return _fail(f"{phone} is not on the roster", 1)
-        person.active = 0  # kept, inactive: the handoff log and referral tally still name who did what
-        print(f"removed {person.name} ({phone}) from the roster")
+        # Kept, inactive: the handoff log and referral tally still name who did what.
+        handed_on = []
+        if specialist is not None:
+            handed_on = leave_roster(session, specialist)
+        else:
+            person.active = 0
+    print(f"removed {person.name} ({phone}) from the roster"
+          + (f"; handed on their open handoffs: {', '.join(handed_on)}" if handed_on else ""))
     return 0
 
 
@@ -347,6 +465,10 @@ def cmd_roster_set_coordinator(args) -> int:
     return 0
 
 
+HANDOFF_COLUMNS = ("ref", "source", "state", "needs", "area", "language", "consent_by", "created_at", "accepted_at",
+                   "closed_at", "outcome")
+
+
 def cmd_handoffs(args) -> int:
     from bot.db import session_scope
     from bot.handoff.reports import handoff_rows
@@ -355,6 +477,10 @@ def cmd_handoffs(args) -> int:
         rows = handoff_rows(session, open_only=args.open)
     if args.json:
         print(json.dumps({"handoffs": rows}, indent=2))
+    elif args.csv:
+        from bot.spreadsheet import write_spreadsheet_csv
+
+        write_spreadsheet_csv(sys.stdout, list(HANDOFF_COLUMNS), rows)
     elif not rows:
         print("no open handoffs" if args.open else "no handoffs yet")
     else:
@@ -408,8 +534,10 @@ def cmd_env_init(args) -> int:
         elif line.startswith("TWILIO_AUTH_TOKEN="):
             line = f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}"
         lines.append(line)
-    target.write_text("\n".join(lines) + "\n")
-    target.chmod(0o600)
+    # Created owner-only: written first and restricted after, the secrets would be readable by
+    # anyone on the machine in between (the usual umask makes new files 0644).
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
     print("wrote .env with a fresh HUB_SECRET_KEY and a local TWILIO_AUTH_TOKEN")
     return 0
 
@@ -441,6 +569,8 @@ def build_parser() -> argparse.ArgumentParser:
     sms.add_argument("--url", default="http://localhost:5005", help="the Rasa server (default: %(default)s)")
     sms.add_argument("--message-sid", help="reuse a MessageSid, e.g. to see a duplicate ignored")
     sms.add_argument("--json", action="store_true")
+    sms.add_argument("--wait", type=float, default=120,
+                     help="seconds to watch the outbox for an answer that follows a holding reply (default: %(default)s)")
     sms.add_argument("text")
     sms.set_defaults(func=cmd_sms)
 
@@ -452,6 +582,11 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--to")
     outbox.add_argument("--json", action="store_true")
     outbox.set_defaults(func=cmd_outbox)
+
+    status = commands.add_parser("status", help="what needs a person: outbox backlog, failures, late handoffs, "
+                                                 "opted-out coordinators, the worker's heartbeat (exit 1 if anything)")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
 
     worker = commands.add_parser("worker", help="deliver the outbox (runs until stopped)")
     worker.add_argument("--once", action="store_true", help="one pass (escalations, then deliveries), then exit")
@@ -474,6 +609,9 @@ def build_parser() -> argparse.ArgumentParser:
     officer.add_argument("--name", required=True)
     officer.add_argument("--phone", required=True, help="E.164 work phone")
     officer.add_argument("--agency", required=True)
+    officer.add_argument("--pin", nargs="?", const=ASK, metavar="DIGITS",
+                         help="a 4-8 digit PIN the officer keys when calling (asked for, unseen, when no DIGITS "
+                              "follow); on an already registered number, sets a new PIN")
     officer.set_defaults(func=cmd_roster_add_officer)
     listing = roster.add_parser("list", help="who is on the roster")
     listing.add_argument("--json", action="store_true")
@@ -489,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
     handoffs = commands.add_parser("handoffs", help="handoffs and their state (no numbers, no messages)")
     handoffs.add_argument("--open", action="store_true")
     handoffs.add_argument("--json", action="store_true")
+    handoffs.add_argument("--csv", action="store_true", help="for a spreadsheet (text that would be a formula is escaped)")
     handoffs.set_defaults(func=cmd_handoffs)
     report = commands.add_parser("report", help="handoff figures: by source, within the SLA, time to accept, outcomes")
     report.add_argument("--since", help="YYYY-MM-DD")
@@ -497,6 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     env = commands.add_parser("env", help="local configuration").add_subparsers(dest="env_command", required=True)
     env.add_parser("init", help="create .env from .env.example with fresh secrets").set_defaults(func=cmd_env_init)
+
+    from bot.ops.commands import add_commands as add_ops_commands  # keys, backup, restore, twilio fallback
+    add_ops_commands(commands)
     return parser
 
 

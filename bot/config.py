@@ -34,6 +34,10 @@ class Settings:
     escalate_after_seconds: float
     expire_after_seconds: float
     simulator: str  # HUB_SIMULATOR: auto | on | off
+    # An accepted handoff without DONE: a reminder after this, the coordinator after as long again.
+    done_reminder_seconds: float = 24 * 3600
+    # Any handoff still open this long after it was made closes as `stale`.
+    handoff_max_age_seconds: float = 7 * 24 * 3600
     # Voice line (bot/channels/twilio_voice.py): how long a specialist's phone rings, how many
     # specialists a call tries before the SMS alert, and the voices that speak each language.
     voice_ring_seconds: int = 20
@@ -44,6 +48,16 @@ class Settings:
     retention_days: int = 30
     # The endpoints file the Rasa server reads: the worker purges the tracker store it names.
     endpoints_path: Path = PROJECT_ROOT / "endpoints.yml"
+    # Keys retired by `hub keys rotate`, newest first: opt-outs recorded under them still match
+    # (bot/notify/optout.py); nothing is ever written under them.
+    previous_secret_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Never silent (bot/channels/admission.py): the longest a webhook waits for Rasa before it
+    # answers with a holding reply (the answer then follows through the outbox), well inside
+    # Twilio's 15 s; how many turns Rasa takes at once; and the turns a second one Rasa server
+    # completes (bench/load.py measures it), from which the queue's bound is sized.
+    answer_deadline_seconds: float = 8.0
+    turns_in_flight: int = 4
+    turn_capacity: float = 15.0
 
     @property
     def simulator_enabled(self) -> bool:
@@ -93,10 +107,22 @@ def get_settings() -> Settings:
         raise ConfigError(f"HUB_SIMULATOR must be 'auto', 'on' or 'off', not {simulator!r}")
     escalate_after = parse_duration("HUB_ESCALATE_AFTER", env.get("HUB_ESCALATE_AFTER") or "10m")
     expire_after = parse_duration("HUB_EXPIRE_AFTER", env.get("HUB_EXPIRE_AFTER") or "24h")
+    done_reminder = parse_duration("HUB_DONE_REMINDER", env.get("HUB_DONE_REMINDER") or "24h")
+    max_age = parse_duration("HUB_HANDOFF_MAX_AGE", env.get("HUB_HANDOFF_MAX_AGE") or "7d")
     ring_seconds = _positive_int("HUB_VOICE_RING_SECONDS", env.get("HUB_VOICE_RING_SECONDS") or "20", 5, 600)
     max_dials = _positive_int("HUB_VOICE_MAX_DIALS", env.get("HUB_VOICE_MAX_DIALS") or "2", 1, 10)
     retention_days = _positive_int("HUB_RETENTION_DAYS", env.get("HUB_RETENTION_DAYS") or "30", 1, 3650)
     endpoints = Path(env.get("HUB_ENDPOINTS") or "endpoints.yml")
+    answer_deadline = parse_duration("HUB_ANSWER_DEADLINE", env.get("HUB_ANSWER_DEADLINE") or "8s", default_unit="s")
+    if answer_deadline > 14:
+        raise ConfigError("HUB_ANSWER_DEADLINE must be at most 14s: Twilio gives up on a webhook after 15 s")
+    turns_in_flight = _positive_int("HUB_TURNS_IN_FLIGHT", env.get("HUB_TURNS_IN_FLIGHT") or "4", 1, 64)
+    try:
+        turn_capacity = float(env.get("HUB_TURN_CAPACITY") or "15")
+    except ValueError:
+        raise ConfigError("HUB_TURN_CAPACITY must be a number of turns a second") from None
+    if not 0.5 <= turn_capacity <= 10000:
+        raise ConfigError("HUB_TURN_CAPACITY must be between 0.5 and 10000 turns a second")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -111,13 +137,24 @@ def get_settings() -> Settings:
         escalate_after_seconds=escalate_after,
         expire_after_seconds=expire_after,
         simulator=simulator,
+        done_reminder_seconds=done_reminder,
+        handoff_max_age_seconds=max_age,
         voice_ring_seconds=ring_seconds,
         voice_max_dials=max_dials,
         voice_en=env.get("HUB_VOICE_EN") or "Polly.Joanna",
         voice_es=env.get("HUB_VOICE_ES") or "Polly.Lupe",
         retention_days=retention_days,
         endpoints_path=endpoints if endpoints.is_absolute() else PROJECT_ROOT / endpoints,
+        previous_secret_keys=split_keys(env.get("HUB_PREVIOUS_SECRET_KEYS")),
+        answer_deadline_seconds=answer_deadline,
+        turns_in_flight=turns_in_flight,
+        turn_capacity=turn_capacity,
     )
+
+
+def split_keys(text: str | None) -> tuple[str, ...]:
+    """HUB_PREVIOUS_SECRET_KEYS: comma-separated, newest first."""
+    return tuple(key.strip() for key in (text or "").split(",") if key.strip())
 
 
 def _positive_int(name: str, text: str, low: int, high: int) -> int:
@@ -130,17 +167,17 @@ def _positive_int(name: str, text: str, low: int, high: int) -> int:
     return value
 
 
-def parse_duration(name: str, text: str) -> float:
-    """'10m', '90s', '2h' or a plain number of minutes, in seconds."""
+def parse_duration(name: str, text: str, default_unit: str = "m") -> float:
+    """'10m', '90s', '2h', '7d' or a plain number of `default_unit`s (minutes unless said), in seconds."""
     text = text.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600}
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     try:
         if text[-1:] in units:
             seconds = float(text[:-1]) * units[text[-1]]
         else:
-            seconds = float(text) * 60
+            seconds = float(text) * units[default_unit]
     except ValueError:
-        raise ConfigError(f"{name} must be a duration such as 10m, 90s or 2h, not {text!r}") from None
+        raise ConfigError(f"{name} must be a duration such as 10m, 90s, 2h or 7d, not {text!r}") from None
     if seconds <= 0:
         raise ConfigError(f"{name} must be longer than zero")
     return seconds

@@ -39,3 +39,9 @@ def sender_key(address: str, secret_key: str, default_region: str = "US") -> str
         canonical = address.strip()
     digest = hmac.new(secret_key.encode(), canonical.encode(), hashlib.sha256).hexdigest()
     return f"h{digest[:40]}"
+
+
+def key_id(secret_key: str) -> str:
+    """A short one-way name for a secret key, stored beside what was keyed with it (an opt-out) so
+    that the line knows which key of the ring wrote it; it reveals nothing of the key."""
+    return hmac.new(secret_key.encode(), b"hub key id", hashlib.sha256).hexdigest()[:12]

@@ -6,7 +6,11 @@ What goes, once older than the retention period:
 - the person's number, the officer's note on where to find them, and the person's own words in
   the consent record, on handoffs that are over (closed or expired); what the handoff was, who
   consented and when, and every handoff_log row stay, for the reports;
-- numbers written in messages (contact_number) and the MessageSid de-duplication rows;
+- numbers written in messages (contact_number), and the sender's key on the MessageSid
+  de-duplication rows: the MessageSids themselves (no number, no words) stay, because Twilio's
+  signature never expires and a captured webhook replayed after the purge must still be refused
+  as a duplicate rather than run again on a conversation that is gone;
+- the record of which calls an officer was verified in (officer_call);
 - Rasa's tracker store events (every message and slot of every conversation), when the tracker
   store is SQL, Rasa's or the hotline's (read from the same endpoints file the Rasa server reads).
 
@@ -29,14 +33,17 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
-from bot.db.models import ContactNumber, Handoff, InboundMessage, OutboxMessage
+from bot.db import SAFE_ENGINE_OPTIONS
+from bot.db.models import ContactNumber, Handoff, InboundMessage, OfficerCall, OutboxMessage
+from bot.handoff.roster import CLOSED_STATES
 
 logger = logging.getLogger(__name__)
 
 SETTLED = ("sent", "stored", "blocked", "failed")
 # The hotline's tracker store, a subclass of Rasa's SQL one (`type: SQL`) that keeps the same table.
 HOTLINE_TRACKER_STORE = "bot.channels.tracker_store.ThreadedSQLTrackerStore"
-OVER = ("closed", "expired")
+OVER = CLOSED_STATES
+UNLINKED = ""  # the sender key of a MessageSid kept past the retention period
 _ENV_VAR = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -66,7 +73,14 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
         .execution_options(synchronize_session=False)
     ).rowcount
     contacts = session.execute(delete(ContactNumber).where(ContactNumber.seen_at < cutoff)).rowcount
-    inbound = session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff)).rowcount
+    # When an officer called is no one else's business either (counted with nothing: no number).
+    session.execute(delete(OfficerCall).where(OfficerCall.verified_at < cutoff))
+    inbound = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.received_at < cutoff, InboundMessage.sender_key != UNLINKED)
+        .values(sender_key=UNLINKED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     return outbox, handoffs, contacts, inbound
 
 
@@ -103,7 +117,7 @@ def tracker_store_url(endpoints_path: Path) -> str | None:
 
 def purge_tracker_store(url: str, cutoff: datetime) -> int:
     """Delete Rasa's events older than `cutoff`: every message, slot and action of them."""
-    engine = create_engine(url, future=True)
+    engine = create_engine(url, **SAFE_ENGINE_OPTIONS)
     try:
         with engine.begin() as connection:
             if not engine.dialect.has_table(connection, "events"):

@@ -3,40 +3,85 @@ older than the retention period. Started by `make run` as `hub worker`."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
+from datetime import timedelta
 
-from bot.config import get_settings
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.config import Settings, get_settings
 from bot.db import session_scope
+from bot.db.models import OutboxMessage, WorkerHeartbeat
+from bot.handoff.delivery import alert_not_delivered
 from bot.handoff.engine import escalate_due
-from bot.notify.optout import is_opted_out
-from bot.privacy import sender_key
-from bot.db.models import OutboxMessage
-from bot.notify.outbox import Delivery, claim_due, record
-from bot.notify.transports import Transport
+from bot.notify.alarms import clear_alarms, raise_alarm
+from bot.notify.optout import number_opted_out, restore_opt_out
+from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
+from bot.notify.receipts import status_callback_url
+from bot.notify.transports import ALARM_DETAILS, Transport
 from bot.retention import Purged, purge
 
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY_SECONDS = 3600
+# A worker records that it is alive this often (`hub status` reads it), between sends too, so a
+# long batch is not mistaken for a stopped worker.
+HEARTBEAT_EVERY_SECONDS = 15.0
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:128]
+HEARTBEAT_KEPT = timedelta(days=1)
+_STARTED_AT = utcnow()
+_last_beat = [float("-inf")]
+
+
+def beat(force: bool = False) -> None:
+    """Record this worker's heartbeat, at most every HEARTBEAT_EVERY_SECONDS. A database too busy
+    to take it is no reason to stop delivering: the next beat tries again."""
+    if not force and time.monotonic() - _last_beat[0] < HEARTBEAT_EVERY_SECONDS:
+        return
+    try:
+        with session_scope() as session:
+            if force:  # at start: forget workers gone for a day (each start is a new host:pid)
+                session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < utcnow() - HEARTBEAT_KEPT))
+            heartbeat = session.get(WorkerHeartbeat, WORKER_ID)
+            if heartbeat is None:
+                session.add(WorkerHeartbeat(worker=WORKER_ID, started_at=_STARTED_AT, seen_at=utcnow()))
+            else:
+                heartbeat.seen_at = utcnow()
+    except Exception:
+        logger.exception("worker heartbeat not recorded")
+        return
+    _last_beat[0] = time.monotonic()
 
 
 def deliver_due(transport: Transport, batch: int = 20) -> int:
     """Deliver what is due once; return how many rows were handled.
 
-    Rows are claimed ('sending', with a lease) and committed before any network call, so no other
-    worker picks them up; each outcome is committed on its own. A row whose earlier attempt may
-    have reached the provider (its worker was killed mid-send) is first looked up at the provider,
-    so that nothing is lost and nothing is sent twice.
+    Rows are claimed ('sending', under a token) and committed before any network call, so no
+    other worker picks them up. Before each attempt the claim is checked, and renewed once it is
+    old enough for its lease to run out mid-attempt (`renew`): a row another worker took over
+    while this one was busy with the batch is left alone, never sent twice. Each outcome is committed on its own, and only under the claim
+    that made the attempt. A row whose earlier attempt may have reached the provider (its worker
+    was killed mid-send) is first looked up at the provider, so that nothing is lost and nothing
+    is sent twice.
     """
     settings = get_settings()
     with session_scope() as session:
         claimed = [
-            (claim, is_opted_out(session, sender_key(claim.to_number, settings.require_secret_key(), settings.default_region)))
+            (claim, number_opted_out(session, claim.to_number, settings))
             for claim in claim_due(session, batch)
         ]
     for claim, opted_out in claimed:
+        if needs_renewal(claim):  # the batch has taken a while: is the row still ours?
+            with session_scope() as session:
+                held = renew(session, claim)
+            if not held:
+                logger.info("outbox message %s: taken over by another worker; left to it", claim.id)
+                continue
         delivery = None
         if claim.interrupted_since is not None:
             delivery = transport.find_sent(claim.to_number, claim.from_number, claim.body, claim.interrupted_since)
@@ -45,13 +90,38 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
         if delivery is None and opted_out:
             delivery = Delivery(ok=False, blocked=True, error="the recipient texted STOP")
         if delivery is None:
-            delivery = transport.send(claim.to_number, claim.from_number, claim.body)
+            delivery = transport.send(claim.to_number, claim.from_number, claim.body,
+                                      status_callback=status_callback_url(settings, claim.id))
         with session_scope() as session:
-            row = session.get(OutboxMessage, claim.id)
+            row = session.get(OutboxMessage, claim.id, with_for_update=True)
+            if not still_held(row, claim):
+                # The attempt outlasted the lease and another worker has the row: it asks the
+                # provider before sending (claimed_at is set), so the outcome is not lost.
+                logger.warning("outbox message %s: claim lapsed during the attempt; the worker holding it now looks it up", claim.id)
+                continue
             record(row, delivery)
             if not delivery.ok:
                 logger.warning("outbox message %s not delivered (attempt %s): %s", claim.id, row.attempts, delivery.error)
+            after_attempt(session, row, delivery, settings)
+        beat()
     return len(claimed)
+
+
+def after_attempt(session: Session, row: OutboxMessage, delivery: Delivery, settings: Settings) -> None:
+    """What an attempt's outcome means beyond its row, in the same transaction: a STOP Twilio
+    reported (21610) kept in the opt-out list; an operator alarm raised, or cleared once a
+    message goes out again; an alert that will never arrive re-offered at once."""
+    if delivery.blocked:
+        restore_opt_out(session, row.to_number, settings)
+    if delivery.alarm:
+        if raise_alarm(session, delivery.alarm, ALARM_DETAILS.get(delivery.alarm, delivery.alarm)):
+            logger.error("operator alarm %s: %s (%s). Messages wait in the outbox and are retried; see `hub status`.",
+                         delivery.alarm, ALARM_DETAILS.get(delivery.alarm, delivery.alarm), delivery.error)
+    elif delivery.ok:
+        for name in clear_alarms(session, "twilio_"):
+            logger.info("operator alarm %s cleared: messages go out again", name)
+    if row.status in ("blocked", "failed"):
+        alert_not_delivered(session, row, delivery.error or row.status)
 
 
 def escalate() -> int:
@@ -82,7 +152,9 @@ def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Ev
             signal.signal(sig, lambda *_: stop.set())
     logger.info("worker started (%s)", type(transport).__name__)
     next_purge = time.monotonic()
+    beat(force=True)
     while not stop.is_set():
+        beat()
         try:
             if time.monotonic() >= next_purge:
                 purge_expired()

@@ -40,6 +40,7 @@ def test_the_proxy_sends_the_webhooks_to_both_servers_and_nothing_else():
     conf = (PROJECT_ROOT / "deploy" / "nginx.conf").read_text()
     assert re.findall(r"server (rasa\d):5005", conf) == ["rasa1", "rasa2"]
     assert "location /webhooks/twilio_sms/" in conf and "location /webhooks/twilio_voice/" in conf
+    assert "location /webhooks/twilio_status/" in conf  # delivery receipts
     assert "location / { return 404; }" in conf  # not the REST API, the model endpoints or the simulator
 
 
@@ -47,3 +48,43 @@ def test_no_secret_or_local_state_goes_into_the_image():
     ignored = (PROJECT_ROOT / ".dockerignore").read_text().split()
     assert {".env", ".venv", "models", "var"} <= set(ignored)
     assert "POSTGRES_PASSWORD:?" in (PROJECT_ROOT / "docker-compose.yml").read_text()  # required, never defaulted
+
+
+def test_rasa_telemetry_is_off_wherever_the_hotline_runs(monkeypatch):
+    """Rasa reports usage to third parties unless RASA_TELEMETRY_ENABLED says otherwise."""
+    import os
+    import subprocess
+
+    from dotenv import dotenv_values
+
+    assert dotenv_values(PROJECT_ROOT / ".env.example")["RASA_TELEMETRY_ENABLED"] == "false"
+    assert "RASA_TELEMETRY_ENABLED=false" in (PROJECT_ROOT / "Dockerfile").read_text()
+    assert COMPOSE["x-hub"]["environment"]["RASA_TELEMETRY_ENABLED"] == "false"
+    env = {name: value for name, value in os.environ.items() if name != "RASA_TELEMETRY_ENABLED"}
+    made = subprocess.run(["make", "-s", "--no-print-directory", "-f", "-", "-f", "Makefile", "telemetry"],
+                          input="telemetry:\n\t@echo $$RASA_TELEMETRY_ENABLED\n", cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+    assert made.stdout.strip() == "false"
+
+    from rasa import telemetry
+
+    monkeypatch.setenv("RASA_TELEMETRY_ENABLED", made.stdout.strip())
+    assert telemetry.is_telemetry_enabled() is False  # as Rasa reads it
+
+
+def test_make_run_keeps_rasa_and_the_action_server_off_the_network_unless_configured():
+    """Procfile's commands as the shell expands them (honcho runs each through sh)."""
+    import os
+    import subprocess
+
+    procfile = dict(line.split(": ", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line.strip())
+
+    def expanded(command: str, **env: str) -> str:
+        base = {name: value for name, value in os.environ.items() if name != "HUB_BIND_HOST"}
+        return subprocess.run(["sh", "-c", f"printf '%s ' {command}"], env={**base, **env}, capture_output=True, text=True, check=True).stdout
+
+    assert "--interface 127.0.0.1 " in expanded(procfile["rasa"])
+    assert expanded(procfile["actions"]).startswith("SANIC_HOST=127.0.0.1 ")
+    assert "--interface 0.0.0.0 " in expanded(procfile["rasa"], HUB_BIND_HOST="0.0.0.0")
+    assert expanded(procfile["actions"], HUB_BIND_HOST="0.0.0.0").startswith("SANIC_HOST=0.0.0.0 ")
+    assert "HUB_BIND_HOST=127.0.0.1" in (PROJECT_ROOT / ".env.example").read_text()

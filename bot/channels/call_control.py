@@ -28,8 +28,9 @@ class CallControlError(RuntimeError):
 
 class CallControl(Protocol):
     def place(self, to_number: str, from_number: str, url: str, status_callback: str) -> str:
-        """Ring `to_number` from the hotline; Twilio asks `url` for TwiML when it is answered and
-        posts the call's final status to `status_callback`. Returns the new call's SID."""
+        """Ring `to_number` from the hotline; Twilio asks `url` for TwiML when it is answered (with
+        answering-machine detection: `AnsweredBy` says by whom) and posts the call's final status
+        to `status_callback`. Returns the new call's SID."""
 
     def redirect(self, call_sid: str, url: str) -> None:
         """Take a live call leg out of what it is doing and run the TwiML at `url` instead."""
@@ -44,6 +45,9 @@ class TwilioCallControl:
             call = self.client.calls.create(
                 to=to_number, from_=from_number, url=url, method="POST", status_callback=status_callback,
                 status_callback_method="POST", timeout=PERSON_RING_SECONDS,
+                # Twilio answers `url` only once it knows who picked up (AnsweredBy): the person,
+                # or a voicemail that others may hear, which must not be told who asked and why.
+                machine_detection="Enable",
             )
         except TwilioRestException as exc:
             raise CallControlError(f"Twilio {exc.status} {exc.code} placing a call") from None

@@ -19,6 +19,8 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
+from bot.notify.optout import number_opted_out
+from bot.notify.outbox import LATE_ANSWER, enqueue
 from bot.phonebook import stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.db import session_scope
@@ -103,6 +105,8 @@ def take_message(message_sid: str, channel: str, key: str, number: str | None, t
     try:
         with session_scope() as session:
             _record_delivery(session, message_sid, channel, key)
+            if number and settings.previous_secret_keys:  # seen again: an old-key STOP moves to the current key
+                number_opted_out(session, number, settings)
             if not text:
                 return Taken(False, Routed(False))
             routed = route(session, number, key, text)
@@ -130,3 +134,12 @@ def text_for_rasa(text: str, settings: Settings) -> str:
 def attach_person_number(key: str, number: str) -> None:
     with session_scope() as session:
         engine.attach_number(session, key, number)
+
+
+def send_late_answer(number: str, replies: list[str], message_sid: str, settings: Settings) -> None:
+    """A turn's replies that missed the answer deadline, to the outbox in order, in one
+    transaction (the webhook gave only the holding reply). The worker delivers them once, and
+    never to a number that texted STOP."""
+    with session_scope() as session:
+        for reply in replies:
+            enqueue(session, to_number=number, from_number=settings.hotline_number, body=reply, purpose=LATE_ANSWER)

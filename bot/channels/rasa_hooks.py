@@ -17,10 +17,14 @@
    the first stale connection after one) a texter halfway through a search was answered as a
    stranger and the fresh start was then saved over their conversation. Here the error goes up
    to the channel, which answers plain words and keeps the conversation as it was; pooled
-   connections are checked before use, so a database restart costs no message at all. Statements
-   never carry their parameters (what texters wrote) into a logged database error.
+   connections are checked before use, so a database restart costs no message at all. Its
+   errors never carry their bound parameters (what people said) into a log.
 
-4. Action calls go over one kept-alive session (bot/channels/action_client.py), not a new
+4. Each saved turn tells the admission queue whether a handoff now waits on the person's next
+   message (a consent question asked, an officer's referral form open), so that their answer is
+   taken before other texts under load (bot/channels/admission.py).
+
+5. Action calls go over one kept-alive session (bot/channels/action_client.py), not a new
    session and connection per call, with a retry when the action server has restarted.
 
 The tracker store is the hotline's own, configured in endpoints*.yml
@@ -37,9 +41,13 @@ from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core import tracker_store
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.action_client import KeptAliveEndpoint
+from bot.channels.admission import awaiting_handoff
 
 
 @functools.lru_cache(maxsize=1)
@@ -105,7 +113,19 @@ _engine_kwargs = tracker_store.create_engine_kwargs
 
 
 def engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
+    # hide_parameters: an error in the tracker store would otherwise log the events it was
+    # writing, which hold what people said.
     return {**_engine_kwargs(url), "pool_pre_ping": True, "hide_parameters": True}
+
+
+_save_tracker = MessageProcessor.save_tracker
+
+
+async def save_tracker_noting_handoff(self: MessageProcessor, tracker: DialogueStateTracker) -> None:
+    await _save_tracker(self, tracker)
+    last_bot = next((event for event in reversed(tracker.events) if isinstance(event, BotUttered)), None)
+    awaiting_handoff.note(tracker.sender_id, tracker.active_loop_name,
+                          (last_bot.metadata or {}).get("utter_action") if last_bot is not None else None)
 
 
 def install() -> None:
@@ -114,3 +134,4 @@ def install() -> None:
     tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error = raise_tracker_store_error
     tracker_store.FailSafeTrackerStore.on_tracker_store_error = raise_tracker_store_error
     tracker_store.create_engine_kwargs = engine_kwargs_with_pre_ping
+    MessageProcessor.save_tracker = save_tracker_noting_handoff

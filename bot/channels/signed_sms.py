@@ -11,6 +11,9 @@ from twilio.request_validator import RequestValidator
 from bot.config import Settings
 
 WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
+# Set on a webhook's answer that is only the holding reply: the answer follows through the outbox
+# (bot/channels/twilio_sms.py). Twilio ignores it; local senders watch the outbox when they see it.
+ANSWER_FOLLOWS_HEADER = "X-Hub-Answer-Follows"
 
 
 def signed_sms_request(settings: Settings, sender: str, text: str, message_sid: str | None = None, to: str | None = None):

@@ -5,8 +5,11 @@ Rasa only ever sees the HMAC of the sender's number.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Set, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -14,20 +17,23 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.channels.admission import Admission, in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
     phone_number,
     run_blocking,
+    send_late_answer,
     signature_is_valid,
     take_message,
     webhook_params,
 )
 from bot.channels.rasa_hooks import watching_actions
-from bot.config import ConfigError, get_settings
+from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER
+from bot.config import ConfigError, Settings, get_settings
 from bot.privacy import sender_key
-from bot.language import detect_language
-from bot.safety import emergency_first
+from bot.language import detect_language, phrase
+from bot.safety import emergency_first, emergency_reply, is_emergency_reply, mentions_overdose_in_progress
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +48,14 @@ TROUBLE_REPLY = (
     "If someone is not breathing, call 911 now. / Hubo un problema. Escribe de nuevo en un minuto. "
     "Si alguien no respira, llama al 911 ahora."
 )
+
+# The answer deadline passed (bot/channels/admission.py): the answer follows by text.
+HOLDING_REPLIES = {
+    "en": {"sms": "Got your message. The answer is on its way by text in a minute or two. "
+                  "If someone is not breathing, call 911 now."},
+    "es": {"sms": "Recibimos tu mensaje. La respuesta te llega por texto en un minuto o dos. "
+                  "Si alguien no respira, llama al 911 ahora."},
+}
 
 
 def render_text(message: Dict[str, Any]) -> Optional[str]:
@@ -66,6 +80,9 @@ def twiml(replies: List[str]) -> HTTPResponse:
 class TwilioSmsInput(InputChannel):
     """Signed Twilio SMS webhooks in, TwiML out."""
 
+    def __init__(self) -> None:
+        self._background: Set["asyncio.Task[Any]"] = set()
+
     @classmethod
     def name(cls) -> Text:
         return "twilio_sms"
@@ -89,6 +106,7 @@ class TwilioSmsInput(InputChannel):
         return hook
 
     async def handle(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
+        arrived = time.monotonic()
         settings = get_settings()
         try:
             secret = settings.require_secret_key()
@@ -107,35 +125,87 @@ class TwilioSmsInput(InputChannel):
         sender = params.get("From")
         if not message_sid or not sender:
             return response.text("MessageSid and From are required", status=400)
-        key = sender_key(sender, secret, settings.default_region)
         text = clean_body(params.get("Body"))
-        number = phone_number(sender, settings.default_region)
+        language = detect_language(text)
+        incoming = Incoming(message_sid, sender_key(sender, secret, settings.default_region),
+                            phone_number(sender, settings.default_region), text)
+        if mentions_overdose_in_progress(text):
+            # The emergency fast path: the 911 steps at once, before the conversation's lock, the
+            # queue, the database or Rasa, and again for a redelivery (repeating them harms no
+            # one; silence might). The turn still reaches the conversation, and whatever more it
+            # says follows through the outbox.
+            in_background(self.answer(incoming, on_new_message, settings, Follow(by_outbox=True, steps_given=True)),
+                          self._background)
+            return twiml([emergency_reply(language)])
+        follow = Follow()
+        answer = in_background(self.answer(incoming, on_new_message, settings, follow), self._background)
+        if await within(answer, settings.answer_deadline_seconds - (time.monotonic() - arrived), unless=follow.queued_past_bound):
+            return twiml(answer.result())
+        # Past the deadline, or queued behind more turns than Rasa can answer in time: a holding
+        # reply now, and the answer by outbox, once, when it is ready.
+        follow.by_outbox = True
+        logger.info("twilio_sms message %s: holding reply (%s turns waiting)", message_sid, self.admission(settings).waiting)
+        holding = twiml([phrase(HOLDING_REPLIES, language, "sms")])
+        holding.headers[ANSWER_FOLLOWS_HEADER] = "outbox"  # for `hub sms`, which then watches the outbox
+        return holding
+
+    @staticmethod
+    def admission(settings: Settings) -> Admission:
+        """The queue in front of Rasa, shared with the voice channel."""
+        return shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
+
+    async def answer(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
+                     follow: "Follow") -> List[str]:
+        """The replies to one text, in order, the sender's earlier texts answered first. When the
+        webhook has not waited for them (`follow.by_outbox`), they go to the outbox before the
+        sender's next text is taken, so that late answers keep their order."""
+        admission = self.admission(settings)
+        async with admission.sender(incoming.key):
+            try:
+                replies = await self.replies(incoming, on_new_message, settings, follow)
+            except Exception:  # the texter must get an answer whatever broke behind the webhook
+                logger.exception("twilio_sms message %s could not be answered", incoming.message_sid)
+                replies = [TROUBLE_REPLY]
+            if follow.by_outbox:
+                await self.send_later(incoming, [r for r in replies if not (follow.steps_given and is_emergency_reply(r))],
+                                      settings)
+            return replies
+
+    async def replies(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
+                      follow: "Follow") -> List[str]:
+        """The MessageSid recorded once, what the hotline answers itself (STOP, HELP, the relay,
+        specialists' commands) at once, the rest by Rasa when the queue lets it in."""
+        message_sid, key, number, text = incoming
+        admission = self.admission(settings)
         try:
             taken = await run_blocking(take_message, message_sid, self.name(), key, number, text, settings)
         except Exception:  # the database is down, or a bug: the texter still gets plain words
             logger.exception("twilio_sms message %s could not be taken", message_sid)
-            return twiml(emergency_first(text, [TROUBLE_REPLY], detect_language(text)))
+            return emergency_first(text, [TROUBLE_REPLY], detect_language(text))
         if taken.duplicate:
             logger.info("twilio_sms duplicate delivery of %s ignored", message_sid)
-            return twiml([])
+            return []
         if not text:
-            return twiml([EMPTY_BODY_REPLY])
+            return [EMPTY_BODY_REPLY]
         if taken.routed.handled:
-            return twiml(taken.routed.replies)
+            return taken.routed.replies
 
         collector = CollectingOutputChannel()
+        if admission.crowded():
+            follow.queued_past_bound.set()
         try:
-            with watching_actions() as failed:
-                await on_new_message(
-                    UserMessage(
-                        taken.text_for_rasa,
-                        collector,
-                        key,
-                        input_channel=self.name(),
-                        metadata={"channel": "sms"},
-                        message_id=message_sid,
+            async with admission.turn(priority_of(follow.steps_given, key)):
+                with watching_actions() as failed:
+                    await on_new_message(
+                        UserMessage(
+                            taken.text_for_rasa,
+                            collector,
+                            key,
+                            input_channel=self.name(),
+                            metadata={"channel": "sms"},
+                            message_id=message_sid,
+                        )
                     )
-                )
         except Exception:  # the texter must get an answer whatever broke behind the webhook
             logger.exception("twilio_sms message %s could not be processed", message_sid)
             replies = [TROUBLE_REPLY]
@@ -149,4 +219,36 @@ class TwilioSmsInput(InputChannel):
                 await run_blocking(attach_person_number, key, number)
             except Exception:
                 logger.exception("twilio_sms message %s: the number could not be attached to a new handoff", message_sid)
-        return twiml(emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text)))
+        return emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text))
+
+    @staticmethod
+    async def send_later(incoming: "Incoming", replies: List[str], settings: Settings) -> None:
+        if not replies:
+            return
+        if not incoming.number:
+            logger.error("twilio_sms message %s: a late answer has no number to go to", incoming.message_sid)
+            return
+        try:
+            await run_blocking(send_late_answer, incoming.number, replies, incoming.message_sid, settings)
+        except Exception:
+            logger.exception("twilio_sms message %s: the late answer could not be queued", incoming.message_sid)
+
+
+@dataclass
+class Follow:
+    """How one text's answer reaches the texter: in the webhook's TwiML, or by outbox once the
+    webhook stopped waiting (`by_outbox`, set by the webhook before the answer is ready, or from
+    the start after the 911 steps, `steps_given`, which are then not sent again)."""
+
+    by_outbox: bool = False
+    steps_given: bool = False
+    queued_past_bound: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Incoming(NamedTuple):
+    """One text as the webhook read it."""
+
+    message_sid: str
+    key: str  # HMAC of the sender's number
+    number: Optional[str]  # E.164, None when the sender can't be read as a number
+    text: str

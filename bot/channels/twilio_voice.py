@@ -21,10 +21,12 @@ of the URLs the channel gives Twilio (which Twilio signs): the caller's language
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 from urllib.parse import urlencode
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -33,17 +35,18 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
+from bot.channels.admission import in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
     first_delivery,
-    phone_number,
     query_params,
     run_blocking,
     signature_is_valid,
     text_for_rasa,
     webhook_params,
 )
+from bot.channels import voice_caller
 from bot.channels.rasa_hooks import watching_actions
 from bot.channels.voice_introduction import VoiceIntroduction
 from bot.config import ConfigError, Settings, get_settings
@@ -64,6 +67,7 @@ MAX_QUIET = 3  # menus said to silence before the call ends
 GATHER_TIMEOUT = 6  # seconds of silence before a Gather gives up
 SPEECH_TIMEOUT = "3"  # seconds of silence that end an utterance
 WHISPER_TIMEOUT = 10
+MAX_WAITS = 5  # holding messages said while one turn runs late, before the caller gets the menu back
 HINTS = {
     "en": "narcan, naloxone, suboxone, methadone, fentanyl test strips, syringes, needles, wound care, shelter, talk to someone, ZIP code",
     "es": "naloxona, narcan, suboxone, metadona, tiras de fentanilo, jeringas, cuidado de heridas, albergue, hablar con alguien, código postal",
@@ -102,10 +106,17 @@ class Turn:
     query: Dict[str, str]
     language: str
     turn: int
+    arrived: float  # time.monotonic() when the webhook came in: the answer deadline counts from it
 
 
 class TwilioVoiceInput(VoiceIntroduction, InputChannel):
     """Signed Twilio Voice webhooks in, TwiML out."""
+
+    def __init__(self) -> None:
+        # Turns that ran past the answer deadline, by (CallSid, turn), until the call collects
+        # their answer (step=wait); and the tasks that outlive their webhook.
+        self._waiting: Dict[Tuple[str, int], Tuple["asyncio.Task", str, str]] = {}
+        self._background: Set["asyncio.Task"] = set()
 
     @classmethod
     def name(cls) -> Text:
@@ -211,30 +222,44 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
     # --- the caller's conversation ---------------------------------------------------------------
 
     async def conversation(self, request: Request, settings: Settings, params, on_new_message) -> HTTPResponse:
+        arrived = time.monotonic()
         query = query_params(request)
         step = query.get("step") or "start"
         try:
             turn_number = int(query.get("t") or 0)
         except ValueError:
             return response.text("bad turn", status=400)
-        key = sender_key(params.get("From"), settings.require_secret_key(), settings.default_region)
         call_sid = params.get("CallSid")
         language = texts.spoken_language(query.get("lang"))
+        # Withheld caller IDs and unverified officers' numbers: a conversation of this call alone.
+        pin = _DIGITS.sub("", params.get("Digits") or "") if step == voice_caller.PIN_STEP else None
+        caller = await run_blocking(voice_caller.identify, call_sid, params.get("From"), params.get("StirVerstat"), settings, pin)
+        key = caller.key
         turn = Turn(
-            call_sid=call_sid, key=key, number=phone_number(params.get("From"), settings.default_region),
+            call_sid=call_sid, key=key, number=caller.number,
             speech=clean_body(params.get("SpeechResult")), digits=_DIGITS.sub("", params.get("Digits") or ""),
-            query=query, language=language, turn=turn_number,
+            query=query, language=language, turn=turn_number, arrived=arrived,
         )
         # CallSid + step + turn identify one request of one call: a retry of it is a duplicate.
-        if not await run_blocking(first_delivery, f"{call_sid}:{step}:{turn_number}"[:64], CHANNEL, key):
+        # A turn's answer may be waited for several times (step=wait, w=1, 2...).
+        attempt = f"{step}{query.get('w') or ''}" if step == "wait" else step
+        if not await run_blocking(first_delivery, f"{call_sid}:{attempt}:{turn_number}"[:64], CHANNEL, key):
             logger.info("twilio_voice duplicate delivery of %s turn %s ignored", call_sid, turn_number)
             return self._menu(settings, turn, language, prefix=texts.say(language, "menu_again"))
 
-        if step == "start":
-            await self._new_conversation(turn, on_new_message)
+        if step == "wait":
+            return await self._collect(settings, turn)
+        if step == "start" and caller.wants_pin:
+            return self._xml(voice_caller.pin_prompt(settings, self._url(settings, "webhook", step=voice_caller.PIN_STEP, lang=language,
+                                                                         t=turn_number + 1)))
+        if step in ("start", voice_caller.PIN_STEP):
+            restart = in_background(self._new_conversation(settings, turn, on_new_message), self._background)
+            await within(restart, settings.answer_deadline_seconds - (time.monotonic() - arrived))
             # Speech or a menu key at once; silence posts back (step=menu) and gets the keypad menu.
             twiml = VoiceResponse()
             gather = self._gather(settings, turn, "menu", language, one_digit=True)
+            if caller.pin_refused:
+                self._say(gather, voice_caller.PIN_REFUSED, settings, "en")
             self._say(gather, texts.say(language, "greeting"), settings, language)
             twiml.append(gather)
             return self._xml(twiml)
@@ -253,15 +278,19 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         return await self._to_rasa(settings, turn, text, on_new_message)
 
     @staticmethod
-    async def _new_conversation(turn: Turn, on_new_message) -> None:
+    async def _new_conversation(settings: Settings, turn: Turn, on_new_message) -> None:
         """A call starts a new conversation: the tracker is the caller's (keyed by their number,
         as their texts are), but a search or question left open in an earlier text thread must
-        not answer for them ("press 1 to find services" asks what they need)."""
+        not answer for them ("press 1 to find services" asks what they need). The greeting waits
+        for it no longer than the answer deadline; the caller's first turn comes after it
+        whatever (one turn at a time)."""
+        admission = shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
         try:
-            await on_new_message(UserMessage("/restart", VoiceCollectingOutputChannel(), turn.key, input_channel=CHANNEL,
-                                             metadata={"channel": "voice", "language": turn.language},
-                                             message_id=f"{turn.call_sid}:restart"))
-        except Exception:  # the greeting must be said whatever broke behind the webhook
+            async with admission.sender(turn.key), admission.turn(priority_of(False, turn.key)):
+                await on_new_message(UserMessage("/restart", VoiceCollectingOutputChannel(), turn.key, input_channel=CHANNEL,
+                                                 metadata={"channel": "voice", "language": turn.language},
+                                                 message_id=f"{turn.call_sid}:restart"))
+        except Exception:  # the greeting is said whatever broke behind the webhook
             logger.exception("twilio_voice call %s: the conversation could not be restarted", turn.call_sid)
 
     def _menu(self, settings: Settings, turn: Turn, language: str, prefix: str | None = None, twiml: VoiceResponse | None = None,
@@ -344,24 +373,79 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         metadata: Dict[str, Any] = {"channel": "voice", "language": language}
         if keypad:
             metadata["keypad"] = keypad
+        emergency = not text.startswith("/") and mentions_overdose_in_progress(text)
+        work = in_background(self._rasa_turn(settings, turn, text, metadata, emergency, on_new_message), self._background)
+        if emergency:
+            # The emergency fast path: 911 and the steps at once; the turn still reaches the
+            # conversation behind them.
+            return self._emergency(settings, turn, language, [])
+        if await within(work, settings.answer_deadline_seconds - (time.monotonic() - turn.arrived)):
+            return await self._answer(settings, turn, language, text, work.result())
+        return self._hold(settings, turn, language, text, work, waits=0)
+
+    async def _rasa_turn(self, settings: Settings, turn: Turn, text: str, metadata: Dict[str, Any],
+                         emergency: bool, on_new_message) -> Optional[List[Dict[str, Any]]]:
+        """One turn through the queue into Rasa: the bot's messages, or None when it failed (the
+        caller then hears the trouble words). The caller's turns go one at a time, in order."""
+        admission = shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
         collector = VoiceCollectingOutputChannel()
-        try:
-            private_text = text if text.startswith("/") else await run_blocking(text_for_rasa, text, settings)
-            with watching_actions() as failed:
-                await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL, metadata=metadata,
-                                                 message_id=f"{turn.call_sid}:{turn.turn}"))
-            messages = list(collector.messages)
-            if failed:  # a turn half done would mislead the caller: the trouble words instead
-                logger.error("twilio_voice call %s turn %s: action(s) %s failed", turn.call_sid, turn.turn, ", ".join(failed))
+        async with admission.sender(turn.key):
+            try:
+                private_text = text if text.startswith("/") else await run_blocking(text_for_rasa, text, settings)
+                async with admission.turn(priority_of(emergency, turn.key)):
+                    with watching_actions() as failed:
+                        await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL,
+                                                         metadata=metadata, message_id=f"{turn.call_sid}:{turn.turn}"))
+                messages: Optional[List[Dict[str, Any]]] = list(collector.messages)
+                if failed:  # a turn half done would mislead the caller: the trouble words instead
+                    logger.error("twilio_voice call %s turn %s: action(s) %s failed", turn.call_sid, turn.turn, ", ".join(failed))
+                    messages = None
+            except Exception:  # the caller must hear something whatever broke behind the webhook
+                logger.exception("twilio_voice call %s turn %s could not be processed", turn.call_sid, turn.turn)
                 messages = None
-        except Exception:  # the caller must hear something whatever broke behind the webhook
-            logger.exception("twilio_voice call %s turn %s could not be processed", turn.call_sid, turn.turn)
-            messages = None
-        if turn.number:
-            try:  # a handoff opened during this turn learns where to call or text the person back
-                await run_blocking(attach_person_number, turn.key, turn.number)
-            except Exception:
-                logger.exception("twilio_voice call %s: the number could not be attached to a new handoff", turn.call_sid)
+            if turn.number:
+                try:  # a handoff opened during this turn learns where to call or text the person back
+                    await run_blocking(attach_person_number, turn.key, turn.number)
+                except Exception:
+                    logger.exception("twilio_voice call %s: the number could not be attached to a new handoff", turn.call_sid)
+        return messages
+
+    def _hold(self, settings: Settings, turn: Turn, language: str, text: str, work: "asyncio.Task", waits: int) -> HTTPResponse:
+        """No dead air while a turn runs past the deadline: a holding <Say>, then a <Redirect> back
+        here (step=wait) that collects the answer when it is ready."""
+        self._waiting[(turn.call_sid, turn.turn)] = (work, language, text)
+        twiml = VoiceResponse()
+        self._say(twiml, texts.say(language, "still_holding" if waits else "holding"), settings, language)
+        twiml.redirect(self._url(settings, "webhook", step="wait", lang=language, t=turn.turn, w=waits + 1), method="POST")
+        return self._xml(twiml)
+
+    async def _collect(self, settings: Settings, turn: Turn) -> HTTPResponse:
+        """The call came back for a turn's answer (step=wait)."""
+        try:
+            waits = int(turn.query.get("w") or 1)
+        except ValueError:
+            waits = MAX_WAITS
+        pending = self._waiting.get((turn.call_sid, turn.turn))
+        if pending is None:  # not this server's turn, or long gone: the call goes on
+            logger.warning("twilio_voice call %s turn %s: no answer waiting here", turn.call_sid, turn.turn)
+            twiml = VoiceResponse()
+            self._say(twiml, texts.say(turn.language, "trouble_continue"), settings, turn.language)
+            return self._menu(settings, turn, turn.language, twiml=twiml)
+        work, language, text = pending
+        if await within(work, settings.answer_deadline_seconds - (time.monotonic() - turn.arrived)):
+            del self._waiting[(turn.call_sid, turn.turn)]
+            return await self._answer(settings, turn, language, text, work.result())
+        if waits >= MAX_WAITS:  # give the caller the line back; the turn still reaches the conversation
+            del self._waiting[(turn.call_sid, turn.turn)]
+            logger.error("twilio_voice call %s turn %s: no answer after %s waits", turn.call_sid, turn.turn, waits)
+            twiml = VoiceResponse()
+            self._say(twiml, texts.say(language, "trouble_continue"), settings, language)
+            return self._menu(settings, turn, language, twiml=twiml)
+        return self._hold(settings, turn, language, text, work, waits=waits)
+
+    async def _answer(self, settings: Settings, turn: Turn, language: str, text: str,
+                      messages: Optional[List[Dict[str, Any]]]) -> HTTPResponse:
+        """TwiML for a turn's messages (None: the turn failed)."""
         spoken = [m for m in messages or [] if (m.get("text") or "").strip()]
         custom = {}
         for message in messages or []:

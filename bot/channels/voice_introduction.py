@@ -9,6 +9,7 @@ a specialist takes it in the whisper, the hotline calls the person, and the thre
                                       the person's <Dial><Conference>
     specialist's leg               -> <Dial><Conference endConferenceOnExit="true">: the call ends when they leave
     officer's <Dial> ends (/dial)  -> the officer's <Dial><Conference> (bot/channels/twilio_voice.py dial_ended)
+    voicemail (AnsweredBy machine) -> hang up, nothing said
     no answer, busy, no 1, failure -> the specialist is told by SMS; the person has the hotline's text already
 
 Twilio drives the calls; bot/handoff/introduction.py decides and records.
@@ -32,6 +33,13 @@ from bot.voice import texts
 logger = logging.getLogger(__name__)
 
 INTRO_GATHER_TIMEOUT = 8  # seconds, after the greeting, for the person to press 1
+
+
+def answered_by_machine(answered_by: str | None) -> bool:
+    """Twilio's answering-machine detection (AnsweredBy): machine_start, machine_end_*, or fax;
+    human and unknown are taken as a person, who can still decline."""
+    value = (answered_by or "").lower()
+    return value.startswith("machine") or value == "fax"
 
 
 class VoiceIntroduction:
@@ -110,6 +118,11 @@ class VoiceIntroduction:
                 return self._xml(twiml)
             self._say(twiml, texts.say("en", "intro_officer_joining"), settings, "en")
             self._conference(twiml, room, ends_call=True)
+            return self._xml(twiml)
+        if step == "ask" and answered_by_machine(params.get("AnsweredBy")):
+            # Nothing said to a voicemail: the specialist is told by SMS and texts the person.
+            await run_blocking(self._record_missed, ref, "intro_no_answer", "voicemail")
+            twiml.hangup()
             return self._xml(twiml)
         if step == "ask":
             gather = twiml.gather(

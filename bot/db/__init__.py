@@ -13,6 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import get_settings
 
 
+# Never a bound parameter in an error message or a log: they are phone numbers and the words of
+# relayed messages (a failed INSERT into the outbox would otherwise print both).
+SAFE_ENGINE_OPTIONS = {"future": True, "hide_parameters": True}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         connect_args, pool = {"timeout": 30}, {}
@@ -22,7 +27,7 @@ def make_engine(url: str) -> Engine:
             # instead, its connections used by one thread at a time.
             connect_args["check_same_thread"] = False
             pool = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
-        engine = create_engine(url, future=True, connect_args=connect_args, **pool)
+        engine = create_engine(url, connect_args=connect_args, **SAFE_ENGINE_OPTIONS, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -35,7 +40,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, future=True, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **SAFE_ENGINE_OPTIONS)
 
 
 @lru_cache(maxsize=4)

@@ -229,8 +229,19 @@ class OutboxMessage(Base):
     # When the first attempt whose outcome is unknown began (a worker killed mid-send, a timeout);
     # NULL once the outcome is recorded. While set, the provider is asked before any resend.
     claimed_at = Column(DateTime)
+    # The claim of the worker holding the row ('sending'): a worker sends only while the row
+    # still carries its token, so a row taken over after its lease lapsed is never sent twice.
+    claim_token = Column(String(32))
+    # The handoff an alert is about, so that an alert that never reached its specialist's phone
+    # can be re-offered to the next one at once (bot/handoff/delivery.py).
+    handoff_id = Column(Integer, index=True)
+    # Twilio's delivery receipt (status callback): delivered, undelivered or failed, with its
+    # error code (30003 unreachable, 30005 unknown number, 30007 carrier filtering...).
+    delivery_status = Column(String(16))
+    delivery_error_code = Column(String(8))
+    delivery_updated_at = Column(DateTime)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_delivery", "delivery_status", "created_at"))
 
 
 class Specialist(Base):
@@ -247,6 +258,10 @@ class Specialist(Base):
     is_coordinator = Column(Integer, nullable=False, default=0)
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False)
+    # Off call by text, whatever the hours say: "off" (they texted OFF, until ON) or "stop" (they
+    # texted STOP, until START; nothing can reach them). NULL: the hours decide.
+    off_call = Column(String(8))
+    off_call_since = Column(DateTime)
 
 
 class Handoff(Base):
@@ -299,6 +314,9 @@ class OptOut(Base):
     __tablename__ = "opt_out"
     number_key = Column(String(64), primary_key=True)
     opted_out_at = Column(DateTime, nullable=False)
+    # bot.privacy.key_id of the secret key number_key was made with; NULL for rows written before
+    # key ids were recorded, which `hub keys rotate` fills with the id of the key it retires.
+    key_id = Column(String(12), index=True)
 
 
 class ContactNumber(Base):
@@ -324,6 +342,21 @@ class Officer(Base):
     agency = Column(Text, nullable=False)
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False)
+    # Caller ID is easy to spoof: on the voice line an officer is an officer only with STIR/SHAKEN
+    # attestation A or this PIN (scrypt, bot/handoff/officer_check.py), keyed at the call's start.
+    pin_hash = Column(String(200))
+    pin_failures = Column(Integer, nullable=False, default=0, server_default="0")
+
+
+class OfficerCall(Base):
+    """A call in which the caller was verified as a registered officer (attestation A, or the
+    PIN): every turn of that call, and only that call, speaks to Rasa as the officer."""
+
+    __tablename__ = "officer_call"
+    call_sid = Column(String(64), primary_key=True)
+    officer_id = Column(Integer, ForeignKey("officer.id"), nullable=False)
+    verified_by = Column(String(16), nullable=False)  # attestation | pin
+    verified_at = Column(DateTime, nullable=False, index=True)
 
 
 class Referral(Base):
@@ -339,3 +372,25 @@ class Referral(Base):
     urgency = Column(String(12))
     handoff_id = Column(Integer, ForeignKey("handoff.id"), unique=True)
     created_at = Column(DateTime, nullable=False, index=True)
+
+
+class WorkerHeartbeat(Base):
+    """When each worker (host:pid) last went round its loop: `hub status` tells a stopped or stuck
+    worker from an idle one."""
+
+    __tablename__ = "worker_heartbeat"
+    worker = Column(String(128), primary_key=True)
+    started_at = Column(DateTime, nullable=False)
+    seen_at = Column(DateTime, nullable=False)
+
+
+class OperatorAlarm(Base):
+    """Something only a person can fix (Twilio refuses the account's credentials, the sending
+    queue is full), raised by the worker and cleared when it can send again; `hub status` shows it.
+    Holds codes, never a number or a message."""
+
+    __tablename__ = "operator_alarm"
+    name = Column(String(32), primary_key=True)
+    detail = Column(Text, nullable=False)
+    raised_at = Column(DateTime, nullable=False)
+    last_seen_at = Column(DateTime, nullable=False)

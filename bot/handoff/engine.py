@@ -5,17 +5,17 @@ outbox in the same transaction, so a handoff and its alert are saved together or
 """
 from __future__ import annotations
 
-import random
 import re
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
+from bot.handoff.refs import new_ref, normalise as normalise_ref
 from bot.clock import utcnow
 from bot.handoff.roster import OPEN_STATES, choose_specialist, coordinator
 from bot.notify.outbox import enqueue
@@ -32,18 +32,10 @@ def _log(session: Session, handoff: Handoff, event: str, now: datetime, speciali
                            specialist_id=specialist.id if specialist else None, detail=detail))
 
 
-def _send(session: Session, to_number: str | None, body: str, purpose: str) -> None:
+def _send(session: Session, to_number: str | None, body: str, purpose: str, handoff_id: int | None = None) -> None:
     if to_number:
-        enqueue(session, to_number=to_number, from_number=get_settings().hotline_number, body=body, purpose=purpose)
-
-
-def new_ref(session: Session) -> str:
-    """A short reference such as H-4821, unique among all handoffs."""
-    for digits in (4, 4, 4, 4, 5, 5, 6, 6, 8):
-        ref = f"H-{random.randint(10 ** (digits - 1), 10 ** digits - 1)}"
-        if session.scalar(select(Handoff.id).where(Handoff.ref == ref)) is None:
-            return ref
-    raise RuntimeError("could not find a free handoff reference")
+        enqueue(session, to_number=to_number, from_number=get_settings().hotline_number, body=body, purpose=purpose,
+                handoff_id=handoff_id)
 
 
 def create_handoff(
@@ -76,17 +68,23 @@ def create_handoff(
 
 
 def _asked(session: Session, handoff: Handoff) -> set[int]:
-    """Who already had an SMS alert for this handoff. A specialist whose phone rang during a call
-    transfer (call_* events) is not counted: the SMS alert after missed calls goes to them too."""
+    """Who already had an SMS alert for this handoff since it was last handed on (a handoff whose
+    specialist left is offered afresh). A specialist whose phone rang during a call transfer
+    (call_* events) is not counted: the SMS alert after missed calls goes to them too."""
+    since = session.scalar(select(func.max(HandoffLog.id)).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.event == "handed_on")) or 0
     return set(session.scalars(
         select(HandoffLog.specialist_id).where(
-            HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id.is_not(None), HandoffLog.event.in_(("alerted", "escalated"))
+            HandoffLog.handoff_id == handoff.id, HandoffLog.id > since, HandoffLog.specialist_id.is_not(None),
+            HandoffLog.event.in_(("alerted", "escalated")),
         )
     ))
 
 
-def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist | None:
-    """Alert the next on-call specialist not yet asked; after the last, the coordinator."""
+def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: bool = False) -> Specialist | None:
+    """Alert the next on-call specialist not yet asked; after the last, the coordinator.
+    handed_on: the specialist who had accepted it can't go on; the alert says so, and the caller
+    tells the person."""
     settings = get_settings()
     asked = _asked(session, handoff)
     specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=timezone.utc))
@@ -96,7 +94,7 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
         handoff.alerted_at = handoff.alerted_at or now
         handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
         _log(session, handoff, "alerted", now, specialist)
-        _send(session, specialist.phone, texts.alert(handoff), "alert")
+        _send(session, specialist.phone, texts.alert(handoff, handed_on), "alert", handoff.id)
         return specialist
     fallback = coordinator(session)
     if fallback and fallback.id not in asked:
@@ -107,8 +105,8 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
         handoff.escalation_level += 1
         handoff.deadline_at = now + timedelta(seconds=settings.expire_after_seconds)
         _log(session, handoff, "escalated", now, fallback)
-        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted), "escalation")
-        if was_alerted:
+        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on), "escalation", handoff.id)
+        if was_alerted and not handed_on:
             _send(session, handoff.person_number, texts.person_delayed(handoff), "notice")
         return fallback
     # Nobody to ask now: try again when the escalation period has passed (someone may come on call).
@@ -119,53 +117,147 @@ def alert_next(session: Session, handoff: Handoff, now: datetime) -> Specialist 
     return None
 
 
+def hand_on(session: Session, handoff: Handoff, why: str, now: datetime, notify_person: bool = True) -> str | None:
+    """The specialist who has this handoff can no longer be reached (`why`: removed, stop, off):
+    an alert waiting for their answer goes to the next specialist, as if they had passed; an
+    accepted handoff is offered afresh, and the person is told honestly. Returns what the person
+    is told (sent through the outbox unless notify_person=False, where the caller replies)."""
+    leaving = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
+    if handoff.state in ("alerted", "escalated"):
+        _log(session, handoff, "passed", now, leaving, detail=why)
+        alert_next(session, handoff, now)
+        return None
+    if handoff.state != "accepted":
+        return None
+    _log(session, handoff, "handed_on", now, leaving, detail=why)
+    taker = alert_next(session, handoff, now, handed_on=True)
+    notice = texts.person_handed_on(handoff, "coordinator" if taker is not None and taker.is_coordinator else
+                                    "specialist" if taker is not None else "nobody")
+    if notify_person:
+        _send(session, handoff.person_number, notice, "notice")
+    return notice
+
+
 def escalate_due(session: Session, now: datetime | None = None) -> int:
-    """Move on every handoff whose deadline passed; return how many moved."""
+    """Move on every handoff whose deadline passed, and close every one open longer than
+    HUB_HANDOFF_MAX_AGE; return how many moved."""
     now = now or utcnow()
+    settings = get_settings()
+    stale_before = now - timedelta(seconds=settings.handoff_max_age_seconds)
     due = list(session.scalars(
-        select(Handoff).where(Handoff.state.in_(("created", "alerted", "escalated")), Handoff.deadline_at <= now)
-        .order_by(Handoff.deadline_at).with_for_update(skip_locked=True)
+        select(Handoff).where(
+            Handoff.state.in_(OPEN_STATES),
+            (Handoff.deadline_at <= now) | (Handoff.created_at <= stale_before)
+            # accepted before DONE reminders existed: no deadline yet
+            | ((Handoff.state == "accepted") & Handoff.deadline_at.is_(None)),
+        ).order_by(Handoff.deadline_at).with_for_update(skip_locked=True)
     ))
     for handoff in due:
-        if handoff.state == "escalated":
+        if handoff.created_at <= stale_before:
+            _close_stale(session, handoff, now)
+        elif handoff.state == "accepted":
+            _done_overdue(session, handoff, now)
+        elif handoff.state == "escalated":
             handoff.state = "expired"
             handoff.closed_at = now
             _log(session, handoff, "expired", now)
             _send(session, handoff.person_number, texts.person_expired(handoff), "notice")
-            continue
-        if handoff.state == "alerted":
-            _log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
-        alert_next(session, handoff, now)
+        else:
+            if handoff.state == "alerted":
+                _log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
+            alert_next(session, handoff, now)
     return len(due)
 
 
-def _find(session: Session, ref: str) -> Handoff:
-    handoff = session.scalar(select(Handoff).where(Handoff.ref == normalise_ref(ref)))
+def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
+    """An accepted handoff without DONE: first a reminder to its specialist; HUB_DONE_REMINDER
+    later, it goes to the coordinator, who then has the conversation and closes it."""
+    settings = get_settings()
+    wait = timedelta(seconds=settings.done_reminder_seconds)
+    if handoff.deadline_at is None:
+        handoff.deadline_at = (handoff.accepted_at or now) + wait
+        if handoff.deadline_at > now:
+            return
+    holder = session.get(Specialist, handoff.specialist_id)
+    accepted_log = session.scalar(select(func.max(HandoffLog.id)).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.event == "accepted")) or 0
+    reminded = session.scalar(select(HandoffLog.id).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.id > accepted_log, HandoffLog.event == "done_reminder").limit(1))
+    stale_at = handoff.created_at + timedelta(seconds=settings.handoff_max_age_seconds)
+    if reminded is None:
+        _log(session, handoff, "done_reminder", now, holder)
+        _send(session, holder.phone if holder else None, texts.done_reminder(handoff, settings.done_reminder_seconds), "reminder")
+        handoff.deadline_at = now + wait
+        return
+    fallback = coordinator(session)
+    handoff.deadline_at = stale_at  # nothing more to do until it is stale
+    if fallback is None or (holder is not None and holder.id == fallback.id):
+        why = "no coordinator to take it" if fallback is None else "the coordinator has it already"
+        _log(session, handoff, "done_overdue", now, holder, detail=why)
+        return
+    handoff.specialist_id = fallback.id
+    _log(session, handoff, "done_overdue", now, fallback)
+    _send(session, fallback.phone, texts.done_overdue_coordinator(handoff, holder.name if holder else None), "escalation")
+    if holder is not None:
+        _send(session, holder.phone, texts.done_overdue_specialist(handoff), "notice")
+    _send(session, handoff.person_number, texts.person_handed_on(handoff, "coordinator"), "notice")
+
+
+def _close_stale(session: Session, handoff: Handoff, now: datetime) -> None:
+    """Open longer than HUB_HANDOFF_MAX_AGE: closed as `stale`, so that the retention purge takes
+    its number and words like any other's. The person, whoever had it and the coordinator are told."""
+    was_accepted = handoff.state == "accepted"
+    holder = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
+    handoff.state = "stale"
+    handoff.closed_at = now
+    handoff.deadline_at = None
+    _log(session, handoff, "stale", now, holder)
+    days = round(get_settings().handoff_max_age_seconds / 86400, 1)
+    _send(session, handoff.person_number, texts.person_closed(handoff) if was_accepted else texts.person_expired(handoff), "notice")
+    fallback = coordinator(session)
+    for told in {s.id: s for s in (holder, fallback) if s is not None}.values():
+        _send(session, told.phone, texts.closed_stale(handoff, days), "notice")
+
+
+def _find(session: Session, ref: str, lock: bool = False) -> Handoff:
+    """The handoff of a typed reference. A reference that fails its check digit can only match
+    one made before check digits existed (every new one passes), so an exact match is enough.
+    With lock=True the row stays locked until the transaction ends (PostgreSQL; SQLite has a
+    single writer anyway), so that two simultaneous commands on one handoff run one after the
+    other and the second sees what the first did."""
+    query = select(Handoff).where(Handoff.ref == normalise_ref(ref))
+    handoff = session.scalar(query.with_for_update() if lock else query)
     if handoff is None:
-        raise HandoffError(texts.unknown_ref(ref))
+        raise HandoffError(texts.not_open_to_you(normalise_ref(ref)))
     return handoff
 
 
-def normalise_ref(ref: str) -> str:
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    return f"H-{digits}"
+def was_offered(session: Session, handoff: Handoff, specialist: Specialist) -> bool:
+    """Whether this specialist was alerted (or rung) for the handoff, or is the coordinator, who
+    may take any handoff: the only ones who may accept it."""
+    if specialist.is_coordinator:
+        return True
+    return session.scalar(select(HandoffLog.id).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id == specialist.id,
+        HandoffLog.event.in_(("alerted", "escalated", "call_dialed")),
+    ).limit(1)) is not None
 
 
 def accept(session: Session, specialist: Specialist, ref: str, now: datetime | None = None,
            notify_person: bool = True, detail: str | None = None) -> str:
     """notify_person=False when the person is on the line with the specialist already (a call transfer)."""
     now = now or utcnow()
-    handoff = _find(session, ref)
-    if handoff.state == "accepted":
-        if handoff.specialist_id == specialist.id:
-            return texts.already_yours(handoff)
-        raise HandoffError(texts.taken(handoff))
-    if handoff.state not in ("alerted", "escalated", "created"):
-        raise HandoffError(texts.not_open(handoff))
+    handoff = _find(session, ref, lock=True)
+    if handoff.state == "accepted" and handoff.specialist_id == specialist.id:
+        return texts.already_yours(handoff)
+    # Unknown, taken, closed or never offered to them: one answer, which tells nobody what
+    # happens to handoffs that are not theirs.
+    if handoff.state not in ("alerted", "escalated", "created") or not was_offered(session, handoff, specialist):
+        raise HandoffError(texts.not_open_to_you(handoff.ref))
     handoff.state = "accepted"
     handoff.specialist_id = specialist.id
     handoff.accepted_at = now
-    handoff.deadline_at = None
+    handoff.deadline_at = now + timedelta(seconds=get_settings().done_reminder_seconds)  # the DONE reminder
     _log(session, handoff, "accepted", now, specialist, detail=detail)
     if notify_person:
         _send(session, handoff.person_number, texts.person_accepted(handoff), "notice")
@@ -174,9 +266,9 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
 
 def pass_(session: Session, specialist: Specialist, ref: str, now: datetime | None = None) -> str:
     now = now or utcnow()
-    handoff = _find(session, ref)
+    handoff = _find(session, ref, lock=True)
     if handoff.specialist_id != specialist.id or handoff.state not in ("alerted", "escalated"):
-        raise HandoffError(texts.not_yours(handoff))
+        raise HandoffError(texts.not_open_to_you(handoff.ref))
     _log(session, handoff, "passed", now, specialist)
     alert_next(session, handoff, now)
     return texts.passed(handoff)
@@ -184,9 +276,10 @@ def pass_(session: Session, specialist: Specialist, ref: str, now: datetime | No
 
 def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: datetime | None = None) -> str:
     now = now or utcnow()
-    handoff = _find(session, ref)
-    if handoff.specialist_id != specialist.id or handoff.state != "accepted":
-        raise HandoffError(texts.not_yours(handoff))
+    handoff = _find(session, ref, lock=True)
+    # The coordinator may close any accepted handoff: one whose specialist went quiet, say.
+    if handoff.state != "accepted" or not (handoff.specialist_id == specialist.id or specialist.is_coordinator):
+        raise HandoffError(texts.not_open_to_you(handoff.ref))
     # Only the outcome word is kept ("other: moved away" -> other): no free text in the log.
     first_word = re.match(r"\s*([a-z]+)", (outcome or "").lower())
     outcome = first_word.group(1) if first_word else ""
@@ -220,11 +313,17 @@ def relay_for_person(session: Session, person_key: str) -> Handoff | None:
 
 def relay_to_specialist(session: Session, handoff: Handoff, text: str) -> None:
     specialist = session.get(Specialist, handoff.specialist_id)
-    _send(session, specialist.phone, texts.from_person(handoff, text), "relay")
+    for part in texts.from_person(handoff, text):
+        _send(session, specialist.phone, part, "relay")
 
 
 def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
-    _send(session, handoff.person_number, texts.from_specialist(handoff, text), "relay")
+    """Raises HandoffError, saying how to reach them instead, where there is no number to text
+    (a place and time from an officer, a withheld caller ID): never a silent drop."""
+    if not handoff.person_number:
+        raise HandoffError(texts.cannot_reach(handoff))
+    for part in texts.from_specialist(handoff, text):
+        _send(session, handoff.person_number, part, "relay")
 
 
 def open_relays(session: Session, specialist: Specialist) -> list[Handoff]:

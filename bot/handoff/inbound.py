@@ -8,15 +8,24 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.db.models import Specialist
-from bot.handoff import engine, texts
+from bot.handoff import availability, engine, texts
 from bot.handoff.referral import officer_for_key, status_reply
 from bot.notify.optout import keyword, opt_in, opt_out
 from bot.language import detect_language
 from bot.safety import emergency_reply, mentions_overdose_in_progress
 
-_COMMAND = re.compile(r"^\s*(ACCEPT|YES|PASS|DONE)\b[\s:,.-]*(H\s*-?\s*\d{3,8})?\s*(.*)$", re.I | re.S)
-_REF_FIRST = re.compile(r"^\s*(H-?\d{3,8})\b[\s:,-]*(.*)$", re.I | re.S)
+# A specialist's message is a command only when it is the bare keyword, or the keyword with a
+# reference ("DONE H-48213 engaged"); anything else they write in a relay ("Yes I can bring narcan
+# at 3pm", "Done? I'm outside") is words for the person.
+_VERB = r"(ACCEPT|YES|PASS|DONE)"
+_REF = r"\bH\s*-?\s*\d{3,9}\b"
+_BARE_COMMAND = re.compile(rf"^\s*{_VERB}[\s.!]*$", re.I)
+# "DONE reached": the bare keyword with an outcome, for the one conversation they have open.
+_BARE_DONE = re.compile(rf"^\s*DONE[\s:,.-]+({'|'.join(engine.OUTCOMES)})[\s.!]*$", re.I)
+_COMMAND = re.compile(rf"^\s*{_VERB}\b[\s:,.-]*({_REF})[\s:,.-]*(.*)$", re.I | re.S)
+_REF_FIRST = re.compile(rf"^\s*({_REF})[\s:,-]*(.*)$", re.I | re.S)
 
 STOP_REPLY = "You won't get more messages from the Health Hub Hotline. Text START to get them again. If someone is not breathing, call 911."
 START_REPLY = "You'll get messages from the Health Hub Hotline again. Text STOP to stop them."
@@ -53,13 +62,23 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
     specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
     if said is not None and said.word == "stop":
         opt_out(session, number_key)
+        if specialist is not None:  # nothing can reach them now: their work goes on without them
+            availability.stop(session, specialist)
     elif said is not None and said.word == "start":
         opt_in(session, number_key)
+        if specialist is not None:
+            availability.start(session, specialist)
+            return Routed(True, [KEYWORD_REPLIES[said.word, said.language] + " " + texts.back_on_call(said.language)])
     elif said is not None and specialist is not None:  # HELP from a specialist: their commands
-        return Routed(True, [texts.specialist_help([h.ref for h in engine.open_relays(session, specialist)])])
+        return Routed(True, [texts.specialist_help([h.ref for h in engine.open_relays(session, specialist)],
+                                                   [h.ref for h in engine.pending_alerts(session, specialist)])])
     if said is not None:
         return Routed(True, [KEYWORD_REPLIES[said.word, said.language]])
     if specialist is not None:
+        switch = availability.on_off(text)
+        if switch is not None:
+            go = availability.go_on if switch.word == "on" else availability.go_off
+            return Routed(True, [go(session, specialist, switch.language)])
         return Routed(True, [reply for reply in [specialist_message(session, specialist, text)] if reply])
     officer = officer_for_key(session, number_key)
     if officer is not None:
@@ -68,6 +87,14 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
             return Routed(True, [status])
         return Routed(False)  # referrals go through the assistant
     relay = engine.relay_for_person(session, number_key)
+    if relay is not None and not availability.reachable(session.get(Specialist, relay.specialist_id)):
+        # Their specialist left the roster or texted STOP (and the handoff was not handed on
+        # then, as before this check existed): hand it on now, and say so, rather than relay
+        # their words to someone who is gone.
+        notice = engine.hand_on(session, relay, "unreachable", utcnow(), notify_person=False)
+        if mentions_overdose_in_progress(text):
+            return Routed(True, [emergency_reply(detect_language(text, previous=relay.language)), notice])
+        return Routed(True, [notice])
     if relay is not None:
         engine.relay_to_specialist(session, relay, text)
         # Emergency first, even mid-conversation: the 911 steps go straight back to the person.
@@ -79,32 +106,51 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
 
 def specialist_message(session: Session, specialist: Specialist, text: str) -> str | None:
     """A command, or a relay to the person they are talking with; returns the reply, if any."""
-    command = _COMMAND.match(text)
     open_relays = engine.open_relays(session, specialist)
-    if command:
-        verb, ref, rest = command.group(1).upper(), command.group(2), command.group(3)
-        try:
-            if verb == "YES" and not ref:
-                pending = engine.pending_alerts(session, specialist)
-                if len(pending) != 1:
-                    return texts.yes_needs_ref([h.ref for h in pending])
-                return engine.accept(session, specialist, pending[0].ref)
-            if not ref:
-                return texts.command_needs_ref(verb)
+    try:
+        bare_done = _BARE_DONE.match(text)
+        if bare_done and len(open_relays) == 1:
+            return engine.done(session, specialist, open_relays[0].ref, bare_done.group(1))
+        if bare_done:
+            return texts.command_needs_ref("DONE", [h.ref for h in open_relays])
+        bare = _BARE_COMMAND.match(text)
+        if bare:
+            return _bare_command(session, specialist, bare.group(1).upper(), text, open_relays)
+        command = _COMMAND.match(text)
+        if command:
+            verb, ref, rest = command.group(1).upper(), command.group(2), command.group(3)
             if verb in ("ACCEPT", "YES"):
                 return engine.accept(session, specialist, ref)
             if verb == "PASS":
                 return engine.pass_(session, specialist, ref)
             return engine.done(session, specialist, ref, rest)
-        except engine.HandoffError as exc:
-            return str(exc)
-    addressed = _REF_FIRST.match(text)
-    if addressed:
-        target = next((h for h in open_relays if h.ref == engine.normalise_ref(addressed.group(1))), None)
-        if target is not None:
+        addressed = _REF_FIRST.match(text)
+        if addressed:
+            ref = engine.normalise_ref(addressed.group(1))
+            target = next((h for h in open_relays if h.ref == ref), None)
+            if target is None:
+                return texts.not_open_to_you(ref)
             engine.relay_to_person(session, target, addressed.group(2))
             return None
-    if len(open_relays) == 1:
+        if len(open_relays) == 1:
+            engine.relay_to_person(session, open_relays[0], text)
+            return None
+    except engine.HandoffError as exc:
+        return str(exc)
+    return texts.specialist_help([h.ref for h in open_relays], [h.ref for h in engine.pending_alerts(session, specialist)])
+
+
+def _bare_command(session: Session, specialist: Specialist, verb: str, text: str, open_relays: list) -> str | None:
+    """YES, ACCEPT or PASS alone answer the one alert waiting for them; DONE alone needs the
+    reference and the outcome. A bare "Yes" with no alert waiting is an answer to the person."""
+    pending = engine.pending_alerts(session, specialist)
+    if verb == "DONE":
+        return texts.command_needs_ref("DONE", [h.ref for h in open_relays])
+    if len(pending) == 1:
+        if verb == "PASS":
+            return engine.pass_(session, specialist, pending[0].ref)
+        return engine.accept(session, specialist, pending[0].ref)
+    if not pending and verb == "YES" and len(open_relays) == 1:
         engine.relay_to_person(session, open_relays[0], text)
         return None
-    return texts.specialist_help([h.ref for h in open_relays])
+    return texts.yes_needs_ref([h.ref for h in pending], verb)

@@ -34,7 +34,7 @@ _REASON_NUMBER = {"1": "non_fatal_overdose", "2": "overdose_risk", "3": "risky_u
 _SPANISH = re.compile(r"\b(spanish|español|espanol|habla español|spanish[- ]speaking)\b", re.I)
 _URGENT = re.compile(r"\b(urgent|asap|right away|immediately|today|now)\b", re.I)
 
-STATUS = {"created": "received", "alerted": "received", "escalated": "received", "accepted": "accepted", "closed": "closed", "expired": "closed"}
+STATUS = {"created": "received", "alerted": "received", "escalated": "received", "accepted": "accepted", "closed": "closed", "expired": "closed", "stale": "closed"}
 _STATUS_COMMAND = re.compile(r"^\s*status\s+(h\s*-?\s*\d{3,8})\s*$", re.I)
 
 

@@ -13,6 +13,8 @@ from bot.db.models import Handoff, Specialist
 from bot.directory.geo import lookup_zip
 
 OPEN_STATES = ("created", "alerted", "accepted", "escalated")
+# How a handoff can end: a DONE, nobody took it in time, or open past HUB_HANDOFF_MAX_AGE.
+CLOSED_STATES = ("closed", "expired", "stale")
 _DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 _SPAN = re.compile(r"^\s*([A-Z]{2}(?:\s*-\s*[A-Z]{2})?(?:\s*,\s*[A-Z]{2}(?:\s*-\s*[A-Z]{2})?)*)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -104,7 +106,8 @@ def choose_specialist(session: Session, area: str | None, language: str, exclude
     )
     candidates = [
         s
-        for s in session.scalars(select(Specialist).where(Specialist.active == 1, Specialist.is_coordinator == 0).order_by(Specialist.id))
+        for s in session.scalars(select(Specialist).where(Specialist.active == 1, Specialist.is_coordinator == 0,
+                                                          Specialist.off_call.is_(None)).order_by(Specialist.id))
         if s.id not in exclude and covers(s, area) and is_on_call(s, now)
     ]
     if not candidates:
@@ -113,6 +116,16 @@ def choose_specialist(session: Session, area: str | None, language: str, exclude
 
 
 def coordinator(session: Session) -> Specialist | None:
-    return session.scalars(select(Specialist).where(Specialist.active == 1, Specialist.is_coordinator == 1)).first()
+    """The coordinator who takes what no specialist accepted; None while they are off call by
+    text (see unreachable_coordinators)."""
+    return session.scalars(select(Specialist).where(Specialist.active == 1, Specialist.is_coordinator == 1,
+                                                    Specialist.off_call.is_(None))).first()
+
+
+def unreachable_coordinators(session: Session) -> list[Specialist]:
+    """Coordinators who texted STOP (off_call "stop": nothing reaches them) or OFF ("off"): while
+    they are, requests nobody accepts wait for nobody. An operator warning (`hub status`)."""
+    return list(session.scalars(select(Specialist).where(
+        Specialist.active == 1, Specialist.is_coordinator == 1, Specialist.off_call.is_not(None)).order_by(Specialist.id)))
 
 

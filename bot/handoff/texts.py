@@ -18,11 +18,12 @@ def _person(handoff: Handoff, en: str, es: str) -> str:
     return es if handoff.language == "es" else en
 
 
-def alert(handoff: Handoff) -> str:
+def alert(handoff: Handoff, handed_on: bool = False) -> str:
     who = "An officer referred a person" if handoff.source == "officer" else "A person asked for a specialist"
     where = f" near {handoff.area}" if handoff.area else ""
+    again = "Handed on: the specialist who had it can't continue. " if handed_on else ""
     return (
-        f"Health Hub {handoff.ref}: {'URGENT. ' if handoff.urgent else ''}{who}{where}. Needs: {_needs(handoff)}. "
+        f"Health Hub {handoff.ref}: {again}{'URGENT. ' if handoff.urgent else ''}{who}{where}. Needs: {_needs(handoff)}. "
         f"Language: {LANGUAGE_NAMES.get(handoff.language, handoff.language)}. "
         + (f"Where to find them: {handoff.contact_note}. " if handoff.contact_note else "")
         + COMMANDS.format(ref=handoff.ref)
@@ -30,33 +31,45 @@ def alert(handoff: Handoff) -> str:
     )
 
 
-def coordinator_alert(handoff: Handoff, was_alerted: bool) -> str:
-    why = "No specialist accepted it in time" if was_alerted else "No specialist is on call"
+def coordinator_alert(handoff: Handoff, was_alerted: bool, handed_on: bool = False) -> str:
+    if handed_on:
+        why = "The specialist who had it can't continue, and no other specialist is on call"
+    else:
+        why = "No specialist accepted it in time" if was_alerted else "No specialist is on call"
     return f"Health Hub {handoff.ref} needs the coordinator: {why}. " + alert(handoff).split(": ", 1)[1]
 
 
 def accepted(handoff: Handoff) -> str:
-    return (
-        f"You have {handoff.ref}. Text here and it goes to them, shown as from the specialist; "
-        f"their replies come to you starting '{handoff.ref}:'. When you finish, reply "
-        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other."
-    )
+    done = f"When you finish, reply DONE {handoff.ref} reached, engaged, declined, unreachable or other."
+    if handoff.person_number:
+        return (
+            f"You have {handoff.ref}. Text here and it goes to them, shown as from the specialist; "
+            f"their replies come to you starting '{handoff.ref}:'. " + done
+        )
+    return f"You have {handoff.ref}. {_how_to_reach(handoff)} {done}"
+
+
+def _how_to_reach(handoff: Handoff) -> str:
+    """For a handoff with no number to text: where to find them, or that there is no way back."""
+    if handoff.contact_note:
+        return f"We have no number for them: find them at {handoff.contact_note}. Nothing you text here reaches them."
+    return ("They reached us from a withheld number and left no way to reach them back, so nothing you text here "
+            f"reaches them. If they don't get in touch again, reply DONE {handoff.ref} unreachable.")
+
+
+def cannot_reach(handoff: Handoff) -> str:
+    return f"Nothing was sent: {handoff.ref} has no number to text. {_how_to_reach(handoff)}"
 
 
 def already_yours(handoff: Handoff) -> str:
+    if not handoff.person_number:
+        return f"{handoff.ref} is already yours. {_how_to_reach(handoff)}"
     return f"{handoff.ref} is already yours. Text here to reach them."
 
 
-def taken(handoff: Handoff) -> str:
-    return f"{handoff.ref} was already accepted by another specialist. Thank you."
-
-
-def not_open(handoff: Handoff) -> str:
-    return f"{handoff.ref} is {handoff.state} and can't be accepted."
-
-
-def not_yours(handoff: Handoff) -> str:
-    return f"{handoff.ref} isn't an open request of yours, so nothing changed."
+def not_open_to_you(ref: str) -> str:
+    """The one answer for a reference that is unknown, mistyped, taken, closed or not theirs."""
+    return f"{ref[:20]} isn't a request open to you, so nothing changed. Check the reference in your alert."
 
 
 def passed(handoff: Handoff) -> str:
@@ -71,25 +84,59 @@ def closed(handoff: Handoff) -> str:
     return f"Closed {handoff.ref} ({handoff.outcome}). Thank you."
 
 
-def unknown_ref(ref: str) -> str:
-    return f"I can't find the request {ref.strip()[:20]}. Check the reference in the alert, e.g. ACCEPT H-1234."
-
-
-def specialist_help(open_refs: list[str]) -> str:
-    commands = "Commands: ACCEPT H-1234, PASS H-1234, DONE H-1234 outcome."
+def specialist_help(open_refs: list[str], pending_refs: list[str] = ()) -> str:
+    commands = "Commands: ACCEPT H-12345, PASS H-12345, DONE H-12345 outcome, OFF, ON."
+    waiting = f" Waiting for your answer: {', '.join(pending_refs)}." if pending_refs else ""
     if len(open_refs) > 1:
-        return f"You have {len(open_refs)} open conversations ({', '.join(open_refs)}). Start your message with the reference, e.g. {open_refs[0]} hello."
+        return f"You have {len(open_refs)} open conversations ({', '.join(open_refs)}). Start your message with the reference, e.g. {open_refs[0]} hello.{waiting}"
     if open_refs:
-        return f"You are talking with {open_refs[0]}: what you text goes to them. {commands}"
-    return f"You have no open conversation. {commands}"
+        return f"You are talking with {open_refs[0]}: what you text goes to them.{waiting} {commands}"
+    return f"You have no open conversation.{waiting} {commands}"
 
 
-def from_person(handoff: Handoff, text: str) -> str:
-    return f"{handoff.ref}: {text}"
+MAX_SMS_CHARS = 1600  # Twilio's limit for one message body, in UTF-16 units (an emoji is two)
 
 
-def from_specialist(handoff: Handoff, text: str) -> str:
-    return _person(handoff, f"Specialist: {text}", f"Especialista: {text}")
+def sms_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _chunks(text: str, room: int) -> list[str]:
+    """The text in pieces of at most `room` units, cut at a space where there is one."""
+    chunks = []
+    while sms_length(text) > room:
+        cut = units = 0
+        for index, char in enumerate(text):
+            units += 2 if ord(char) > 0xFFFF else 1
+            if units > room:
+                break
+            cut = index + 1
+        space = text.rfind(" ", 0, cut + 1)
+        if space > 0:
+            chunks.append(text[:space])
+            text = text[space + 1:]
+        else:
+            chunks.append(text[:cut])
+            text = text[cut:]
+    return chunks + [text]
+
+
+def relay_parts(label: str, text: str) -> list[str]:
+    """'label: text' as one SMS, or, past Twilio's limit, numbered parts that each fit
+    ('H-48213 (1/2): ...'): a relay is split, never failed and never cut."""
+    whole = f"{label}: {text}"
+    if sms_length(whole) <= MAX_SMS_CHARS:
+        return [whole]
+    chunks = _chunks(text, MAX_SMS_CHARS - sms_length(f"{label} (99/99): "))
+    return [f"{label} ({number}/{len(chunks)}): {chunk}" for number, chunk in enumerate(chunks, 1)]
+
+
+def from_person(handoff: Handoff, text: str) -> list[str]:
+    return relay_parts(handoff.ref, text)
+
+
+def from_specialist(handoff: Handoff, text: str) -> list[str]:
+    return relay_parts(_person(handoff, "Specialist", "Especialista"), text)
 
 
 def person_accepted(handoff: Handoff) -> str:
@@ -131,6 +178,22 @@ def person_expired(handoff: Handoff) -> str:
     )
 
 
+def person_handed_on(handoff: Handoff, who: str) -> str:
+    """The specialist they were talking with can't continue; `who` has the request now:
+    specialist, coordinator or nobody (yet)."""
+    en = {
+        "specialist": f"The specialist you were talking with can't continue. We're passing your request ({handoff.ref}) to another specialist, who will text you here.",
+        "coordinator": f"The specialist you were talking with can't continue. Our coordinator now has your request ({handoff.ref}) and will text you here.",
+        "nobody": f"The specialist you were talking with can't continue, and nobody else is on call right now. We saved your request ({handoff.ref}) and will text you as soon as someone is available.",
+    }[who]
+    es = {
+        "specialist": f"La persona especialista con quien hablabas no puede continuar. Pasamos tu solicitud ({handoff.ref}) a otra persona especialista, que te escribirá aquí.",
+        "coordinator": f"La persona especialista con quien hablabas no puede continuar. Nuestra coordinadora tiene ahora tu solicitud ({handoff.ref}) y te escribirá aquí.",
+        "nobody": f"La persona especialista con quien hablabas no puede continuar y ahora no hay nadie más de guardia. Guardamos tu solicitud ({handoff.ref}) y te escribiremos en cuanto alguien esté disponible.",
+    }[who]
+    return _person(handoff, en + " If someone is not breathing, call 911.", es + " Si alguien no respira, llama al 911.")
+
+
 def person_closed(handoff: Handoff) -> str:
     return _person(
         handoff,
@@ -160,12 +223,96 @@ def person_opened(handoff: Handoff, state: str, minutes: int) -> str:
     )
 
 
-def yes_needs_ref(pending_refs: list[str]) -> str:
+def yes_needs_ref(pending_refs: list[str], verb: str = "ACCEPT") -> str:
     if not pending_refs:
         return "You have no request waiting for an answer."
-    return f"You have {len(pending_refs)} requests waiting ({', '.join(pending_refs)}). Reply ACCEPT with the reference, e.g. ACCEPT {pending_refs[0]}."
+    verb = "PASS" if verb == "PASS" else "ACCEPT"
+    return f"You have {len(pending_refs)} requests waiting ({', '.join(pending_refs)}). Reply {verb} with the reference, e.g. {verb} {pending_refs[0]}."
 
 
-def command_needs_ref(verb: str) -> str:
-    example = {"DONE": "DONE H-1234 engaged"}.get(verb, f"{verb} H-1234")
-    return f"Add the request's reference, e.g. {example}."
+def command_needs_ref(verb: str, open_refs: list[str] = ()) -> str:
+    example_ref = open_refs[0] if open_refs else "H-12345"
+    example = f"DONE {example_ref} engaged" if verb == "DONE" else f"{verb} {example_ref}"
+    return f"Add the request's reference, e.g. {example}." + (
+        " How it ended: reached, engaged, declined, unreachable or other." if verb == "DONE" else "")
+
+
+def gone_off(kept: list[str], passed: list[str], is_coordinator: bool, language: str) -> str:
+    if language == "es":
+        words = ["Estás fuera de guardia: no recibirás alertas nuevas hasta que escribas DE GUARDIA (u ON)."]
+        if passed:
+            words.append(f"Pasamos a otra persona lo que esperaba tu respuesta ({', '.join(passed)}).")
+        if kept:
+            words.append(f"Sigues con {len(kept)} conversación(es) abierta(s) ({', '.join(kept)}): siguen contigo; "
+                         f"escribe DONE {kept[0]} y el resultado al terminar.")
+        else:
+            words.append("No tienes conversaciones abiertas.")
+        if is_coordinator:
+            words.append("Las solicitudes que nadie acepte esperarán hasta que vuelvas.")
+        return " ".join(words)
+    words = ["You're off call: no new alerts until you text ON."]
+    if passed:
+        words.append(f"We passed what was waiting for your answer ({', '.join(passed)}) to someone else.")
+    if kept:
+        conversations = "1 open conversation" if len(kept) == 1 else f"{len(kept)} open conversations"
+        words.append(f"You still have {conversations} ({', '.join(kept)}); they stay with you: "
+                     f"reply DONE {kept[0]} and how it ended when it's over.")
+    else:
+        words.append("You have no open conversation.")
+    if is_coordinator:
+        words.append("Requests nobody accepts will wait until you're back.")
+    return " ".join(words)
+
+
+def gone_on(hours: str | None, in_hours: bool, language: str) -> str:
+    if language == "es":
+        if in_hours:
+            return "Estás de guardia: las alertas nuevas llegan a este número. Escribe FUERA DE GUARDIA (u OFF) para dejarla."
+        return f"Vuelves a tu horario de guardia ({hours}). Ahora estás fuera de él: las alertas llegarán entonces."
+    if in_hours:
+        return "You're on call: new alerts come to this number. Text OFF to go off call."
+    return f"You're back on your on-call hours ({hours}). It's outside them now, so alerts start then."
+
+
+def on_needs_start(language: str) -> str:
+    if language == "es":
+        return "Pediste no recibir mensajes (ALTO). Escribe INICIAR para volver a recibirlos y estar de guardia."
+    return "You asked for no messages (STOP). Text START to get messages again and be back on call."
+
+
+def back_on_call(language: str) -> str:
+    if language == "es":
+        return "Vuelves a estar de guardia según tu horario."
+    return "You're back on call, within your roster hours."
+
+
+def _duration(seconds: float) -> str:
+    hours = seconds / 3600
+    if hours >= 48 and hours % 24 == 0:
+        return f"{hours / 24:g} days"
+    return f"{hours:g} hours" if hours >= 1 else f"{seconds / 60:g} minutes"
+
+
+def done_reminder(handoff: Handoff, wait_seconds: float) -> str:
+    return (
+        f"Health Hub {handoff.ref} has been open {_duration(wait_seconds)} since you accepted it. When it's over, reply "
+        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other. Without a DONE in {_duration(wait_seconds)}, "
+        f"it goes to the coordinator."
+    )
+
+
+def done_overdue_coordinator(handoff: Handoff, specialist_name: str | None) -> str:
+    who = specialist_name or "a specialist"
+    return (
+        f"Health Hub {handoff.ref} needs the coordinator: {who} accepted it and sent no DONE after a reminder. "
+        f"It's yours now: the person's texts come to you starting '{handoff.ref}:', and text here to reach them. "
+        f"When it's over, reply DONE {handoff.ref} and how it ended."
+    )
+
+
+def done_overdue_specialist(handoff: Handoff) -> str:
+    return f"Health Hub {handoff.ref} went to the coordinator: no DONE came after the reminder. Nothing you text here reaches the person now."
+
+
+def closed_stale(handoff: Handoff, days: float) -> str:
+    return f"Health Hub {handoff.ref} was closed as stale: still open {days:g} days after it was made, with no outcome."

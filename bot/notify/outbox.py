@@ -2,25 +2,33 @@
 so that a Twilio outage or a restart loses nothing."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.db.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
+# How long a message waits while an operator alarm (a refused auth token, a full queue) stands,
+# retried every few minutes; past it, it fails and is counted in `hub status`.
+ALARM_HOLD = timedelta(hours=24)
+# The purpose of a turn's answer that missed the webhook's answer deadline (bot/channels).
+LATE_ANSWER = "late_answer"
 
 
-def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str) -> OutboxMessage:
+def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str,
+            handoff_id: int | None = None) -> OutboxMessage:
     now = utcnow()
     message = OutboxMessage(
         to_number=to_number,
         from_number=from_number,
         body=body,
         purpose=purpose,
+        handoff_id=handoff_id,
         status="pending",
         attempts=0,
         next_attempt_at=now,
@@ -32,27 +40,35 @@ def enqueue(session: Session, *, to_number: str, from_number: str, body: str, pu
 
 
 # How long a claim holds. Past it, the worker that claimed the row is taken to be gone (killed
-# mid-send) and another may take the row over; longer than any send can take (the Twilio client
-# gives up after 15 s).
+# mid-send) and another may take the row over.
 CLAIM_LEASE = timedelta(seconds=60)
+# Before an attempt, a claim younger than this is still the worker's for certain: nobody may take
+# a row before its lease ends, and the attempt (a lookup and a send, each given up after 15 s)
+# ends before it does. An older claim is checked, and renewed, in the database first (`renew`):
+# a batch of slow sends outlasts one lease.
+RENEW_AFTER = CLAIM_LEASE - timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One row claimed for delivery. `interrupted_since` is set when an earlier attempt may have
-    reached the provider without its outcome being recorded (the worker died mid-send, or the
-    request timed out): the provider must be asked before sending again, never blindly resent."""
+    """One row claimed for delivery, under `token`, at `claimed`. `interrupted_since` is set when
+    an earlier attempt may have reached the provider without its outcome being recorded (the
+    worker died mid-send, or the request timed out): the provider must be asked before sending
+    again, never blindly resent."""
 
     id: int
     to_number: str
     from_number: str
     body: str
     interrupted_since: datetime | None
+    token: str = ""
+    claimed: datetime | None = None
 
 
 def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     """Claim the rows that are due, in the caller's transaction: pending rows whose time has come,
-    and rows still 'sending' whose claim has lapsed.
+    and rows still 'sending' whose claim has lapsed. Each claim carries a fresh token; a row
+    taken over from a worker whose lease lapsed gets a new one, and the old claim is void.
 
     FOR UPDATE SKIP LOCKED lets several workers share the table on PostgreSQL, each claiming rows
     the others have not locked; SQLite ignores it and has a single writer anyway.
@@ -69,13 +85,36 @@ def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     )
     claims = []
     for row in rows:
-        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at))
+        token = secrets.token_hex(16)
+        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at, token, now))
         row.status = "sending"
+        row.claim_token = token
         row.attempts += 1
         row.claimed_at = row.claimed_at or now
         row.next_attempt_at = now + CLAIM_LEASE
     session.flush()
     return claims
+
+
+def needs_renewal(claim: Claim) -> bool:
+    return claim.claimed is None or utcnow() - claim.claimed >= RENEW_AFTER
+
+
+def renew(session: Session, claim: Claim) -> bool:
+    """Whether the row is still this claim's, and if so a fresh lease on it, in one conditional
+    UPDATE (atomic against a worker taking the row over). False: another worker holds it now,
+    and this one must leave it alone."""
+    renewed = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token, OutboxMessage.status == "sending")
+        .values(next_attempt_at=utcnow() + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return renewed == 1
+
+
+def still_held(row: OutboxMessage | None, claim: Claim) -> bool:
+    return row is not None and row.status == "sending" and row.claim_token == claim.token
 
 
 def backoff(attempts: int) -> timedelta:
@@ -95,6 +134,9 @@ class Delivery:
     # The request may have reached the provider (a timeout, a dropped connection): whoever tries
     # next must ask the provider first.
     maybe_sent: bool = False
+    # Only a person can fix this (bot/notify/alarms.py names): the message waits for them, up to
+    # ALARM_HOLD, however many attempts that takes.
+    alarm: str | None = None
 
 
 def record(row: OutboxMessage, delivery: Delivery) -> None:
@@ -106,13 +148,14 @@ def record(row: OutboxMessage, delivery: Delivery) -> None:
     elif delivery.blocked:
         row.status = "blocked"
         row.last_error = delivery.error
-    elif delivery.retryable and row.attempts < MAX_ATTEMPTS:
+    elif delivery.retryable and (row.attempts < MAX_ATTEMPTS or (delivery.alarm and utcnow() - row.created_at < ALARM_HOLD)):
         row.status = "pending"
         row.next_attempt_at = utcnow() + backoff(row.attempts)
         row.last_error = delivery.error
     else:
         row.status = "failed"
         row.last_error = delivery.error
+    row.claim_token = None
     if not delivery.maybe_sent:
         row.claimed_at = None  # the outcome is known
 

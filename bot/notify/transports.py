@@ -1,6 +1,7 @@
 """Transports: the Twilio REST API, or the local outbox when no Twilio credentials are set."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -13,7 +14,8 @@ from bot.notify.outbox import Delivery
 
 
 class Transport(Protocol):
-    def send(self, to_number: str, from_number: str, body: str) -> Delivery: ...
+    def send(self, to_number: str, from_number: str, body: str, status_callback: str | None = None) -> Delivery:
+        """Send one message; `status_callback` is where the provider reports on its delivery."""
 
     def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
         """The message, if the provider has it from an attempt made since `since` (naive UTC);
@@ -23,7 +25,7 @@ class Transport(Protocol):
 class OutboxTransport:
     """Local delivery: the message stays in the outbox, marked 'stored', for `hub outbox` to show."""
 
-    def send(self, to_number: str, from_number: str, body: str) -> Delivery:
+    def send(self, to_number: str, from_number: str, body: str, status_callback: str | None = None) -> Delivery:
         return Delivery(ok=True, final_status="stored")
 
     def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
@@ -50,25 +52,64 @@ class BaseUrlHttpClient(TwilioHttpClient):
 
 
 def twilio_client(account_sid: str, auth_token: str, api_base_url: str | None = None) -> Client:
+    # Twilio's HTTP client logs every request's query string at INFO, and looking up a message
+    # puts the recipient's number there (To=...).
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     http_client = BaseUrlHttpClient(api_base_url) if api_base_url else TwilioHttpClient(timeout=SEND_TIMEOUT_SECONDS)
     return Client(account_sid, auth_token, http_client=http_client)
+
+
+def twilio_error(exc: Exception, doing: str = "") -> str:
+    """Twilio's status and error code (twilio.com/docs/api/errors/<code>), or the kind of network
+    failure: never Twilio's wording, which quotes the number ("The 'To' number +1206... is not a
+    valid phone number"), nor a connection error's, which quotes the URL with its query string."""
+    where = f" {doing}" if doing else ""
+    if isinstance(exc, TwilioRestException):
+        return f"Twilio {exc.status} error {exc.code}{where}"
+    return f"Twilio unreachable{where}: {type(exc).__name__}"
+
+
+# Twilio's answers that are about the hotline's account, not the message: nothing sends until a
+# person fixes it, so they are retried with backoff and raise an operator alarm (`hub status`).
+ACCOUNT_STATUSES = {401: "twilio_auth", 403: "twilio_auth"}  # a rotated auth token, a suspended account
+ACCOUNT_CODES = {21611: "twilio_queue_full"}  # the sending number's queue of messages is full
+ALARM_DETAILS = {
+    "twilio_auth": "Twilio refuses the account's credentials (a rotated TWILIO_AUTH_TOKEN, or a suspended account)",
+    "twilio_queue_full": "Twilio's queue for the hotline's number is full (error 21611)",
+}
+# Temporary at Twilio's end: retried with backoff, no alarm (429 and 5xx too).
+TEMPORARY_CODES = {20429, 14107}  # too many requests, the number's send rate exceeded
+OPTED_OUT_CODE = 21610  # the recipient texted STOP to Twilio itself
+
+
+def delivery_for_error(status: int, code: int | None) -> Delivery:
+    """What one of Twilio's refusals means for the message. The error names Twilio's status and
+    code, never its words, which can quote the number."""
+    error = f"Twilio {status} error {code}"  # as twilio_error() names it
+    if code == OPTED_OUT_CODE:
+        return Delivery(ok=False, blocked=True, error=f"{error}: the recipient texted STOP to Twilio")
+    alarm = ACCOUNT_CODES.get(code) or ACCOUNT_STATUSES.get(status)
+    if alarm:
+        return Delivery(ok=False, error=error, retryable=True, alarm=alarm)
+    # 429, 5xx and the temporary codes are Twilio's to recover from; any other 4xx (an invalid
+    # number, a landline) will fail the same way every time.
+    retryable = status == 429 or status >= 500 or code in TEMPORARY_CODES
+    return Delivery(ok=False, error=error, retryable=retryable)
 
 
 class TwilioTransport:
     def __init__(self, client: Client):
         self.client = client
 
-    def send(self, to_number: str, from_number: str, body: str) -> Delivery:
+    def send(self, to_number: str, from_number: str, body: str, status_callback: str | None = None) -> Delivery:
         try:
-            message = self.client.messages.create(to=to_number, from_=from_number, body=body)
+            extra = {"status_callback": status_callback} if status_callback else {}
+            message = self.client.messages.create(to=to_number, from_=from_number, body=body, **extra)
         except TwilioRestException as exc:
-            # 429 and 5xx are Twilio's to recover from; other 4xx (invalid number, recipient
-            # opted out with STOP) will fail the same way every time.
-            retryable = exc.status == 429 or exc.status >= 500
-            return Delivery(ok=False, error=f"Twilio {exc.status} {exc.code}: {exc.msg}", retryable=retryable)
+            return delivery_for_error(exc.status, exc.code)
         except (TwilioException, OSError) as exc:
             # A timeout or a dropped connection may come after Twilio took the message.
-            return Delivery(ok=False, error=f"Twilio unreachable: {exc}", retryable=True, maybe_sent=True)
+            return Delivery(ok=False, error=twilio_error(exc), retryable=True, maybe_sent=True)
         return Delivery(ok=True, provider_sid=message.sid)
 
     def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
@@ -78,11 +119,9 @@ class TwilioTransport:
         try:
             recent = self.client.messages.list(to=to_number, from_=from_number, limit=LOOKUP_LIMIT)
         except TwilioRestException as exc:
-            return Delivery(ok=False, error=f"Twilio {exc.status} {exc.code} while looking up an interrupted send: {exc.msg}",
-                            retryable=True, maybe_sent=True)
+            return Delivery(ok=False, error=twilio_error(exc, "while looking up an interrupted send"), retryable=True, maybe_sent=True)
         except (TwilioException, OSError) as exc:
-            return Delivery(ok=False, error=f"Twilio unreachable while looking up an interrupted send: {exc}",
-                            retryable=True, maybe_sent=True)
+            return Delivery(ok=False, error=twilio_error(exc, "while looking up an interrupted send"), retryable=True, maybe_sent=True)
         for message in recent:
             if message.body == body and message.date_created and message.date_created >= after:
                 return Delivery(ok=True, provider_sid=message.sid)

@@ -75,7 +75,7 @@ def test_roster_commands(capsys, migrated_db):
     roster = json.loads(capsys.readouterr().out)["roster"]
     assert [r["name"] for r in roster] == ["Coordinator Kim", "Ana Ruiz", "Ben"]
     assert roster[1] == {"name": "Ana Ruiz", "phone": "+12065550111", "role": "specialist", "zips": ["98104", "98122"],
-                         "languages": ["en", "es"], "hours": "MO-FR 08:00-20:00"}
+                         "languages": ["en", "es"], "hours": "MO-FR 08:00-20:00", "off_call": None}
     assert roster[2]["hours"] == "always"
     assert main(["roster", "remove", "--phone", "+12065550112"]) == 0
     assert main(["roster", "remove", "--phone", "+12065550112"]) == 1
@@ -116,7 +116,8 @@ def test_officers_are_registered_listed_and_removed(capsys, migrated_db):
     assert main(["roster", "add-officer", "--name", "Again", "--phone", "+12065550181", "--agency", "Seattle PD"]) == 1
     capsys.readouterr()
     assert main(["roster", "list", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["roster"] == [{"name": "Ofc. Lee", "phone": "+12065550181", "role": "officer", "agency": "Seattle PD"}]
+    assert json.loads(capsys.readouterr().out)["roster"] == [{"name": "Ofc. Lee", "phone": "+12065550181", "role": "officer", "agency": "Seattle PD",
+                                                                 "pin": "none"}]
     assert main(["roster", "remove", "--phone", "+12065550181"]) == 0
     capsys.readouterr()
     main(["roster", "list", "--json"])
@@ -152,3 +153,48 @@ def test_purge_reports_counts_and_names_a_bad_retention_setting(capsys, migrated
     assert "HUB_RETENTION_DAYS must be between 1 and 3650" in capsys.readouterr().err
     monkeypatch.delenv("HUB_RETENTION_DAYS")
     get_settings.cache_clear()
+
+
+def test_env_init_creates_dotenv_readable_by_its_owner_only(tmp_path, monkeypatch, capsys):
+    """The secrets are never readable by others, not even for the moment between writing the
+    file and restricting it (so a chmod after the write does not count)."""
+    import os
+    import stat
+    from pathlib import Path
+
+    import bot.cli
+
+    shutil.copy(bot.cli.PROJECT_ROOT / ".env.example", tmp_path / ".env.example")
+    monkeypatch.setattr(bot.cli, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
+    previous = os.umask(0o022)
+    try:
+        assert main(["env", "init"]) == 0
+    finally:
+        os.umask(previous)
+    written = tmp_path / ".env"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert len(next(line for line in written.read_text().splitlines() if line.startswith("HUB_SECRET_KEY="))) > 40
+    assert main(["env", "init"]) == 0 and ".env exists" in capsys.readouterr().out
+
+
+def test_an_officer_is_registered_with_a_pin_kept_only_as_a_hash(capsys, migrated_db):
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import Officer
+    from bot.handoff.officer_check import pin_matches
+
+    args = ["roster", "add-officer", "--name", "Ofc. Lee", "--phone", "+12065550181", "--agency", "Seattle PD"]
+    assert main(args + ["--pin", "12"]) == 2 and "4 to 8 digits" in capsys.readouterr().err
+    assert main(args + ["--pin", "4821"]) == 0
+    assert main(args + ["--pin", "7700"]) == 0 and "new PIN" in capsys.readouterr().out
+    with session_scope() as session:
+        officer = session.scalar(select(Officer).where(Officer.phone == "+12065550181"))
+        assert "7700" not in officer.pin_hash and pin_matches(officer.pin_hash, "7700") and not pin_matches(officer.pin_hash, "4821")
+    assert main(args) == 1  # already registered, nothing to change
+    capsys.readouterr()
+    assert main(["roster", "list"]) == 0 and "PIN set" in capsys.readouterr().out
+    with session_scope() as session:
+        session.scalar(select(Officer)).pin_failures = 5
+    assert main(["roster", "list"]) == 0 and "PIN locked" in capsys.readouterr().out

@@ -83,7 +83,7 @@ class CountingTransport:
     def __init__(self):
         self.sent, self.lock = [], threading.Lock()
 
-    def send(self, to_number, from_number, body):
+    def send(self, to_number, from_number, body, status_callback=None):
         threading.Event().wait(0.002)
         with self.lock:
             self.sent.append(body)
@@ -129,3 +129,42 @@ def test_a_claimed_row_is_locked_to_other_workers_until_its_lease_lapses(postgre
     with session_scope() as later:
         retaken = claim_due(later)
     assert [c.interrupted_since is not None for c in retaken] == ([True] if lease_lapsed else [])
+
+
+def test_two_simultaneous_accepts_on_postgres_exactly_one_wins(postgres_db, monkeypatch):
+    """Ana (alerted) and the coordinator ACCEPT at the same moment: each reads the handoff open
+    before either writes. The row lock makes the second wait, and then see the first's ACCEPT."""
+    add("Ana", "+12065550111", zips="98104")
+    add("Coordinator", "+12065550119", zips="", coordinator=True)
+    with session_scope() as session:
+        ref = engine.create_handoff(session, source="community", person_key="h" + "7" * 40, consent_by="person",
+                                    consent_text="yes", area="98104", person_number="+12065550142").ref
+    both_decided = threading.Barrier(2)
+    decide = engine.was_offered
+
+    def was_offered_then_wait(*args):
+        offered = decide(*args)
+        try:  # wait for the other ACCEPT to get this far too; with the lock, it can't
+            both_decided.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass
+        return offered
+
+    monkeypatch.setattr(engine, "was_offered", was_offered_then_wait)
+    replies = {}
+
+    def accept(phone):
+        with session_scope() as session:
+            replies[phone] = route(session, phone, "k" + phone, f"ACCEPT {ref}").replies[0]
+
+    threads = [threading.Thread(target=accept, args=(phone,)) for phone in ("+12065550111", "+12065550119")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    winners = [phone for phone, reply in replies.items() if reply.startswith(f"You have {ref}.")]
+    assert len(replies) == 2 and len(winners) == 1, replies
+    with session_scope() as session:
+        handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))
+        notices = session.scalar(select(func.count()).where(OutboxMessage.to_number == "+12065550142"))
+    assert handoff.state == "accepted" and notices == 1  # the person is told once

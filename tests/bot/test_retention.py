@@ -79,7 +79,8 @@ def test_old_bodies_and_numbers_go_and_what_is_open_or_recent_stays(roster, tmp_
         assert session.get(OutboxMessage, old_sent) is None
         assert session.get(OutboxMessage, old_pending) is not None and session.get(OutboxMessage, recent_sent) is not None
         assert [c.number for c in session.scalars(select(ContactNumber))] == ["+12065550144"]
-        assert [m.message_sid for m in session.scalars(select(InboundMessage))] == ["SMnew"]
+        # The MessageSids stay (a replayed webhook is still a duplicate); who sent the old one goes.
+        assert {m.message_sid: m.sender_key for m in session.scalars(select(InboundMessage))} == {"SMold": "", "SMnew": "h1"}
         assert session.scalar(select(func.count()).select_from(OptOut)) == 1  # a STOP holds for ever
         assert session.scalar(select(func.count()).select_from(HandoffLog)) >= 3  # the figures stay
     with sqlite3.connect(tracker) as db:
@@ -88,6 +89,32 @@ def test_old_bodies_and_numbers_go_and_what_is_open_or_recent_stays(roster, tmp_
     with session_scope() as session:  # a second pass finds nothing more
         again = purge(session, 30, None, now=NOW)
     assert (again.outbox_messages, again.handoffs, again.contact_numbers, again.inbound_messages, again.tracker_events) == (0, 0, 0, 0, None)
+
+
+def test_a_webhook_replayed_after_the_purge_is_still_a_duplicate(migrated_db):
+    """Twilio's signature never expires: a captured signed webhook must not run again once the
+    conversation it belonged to has been purged."""
+    from bot.channels.inbound import first_delivery
+
+    with session_scope() as session:
+        session.add(InboundMessage(message_sid="SMcaptured", channel="twilio_sms", sender_key="h1", received_at=OLD))
+    with session_scope() as session:
+        purge(session, 30, None, now=NOW)
+    assert first_delivery("SMcaptured", "twilio_sms", "h1") is False
+
+
+def test_the_record_of_when_an_officer_was_verified_on_a_call_goes_too(migrated_db):
+    from bot.db.models import Officer, OfficerCall
+
+    with session_scope() as session:
+        officer = Officer(name="Ofc. Lee", phone="+12065550181", phone_key="h9", agency="Seattle PD", active=1, created_at=OLD)
+        session.add(officer)
+        session.flush()
+        session.add_all([OfficerCall(call_sid="CAold", officer_id=officer.id, verified_by="pin", verified_at=OLD),
+                         OfficerCall(call_sid="CAnew", officer_id=officer.id, verified_by="pin", verified_at=RECENT)])
+    with session_scope() as session:
+        purge(session, 30, None, now=NOW)
+        assert [c.call_sid for c in session.scalars(select(OfficerCall))] == ["CAnew"]
 
 
 def test_the_tracker_store_is_found_as_rasa_finds_it(tmp_path, monkeypatch):

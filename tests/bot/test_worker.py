@@ -11,7 +11,7 @@ class RecordingTransport:
     def __init__(self, *outcomes):
         self.outcomes, self.sent = list(outcomes), []
 
-    def send(self, to_number, from_number, body):
+    def send(self, to_number, from_number, body, status_callback=None):
         self.sent.append((to_number, body))
         return self.outcomes.pop(0) if self.outcomes else Delivery(ok=True, provider_sid="SM1")
 
@@ -153,3 +153,150 @@ def test_a_timeout_leaves_the_next_attempt_to_ask_first(migrated_db):
     transport = InterruptedTransport(found=Delivery(ok=True, provider_sid="SM-late"))
     deliver_due(transport)
     assert transport.sent == [] and row(row_id).provider_sid == "SM-late"
+
+
+class Clock:
+    """The database's 'now', moved on by hand: a 20 s send takes no real time."""
+
+    def __init__(self):
+        from bot.clock import utcnow
+
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+class SlowTwilio:
+    """Twilio taking 20 s per send. While one worker waits on a send, the other goes round its
+    loop (`meanwhile`). `sent` is what reached the phones, shared by both workers' transports."""
+
+    def __init__(self, clock, sent, meanwhile=None):
+        self.clock, self.sent, self.meanwhile = clock, sent, meanwhile
+
+    def send(self, to_number, from_number, body, status_callback=None):
+        self.clock.advance(20)
+        self.sent.append(body)
+        if self.meanwhile:
+            self.meanwhile()
+        return Delivery(ok=True, provider_sid=f"SM{len(self.sent)}")
+
+    def find_sent(self, to_number, from_number, body, since):
+        return Delivery(ok=True, provider_sid="SM-found") if body in self.sent else None
+
+
+def test_two_workers_and_a_slow_twilio_send_every_message_once(migrated_db, monkeypatch):
+    # One claim covers a batch, and a batch of 20 s sends outlasts the 60 s lease: the second
+    # worker takes over rows the first has not sent yet. Each must still reach the phone once.
+    import bot.notify.outbox
+
+    clock = Clock()
+    monkeypatch.setattr(bot.notify.outbox, "utcnow", clock)
+    ids = [queue(f"message {i}") for i in range(6)]
+    sent = []
+    second_worker = SlowTwilio(clock, sent)
+    first_worker = SlowTwilio(clock, sent, meanwhile=lambda: deliver_due(second_worker))
+    deliver_due(first_worker)
+    assert sorted(sent) == [f"message {i}" for i in range(6)]
+    assert all(row(row_id).status == "sent" for row_id in ids)
+
+
+def twilio_through(double):
+    from bot.notify.transports import TwilioTransport, twilio_client
+
+    return TwilioTransport(twilio_client("AC" + "0" * 32, "token", double.url))
+
+
+def standing():
+    from bot.notify.alarms import standing_alarms
+
+    with session_scope() as session:
+        return [alarm.name for alarm in standing_alarms(session)]
+
+
+def test_a_refused_auth_token_is_retried_with_an_operator_alarm_until_it_works(migrated_db, caplog):
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    with TwilioDouble() as double:
+        transport = twilio_through(double)
+        double.refusal = (401, 20003)  # the auth token was rotated at Twilio
+        row_id = queue()
+        deliver_due(transport)
+        waiting = row(row_id)
+        assert waiting.status == "pending" and waiting.last_error == "Twilio 401 error 20003"
+        assert standing() == ["twilio_auth"]
+        assert any(r.levelname == "ERROR" and "twilio_auth" in r.getMessage() for r in caplog.records)
+        # Past the attempts any other error gets, the message still waits for the fix.
+        with session_scope() as session:
+            session.get(OutboxMessage, row_id).attempts = MAX_ATTEMPTS + 3
+            session.get(OutboxMessage, row_id).next_attempt_at = waiting.created_at
+        deliver_due(transport)
+        assert row(row_id).status == "pending" and standing() == ["twilio_auth"]
+        double.refusal = None  # the operator put the new token in
+        with session_scope() as session:
+            session.get(OutboxMessage, row_id).next_attempt_at = waiting.created_at
+        deliver_due(transport)
+        assert row(row_id).status == "sent" and double.bodies() == ["alert"]
+        assert standing() == []
+
+
+def test_a_suspended_account_and_a_full_queue_are_retried_with_alarms(migrated_db):
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    with TwilioDouble() as double:
+        transport = twilio_through(double)
+        for refusal, alarm in (((403, 20005), "twilio_auth"), ((400, 21611), "twilio_queue_full")):
+            double.refusal = refusal
+            row_id = queue(f"alert {refusal[1]}")
+            deliver_due(transport)
+            assert row(row_id).status == "pending" and alarm in standing()
+
+
+def test_a_message_held_past_a_day_by_an_alarm_fails_and_is_counted(migrated_db):
+    from datetime import timedelta
+
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    with TwilioDouble() as double:
+        double.refusal = (401, 20003)
+        row_id = queue()
+        with session_scope() as session:
+            old = session.get(OutboxMessage, row_id)
+            old.created_at, old.attempts = old.created_at - timedelta(hours=25), MAX_ATTEMPTS
+        deliver_due(twilio_through(double))
+        assert row(row_id).status == "failed"
+
+
+def test_a_stop_texted_to_twilio_is_recorded_as_an_opt_out(migrated_db):
+    from bot.config import get_settings
+    from bot.notify.optout import is_opted_out
+    from bot.privacy import sender_key
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    with TwilioDouble() as double:
+        transport = twilio_through(double)
+        double.refusal = (400, 21610)
+        first = queue("alert one")
+        deliver_due(transport)
+        assert row(first).status == "blocked" and standing() == []
+        with session_scope() as session:
+            assert is_opted_out(session, sender_key("+12065550160", get_settings().require_secret_key()))
+        double.refusal = None
+        second = queue("alert two")
+        deliver_due(transport)  # the opt-out holds here too: Twilio is not asked again
+        assert row(second).status == "blocked" and double.bodies() == []
+
+
+def test_a_number_twilio_will_never_reach_fails_at_once(migrated_db):
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    with TwilioDouble() as double:
+        double.refusal = (400, 21211)  # not a valid phone number
+        row_id = queue()
+        deliver_due(twilio_through(double))
+        assert row(row_id).status == "failed" and row(row_id).last_error == "Twilio 400 error 21211" and standing() == []

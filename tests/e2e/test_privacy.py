@@ -132,3 +132,69 @@ def test_no_secret_in_any_log(hotline):
     for log in hotline.logs:
         written = log.read_text()
         assert not [secret for secret in secrets if secret in written], log
+
+
+# --- no number and no message words in any log (the Twilio transport against Prism) ---------
+
+# Words of the conversation below, one distinctive phrase of each message, none of them also said
+# by the hotline itself.
+WORDS = ["talk to someone", "blue door on Pine", "corner of 3rd and Pike", "bring two kits", "tell nobody my name"]
+FAILING_WORDS = "tell nobody my name"
+
+
+@pytest.fixture(scope="module")
+def hotline_on_twilio(trained_model, tmp_path_factory, twilio_mock):
+    from tests.conftest import TWILIO_ACCOUNT
+    from tests.e2e.conftest import running_hotline
+
+    with running_hotline(trained_model, tmp_path_factory.mktemp("logs"), TWILIO_ACCOUNT_SID=TWILIO_ACCOUNT,
+                         TWILIO_API_BASE_URL=twilio_mock, HUB_TRANSPORT="twilio", HUB_SIMULATOR="off") as running:
+        yield running
+
+
+def fail_inserts_of(database: str, words: str) -> None:
+    """A database error of the kind that carries the statement's values (the number and the words
+    of a relayed message): the outbox refuses a row holding `words`."""
+    with sqlite3.connect(database) as db:
+        db.execute(f"CREATE TRIGGER refuse_relay BEFORE INSERT ON outbox_message WHEN NEW.body LIKE '%{words}%' "
+                   "BEGIN SELECT RAISE(ABORT, 'the disk is full'); END")
+
+
+def sent_through_twilio(hotline, numbers: list[str], seconds: float = 60) -> list[dict]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        messages = [m for number in numbers for m in hotline.outbox(number)]
+        if messages and all(m["status"] == "sent" for m in messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(0.5)
+
+
+def test_a_whole_handoff_through_twilio_with_a_database_error_leaves_no_number_or_words_in_any_log(hotline_on_twilio):
+    hotline = hotline_on_twilio
+    person = "+13605550171"
+    database = hotline.database_url.removeprefix("sqlite:///")
+    fail_inserts_of(database, FAILING_WORDS)
+    with hotline.worker():
+        text(hotline, person, "narcan near 98104")
+        text(hotline, person, "can I talk to someone")
+        status, replies = text(hotline, person, "yes")
+        ref = re.search(r"H-\d+", replies[0]).group(0)
+        alerted = [m for m in sent_through_twilio(hotline, [SPECIALIST, "+12065550112"]) if ref in m["body"]]
+        assert alerted and alerted[0]["status"] == "sent", alerted  # delivered through Prism
+        specialist = alerted[0]["to"]
+        text(hotline, specialist, f"ACCEPT {ref}")
+        text(hotline, specialist, "Hi, I'm at the blue door on Pine, where are you?")
+        text(hotline, person, "corner of 3rd and Pike, can you bring two kits")
+        status, replies = text(hotline, person, f"please {FAILING_WORDS}")  # the outbox refuses it
+        assert status == 200 and replies  # plain words, never silence or a 5xx
+        text(hotline, specialist, f"DONE {ref} engaged")
+        relayed = sent_through_twilio(hotline, [person, specialist])
+        assert any("blue door on Pine" in m["body"] and m["status"] == "sent" for m in relayed)
+    written = {log.name: log.read_text() for log in hotline.logs}
+    assert "the disk is full" in "".join(written.values())  # the error was logged, without what it held
+    for name, log in written.items():
+        numbers = [hit for hit in PHONE_NUMBER.findall(log) if digits(hit) != digits(TEST_ENV["HUB_PHONE_NUMBER"])]
+        assert numbers == [], (name, numbers)
+        assert [words for words in WORDS if words.lower() in log.lower()] == [], name

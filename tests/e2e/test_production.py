@@ -144,7 +144,7 @@ def test_the_worker_purges_the_production_tracker_store(cluster):
 
 def test_postgresql_gone_for_ten_seconds_plain_words_meanwhile_and_nothing_lost(cluster):
     """The database both Rasa and the hotline use stops for 10 s: every texter meanwhile gets a
-    plain-words reply (the emergency steps first for an overdose), never a 5xx; afterwards the
+    plain-words reply (the emergency steps for an overdose), never a 5xx; afterwards the
     conversations go on where they were."""
     import time
 
@@ -162,7 +162,7 @@ def test_postgresql_gone_for_ten_seconds_plain_words_meanwhile_and_nothing_lost(
     finally:
         cluster.postgres.restore()
     assert all(status == 200 and replies == [TROUBLE_REPLY] for status, replies in during), during
-    assert overdose[0] == 200 and overdose[1][0] == EMERGENCY_REPLY and TROUBLE_REPLY in overdose[1]
+    assert overdose == (200, [EMERGENCY_REPLY])  # at once, before the database is even asked
     # Pooled connections broken by the outage are checked before use and replaced, so the first
     # message after it is answered, from the conversation as it was before the outage.
     status, answer = text(b, person, "98122")

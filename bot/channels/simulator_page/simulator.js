@@ -141,7 +141,9 @@ class Phone {
   }
 
   showDelivered(message) {
-    const what = message.purpose === "relay" ? "Hotline (relayed)" : `Hotline (${message.purpose})`;
+    // A late answer is the assistant's answer to a text that got the holding reply: said as a reply.
+    const what = message.purpose === "relay" ? "Hotline (relayed)"
+      : message.purpose === "late_answer" ? "Hotline" : `Hotline (${message.purpose})`;
     if (message.status === "blocked") {
       this.add("undelivered", what, `Not delivered, this number texted STOP: ${message.body}`);
     } else if (message.status === "failed") {

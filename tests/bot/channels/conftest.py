@@ -11,6 +11,7 @@ from sanic import Sanic
 
 from bot.channels.simulator import SimulatorInput
 from bot.channels.twilio_sms import TwilioSmsInput
+from bot.channels.twilio_status import TwilioStatusInput
 from bot.channels.twilio_voice import TwilioVoiceInput
 from tests.servers import free_port
 
@@ -32,7 +33,9 @@ FORWARD, VOICE_FORWARD = Forward(), Forward()
 @pytest.fixture(scope="session")
 def channels_base_url():
     app = Sanic("channel_tests")
-    for channel, forward in ((TwilioSmsInput(), FORWARD), (SimulatorInput(), FORWARD), (TwilioVoiceInput(), VOICE_FORWARD)):
+    channels = ((TwilioSmsInput(), FORWARD), (SimulatorInput(), FORWARD), (TwilioVoiceInput(), VOICE_FORWARD),
+                (TwilioStatusInput(), FORWARD))  # receipts never reach Rasa
+    for channel, forward in channels:
         app.blueprint(channel.blueprint(forward), url_prefix=f"/webhooks/{channel.name()}")
     loop = asyncio.new_event_loop()
     ready, holder = threading.Event(), {}

@@ -27,7 +27,8 @@ def test_the_call_carries_its_callbacks_and_the_redirect_its_url():
         control = TwilioCallControl(twilio_client(TWILIO_ACCOUNT, "token", double.url))
         sid = control.place(PERSON, HOTLINE, ASK, STATUS)
         (placed,) = double.calls
-        assert placed == {"sid": sid, "to": PERSON, "from": HOTLINE, "url": ASK, "status_callback": STATUS, "timeout": "25"}
+        assert placed == {"sid": sid, "to": PERSON, "from": HOTLINE, "url": ASK, "status_callback": STATUS, "timeout": "25",
+                          "machine_detection": "Enable"}  # a voicemail is never told who asked
         control.redirect("CA" + "2" * 32, ROOM)
         assert double.redirects == [{"sid": "CA" + "2" * 32, "url": ROOM}]
 

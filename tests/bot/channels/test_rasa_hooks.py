@@ -99,3 +99,13 @@ def test_the_sql_tracker_store_checks_pooled_connections_before_use(tmp_path):
 
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
     assert store.engine.pool._pre_ping
+
+
+def test_the_sql_tracker_store_never_logs_what_people_said(tmp_path):
+    """An error writing the tracker store carries its bound parameters (the events, with the words
+    of every message) into the log unless the engine hides them."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    assert store.engine.hide_parameters

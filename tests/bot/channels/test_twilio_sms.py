@@ -1,6 +1,8 @@
 """The SMS channel over real HTTP: the blueprint served by Sanic, Rasa replaced by a stand-in."""
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from xml.etree import ElementTree
 
@@ -24,16 +26,28 @@ TOKEN = TEST_ENV["TWILIO_AUTH_TOKEN"]
 
 
 class FakeRasa:
-    """Stands in for Rasa's message handler: records messages, answers with canned replies."""
+    """Stands in for Rasa's message handler: records messages, answers with canned replies, after
+    `delay` seconds (a stalled turn) when given."""
 
-    def __init__(self, replies=("first reply", "second reply"), error=None, buttons=None):
+    def __init__(self, replies=("first reply", "second reply"), error=None, buttons=None, delay=0.0):
         self.received = []
-        self.replies, self.error, self.buttons = replies, error, buttons
+        self.replies, self.error, self.buttons, self.delay = replies, error, buttons, delay
+        self.busy = self.most_busy = 0  # turns in progress at once
 
     async def __call__(self, message):
         self.received.append(message)
+        self.busy += 1
+        self.most_busy = max(self.most_busy, self.busy)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            self.busy -= 1
         if self.error:
             raise self.error
+        if self.replies == "echo":
+            await message.output_channel.send_text_message(message.sender_id, f"answer to {message.text}")
+            return
         for reply in self.replies:
             await message.output_channel.send_text_message(message.sender_id, reply)
         if self.buttons:
@@ -174,25 +188,47 @@ def test_when_rasa_says_nothing_the_texter_still_gets_a_plain_answer(post):
     assert status == 200 and replies(body) == [TROUBLE_REPLY]
 
 
-def test_an_overdose_message_gets_911_first_even_when_the_bot_misses_it(post):
+def late_answers(number="+12065550142", expect=1, wait=10.0):
+    """The late answers queued in the outbox for `number`, once at least `expect` are there."""
+    from bot.notify.outbox import LATE_ANSWER, list_messages
+
+    deadline = time.monotonic() + wait
+    while True:
+        with session_scope() as session:
+            bodies = [row.body for row in list_messages(session, number) if row.purpose == LATE_ANSWER]
+        if len(bodies) >= expect or time.monotonic() > deadline:
+            return bodies
+        time.sleep(0.05)
+
+
+def test_an_overdose_message_gets_911_at_once_even_when_the_bot_misses_it(post):
     status, body = post(FakeRasa(replies=("You're welcome.",)), sms_params(body="my friend is not breathing"))
-    assert status == 200 and replies(body) == [EMERGENCY_REPLY, "You're welcome."]
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY]
+    assert late_answers() == ["You're welcome."]  # the rest of the turn follows by text
 
 
 def test_the_safety_net_speaks_the_language_of_the_message(post):
     status, body = post(FakeRasa(replies=("De nada.",)), sms_params(body="ayuda mi amigo no respira"))
-    assert status == 200 and replies(body) == [EMERGENCY_REPLY_ES, "De nada."]
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY_ES]
+    assert late_answers() == ["De nada."]
 
 
-def test_the_safety_net_adds_nothing_when_the_bot_already_gave_the_steps(post):
-    status, body = post(FakeRasa(replies=(EMERGENCY_REPLY,)), sms_params(body="she won't wake up"))
+def test_the_steps_are_not_sent_twice_when_the_bot_gives_them_too(post):
+    rasa = FakeRasa(replies=(EMERGENCY_REPLY,))
+    status, body = post(rasa, sms_params(body="she won't wake up"))
     assert replies(body) == [EMERGENCY_REPLY]
+    deadline = time.monotonic() + 5
+    while not rasa.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert len(rasa.received) == 1 and late_answers(expect=0, wait=0) == []
 
 
-def test_a_reply_that_only_says_call_911_still_gets_the_steps_first(post):
+def test_a_reply_that_only_says_call_911_is_not_the_steps(post):
     status, body = post(FakeRasa(replies=("Sorry, I didn't get that. If someone is not breathing, call 911 now.",)),
                         sms_params(body="she won't wake up"))
-    assert replies(body) == [EMERGENCY_REPLY, "Sorry, I didn't get that. If someone is not breathing, call 911 now."]
+    assert replies(body) == [EMERGENCY_REPLY]
+    assert late_answers() == ["Sorry, I didn't get that. If someone is not breathing, call 911 now."]
 
 
 def test_when_the_database_is_down_the_texter_gets_plain_words_and_an_overdose_the_steps(post, monkeypatch):
@@ -206,7 +242,7 @@ def test_when_the_database_is_down_the_texter_gets_plain_words_and_an_overdose_t
     status, body = post(rasa, sms_params(body="narcan 98104"))
     assert status == 200 and replies(body) == [TROUBLE_REPLY] and rasa.received == []
     status, body = post(rasa, sms_params(body="he's not breathing"))
-    assert status == 200 and replies(body) == [EMERGENCY_REPLY, TROUBLE_REPLY]
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY]
 
 
 def test_buttons_become_a_reply_line(post):
@@ -251,3 +287,137 @@ def test_a_phone_number_in_a_message_reaches_rasa_only_as_its_stand_in(post):
     assert message.text.startswith("Referral: consented, tel:h") and message.text.endswith(", post OD")
     with session_scope() as session:
         assert number_for(session, message.text) == "+12065550142"
+
+
+# --- never silent: the answer deadline, the emergency fast path, one sender's turns in order ---
+
+@pytest.fixture
+def deadline(monkeypatch):
+    """A one-second answer deadline, so that a stalled turn is seen quickly."""
+    from bot.config import get_settings
+
+    monkeypatch.setenv("HUB_ANSWER_DEADLINE", "1s")
+    get_settings.cache_clear()
+    return 1.0
+
+
+def timed_post(post, rasa, params):
+    started = time.monotonic()
+    status, body = post(rasa, params)
+    return status, body, time.monotonic() - started
+
+
+def test_a_stalled_turn_gets_the_holding_reply_by_the_deadline_and_its_answer_once_by_outbox(post, deadline):
+    rasa = FakeRasa(delay=3)
+    status, body, took = timed_post(post, rasa, sms_params(body="narcan 98104"))
+    assert status == 200 and took < deadline + 0.5
+    (holding,) = replies(body)
+    assert holding.startswith("Got your message. The answer is on its way") and "911" in holding
+    assert late_answers(expect=2) == ["first reply", "second reply"]
+    time.sleep(0.5)
+    assert late_answers(expect=3, wait=0) == ["first reply", "second reply"]  # once
+
+
+def test_the_holding_reply_speaks_the_texters_language(post, deadline):
+    status, body = post(FakeRasa(delay=2), sms_params(body="necesito jeringas cerca de 98104"))
+    assert replies(body)[0].startswith("Recibimos tu mensaje") and "911" in replies(body)[0]
+    assert late_answers(expect=2) == ["first reply", "second reply"]
+
+
+def test_an_overdose_text_during_a_stall_gets_911_at_once_from_the_same_number(post_all, deadline):
+    import threading
+
+    rasa = FakeRasa(delay=3)
+    stalled = sms_params(body="narcan 98104")
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("stalled", post_all(rasa, [(stalled, {"X-Twilio-Signature": sign(stalled)})])))
+    first.start()
+    time.sleep(0.3)
+    overdose = sms_params(body="he's not breathing")
+    started = time.monotonic()
+    (status, body), = post_all(rasa, [(overdose, {"X-Twilio-Signature": sign(overdose)})])
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY] and time.monotonic() - started < 0.5
+    first.join(10)
+    assert replies(results["stalled"][0][1])[0].startswith("Got your message")
+    # Both turns still reach the conversation, in the order sent, one at a time.
+    assert late_answers(expect=4) == ["first reply", "second reply"] * 2
+    assert [m.text for m in rasa.received] == ["narcan 98104", "he's not breathing"] and rasa.most_busy == 1
+
+
+def test_a_redelivered_overdose_text_gets_911_again(post_all):
+    rasa = FakeRasa(replies=())
+    params = sms_params(body="she won't wake up", sid="SMredelivered0001")
+    headers = {"X-Twilio-Signature": sign(params)}
+    (first_status, first), (second_status, second) = post_all(rasa, [(params, headers), (params, headers)])
+    assert first_status == second_status == 200
+    assert replies(first) == replies(second) == [EMERGENCY_REPLY]
+    time.sleep(0.5)
+    assert len(rasa.received) == 1 and inbound_count() == 1  # the conversation sees it once
+
+
+def test_twenty_texts_from_one_number_in_a_burst_are_taken_in_order_one_turn_at_a_time(post_all, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.channels import twilio_sms
+
+    arrived = []  # the order the webhook read them in (threads and the network may reorder what is sent)
+    read = twilio_sms.clean_body
+
+    def reading(raw):
+        arrived.append(raw)
+        return read(raw)
+
+    monkeypatch.setattr(twilio_sms, "clean_body", reading)
+    rasa = FakeRasa(replies=("ok",), delay=0.05)
+    burst = [sms_params(body=f"message {i}") for i in range(20)]
+
+    def send(params):
+        return post_all(rasa, [(params, {"X-Twilio-Signature": sign(params)})])[0]
+
+    with ThreadPoolExecutor(20) as pool:
+        futures = []
+        for params in burst:
+            futures.append(pool.submit(send, params))
+            time.sleep(0.01)  # sent in this order, as a phone sends them
+        answers = [future.result() for future in futures]
+    assert all(status == 200 and replies(body) == ["ok"] for status, body in answers)
+    assert sorted(arrived) == sorted(f"message {i}" for i in range(20))
+    assert [m.text for m in rasa.received] == arrived
+    assert rasa.most_busy == 1
+
+
+def test_a_1600_character_text_keeps_the_deadline(post, deadline):
+    body = ("narcan near 98104 please " * 70)[:1600]
+    status, answer, took = timed_post(post, FakeRasa(delay=3), sms_params(body=body))
+    assert status == 200 and took < deadline + 0.5 and replies(answer)[0].startswith("Got your message")
+    assert late_answers(expect=2) == ["first reply", "second reply"]
+
+
+def test_invalid_utf8_is_refused_within_the_deadline(post_all, deadline):
+    params = sms_params(body="narcan")
+    headers = {"X-Twilio-Signature": sign(params), "Content-Type": "application/x-www-form-urlencoded"}
+    corrupted = urlencode(params).replace("Body=narcan", "Body=%FF%FE%FD")
+    started = time.monotonic()
+    (status, _), = post_all(FakeRasa(delay=3), [(corrupted.encode(), headers)])
+    assert status == 403 and time.monotonic() - started < deadline
+
+
+def test_stop_from_a_texter_waiting_behind_a_crowd_is_still_answered_at_once(post, deadline, monkeypatch):
+    """STOP, HELP, the relay and specialists' commands are answered before Rasa's queue."""
+    from bot.channels.admission import Admission
+
+    crowd = Admission(in_flight=1, bound=0)  # always crowded
+    monkeypatch.setattr("bot.channels.twilio_sms.TwilioSmsInput.admission", lambda self, settings: crowd)
+    status, body, took = timed_post(post, FakeRasa(), sms_params(body="STOP", sender="+12065550143"))
+    assert replies(body)[0].startswith("You won't get more messages") and took < deadline
+    status, body, took = timed_post(post, FakeRasa(delay=2), sms_params(body="narcan 98104", sender="+12065550144"))
+    assert replies(body)[0].startswith("Got your message") and took < deadline  # past the bound: holding at once
+    assert late_answers("+12065550144", expect=2) == ["first reply", "second reply"]
+
+
+def test_late_answers_to_one_texter_arrive_in_the_order_of_their_texts(post, deadline):
+    rasa = FakeRasa(replies="echo", delay=1.5)
+    for body in ("first question", "second question", "third question"):
+        status, answer = post(rasa, sms_params(body=body))
+        assert replies(answer)[0].startswith("Got your message")
+    assert late_answers(expect=3, wait=15) == ["answer to first question", "answer to second question", "answer to third question"]

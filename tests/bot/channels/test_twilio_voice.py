@@ -2,6 +2,8 @@
 Every TwiML answer is parsed and its verbs and attributes checked."""
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
@@ -30,11 +32,13 @@ class FakeRasa:
     """Stands in for Rasa: records messages and answers with canned messages (text, buttons,
     custom json), or runs `effect` first (e.g. opening a handoff as the action would)."""
 
-    def __init__(self, messages=({"text": "first reply"},), effect=None):
-        self.received, self.messages, self.effect = [], list(messages), effect
+    def __init__(self, messages=({"text": "first reply"},), effect=None, delay=0.0):
+        self.received, self.messages, self.effect, self.delay = [], list(messages), effect, delay
 
     async def __call__(self, message):
         self.received.append(message)
+        if self.delay and not message.text.startswith("/restart"):
+            await asyncio.sleep(self.delay)  # a stalled turn
         if self.effect:
             self.effect(message)
         for item in self.messages:
@@ -44,6 +48,15 @@ class FakeRasa:
                 await message.output_channel.send_text_message(message.sender_id, item["text"])
             if item.get("custom"):
                 await message.output_channel.send_custom_json(message.sender_id, item["custom"])
+
+
+def eventually(check, wait=5.0):
+    deadline = time.monotonic() + wait
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +234,9 @@ def test_an_overdose_is_answered_with_911_first_then_the_steps_slowly(call, spee
     assert tags.count("Pause") >= 7 and tags[-1] == "Gather"
     steps = " ".join("".join(s.itertext()) for s in root.findall("Say"))
     assert ("naloxone" in steps and "rescue breaths" in steps) if language == "en" else ("naloxona" in steps and "respiración de rescate" in steps)
-    assert "something else" in steps
+    # At once, not after the assistant: its turn still reaches the conversation, behind the steps.
+    assert "something else" not in steps
+    assert eventually(lambda: [m.text for m in rasa.received] == [speech])
     gather = root[-1]
     assert query(gather.get("action"))["step"] == "emergency" and gather.get("language") == f"{language}-US"
     _, again = call.post(gather.get("action"), Digits="1")
@@ -362,3 +377,56 @@ def test_when_the_database_is_down_the_caller_hears_plain_words_not_a_5xx(call, 
     status, root = call.post(WEBHOOK, FakeRasa())
     assert status == 200 and "call again in a minute" in said(root) and "911" in said(root)
     assert [child.tag for child in root] == ["Say", "Hangup"]
+
+
+# --- never silent: a turn past the answer deadline holds the line, never dead air -------------
+
+@pytest.fixture
+def deadline(monkeypatch):
+    from bot.config import get_settings
+
+    monkeypatch.setenv("HUB_ANSWER_DEADLINE", "1s")
+    get_settings.cache_clear()
+    return 1.0
+
+
+def test_a_stalled_turn_holds_the_line_then_says_the_answer_once(call, deadline):
+    rasa = FakeRasa([{"text": "Here are the closest places."}], delay=2.5)
+    _, root = call.post(WEBHOOK)
+    started = time.monotonic()
+    status, root = call.post(only(root, "Gather").get("action"), rasa, SpeechResult="narcan near 98104")
+    assert status == 200 and time.monotonic() - started < deadline + 0.5
+    assert [child.tag for child in root] == ["Say", "Redirect"]
+    assert "One moment" in said(root) and "911" in said(root)
+    redirect = root.find("Redirect")
+    assert redirect.get("method") == "POST" and query(redirect.text)["step"] == "wait"
+    answers = []
+    for _ in range(5):  # Twilio follows each Redirect; the answer comes when it is ready
+        status, root = call.post(redirect.text)
+        assert status == 200
+        if root.find("Redirect") is None:
+            answers.append(root)
+            break
+        assert "Still working on it" in said(root)
+        redirect = root.find("Redirect")
+    (answer,) = answers
+    assert said(only(answer, "Gather")) == "Here are the closest places."
+    assert [m.text for m in rasa.received] == ["narcan near 98104"]  # one turn, said once
+
+
+def test_an_overdose_said_while_a_turn_stalls_gets_911_at_once(call, deadline):
+    rasa = FakeRasa([{"text": "Here are the closest places."}], delay=3)
+    _, root = call.post(WEBHOOK)
+    _, held = call.post(only(root, "Gather").get("action"), rasa, SpeechResult="narcan near 98104")
+    other = Call(call.base_url, sender="+12065550143")
+    _, root = other.post(WEBHOOK)
+    started = time.monotonic()
+    _, root = other.post(only(root, "Gather").get("action"), rasa, SpeechResult="he's not breathing")
+    assert time.monotonic() - started < 0.5 and "911" in "".join(root[0].itertext())
+
+
+def test_a_wait_for_an_answer_this_server_does_not_hold_keeps_the_call_going(call, deadline):
+    _, root = call.post(WEBHOOK)
+    status, root = call.post(f"{WEBHOOK}?step=wait&lang=en&t=1&w=1")
+    assert status == 200 and root.find("Hangup") is None
+    assert "couldn't get that answer in time" in said(root) and only(root, "Gather") is not None

@@ -72,7 +72,7 @@ class ReferralRasa(FakeRasa):
 
 def refer_by_phone(base_url, **rasa):
     officer = Call(base_url, sender=OFFICER)
-    _, root = officer.post(WEBHOOK, FakeRasa())
+    _, root = officer.post(WEBHOOK, FakeRasa(), StirVerstat="TN-Validation-Passed-A")  # the carrier vouches for the number
     _, root = officer.post(only(root, "Gather").get("action"), ReferralRasa(**rasa),
                            SpeechResult="referral, consented, 206 555 0147, post overdose, needs narcan")
     return officer, root
@@ -188,6 +188,23 @@ def test_no_answer_reaches_the_specialist_by_sms(base_url, roster, twilio):
     assert status == 200 and len(empty) == 0
     assert [body for body in outbox(ANA) if "did not answer" in body]
     assert [event for event, _ in handoff_log()[1]][-1] == "intro_no_answer"
+
+
+@pytest.mark.parametrize("answered_by", ["machine_start", "machine_end_beep", "fax"])
+def test_a_voicemail_hears_nothing_and_the_specialist_is_told_by_sms(base_url, roster, twilio, answered_by):
+    """A voicemail can be heard by others: it is never told that an officer asked, or anything."""
+    _, root = refer_by_phone(base_url)
+    take_in_the_whisper(base_url, root)
+    (placed,) = twilio.placed
+    person = Call(base_url, sender=HOTLINE)
+    _, machine = person.post(placed["url"], To=PERSON, Direction="outbound-api", AnsweredBy=answered_by)
+    assert [child.tag for child in machine] == ["Hangup"]
+    person.post(placed["status_callback"], To=PERSON, CallStatus="completed")
+    assert [body for body in outbox(ANA) if "did not answer" in body]
+    assert [event for event, _ in handoff_log()[1]][-2:] == ["intro_dialed", "intro_no_answer"]
+    # A person (or Twilio unsure) is asked as before.
+    _, ask = Call(base_url, sender=HOTLINE).post(placed["url"], To=PERSON, Direction="outbound-api", AnsweredBy="unknown")
+    assert "press 1" in said(ask)
 
 
 def test_a_person_who_joins_after_the_specialist_left_hears_plain_words(base_url, roster, twilio):

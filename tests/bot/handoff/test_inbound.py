@@ -63,7 +63,7 @@ def test_help_names_the_program_how_to_stop_and_911(roster):
 
 
 def test_help_from_a_specialist_lists_their_commands_and_conversation(roster):
-    assert send(ANA, "help") == (True, ["You have no open conversation. Commands: ACCEPT H-1234, PASS H-1234, DONE H-1234 outcome."])
+    assert send(ANA, "help") == (True, ["You have no open conversation. Commands: ACCEPT H-12345, PASS H-12345, DONE H-12345 outcome, OFF, ON."])
     ref = open_handoff()
     send(ANA, f"ACCEPT {ref}")
     handled, (reply,) = send(ANA, "HELP")
@@ -101,8 +101,8 @@ def test_pass_moves_the_alert_on(roster):
 
 
 def test_unknown_reference_and_missing_reference(roster):
-    assert send(ANA, "ACCEPT H-0001")[1] == ["I can't find the request H-0001. Check the reference in the alert, e.g. ACCEPT H-1234."]
-    assert send(ANA, "DONE")[1] == ["Add the request's reference, e.g. DONE H-1234 engaged."]
+    assert send(ANA, "ACCEPT H-0001")[1] == ["H-0001 isn't a request open to you, so nothing changed. Check the reference in your alert."]
+    assert send(ANA, "DONE")[1] == ["Add the request's reference, e.g. DONE H-12345 engaged. How it ended: reached, engaged, declined, unreachable or other."]
 
 
 def test_a_specialist_text_with_no_open_conversation_gets_the_commands(roster):
@@ -128,7 +128,7 @@ def test_two_open_conversations_need_the_reference(roster):
     send(ANA, f"ACCEPT {first}")
     with session_scope() as session:
         second = engine.create_handoff(session, source="community", person_key="h" + "3" * 40, consent_by="person",
-                                       consent_text="yes", area="98104", person_number="+12065550143").ref
+                                       consent_text="yes", area="98122", person_number="+12065550143").ref
     send(ANA, f"ACCEPT {second}")
     assert "Start your message with the reference" in send(ANA, "hello")[1][0]
     assert send(ANA, f"{second} hello you") == (True, [])
@@ -139,3 +139,106 @@ def test_done_keeps_only_the_outcome_word(roster):
     ref = open_handoff()
     send(ANA, f"ACCEPT {ref}")
     assert send(ANA, f"done {ref} Other: moved to Tacoma") == (True, [f"Closed {ref} (other). Thank you."])
+
+
+def other_handoff(area="98122", number="+12065550143", key="h" + "3" * 40):
+    """A second request; only Ana covers 98122, so she is alerted."""
+    with session_scope() as session:
+        return engine.create_handoff(session, source="community", person_key=key, consent_by="person",
+                                     consent_text="yes", area=area, person_number=number).ref
+
+
+def handoff_state(ref):
+    with session_scope() as session:
+        return session.scalar(select(Handoff.state).where(Handoff.ref == ref))
+
+
+def test_words_that_begin_like_a_command_are_relayed_to_the_person(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    for words in ("Yes I can bring narcan at 3pm", "Done? I'm outside the library", "Pass by the clinic at 5",
+                  "accept my apologies, running late"):
+        assert send(ANA, words) == (True, [])
+        assert (PERSON, f"Specialist: {words}") in relays()
+    assert handoff_state(ref) == "accepted"
+
+
+def test_yes_with_words_does_not_accept_another_pending_alert(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    other = other_handoff()
+    assert send(ANA, "yes, I'll be there") == (True, [])
+    assert (PERSON, "Specialist: yes, I'll be there") in relays()
+    assert handoff_state(other) == "alerted"
+    # The bare keyword is still the command: the one waiting alert is taken.
+    assert send(ANA, "YES")[1][0].startswith(f"You have {other}.")
+    assert handoff_state(other) == "accepted"
+
+
+def test_a_bare_command_in_a_relay_is_a_command_not_relayed(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    handled, (reply,) = send(ANA, "done")
+    assert ref in reply and "DONE" in reply
+    assert send(ANA, f"Done {ref} reached") == (True, [f"Closed {ref} (reached). Thank you."])
+    assert relays() == []
+
+
+def test_a_bare_yes_with_nothing_waiting_in_a_relay_reaches_the_person(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    assert send(ANA, "Yes!") == (True, [])
+    assert (PERSON, "Specialist: Yes!") in relays()
+
+
+def test_only_someone_alerted_or_the_coordinator_may_accept(roster):
+    ref = open_handoff()  # Ana is alerted
+    cy = "+12065550113"
+    handled, (refused,) = send(cy, f"ACCEPT {ref}")
+    assert handoff_state(ref) == "alerted" and "nothing changed" in refused
+    assert send("+12065550119", f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
+
+
+def test_unknown_taken_and_not_yours_get_the_same_answer(roster):
+    ref = open_handoff()
+    send(ANA, f"PASS {ref}")  # Ben is alerted next
+    send(BEN, f"ACCEPT {ref}")
+    taken = send(ANA, f"ACCEPT {ref}")[1][0]  # Ana was alerted, but Ben has it
+    not_yours = send("+12065550113", f"ACCEPT {ref}")[1][0]  # Cy was never alerted
+    unknown_ref = "H-" + str(int(ref[2:]) % 99999 + 1).zfill(5)
+    unknown = send(ANA, f"ACCEPT {unknown_ref}")[1][0]
+    assert taken == not_yours == unknown.replace(unknown_ref, ref)
+    assert send("+12065550113", f"DONE {ref} reached")[1][0] == taken
+
+
+def test_a_typo_in_a_reference_changes_nothing(roster):
+    ref = open_handoff()
+    typo = ref[:-2] + ref[-1] + ref[-2] if ref[-1] != ref[-2] else ref[:-1] + str((int(ref[-1]) + 1) % 10)
+    assert "nothing changed" in send(ANA, f"ACCEPT {typo}")[1][0]
+    assert handoff_state(ref) == "alerted"
+
+
+def test_references_made_before_check_digits_keep_working(roster):
+    ref = open_handoff()
+    with session_scope() as session:
+        session.get(Handoff, session.scalar(select(Handoff.id).where(Handoff.ref == ref))).ref = "H-4821"
+    assert send(ANA, "ACCEPT H-4821")[1][0].startswith("You have H-4821.")
+    assert send(ANA, "H-4821 hello") == (True, [])
+    assert (PERSON, "Specialist: hello") in relays()
+    assert send(ANA, "DONE H-4821 engaged")[1] == ["Closed H-4821 (engaged). Thank you."]
+
+
+def test_done_with_an_outcome_closes_the_one_open_conversation(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    assert send(ANA, "Done, reached.") == (True, [f"Closed {ref} (reached). Thank you."])
+    assert relays() == []  # the outcome is never sent to the person
+
+
+def test_done_with_an_outcome_and_two_conversations_asks_which(roster):
+    first = open_handoff()
+    send(ANA, f"ACCEPT {first}")
+    second = other_handoff()
+    send(ANA, f"ACCEPT {second}")
+    assert "Add the request's reference" in send(ANA, "done engaged")[1][0]
+    assert handoff_state(first) == handoff_state(second) == "accepted"

@@ -94,7 +94,7 @@ def test_pressing_1_in_the_whisper_accepts_by_phone_and_texts_the_specialist_the
     with session_scope() as session:
         handoff = transfer.find(session, ref)
         assert transfer.connected(session, handoff, first.specialist_id)
-        assert handoff.deadline_at is None
+        assert handoff.deadline_at == NOW + timedelta(seconds=10, hours=24)  # the DONE reminder, no more escalation
     (message,) = outbox()
     assert message[0] == first.phone and ref in message[1] + message[2] and "DONE" in message[2]
     # The person is on the line with the specialist: no "a specialist has your request" SMS.
@@ -169,3 +169,16 @@ def test_the_whisper_says_what_and_where_but_never_the_number(roster):
     assert "9 8 1 0 4" in words and "naloxone" in words and "Spanish" in words and "Press 1" in words
     assert transfer.spell(ref) in words and "0142" not in words and "555" not in words
     assert transfer.spell("H-4821") == "H, 4 8 2 1"
+
+
+def test_a_specialist_whose_phone_rang_may_accept_by_sms_and_one_never_rung_may_not(roster):
+    from bot.db.models import Specialist
+    from sqlalchemy import select
+
+    ref = voice_handoff()
+    rung = ring(ref)
+    with session_scope() as session:
+        others = [s for s in session.scalars(select(Specialist).where(Specialist.is_coordinator == 0)) if s.id != rung.specialist_id]
+        with pytest.raises(engine.HandoffError, match="isn't a request open to you"):
+            engine.accept(session, others[0], ref, NOW)
+        assert engine.accept(session, session.get(Specialist, rung.specialist_id), ref, NOW).startswith(f"You have {ref}.")

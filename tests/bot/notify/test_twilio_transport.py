@@ -70,3 +70,63 @@ def test_an_interrupted_send_is_found_among_twilio_s_messages():
         assert transport.find_sent("+12065550112", "+12065550100", "Health Hub H-1234: test", since) is None
     down = TwilioTransport(twilio_client(ACCOUNT, "token", "http://127.0.0.1:9")).find_sent("+12065550111", "+12065550100", "x", since)
     assert not down.ok and down.retryable and down.maybe_sent
+
+
+class _Refusing:
+    """A Twilio client whose Messages API refuses with Twilio's own wording, which quotes the number."""
+
+    def __init__(self):
+        from types import SimpleNamespace
+        from twilio.base.exceptions import TwilioRestException
+
+        def create(**_):
+            raise TwilioRestException(400, f"https://api.twilio.com{MESSAGES}",
+                                      msg="The 'To' number +12065550111 is not a valid phone number.", code=21211)
+        self.messages = SimpleNamespace(create=create)
+
+
+def test_a_refusal_is_recorded_and_logged_as_codes_not_twilio_s_wording(migrated_db, caplog):
+    with session_scope() as session:
+        row_id = enqueue(session, to_number="+12065550111", from_number="+12065550100", body="alert", purpose="alert").id
+    with caplog.at_level("INFO"):
+        deliver_due(TwilioTransport(_Refusing()))
+    with session_scope() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row.status == "failed" and row.last_error == "Twilio 400 error 21211"
+    assert "21211" in caplog.text and "+12065550111" not in caplog.text and "valid phone number" not in caplog.text
+
+
+def test_no_request_to_twilio_logs_a_number(caplog):
+    """Twilio's HTTP client logs each request's query string at INFO; looking up an interrupted send
+    puts the recipient there (To=+1...)."""
+    from datetime import datetime
+
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    caplog.set_level("INFO")  # the level the worker logs at
+    with TwilioDouble() as double:
+        transport = TwilioTransport(twilio_client(ACCOUNT, "token", double.url))
+        transport.send("+12065550111", "+12065550100", "Health Hub H-1234: see you at the library")
+        transport.find_sent("+12065550111", "+12065550100", "x", datetime.utcnow())
+    assert "5550111" not in caplog.text and "library" not in caplog.text
+    down = TwilioTransport(twilio_client(ACCOUNT, "token", "http://127.0.0.1:9")).find_sent("+12065550111", "+12065550100", "x", datetime.utcnow())
+    assert "5550111" not in down.error and "127.0.0.1" not in down.error
+
+
+def test_a_message_with_its_status_callback_is_a_request_twilio_accepts(twilio_mock):
+    delivery = TwilioTransport(twilio_client(ACCOUNT, "token", twilio_mock)).send(
+        "+12065550111", "+12065550100", "Health Hub H-1234: test",
+        status_callback="https://hotline.example.org/webhooks/twilio_status/webhook?outbox=12")
+    assert delivery.ok and delivery.provider_sid.startswith("SM")
+
+
+def test_twilio_s_refusals_read_as_what_they_mean():
+    from bot.notify.transports import delivery_for_error
+
+    assert delivery_for_error(401, 20003).alarm == "twilio_auth" and delivery_for_error(401, 20003).retryable
+    assert delivery_for_error(403, 20005).alarm == "twilio_auth"
+    assert delivery_for_error(400, 21611).alarm == "twilio_queue_full" and delivery_for_error(400, 21611).retryable
+    assert delivery_for_error(400, 21610).blocked and not delivery_for_error(400, 21610).retryable
+    assert delivery_for_error(429, 20429).retryable and delivery_for_error(429, 20429).alarm is None
+    assert delivery_for_error(503, None).retryable
+    assert not delivery_for_error(400, 21211).retryable and delivery_for_error(400, 21211).error == "Twilio 400 error 21211"

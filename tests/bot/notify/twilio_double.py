@@ -7,7 +7,11 @@ keeps nothing), in the shapes of Twilio's API v2010:
 - Calls: POST Calls.json places a call (recorded with its Url and StatusCallback, for the test to
   play the callee's part); POST Calls/CA….json redirects a live call (recorded), or answers 400
   code 21220 for a call in `ended`.
-- `down`: every request answers 503, as during a Twilio incident."""
+- `down`: every request answers 503, as during a Twilio incident.
+- `refusal`: (HTTP status, Twilio error code) every message create answers, as Twilio does for a
+  rotated auth token (401, 20003), a full queue (400, 21611) or a recipient who texted STOP to
+  Twilio (400, 21610).
+Each message keeps the StatusCallback it was sent with, for the test to post receipts to."""
 from __future__ import annotations
 
 import json
@@ -31,6 +35,7 @@ class TwilioDouble:
         self.redirects: list[dict] = []  # sid, url
         self.ended: set[str] = set()  # call SIDs no longer in progress
         self.down = False
+        self.refusal: tuple[int, int] | None = None
         self.hold_seconds = 0.0
         self.lock = threading.Lock()
         self.released = threading.Event()
@@ -87,7 +92,8 @@ class TwilioDouble:
                     call = self._call(placing.group(1), "CA" + uuid.uuid4().hex, form)
                     with double.lock:
                         double.calls.append({"sid": call["sid"], "to": form["To"], "from": form["From"], "url": form["Url"],
-                                             "status_callback": form.get("StatusCallback"), "timeout": form.get("Timeout")})
+                                             "status_callback": form.get("StatusCallback"), "timeout": form.get("Timeout"),
+                                             "machine_detection": form.get("MachineDetection")})
                     return self._answer(201, call)
                 account, sid = redirecting.groups()
                 if sid in double.ended:
@@ -106,6 +112,9 @@ class TwilioDouble:
                 match = _MESSAGES.match(path)
                 if not match:
                     return self._answer(404, {"code": 20404, "message": "not found", "status": 404})
+                if double.refusal:
+                    status, code = double.refusal
+                    return self._answer(status, {"code": code, "message": f"refused ({code})", "status": status})
                 if not form.get("To") or not form.get("Body"):
                     return self._answer(400, {"code": 21604, "message": "A 'To' phone number and a 'Body' are required.", "status": 400})
                 now = datetime.now(timezone.utc)
@@ -114,6 +123,7 @@ class TwilioDouble:
                     "body": form["Body"], "status": "queued", "direction": "outbound-api", "num_segments": "1",
                     "date_created": format_datetime(now), "date_updated": format_datetime(now), "date_sent": None,
                     "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{match.group(1)}/Messages/x.json",
+                    "status_callback": form.get("StatusCallback"),
                 }
                 with double.lock:
                     double.messages.append(message)

@@ -1,0 +1,194 @@
+"""Never silent under load (DESIGN.md, principle 7): what stands between the webhooks and Rasa.
+
+- The answer deadline. A webhook waits for its turn at most `HUB_ANSWER_DEADLINE` (8 s, inside
+  Twilio's 15 s); past it the texter gets a short holding reply, and the turn's answer follows
+  through the outbox when it is ready (SMS), or the call is told to wait and come back for it
+  (voice, `<Redirect>`).
+- Admission. At most `HUB_TURNS_IN_FLIGHT` turns are inside Rasa at once; the others wait in a
+  queue taken by priority (an overdose first, then a person whose handoff waits on their answer,
+  then everyone else), first come first served within each. Rasa runs a turn's models on its
+  event loop, so more turns at once do not finish sooner: they only make every turn slower,
+  the overdose text's too.
+- The bound. When more turns wait than Rasa can answer within the deadline (its measured
+  capacity, `HUB_TURN_CAPACITY`, times half the deadline), a newcomer is not kept waiting for
+  nothing: the holding reply goes at once, and the turn still runs when its turn comes. Nothing
+  is dropped.
+- One sender, one turn at a time, in the order their messages arrived: twenty texts in a second
+  from one number are twenty turns one after the other, not twenty turns fighting over the
+  conversation's lock.
+
+All of it lives in one Rasa server's event loop. Several servers each admit their own share;
+the conversation's order across servers is the lock store's (Redis in production).
+"""
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from contextlib import asynccontextmanager
+from enum import IntEnum
+from typing import AsyncIterator, Awaitable, Dict, List, Optional, TypeVar
+
+_T = TypeVar("_T")
+
+
+class Priority(IntEnum):
+    """Who goes first into Rasa when turns wait (lower first)."""
+
+    EMERGENCY = 0  # an overdose may be happening now
+    HANDOFF = 1  # a handoff waits on this person's answer (consent, an officer's referral)
+    OTHER = 2
+
+
+class Admission:
+    """A bounded, prioritised queue in front of Rasa, and each sender's turns in order."""
+
+    def __init__(self, in_flight: int, bound: int):
+        self.in_flight = in_flight
+        self.bound = bound
+        self._free = in_flight
+        self._waiting: List[list] = []  # heap of [priority, arrival, future]
+        self._arrivals = itertools.count()
+        self._senders: Dict[str, list] = {}  # key -> [lock, users]
+
+    @classmethod
+    def sized(cls, in_flight: int, capacity: float, deadline: float) -> "Admission":
+        """The bound from measured capacity: as many turns as Rasa completes in half the
+        deadline, so that a turn admitted to wait is likely answered in time."""
+        return cls(in_flight, max(1, int(capacity * deadline / 2)))
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def crowded(self) -> bool:
+        """More turns wait than can be answered within the deadline."""
+        return len(self._waiting) >= self.bound
+
+    @asynccontextmanager
+    async def turn(self, priority: Priority) -> AsyncIterator[None]:
+        """A place inside Rasa, taken by priority, held for the block."""
+        await self._acquire(priority)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, priority: Priority) -> None:
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+            return
+        future = asyncio.get_running_loop().create_future()
+        entry = [int(priority), next(self._arrivals), future]
+        heapq.heappush(self._waiting, entry)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release()  # the place was given just as the wait was cancelled: pass it on
+            elif entry in self._waiting:
+                self._waiting.remove(entry)
+                heapq.heapify(self._waiting)
+            raise
+
+    def _release(self) -> None:
+        while self._waiting:
+            future = heapq.heappop(self._waiting)[2]
+            if not future.done():
+                future.set_result(None)
+                return
+        self._free += 1
+
+    @asynccontextmanager
+    async def sender(self, key: str) -> AsyncIterator[None]:
+        """One turn at a time for one sender, in the order they asked (asyncio's Lock wakes its
+        waiters first in, first out)."""
+        entry = self._senders.get(key)
+        if entry is None:
+            entry = self._senders[key] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._senders[key]
+
+
+async def within(work: "asyncio.Task[_T]", seconds: float, unless: Optional[asyncio.Event] = None) -> bool:
+    """Whether `work` finished within `seconds`, waiting no longer once `unless` is set (the work
+    said it must queue past the bound); the work goes on either way, never cancelled here."""
+    if seconds > 0 and not work.done():
+        waits = {work}
+        if unless is not None:
+            waits.add(asyncio.ensure_future(unless.wait()))
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits - {work}:
+                waiter.cancel()
+    return work.done()
+
+
+class AwaitingHandoff:
+    """Conversations in which a handoff waits on the person's next message: the consent question
+    was just asked, or an officer is filling in a referral. Noted from each turn's tracker when
+    Rasa saves it (bot/channels/rasa_hooks.py), forgotten after `ttl` seconds."""
+
+    ASKS = frozenset({"utter_ask_handoff_consent"})
+    LOOPS = frozenset({"referral_form"})
+
+    def __init__(self, ttl: float = 900.0, limit: int = 10000):
+        self.ttl, self.limit = ttl, limit
+        self._until: Dict[str, float] = {}
+
+    def note(self, sender_id: str, active_loop: Optional[str], last_bot_action: Optional[str]) -> None:
+        if active_loop in self.LOOPS or last_bot_action in self.ASKS:
+            if len(self._until) >= self.limit:
+                self._forget_expired()
+            self._until[sender_id] = time.monotonic() + self.ttl
+        else:
+            self._until.pop(sender_id, None)
+
+    def waiting(self, sender_id: str) -> bool:
+        until = self._until.get(sender_id)
+        return until is not None and until > time.monotonic()
+
+    def _forget_expired(self) -> None:
+        now = time.monotonic()
+        for key in [key for key, until in self._until.items() if until <= now]:
+            del self._until[key]
+        while len(self._until) >= self.limit:  # still full: the oldest notes go
+            self._until.pop(next(iter(self._until)))
+
+
+awaiting_handoff = AwaitingHandoff()
+_shared: Optional[Admission] = None
+
+
+def shared_admission(in_flight: int, capacity: float, deadline: float) -> Admission:
+    """The one queue of this Rasa server, shared by the SMS and voice channels (made on first use,
+    inside the server's event loop)."""
+    global _shared
+    if _shared is None:
+        _shared = Admission.sized(in_flight, capacity, deadline)
+    return _shared
+
+
+def priority_of(emergency: bool, sender_id: str) -> Priority:
+    if emergency:
+        return Priority.EMERGENCY
+    if awaiting_handoff.waiting(sender_id):
+        return Priority.HANDOFF
+    return Priority.OTHER
+
+
+def in_background(work: Awaitable[_T], tasks: set) -> "asyncio.Task[_T]":
+    """A task that outlives the webhook that started it, kept referenced in `tasks` until done
+    (the event loop holds only weak references to tasks)."""
+    task = asyncio.ensure_future(work)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return task

@@ -1,0 +1,106 @@
+"""Who can be reached now, and what happens to their work when they can't (DESIGN.md, principle
+8: a specialist who leaves, goes off call or texts STOP hands their work on).
+
+- Removed from the roster, or STOP: every open handoff of theirs is handed on: alerts waiting for
+  their answer go to the next specialist, accepted handoffs are offered afresh, and the person is
+  told. Nothing is relayed to them any more.
+- OFF (by text): no new alerts, and alerts waiting for their answer go to the next specialist;
+  accepted handoffs stay with them. ON puts them back on their roster hours, which stay the
+  default. START after STOP puts them back too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.db.models import Handoff, Specialist
+from bot.handoff import engine, texts
+from bot.handoff.roster import OPEN_STATES, is_on_call
+
+# OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
+# Only phrases nobody would send a person as a whole message ("fuera" alone may mean "I'm outside").
+OFF_WORDS = {"en": {"off", "off call"}, "es": {"fuera de guardia", "no disponible"}}
+ON_WORDS = {"en": {"on", "on call"}, "es": {"de guardia", "en guardia"}}
+
+
+@dataclass(frozen=True)
+class OnOff:
+    word: str  # on | off
+    language: str  # en | es
+
+
+def on_off(text: str) -> OnOff | None:
+    said = " ".join((text or "").strip().strip(".!¡?¿ ").lower().split())
+    for word, languages in (("off", OFF_WORDS), ("on", ON_WORDS)):
+        for language, words in languages.items():
+            if said in words:
+                return OnOff(word, language)
+    return None
+
+
+def reachable(specialist: Specialist | None) -> bool:
+    """Whether a message can still reach them: on the roster and not opted out by STOP."""
+    return specialist is not None and bool(specialist.active) and specialist.off_call != "stop"
+
+
+def _open_handoffs(session: Session, specialist: Specialist, states=OPEN_STATES) -> list[Handoff]:
+    return list(session.scalars(
+        select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state.in_(states))
+        .order_by(Handoff.id).with_for_update()
+    ))
+
+
+def _hand_on_all(session: Session, specialist: Specialist, why: str, now: datetime, states=OPEN_STATES) -> list[str]:
+    handoffs = _open_handoffs(session, specialist, states)
+    for handoff in handoffs:
+        engine.hand_on(session, handoff, why, now)
+    return [handoff.ref for handoff in handoffs]
+
+
+def leave_roster(session: Session, specialist: Specialist, now: datetime | None = None) -> list[str]:
+    """`hub roster remove`: off the roster (the row stays, inactive, for the log), and every open
+    handoff of theirs handed on. Returns the references handed on."""
+    specialist.active = 0
+    session.flush()
+    return _hand_on_all(session, specialist, "removed", now or utcnow())
+
+
+def stop(session: Session, specialist: Specialist, now: datetime | None = None) -> list[str]:
+    """They texted STOP: nothing may be sent to them, so they are off call at once and every open
+    handoff of theirs is handed on. Returns the references handed on."""
+    now = now or utcnow()
+    specialist.off_call, specialist.off_call_since = "stop", now
+    session.flush()
+    return _hand_on_all(session, specialist, "stop", now)
+
+
+def start(session: Session, specialist: Specialist) -> None:
+    """They texted START after STOP: back on their roster hours."""
+    if specialist.off_call == "stop":
+        specialist.off_call, specialist.off_call_since = None, None
+
+
+def go_off(session: Session, specialist: Specialist, language: str = "en", now: datetime | None = None) -> str:
+    """OFF: no new alerts until ON; alerts waiting for their answer pass on; what they accepted
+    stays theirs. Returns the plain-words confirmation."""
+    now = now or utcnow()
+    if specialist.off_call is None:
+        specialist.off_call, specialist.off_call_since = "off", now
+        session.flush()
+    passed = _hand_on_all(session, specialist, "off", now, ("alerted", "escalated"))
+    kept = [h.ref for h in engine.open_relays(session, specialist)]
+    return texts.gone_off(kept, passed, bool(specialist.is_coordinator), language)
+
+
+def go_on(session: Session, specialist: Specialist, language: str = "en", now: datetime | None = None) -> str:
+    """ON: back on call, within the roster hours. A STOP holds until START."""
+    now = now or utcnow()
+    if specialist.off_call == "stop":
+        return texts.on_needs_start(language)
+    specialist.off_call, specialist.off_call_since = None, None
+    in_hours = is_on_call(specialist, now.replace(tzinfo=timezone.utc))
+    return texts.gone_on(specialist.hours, in_hours, language)

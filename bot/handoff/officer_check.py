@@ -1,0 +1,95 @@
+"""Who is an officer on the voice line. Caller ID is easy to spoof, so a call from a registered
+officer's number is the officer only when the carrier vouches for the number (STIR/SHAKEN
+attestation A) or the caller keys the officer's PIN at the start of the call. Otherwise the caller
+is a community member: never the officer's referrals, STATUS or role.
+
+PINs are stored as scrypt hashes (hashlib, from OpenSSL: no dependency beyond the standard
+library), each with its own salt. A few wrong PINs in a row stop the PIN from being accepted
+until it is set again (`hub roster add-officer ... --pin`), so that it cannot be guessed by
+calling over and over.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.db.models import Officer, OfficerCall
+from bot.handoff.referral import officer_for_key
+
+PIN_PATTERN = re.compile(r"^\d{4,8}$")
+MAX_PIN_FAILURES = 5
+# scrypt's cost: 2**14 blocks of 8 x 128 bytes (16 MiB), a few tens of milliseconds per check.
+_N, _R, _P = 2**14, 8, 1
+
+
+class InvalidPin(ValueError):
+    pass
+
+
+def hash_pin(pin: str) -> str:
+    if not PIN_PATTERN.match(pin or ""):
+        raise InvalidPin("a PIN is 4 to 8 digits, to be keyed on a phone")
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_N, r=_R, p=_P)
+    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def pin_matches(stored: str | None, pin: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = (stored or "").split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt" or not pin:
+        return False
+    candidate = hashlib.scrypt(pin.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def set_pin(officer: Officer, pin: str) -> None:
+    officer.pin_hash, officer.pin_failures = hash_pin(pin), 0
+
+
+def officer_calling(session: Session, key: str, call_sid: str, attested: bool, now: datetime | None = None) -> tuple[Officer | None, bool]:
+    """(the registered officer whose number this is, or None; whether this call is verified as
+    theirs). A call with attestation A is recorded as verified at once."""
+    officer = officer_for_key(session, key)
+    if officer is None:
+        return None, False
+    if session.get(OfficerCall, call_sid) is not None:
+        return officer, True
+    if attested:
+        session.add(OfficerCall(call_sid=call_sid, officer_id=officer.id, verified_by="attestation", verified_at=now or utcnow()))
+        session.flush()
+        return officer, True
+    return officer, False
+
+
+def asks_for_pin(officer: Officer | None) -> bool:
+    """Whether to ask the caller for the officer's PIN (one is set, and not locked by failures)."""
+    return officer is not None and bool(officer.pin_hash) and officer.pin_failures < MAX_PIN_FAILURES
+
+
+def check_pin(session: Session, key: str, call_sid: str, pin: str, now: datetime | None = None) -> bool:
+    """The PIN keyed at the start of a call: right, the call is the officer's; wrong, one more
+    failure (after MAX_PIN_FAILURES in a row the PIN is no longer accepted)."""
+    officer = officer_for_key(session, key)
+    if not asks_for_pin(officer):
+        return False
+    if not pin_matches(officer.pin_hash, pin):
+        # One UPDATE, so that calls keying PINs at the same moment each count.
+        session.execute(update(Officer).where(Officer.id == officer.id).values(pin_failures=Officer.pin_failures + 1)
+                        .execution_options(synchronize_session=False))
+        return False
+    officer.pin_failures = 0
+    if session.get(OfficerCall, call_sid) is None:
+        session.add(OfficerCall(call_sid=call_sid, officer_id=officer.id, verified_by="pin", verified_at=now or utcnow()))
+    session.flush()
+    return True

@@ -1,0 +1,192 @@
+"""The `hub` commands of bot/ops: `hub keys rotate`, `hub backup`, `hub restore`,
+`hub twilio fallback`. bot/cli.py only calls `add_commands`."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT, get_settings
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"hub: {message}", file=sys.stderr)
+    return code
+
+
+def env_file() -> Path:
+    """The file the settings were read from (bot/config.py reads the same)."""
+    return Path(os.environ.get("HUB_ENV_FILE") or PROJECT_ROOT / ".env")
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+def cmd_keys_rotate(args) -> int:
+    from bot.db import session_scope
+    from bot.ops.keys import RotationError, check_env_file, new_secret_key, rekey, ring_after, write_env_file
+
+    settings = get_settings()
+    old, previous = settings.require_secret_key(), settings.previous_secret_keys
+    path = env_file()
+    if not args.print:
+        try:
+            check_env_file(path, old, previous)
+        except RotationError as exc:
+            return _fail(str(exc))
+    new = new_secret_key()
+    with session_scope() as session:
+        rekeyed = rekey(session, old, new, previous, settings.default_region)
+    keys = {"HUB_SECRET_KEY": new, "HUB_PREVIOUS_SECRET_KEYS": ",".join(ring_after(old, previous))}
+    print("the database is re-keyed to a new HUB_SECRET_KEY (one transaction):")
+    for line in rekeyed.lines():
+        print(f"  {line}")
+    if args.print:
+        print("Set these two now where the keys live (the old key is kept for matching opt-outs only):")
+        for name, value in keys.items():
+            print(f"{name}={value}")
+    else:
+        try:
+            write_env_file(path, keys)
+        except OSError as exc:  # the database is re-keyed already: the operator must have the key
+            print(f"hub: could not write {path} ({exc.strerror}); set these two there by hand NOW:", file=sys.stderr)
+            for name, value in keys.items():
+                print(f"{name}={value}", file=sys.stderr)
+            return 1
+        print(f"wrote HUB_SECRET_KEY and HUB_PREVIOUS_SECRET_KEYS to {path}")
+    print("Restart the hotline now (Rasa servers, action server, worker): until they restart they hold the old key. "
+          "Conversations with the assistant start afresh; handoffs, relays, officers and opt-outs go on.")
+    return 0
+
+
+# --- backup and restore ---------------------------------------------------------------------
+
+def cmd_backup(args) -> int:
+    from bot.ops.backup import BackupError, backup_sqlite, postgres_backup_steps, sqlite_path
+    from bot.retention import tracker_store_url
+
+    settings = get_settings()
+    folder = Path(args.path)
+    tracker_url = tracker_store_url(settings.endpoints_path)
+    try:
+        if sqlite_path(settings.database_url) is None:
+            print(postgres_backup_steps(settings.database_url, tracker_url, folder))
+            return 0
+        manifest = backup_sqlite(settings.database_url, tracker_url, folder, settings.retention_days)
+    except BackupError as exc:
+        return _fail(f"no backup was made: {exc}")
+    print(f"backed up to {folder} at {manifest.created_at}Z (schema {manifest.revision}): "
+          + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in manifest.counts.items()))
+    if not manifest.tracker_store:
+        print("  no SQLite tracker store file was found: conversations are not in this backup")
+    print(f"It holds phone numbers and words: keep it no longer than HUB_RETENTION_DAYS ({settings.retention_days} days), "
+          "where only the operator can read it.")
+    return 0
+
+
+def _merge_and_purge(since, rows, unreadable: str | None) -> None:
+    from bot.db import session_scope
+    from bot.ops.backup import merge_opt_outs
+    from bot.retention import purge
+
+    settings = get_settings()
+    with session_scope() as session:
+        merged = merge_opt_outs(session, rows) if rows is not None else None
+        purged = purge(session, settings.retention_days, settings.endpoints_path)
+    print(f"retention purge run at once ({settings.retention_days} days): {purged.outbox_messages} outbox message(s), "
+          f"{purged.handoffs} handoff(s) cleared, {purged.contact_numbers} contact number(s), "
+          f"{purged.tracker_events if purged.tracker_events is not None else 'no'} tracker store event(s)")
+    if merged is not None:
+        print(f"opt-outs recorded since the backup ({since.isoformat(timespec='seconds')}Z) merged from the old database: {merged}")
+    else:
+        print(f"WARNING: the opt-outs recorded after the backup ({since.isoformat(timespec='seconds')}Z) were NOT merged: "
+              f"{unreadable}. A number that texted STOP since then may get messages from this line again. Twilio's own "
+              "opt-out list still blocks those numbers on the same Twilio number (error 21610). If the old database "
+              "turns up, run: hub restore PATH --merge-only --old-database URL", file=sys.stderr)
+
+
+def cmd_restore(args) -> int:
+    from alembic import command
+
+    from bot.cli import alembic_config
+    from bot.db import engine_for
+    from bot.ops.backup import BackupError, Manifest, backup_started, holds_line_data, installation_counts, old_opt_outs, \
+        postgres_restore_steps, restore_sqlite, sqlite_path
+    from bot.retention import tracker_store_url
+
+    settings = get_settings()
+    folder = Path(args.path)
+    tracker_url = tracker_store_url(settings.endpoints_path)
+    try:
+        if args.merge_only:
+            since, old_url = backup_started(folder, args.since), args.old_database
+        elif sqlite_path(settings.database_url) is None:
+            print(postgres_restore_steps(folder))
+            return 0
+        else:
+            since = Manifest.read(folder).taken_at
+            occupied = holds_line_data(settings.database_url, tracker_url)
+            if occupied and not args.force:
+                return _fail(f"this installation's database is not empty ({', '.join(occupied)}): nothing was restored. "
+                             "Restore into a fresh installation, or add --force to replace what is there "
+                             "(its opt-outs recorded since the backup are kept).")
+            # Replacing a database in use: it is the old one, read before it is replaced.
+            old_url = args.old_database or (settings.database_url if occupied else None)
+        rows, unreadable = old_opt_outs(old_url, since)
+        if not args.merge_only:
+            restore_sqlite(folder, settings.database_url, tracker_url)
+    except (BackupError, ValueError) as exc:
+        return _fail(f"nothing was restored: {exc}")
+    if not args.merge_only:
+        engine_for.cache_clear()  # nothing may read the replaced file through an old connection
+        command.upgrade(alembic_config(settings.database_url), "head")
+        print(f"restored {folder} (made {since.isoformat(timespec='seconds')}Z) and migrated it to the current schema")
+        if not Manifest.read(folder).tracker_store:
+            print("  the backup holds no conversations: this installation's tracker store was left as it was")
+    _merge_and_purge(since, rows, unreadable)
+    if not args.merge_only:
+        counts = installation_counts(settings.database_url, tracker_url)
+        print("now in this installation: " + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in counts.items()))
+    return 0
+
+
+# --- twilio fallback ---------------------------------------------------------------------------
+
+def cmd_twilio_fallback(args) -> int:
+    from bot.ops.fallback import sms_fallback, voice_fallback
+
+    print(sms_fallback() if args.kind == "sms" else voice_fallback(get_settings()))
+    return 0
+
+
+def add_commands(commands) -> None:
+    """Add the bot/ops commands to `hub`'s subparsers."""
+    keys = commands.add_parser("keys", help="the secret key of the phone-number HMAC").add_subparsers(dest="keys_command", required=True)
+    rotate = keys.add_parser("rotate", help="a new HUB_SECRET_KEY: re-key every record whose number the line holds "
+                                            "(stop the hotline first, start it after)")
+    rotate.add_argument("--print", action="store_true",
+                        help="the keys live elsewhere (a secret store, the host's .env of docker compose): print the two "
+                             "settings to set instead of writing the .env file")
+    rotate.set_defaults(func=cmd_keys_rotate)
+
+    backup = commands.add_parser("backup", help="back up the hotline's database and the conversations while the line "
+                                                "runs (SQLite), or say what pg_dump to run (PostgreSQL)")
+    backup.add_argument("path", help="a new folder")
+    backup.set_defaults(func=cmd_backup)
+    restore = commands.add_parser("restore", help="restore a backup into a fresh installation (stop the hotline first); "
+                                                  "runs the retention purge and merges the opt-outs recorded since")
+    restore.add_argument("path", help="a folder made by `hub backup`")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds the line's records")
+    restore.add_argument("--old-database", metavar="URL",
+                         help="the database the backup was made from, if it can still be read: the opt-outs it recorded "
+                              "after the backup are merged (default: this installation's, when --force replaces it)")
+    restore.add_argument("--merge-only", action="store_true",
+                         help="only merge the opt-outs recorded since the backup from --old-database, then purge "
+                              "(after pg_restore, or when the old database turns up later)")
+    restore.add_argument("--since", help="with --merge-only: when the backup began (ISO time, UTC), if PATH says nothing of it")
+    restore.set_defaults(func=cmd_restore)
+
+    twilio = commands.add_parser("twilio", help="Twilio console settings").add_subparsers(dest="twilio_command", required=True)
+    fallback = twilio.add_parser("fallback", help="print the TwiML to paste into a TwiML Bin, the fallback URL Twilio "
+                                                  "calls when the hotline does not answer (README, operating guide)")
+    fallback.add_argument("kind", choices=("sms", "voice"))
+    fallback.set_defaults(func=cmd_twilio_fallback)

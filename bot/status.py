@@ -1,0 +1,127 @@
+"""`hub status`: what an operator needs to know, and whether something needs a person now.
+
+Read from the database alone (the worker records its heartbeat and alarms there), so it answers
+the same from any machine: the outbox backlog and the age of its oldest message; messages that
+failed or were undelivered lately; handoffs nobody accepted within the SLA; a coordinator who
+texted STOP; the workers' last heartbeat; standing operator alarms. No number, no message.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.config import Settings
+from bot.db.models import Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.notify.alarms import standing_alarms
+from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
+from bot.notify.outbox import UNSETTLED
+from bot.privacy import sender_key
+
+# A message may wait a little (a retry after a Twilio hiccup); one waiting longer than this means
+# delivery has stopped.
+BACKLOG_AGE_LIMIT = timedelta(minutes=5)
+# Failed and undelivered messages count for this long after they were queued.
+RECENT = timedelta(hours=24)
+# The worker beats every 15 s, between sends too: this long without one, it is stopped or stuck.
+HEARTBEAT_LIMIT = timedelta(minutes=2)
+WAITING_STATES = ("created", "alerted", "escalated")  # open and not yet accepted by anyone
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+def _age(now: datetime, then: datetime | None) -> int | None:
+    return None if then is None else max(0, int((now - then).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Status:
+    report: dict
+    needs_a_person: list[str]
+
+
+def operator_status(session: Session, settings: Settings, now: datetime | None = None) -> Status:
+    now = now or utcnow()
+    needs: list[str] = []
+
+    backlog, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNSETTLED))
+    ).one()
+    recent = OutboxMessage.created_at >= now - RECENT
+    failed = session.scalar(select(func.count()).where(recent, or_(OutboxMessage.status == "failed",
+                                                                   OutboxMessage.delivery_status == "failed")))
+    undelivered = session.scalar(select(func.count()).where(recent, OutboxMessage.delivery_status == "undelivered"))
+    oldest_age = _age(now, oldest)
+    if oldest_age is not None and oldest_age > BACKLOG_AGE_LIMIT.total_seconds():
+        needs.append(f"{backlog} message(s) waiting in the outbox, the oldest for {oldest_age // 60} min: delivery has stopped")
+    if failed or undelivered:
+        needs.append(f"in the last {RECENT.total_seconds() / 3600:g} h, {failed} message(s) failed and {undelivered} "
+                     f"were undelivered: see `hub outbox`")
+
+    sla = timedelta(seconds=settings.escalate_after_seconds)
+    late = list(session.scalars(
+        select(Handoff.ref).where(Handoff.state.in_(WAITING_STATES), Handoff.created_at < now - sla).order_by(Handoff.created_at)
+    ))
+    if late:
+        needs.append(f"{len(late)} handoff(s) not accepted within the {sla.total_seconds() / 60:g} min SLA: {', '.join(late[:10])}")
+
+    keys = [settings.require_secret_key(), *settings.previous_secret_keys]  # a STOP kept under a retired key still holds
+    roster = list(session.scalars(select(Specialist).where(Specialist.active == 1)))
+    opted_out = [s for s in roster if any(is_opted_out(session, sender_key(s.phone, key, settings.default_region)) for key in keys)]
+    coordinators_out = [s.name for s in opted_out if s.is_coordinator]
+    for name in coordinators_out:
+        needs.append(f"the coordinator {name} texted STOP: alerts nobody accepted reach no one until they text START "
+                     f"or another coordinator is set")
+
+    heartbeats = list(session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc())))
+    last_beat = heartbeats[0].seen_at if heartbeats else None
+    beat_age = _age(now, last_beat)
+    alive = [h for h in heartbeats if now - h.seen_at <= HEARTBEAT_LIMIT]
+    if last_beat is None:
+        needs.append("no worker has ever run: nothing is delivered (start `hub worker`)")
+    elif not alive:
+        needs.append(f"no worker heartbeat for {beat_age // 60} min: the worker is stopped or stuck")
+
+    alarms = standing_alarms(session)
+    for alarm in alarms:
+        needs.append(f"{alarm.detail} (since {_iso(alarm.raised_at)})")
+
+    report = {
+        "ok": not needs,
+        "checked_at": _iso(now),
+        "outbox": {"backlog": backlog, "oldest_waiting_seconds": oldest_age, "failed_last_24h": failed,
+                   "undelivered_last_24h": undelivered},
+        "handoffs_past_sla": {"sla_minutes": sla.total_seconds() / 60, "count": len(late), "refs": late},
+        "opted_out": {"coordinators": coordinators_out, "specialists": [s.name for s in opted_out if not s.is_coordinator],
+                      "under_previous_keys": opt_outs_under_previous_keys(session, settings)},
+        "worker": {"last_heartbeat": _iso(last_beat), "seconds_ago": beat_age, "alive": len(alive)},
+        "alarms": [{"name": a.name, "detail": a.detail, "raised_at": _iso(a.raised_at), "last_seen_at": _iso(a.last_seen_at)}
+                   for a in alarms],
+        "needs_a_person": needs,
+    }
+    return Status(report, needs)
+
+
+def render(status: Status) -> str:
+    """The report in plain lines, what needs a person first."""
+    report = status.report
+    if "outbox" not in report:  # the database could not be read
+        return "\n".join([f"NEEDS A PERSON: {len(status.needs_a_person)} thing(s)"] + [f"  ! {n}" for n in status.needs_a_person])
+    outbox, late, worker = report["outbox"], report["handoffs_past_sla"], report["worker"]
+    lines = [f"NEEDS A PERSON: {len(status.needs_a_person)} thing(s)" if status.needs_a_person else "All well: nothing needs a person."]
+    lines += [f"  ! {need}" for need in status.needs_a_person]
+    oldest = outbox["oldest_waiting_seconds"]
+    lines.append(f"outbox: {outbox['backlog']} waiting" + (f", the oldest for {oldest} s" if oldest is not None else "")
+                 + f"; last 24 h: {outbox['failed_last_24h']} failed, {outbox['undelivered_last_24h']} undelivered")
+    lines.append(f"handoffs past the {late['sla_minutes']:g} min SLA: {late['count']}")
+    opted = report["opted_out"]
+    lines.append(f"opted out (texted STOP): {len(opted['coordinators'])} coordinator(s), {len(opted['specialists'])} specialist(s)")
+    lines.append("worker: never ran" if worker["last_heartbeat"] is None else
+                 f"worker: last heartbeat {worker['seconds_ago']} s ago ({worker['alive']} running)")
+    lines.append(f"alarms: {', '.join(a['name'] for a in report['alarms']) or 'none'}")
+    return "\n".join(lines)

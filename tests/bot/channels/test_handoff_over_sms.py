@@ -1,0 +1,58 @@
+"""Issue 17's handoff fixes through the real path: signed Twilio webhooks into the SMS channel,
+routed before Rasa (which must see none of it), into the database and the outbox."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db import session_scope
+from bot.db.models import Handoff, OutboxMessage
+from bot.handoff import engine
+from bot.handoff.texts import MAX_SMS_CHARS, sms_length
+from tests.bot.channels.test_twilio_sms import FakeRasa, channel_url, post, post_all, replies, sms_params  # noqa: F401
+from tests.bot.handoff.conftest import add
+
+ANA, PERSON = "+12065550111", "+12065550142"
+
+
+def open_accepted_handoff(post, rasa):
+    add("Ana", ANA, zips="98104")
+    from bot.config import get_settings
+    from bot.privacy import sender_key
+
+    settings = get_settings()
+    with session_scope() as session:
+        ref = engine.create_handoff(session, source="community", consent_by="person", consent_text="yes", area="98104",
+                                    person_key=sender_key(PERSON, settings.require_secret_key(), "US"),
+                                    person_number=PERSON).ref
+    status, body = post(rasa, sms_params(f"ACCEPT {ref}", sender=ANA))
+    assert status == 200 and replies(body)[0].startswith(f"You have {ref}.")
+    return ref
+
+
+def relayed(to):
+    with session_scope() as session:
+        return list(session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_number == to, OutboxMessage.purpose == "relay")
+                                    .order_by(OutboxMessage.id)))
+
+
+def test_a_specialist_s_words_that_begin_like_a_command_reach_the_person(post):
+    rasa = FakeRasa()
+    ref = open_accepted_handoff(post, rasa)
+    status, body = post(rasa, sms_params("Yes I can bring narcan at 3pm", sender=ANA))
+    assert status == 200 and replies(body) == []
+    assert relayed(PERSON) == ["Specialist: Yes I can bring narcan at 3pm"]
+    status, body = post(rasa, sms_params("off", sender=ANA))
+    assert replies(body)[0].startswith("You're off call") and f"({ref})" in replies(body)[0]
+    assert rasa.received == []
+
+
+def test_a_1600_character_text_from_the_person_reaches_the_specialist_in_parts(post):
+    rasa = FakeRasa()
+    ref = open_accepted_handoff(post, rasa)
+    status, body = post(rasa, sms_params("x " * 800, sender=PERSON))
+    assert status == 200 and rasa.received == []
+    parts = relayed(ANA)
+    assert [p.split(": ", 1)[0] for p in parts] == [f"{ref} (1/2)", f"{ref} (2/2)"]
+    assert all(sms_length(p) <= MAX_SMS_CHARS for p in parts)
+    with session_scope() as session:
+        assert session.scalar(select(Handoff.state).where(Handoff.ref == ref)) == "accepted"

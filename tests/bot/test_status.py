@@ -1,0 +1,144 @@
+"""`hub status`: each thing that needs a person is named and makes it exit 1; all well exits 0."""
+import json
+import threading
+from datetime import timedelta
+
+from bot.cli import main
+from bot.clock import utcnow
+from bot.config import get_settings
+from bot.db import session_scope
+from bot.db.models import OutboxMessage, Specialist, WorkerHeartbeat
+from bot.handoff import engine
+from bot.notify.alarms import raise_alarm
+from bot.notify.optout import opt_out
+from bot.notify.outbox import enqueue
+from bot.privacy import sender_key
+
+
+def status(capsys):
+    code = main(["status", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def worker_alive(seconds_ago=5):
+    with session_scope() as session:
+        session.merge(WorkerHeartbeat(worker="host:1", started_at=utcnow() - timedelta(hours=1),
+                                      seen_at=utcnow() - timedelta(seconds=seconds_ago)))
+
+
+def queue(age_minutes=0, **fields):
+    with session_scope() as session:
+        row = enqueue(session, to_number="+12065550160", from_number="+12065550100", body="x", purpose="notice")
+        row.created_at -= timedelta(minutes=age_minutes)
+        for name, value in fields.items():
+            setattr(row, name, value)
+
+
+def test_all_well_exits_0(migrated_db, capsys):
+    worker_alive()
+    queue(age_minutes=1)  # a message waiting a minute (a retry) is no cause for alarm
+    code, report = status(capsys)
+    assert code == 0 and report["ok"] and report["needs_a_person"] == []
+    assert report["outbox"] == {"backlog": 1, "oldest_waiting_seconds": report["outbox"]["oldest_waiting_seconds"],
+                                "failed_last_24h": 0, "undelivered_last_24h": 0}
+    assert 55 <= report["outbox"]["oldest_waiting_seconds"] <= 120 and report["worker"]["alive"] == 1
+    assert main(["status"]) == 0 and "All well" in capsys.readouterr().out
+
+
+def test_a_stalled_outbox_failures_and_undelivered_messages_need_a_person(migrated_db, capsys):
+    worker_alive()
+    queue(age_minutes=12)
+    queue(status="failed")
+    queue(status="sent", delivery_status="undelivered", delivery_error_code="30003")
+    queue(age_minutes=60 * 30, status="failed")  # long ago: no longer counted
+    code, report = status(capsys)
+    assert code == 1
+    assert report["outbox"]["backlog"] == 1 and report["outbox"]["oldest_waiting_seconds"] >= 12 * 60
+    assert (report["outbox"]["failed_last_24h"], report["outbox"]["undelivered_last_24h"]) == (1, 1)
+    needs = " | ".join(report["needs_a_person"])
+    assert "delivery has stopped" in needs and "1 message(s) failed and 1 were undelivered" in needs
+
+
+def test_handoffs_past_the_sla_need_a_person(migrated_db, capsys):
+    worker_alive()
+    with session_scope() as session:
+        late = engine.create_handoff(session, source="community", person_key="k1", consent_by="person", consent_text="yes",
+                                     now=utcnow() - timedelta(minutes=11))
+        engine.create_handoff(session, source="community", person_key="k2", consent_by="person", consent_text="yes")
+        late_ref = late.ref
+    code, report = status(capsys)
+    assert code == 1 and report["handoffs_past_sla"]["refs"] == [late_ref]
+    assert main(["status"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("NEEDS A PERSON") and late_ref in out and "+1206" not in out
+
+
+def test_a_coordinator_who_texted_stop_needs_a_person(migrated_db, capsys):
+    from bot.handoff.inbound import route
+
+    worker_alive()
+    with session_scope() as session:
+        session.add(Specialist(name="Dana", phone="+12065550119", zips="", languages="en", is_coordinator=1, active=1,
+                               created_at=utcnow()))
+        session.add(Specialist(name="Ana", phone="+12065550111", zips="98104", languages="en", active=1, created_at=utcnow()))
+    assert status(capsys)[0] == 0
+    key = sender_key("+12065550119", get_settings().require_secret_key())
+    with session_scope() as session:
+        route(session, "+12065550119", key, "STOP")
+        opt_out(session, sender_key("+12065550111", get_settings().require_secret_key()))
+    code, report = status(capsys)
+    assert code == 1 and report["opted_out"] == {"coordinators": ["Dana"], "specialists": ["Ana"], "under_previous_keys": 0}
+    assert any("coordinator Dana texted STOP" in need for need in report["needs_a_person"])
+
+
+def test_a_worker_that_never_ran_or_stopped_beating_needs_a_person(migrated_db, capsys):
+    code, report = status(capsys)
+    assert code == 1 and report["worker"]["last_heartbeat"] is None
+    worker_alive(seconds_ago=300)
+    code, report = status(capsys)
+    assert code == 1 and report["worker"]["alive"] == 0 and any("stopped or stuck" in n for n in report["needs_a_person"])
+
+
+def test_the_worker_records_its_heartbeat(migrated_db, capsys):
+    from bot.notify.transports import OutboxTransport
+    from bot.worker import WORKER_ID, run_forever
+
+    stop = threading.Event()
+    worker = threading.Thread(target=run_forever, args=(OutboxTransport(),), kwargs={"stop": stop, "interval": 0.05})
+    worker.start()
+    try:
+        for _ in range(100):
+            with session_scope() as session:
+                if session.get(WorkerHeartbeat, WORKER_ID):
+                    break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        worker.join(10)
+    code, report = status(capsys)
+    assert code == 0 and report["worker"]["alive"] == 1 and report["worker"]["seconds_ago"] <= 5
+
+
+def test_a_standing_alarm_needs_a_person(migrated_db, capsys):
+    worker_alive()
+    with session_scope() as session:
+        raise_alarm(session, "twilio_auth", "Twilio refuses the account's credentials")
+    code, report = status(capsys)
+    assert code == 1 and [a["name"] for a in report["alarms"]] == ["twilio_auth"]
+    assert main(["status"]) == 1 and "alarms: twilio_auth" in capsys.readouterr().out
+
+
+def test_an_unreadable_database_needs_a_person(hub_env, capsys):
+    code, report = status(capsys)  # never migrated
+    assert code == 1 and "hub db upgrade" in report["needs_a_person"][0]
+
+
+def test_a_worker_gone_for_a_day_is_forgotten_when_one_starts(migrated_db):
+    from sqlalchemy import select
+
+    from bot.worker import WORKER_ID, beat
+
+    worker_alive(seconds_ago=2 * 86400)
+    beat(force=True)
+    with session_scope() as session:
+        assert list(session.scalars(select(WorkerHeartbeat.worker))) == [WORKER_ID]
