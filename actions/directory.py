@@ -9,6 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.threads import in_thread
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory import SERVICE_TYPES, find_services
@@ -68,6 +69,7 @@ class ActionFindServices(Action):
     def name(self) -> Text:
         return "action_find_services"
 
+    @in_thread
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         return search_and_reply(dispatcher, tracker, offset=0)
 
@@ -76,6 +78,7 @@ class ActionMoreServices(Action):
     def name(self) -> Text:
         return "action_more_services"
 
+    @in_thread
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         if not (tracker.get_slot("service_type") and tracker.get_slot("location")):
             dispatcher.utter_message(response="utter_more_without_search")

@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.threads import in_thread
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import resolve_place
@@ -29,6 +30,7 @@ class ActionOpenHandoff(Action):
     def name(self) -> Text:
         return "action_open_handoff"
 
+    @in_thread
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         answer = tracker.latest_message.get("text") or ""
         metadata = _metadata(tracker)

@@ -8,6 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.threads import in_thread
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import find_place
@@ -40,6 +41,7 @@ class ValidateReferralForm(FormValidationAction):
         consent = referrals.consent_in(_text(tracker), answering=_answering(tracker, "referral_consent"))
         return {"referral_consent": consent} if consent else {}
 
+    @in_thread
     def extract_referral_contact(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         text = _text(tracker)
         settings = get_settings()
@@ -73,6 +75,7 @@ class ActionSubmitReferral(Action):
     def name(self) -> Text:
         return "action_submit_referral"
 
+    @in_thread
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         turns = _referral_turns(tracker)
         words = " ".join(turn.get("text") or "" for turn in turns)

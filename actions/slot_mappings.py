@@ -9,6 +9,7 @@ from rasa_sdk import Tracker, ValidationAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.threads import in_thread
 from bot.db import session_scope
 from bot.directory.places import find_place, named_place
 from bot.handoff.referral import officer_for_key
@@ -25,6 +26,7 @@ def _intent(tracker: Tracker) -> str | None:
 class ValidateSlotMappings(ValidationAction):
     """Custom slot mappings, run after every message (Rasa's action_validate_slot_mappings)."""
 
+    @in_thread
     def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = tracker.latest_message.get("text") or ""
         intent = _intent(tracker)
@@ -51,6 +53,7 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         return {"language": detect_language(text, previous=tracker.get_slot("language"))}
 
+    @in_thread
     def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """'officer' for a registered officer's work phone (by HMAC key), else 'community'."""
         with session_scope() as session:

@@ -1,31 +1,38 @@
-"""Load: many simulated conversations through signed SMS webhooks, and the same model behind Rasa's
-stock `rest` channel as the baseline, in one run.
+"""Load: many simulated conversations through the hotline's signed SMS webhooks, and the same
+conversations through an unmodified Rasa server as the baseline, in one run.
 
-    .venv/bin/python bench/load.py                      # embedded (SQLite), the figures of RESULTS.md
-    .venv/bin/python bench/load.py --production         # PostgreSQL + Redis, two Rasa servers
-    .venv/bin/python bench/load.py --conversations 100  # a quick look
-    .venv/bin/python bench/load.py --think 3 --concurrency 20,50,100   # texters who pause to read and type
+    .venv/bin/python bench/load.py --concurrency 1,20 --conversations 200   # the figures of RESULTS.md
+    .venv/bin/python bench/load.py --production         # PostgreSQL + Redis, two Rasa servers each
+    .venv/bin/python bench/load.py --think 3 --concurrency 20,50 --conversations 200   # texters who pause
+    .venv/bin/python bench/load.py --tracker-store SQL  # the hotline with Rasa's own tracker store (an A/B)
 
 The script starts its own hotline on free ports (action server, Rasa server(s) with the trained
 model models/hub.tar.gz, the hotline's database with the demo directory) and stops it at the end;
-nothing else should run on the machine meanwhile. Each conversation is 5 turns from its own
-fictional number, each turn sent when the previous answer came back: a greeting, a search, MORE,
-another service for the same place, thanks (English or Spanish). For each concurrency level
-(simultaneous conversations) and each channel in turn: p50/p95/p99 latency of a turn, turns per
-second, errors (non-200, timeouts), lost replies (an empty answer) and out-of-order replies (an
-answer that belongs to another turn). Each channel's conversations run in two halves, in the
-order webhook, stock, stock, webhook, so that the slow drift of a long run (the databases grow)
-favours neither. Concurrency 1 (one conversation at a time, 100 of them)
-measures the service time of a turn.
+nothing else should run on the machine meanwhile.
+
+The baseline is stock Rasa: separate Rasa server(s) with the same model and the same action
+server, started with only Rasa's own `rest` channel in their credentials and plain Rasa stores
+(`type: SQL` tracker store; in production `type: redis` locks) in their endpoints, so none of the
+hotline's code is loaded into them (not its channels, hooks, action client or tracker store).
+Every improvement to the hotline's turn then shows in the ratio, which a shared server hid.
+
+Each conversation is 5 turns from its own fictional number, each turn sent when the previous
+answer came back: a greeting, a search, MORE, another service for the same place, thanks (English
+or Spanish). For each concurrency level (simultaneous conversations) and each channel in turn:
+p50/p95/p99 latency of a turn, turns per second, errors (non-200, timeouts), lost replies (an
+empty answer) and out-of-order replies (an answer that belongs to another turn). Each channel's
+conversations run in two halves, in the order webhook, stock, stock, webhook, so that the slow
+drift of a long run (the databases grow) favours neither. Concurrency 1 (one conversation at a
+time, at most 100 of them) measures the service time of a turn.
 
 By default each texter answers the moment a reply arrives (a closed loop: the whole machine's
 capacity, and latency that grows with the queue). With --think SECONDS, each texter pauses before
 each text, for a random time with that mean (exponential, seeded): people read the answer and
 type, so concurrency N then means N conversations going on at once, not N turns queued.
 
-Targets (issue 9): p95 <= 150 ms at concurrency 20, >= 30 turns/s (a closed loop only: with
-pauses, the texters set the pace), 0 lost, the webhook's mean turn latency <= 1.15 x the stock
-channel's.
+Targets (issue 16), each a ratio to stock Rasa in the same run: capacity (turns/s, closed loop,
+c=20) >= 1.25x; service time (mean turn, c=1) <= 0.8x; with --think, p95 no higher than stock's;
+0 errors, lost or out of order.
 """
 from __future__ import annotations
 
@@ -56,6 +63,7 @@ import aiohttp  # noqa: E402
 from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.privacy import sender_key  # noqa: E402
+from bot.retention import HOTLINE_TRACKER_STORE  # noqa: E402
 from tests.servers import free_port, wait_until_up  # noqa: E402
 
 # (message, how the first line of the right answer starts)
@@ -70,7 +78,7 @@ CONVERSATIONS = [
      ("más", "Más naloxona (Narcan) cerca de 98122:"), ("y cuidado de heridas?", "Cuidado de heridas cerca de 98122:"),
      ("gracias", "De nada.")],
 ]
-TARGET_P95_MS, TARGET_TURNS_PER_S, TARGET_OVERHEAD = 150, 30, 1.15
+TARGET_CAPACITY, TARGET_SERVICE_TIME = 1.25, 0.8  # x stock: at least, at c=20; at most, at c=1
 SEQUENTIAL_CONVERSATIONS = 100
 
 
@@ -88,6 +96,10 @@ class Phase:
     def pick(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    def turns_per_s(self) -> float:
+        """Turns answered per second (closed loop: the capacity)."""
+        return len(self.latencies_ms) / self.seconds
 
     def line(self) -> str:
         turns = len(self.latencies_ms) + self.errors
@@ -150,17 +162,30 @@ async def run_phase(phase: Phase, servers: list[str], conversations: int, first_
         phase.seconds += time.perf_counter() - started  # summed over the halves
 
 
+@dataclass
+class Servers:
+    hotline: list[str]  # the hotline's Rasa servers (signed webhook)
+    stock: list[str]  # unmodified Rasa servers (`rest`), the baseline; none when not asked for
+
+    def for_channel(self, channel: str) -> list[str]:
+        return self.hotline if channel == "twilio_sms" else self.stock
+
+
 def start_hotline(work: Path, production: str | None, servers: int, model: Path, processes: list[subprocess.Popen],
-                  cleanups: list, env_out: dict | None = None) -> list[str]:
-    """The hotline on free ports: its URLs. The processes it starts go into `processes`, and
-    what must be undone after it (the benchmark's PostgreSQL database) into `cleanups`, as they
-    happen, so that a failed start leaves nothing behind either. `env_out` gets the environment
-    its processes run with (for a worker started beside them)."""
+                  cleanups: list, env_out: dict | None = None, tracker_store: str = HOTLINE_TRACKER_STORE,
+                  stock: bool = True) -> Servers:
+    """The hotline, and with `stock` the stock baseline, on free ports: their URLs. The processes
+    it starts go into `processes`, and what must be undone after it (the benchmark's PostgreSQL
+    database) into `cleanups`, as they happen, so that a failed start leaves nothing behind
+    either. `env_out` gets the environment its processes run with (for a worker started beside
+    them)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
     action_port = free_port()
-    credentials = work / "credentials.yml"
-    # The project's channels plus Rasa's stock REST channel, for the baseline; never in production.
-    credentials.write_text((ROOT / "credentials.yml").read_text() + "\nrest: {}\n")
+    action_url = f"http://127.0.0.1:{action_port}/webhook"
+    # The baseline loads no channel of the hotline, so none of its changes to Rasa either.
+    stock_credentials = work / "stock_credentials.yml"
+    stock_credentials.write_text("rest: {}\n")
+    stock_endpoints = work / "stock_endpoints.yml"
     if production:
         postgres, redis = production.split(",")
         from sqlalchemy import create_engine, text
@@ -178,23 +203,34 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
 
         cleanups.append(drop_database)
         database = make_url(postgres).set(database=name)
+        tracker_url = database.set(drivername="postgresql").render_as_string(hide_password=False)
         parts = urlsplit(redis)
+        redis_settings = dict(HUB_REDIS_HOST=parts.hostname, HUB_REDIS_PORT=str(parts.port or 6379),
+                              HUB_REDIS_DB=(parts.path or "/0").strip("/") or "0", HUB_REDIS_PASSWORD=parts.password or "")
         env.update(HUB_DATABASE_URL=database.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False),
-                   HUB_TRACKER_STORE_URL=database.set(drivername="postgresql").render_as_string(hide_password=False),
-                   HUB_ACTION_ENDPOINT=f"http://127.0.0.1:{action_port}/webhook", HUB_REDIS_HOST=parts.hostname,
-                   HUB_REDIS_PORT=str(parts.port or 6379), HUB_REDIS_DB=(parts.path or "/0").strip("/") or "0",
-                   HUB_REDIS_PASSWORD=parts.password or "")
+                   HUB_TRACKER_STORE_URL=tracker_url, HUB_ACTION_ENDPOINT=action_url, **redis_settings)
         endpoints = ROOT / "endpoints.production.yml"
+        if tracker_store != HOTLINE_TRACKER_STORE:
+            endpoints = work / "endpoints.yml"
+            endpoints.write_text((ROOT / "endpoints.production.yml").read_text().replace(f"type: {HOTLINE_TRACKER_STORE}", f"type: {tracker_store}"))
+        # The same database (Rasa's `events` table, other senders) and Redis (other keys), Rasa's own stores.
+        stock_endpoints.write_text(
+            f'action_endpoint:\n  url: "{action_url}"\n'
+            f'tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: "{tracker_url}"\n'
+            f'lock_store:\n  type: redis\n  url: "{redis_settings["HUB_REDIS_HOST"]}"\n  port: {redis_settings["HUB_REDIS_PORT"]}\n'
+            f'  db: {redis_settings["HUB_REDIS_DB"]}\n  password: "{redis_settings["HUB_REDIS_PASSWORD"]}"\n  key_prefix: stock\n')
     else:
         env["HUB_DATABASE_URL"] = f"sqlite:///{work / 'hub.db'}"
         endpoints = work / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-                             f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
+        endpoints.write_text(f'action_endpoint:\n  url: "{action_url}"\n'
+                             f'tracker_store:\n  type: {tracker_store}\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n')
+        stock_endpoints.write_text(f'action_endpoint:\n  url: "{action_url}"\n'
+                                   f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "stock_tracker.db"}"\n')
     if env_out is not None:
         env_out.update(env)
     for command in (["db", "upgrade"], ["directory", "import", str(ROOT / "data" / "directory")]):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    urls, waits = [], []
+    started, waits = Servers([], []), []
 
     def start(name, args, health):
         log = work / f"{name}.log"
@@ -202,19 +238,24 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
         processes.append(process)
         waits.append((health, process, log))
 
+    def rasa(name: str, credentials: Path, endpoints: Path, health: str) -> str:
+        port = free_port()
+        start(name, [str(BIN / "rasa"), "run", "--port", str(port), "--model", str(model), "--credentials", str(credentials),
+                     "--endpoints", str(endpoints)], f"http://127.0.0.1:{port}{health}")
+        return f"http://127.0.0.1:{port}"
+
     start("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],
           f"http://127.0.0.1:{action_port}/health")
     for i in range(servers):
-        port = free_port()
-        start(f"rasa{i}", [str(BIN / "rasa"), "run", "--port", str(port), "--model", str(model), "--credentials", str(credentials),
-                           "--endpoints", str(endpoints)], f"http://127.0.0.1:{port}/webhooks/twilio_sms/")
-        urls.append(f"http://127.0.0.1:{port}")
+        started.hotline.append(rasa(f"rasa{i}", ROOT / "credentials.yml", endpoints, "/webhooks/twilio_sms/"))
+        if stock:
+            started.stock.append(rasa(f"stock{i}", stock_credentials, stock_endpoints, "/webhooks/rest/"))
     for url, process, log in waits:
         try:
-            wait_until_up(url, process, log, seconds=300)
+            wait_until_up(url, process, log, seconds=600)
         except RuntimeError as exc:
             sys.exit(str(exc))
-    return urls
+    return started
 
 
 def main() -> int:
@@ -223,10 +264,13 @@ def main() -> int:
     parser.add_argument("--concurrency", default="1,20,50", help="levels, comma-separated (default %(default)s)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause in seconds before each of a texter's texts (default %(default)s: none)")
-    parser.add_argument("--servers", type=int, default=None, help="Rasa servers (default 1, or 2 with --production)")
+    parser.add_argument("--servers", type=int, default=None,
+                        help="Rasa servers of the hotline, and as many of the baseline (default 1, or 2 with --production)")
     parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
                         help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "hub.tar.gz")
+    parser.add_argument("--tracker-store", default=HOTLINE_TRACKER_STORE,
+                        help="the hotline's tracker store type, for an A/B (default %(default)s; SQL: Rasa's own)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     if not args.model.exists():
@@ -236,11 +280,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         processes, cleanups = [], []
         try:
-            urls = start_hotline(Path(tmp), args.production, servers, args.model, processes, cleanups)
-            print(f"hotline up: {servers} Rasa server(s), {'PostgreSQL + Redis' if args.production else 'SQLite'}; warming up")
+            urls = start_hotline(Path(tmp), args.production, servers, args.model, processes, cleanups,
+                                 tracker_store=args.tracker_store)
+            print(f"hotline and stock Rasa up: {servers} Rasa server(s) each, {'PostgreSQL + Redis' if args.production else 'SQLite'}, "
+                  f"the hotline's tracker store {args.tracker_store}; warming up", flush=True)
             areas = iter(range(200, 1000, (args.conversations + 99) // 100))  # area codes never reused in a run
             for channel in ("twilio_sms", "rest"):
-                asyncio.run(run_phase(Phase(channel, 10), urls, min(20, args.conversations), next(areas)))
+                asyncio.run(run_phase(Phase(channel, 10), urls.for_channel(channel), min(20, args.conversations), next(areas)))
             phases = []
             for level in levels:
                 # Each channel's conversations in two halves, in the order A B B A: the databases
@@ -249,7 +295,7 @@ def main() -> int:
                 count = min(args.conversations, SEQUENTIAL_CONVERSATIONS) if level == 1 else args.conversations
                 sms, rest = Phase("twilio_sms", level, args.think), Phase("rest", level, args.think)
                 for phase, half in ((sms, count // 2), (rest, count // 2), (rest, count - count // 2), (sms, count - count // 2)):
-                    asyncio.run(run_phase(phase, urls, half, next(areas)))
+                    asyncio.run(run_phase(phase, urls.for_channel(phase.channel), half, next(areas)))
                 for phase in (sms, rest):
                     print(phase.line(), flush=True)
                     phases.append(phase)
@@ -264,15 +310,24 @@ def main() -> int:
     for level in dict.fromkeys(levels):
         sms = next(p for p in phases if p.concurrency == level and p.channel == "twilio_sms")
         rest = next(p for p in phases if p.concurrency == level and p.channel == "rest")
-        # Mean turn latency under the same load: the channel's own cost, and steadier than a percentile.
-        overhead = statistics.mean(sms.latencies_ms) / statistics.mean(rest.latencies_ms)
-        print(f"c={level}{f' think={args.think:g}s' if args.think else ''}: webhook/stock mean latency {overhead:.2f}x (target <= {TARGET_OVERHEAD}), "
-              f"p95 {sms.pick(0.95):.0f} ms (target <= {TARGET_P95_MS} at c=20), "
-              f"{len(sms.latencies_ms) / sms.seconds:.1f} turns/s (target >= {TARGET_TURNS_PER_S}), "
-              f"lost {sms.lost}, out of order {sms.out_of_order}, errors {sms.errors}")
-        ok &= sms.lost == 0 and sms.out_of_order == 0 and sms.errors == 0 and overhead <= TARGET_OVERHEAD
-        if level == 20:
-            ok &= sms.pick(0.95) <= TARGET_P95_MS and (args.think > 0 or len(sms.latencies_ms) / sms.seconds >= TARGET_TURNS_PER_S)
+        capacity = sms.turns_per_s() / rest.turns_per_s()
+        service_time = statistics.mean(sms.latencies_ms) / statistics.mean(rest.latencies_ms)
+        p95 = sms.pick(0.95) / rest.pick(0.95)
+        line = (f"c={level}{f' think={args.think:g}s' if args.think else ''}: webhook / stock Rasa: capacity {capacity:.2f}x "
+                f"({sms.turns_per_s():.1f} / {rest.turns_per_s():.1f} turns/s), mean turn {service_time:.2f}x "
+                f"({statistics.mean(sms.latencies_ms):.0f} / {statistics.mean(rest.latencies_ms):.0f} ms), p95 {p95:.2f}x; "
+                f"lost {sms.lost}, out of order {sms.out_of_order}, errors {sms.errors}")
+        ok &= sms.lost == 0 and sms.out_of_order == 0 and sms.errors == 0
+        if level == 1 and not args.think:
+            line += f"; service time target <= {TARGET_SERVICE_TIME}x"
+            ok &= service_time <= TARGET_SERVICE_TIME
+        if level == 20 and not args.think:
+            line += f"; capacity target >= {TARGET_CAPACITY}x"
+            ok &= capacity >= TARGET_CAPACITY
+        if args.think:
+            line += "; p95 target <= 1.00x"
+            ok &= p95 <= 1.0
+        print(line)
     if args.json:
         args.json.write_text(json.dumps({"servers": servers, "production": bool(args.production),
                                          "phases": [p.as_dict() for p in phases]}, indent=2))

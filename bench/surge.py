@@ -235,7 +235,8 @@ def main() -> int:
         processes, cleanups = [], []
         try:
             env: dict = {}
-            urls = start_hotline(Path(tmp), args.production, servers, args.model, processes, cleanups, env_out=env)
+            urls = start_hotline(Path(tmp), args.production, servers, args.model, processes, cleanups, env_out=env,
+                                 stock=False).hotline
             worker_log = Path(tmp) / "worker.log"
             processes.append(subprocess.Popen([str(BIN / "hub"), "worker"], cwd=ROOT, env=env,
                                               stdout=worker_log.open("w"), stderr=subprocess.STDOUT))

@@ -12,7 +12,7 @@ What goes, once older than the retention period:
   as a duplicate rather than run again on a conversation that is gone;
 - the record of which calls an officer was verified in (officer_call);
 - Rasa's tracker store events (every message and slot of every conversation), when the tracker
-  store is SQL (read from the same endpoints file the Rasa server reads).
+  store is SQL, Rasa's or the hotline's (read from the same endpoints file the Rasa server reads).
 
 What stays: the opt-out list (a STOP must hold for ever; it holds only HMAC keys), the roster,
 officers, referral tallies, and everything still open.
@@ -40,6 +40,8 @@ from bot.handoff.roster import CLOSED_STATES
 logger = logging.getLogger(__name__)
 
 SETTLED = ("sent", "stored", "blocked", "failed")
+# The hotline's tracker store, a subclass of Rasa's SQL one (`type: SQL`) that keeps the same table.
+HOTLINE_TRACKER_STORE = "bot.channels.tracker_store.ThreadedSQLTrackerStore"
 OVER = CLOSED_STATES
 UNLINKED = ""  # the sender key of a MessageSid kept past the retention period
 _ENV_VAR = re.compile(r"\$\{([^}]+)\}")
@@ -83,7 +85,7 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
 
 
 def tracker_store_url(endpoints_path: Path) -> str | None:
-    """The SQLAlchemy URL of Rasa's SQL tracker store, as Rasa builds it from the endpoints file
+    """The SQLAlchemy URL of the SQL tracker store, as Rasa builds it from the endpoints file
     (environment variables expanded as Rasa expands them); None for another kind of store."""
     try:
         raw = endpoints_path.read_text()
@@ -98,7 +100,8 @@ def tracker_store_url(endpoints_path: Path) -> str | None:
     # Only the tracker store's own variables need be set where the worker runs.
     section = (yaml.safe_load(raw) or {}).get("tracker_store") or {}
     config = {key: _ENV_VAR.sub(expand, value) if isinstance(value, str) else value for key, value in section.items()}
-    if str(config.get("type", "")).upper() != "SQL":
+    kind = str(config.get("type", ""))
+    if kind.lower() != "sql" and kind != HOTLINE_TRACKER_STORE:
         return None
     dialect = config.get("dialect") or "sqlite"
     if "://" in str(config.get("url") or ""):  # a whole URL in `url`, which Rasa takes as it is

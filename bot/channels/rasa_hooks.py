@@ -23,6 +23,12 @@
 4. Each saved turn tells the admission queue whether a handoff now waits on the person's next
    message (a consent question asked, an officer's referral form open), so that their answer is
    taken before other texts under load (bot/channels/admission.py).
+
+5. Action calls go over one kept-alive session (bot/channels/action_client.py), not a new
+   session and connection per call, with a retry when the action server has restarted.
+
+The tracker store is the hotline's own, configured in endpoints*.yml
+(bot/channels/tracker_store.py).
 """
 from __future__ import annotations
 
@@ -36,11 +42,12 @@ from jsonschema.validators import validator_for
 from rasa.core import tracker_store
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.processor import MessageProcessor
+from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.channels.action_client import KeptAliveEndpoint
 from bot.channels.admission import awaiting_handoff
-from rasa.shared.constants import DOCS_BASE_URL
 
 
 @functools.lru_cache(maxsize=1)
@@ -81,6 +88,8 @@ def watching_actions() -> Iterator[List[Text]]:
 
 
 async def run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any):
+    if self.action_endpoint is not None and not isinstance(self.action_endpoint, KeptAliveEndpoint):
+        self.action_endpoint = KeptAliveEndpoint.of(self.action_endpoint)  # this action's own copy
     try:
         return await _remote_run(self, *args, **kwargs)
     except ActionExecutionRejection:

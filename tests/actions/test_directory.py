@@ -5,6 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.directory import ActionFindServices, ActionMoreServices, ValidateServiceSearchForm
 from actions.slot_mappings import ValidateSlotMappings
+from tests.actions import call
 
 
 def tracker(text="narcan near 98104", intent="find_service", entities=(), **slots):
@@ -22,7 +23,7 @@ def tracker(text="narcan near 98104", intent="find_service", entities=(), **slot
 
 def run(action, t):
     dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, t, {})
+    events = call(action.run, dispatcher, t, {})
     return dispatcher.messages, events
 
 
@@ -62,7 +63,7 @@ def test_find_services_asks_for_what_is_missing(demo_db):
 
 def extract(method, t):
     dispatcher = CollectingDispatcher()
-    return getattr(ValidateSlotMappings(), method)(dispatcher, t, {}), dispatcher.messages
+    return call(getattr(ValidateSlotMappings(), method), dispatcher, t, {}), dispatcher.messages
 
 
 def test_location_is_read_from_any_message_that_names_a_place(demo_db):

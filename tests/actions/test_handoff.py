@@ -6,6 +6,7 @@ from sqlalchemy import select
 from actions.handoff import ActionOpenHandoff
 from bot.db import session_scope
 from bot.db.models import Handoff, OutboxMessage
+from tests.actions import call
 from tests.bot.handoff.conftest import roster  # noqa: F401 (fixture)
 
 KEY = "h" + "1" * 40
@@ -28,7 +29,7 @@ def tracker(text="yes", metadata=None, **slots):
 
 def run(t):
     dispatcher = CollectingDispatcher()
-    events = ActionOpenHandoff().run(dispatcher, t, {})
+    events = call(ActionOpenHandoff().run, dispatcher, t, {})
     return dispatcher.messages, events
 
 

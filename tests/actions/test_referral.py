@@ -13,6 +13,7 @@ from bot.db import session_scope
 from bot.db.models import Handoff, Officer, OutboxMessage, Referral
 from bot.phonebook import STAND_IN
 from bot.privacy import sender_key
+from tests.actions import call
 from tests.bot.handoff.conftest import NOW, roster  # noqa: F401 (fixture)
 
 OFFICER = "+12065550181"
@@ -41,7 +42,7 @@ def tracker(key, text, requested_slot=None, events=(), entities=(), **slots):
 
 
 def extract(slot, t):
-    return getattr(ValidateReferralForm(), f"extract_{slot}")(CollectingDispatcher(), t, {})
+    return call(getattr(ValidateReferralForm(), f"extract_{slot}"), CollectingDispatcher(), t, {})
 
 
 def test_one_message_fills_every_slot_and_the_contact_is_a_stand_in(roster):
@@ -61,7 +62,7 @@ def test_a_place_and_time_answers_the_contact_question(roster):
 
 def submit(t):
     dispatcher = CollectingDispatcher()
-    events = ActionSubmitReferral().run(dispatcher, t, {})
+    events = call(ActionSubmitReferral().run, dispatcher, t, {})
     return dispatcher.messages, events
 
 

@@ -8,6 +8,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.db.models import Officer
 from bot.privacy import sender_key
+from tests.actions import call
 from tests.bot.handoff.conftest import NOW
 
 
@@ -17,7 +18,7 @@ def tracker(text, sender_id="h" + "2" * 40, metadata=None, **slots):
 
 
 def extract(method, t):
-    return getattr(ValidateSlotMappings(), method)(CollectingDispatcher(), t, {})
+    return call(getattr(ValidateSlotMappings(), method), CollectingDispatcher(), t, {})
 
 
 def test_the_language_follows_the_words_and_keeps_itself_without_any():

@@ -11,7 +11,7 @@ from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import session_scope
 from bot.db.models import ContactNumber, Handoff, HandoffLog, InboundMessage, OptOut, OutboxMessage
 from bot.handoff import engine
-from bot.retention import purge, tracker_store_url
+from bot.retention import HOTLINE_TRACKER_STORE, purge, tracker_store_url
 from tests.bot.handoff.conftest import roster  # noqa: F401 (fixture)
 
 NOW = datetime(2026, 11, 23, 18, 0)
@@ -129,6 +129,9 @@ def test_the_tracker_store_is_found_as_rasa_finds_it(tmp_path, monkeypatch):
     production = (PROJECT_ROOT / "endpoints.production.yml")
     assert tracker_store_url(production) == "postgresql://hub:pw@db:5432/hub"
     assert tracker_store_url(endpoints(tmp_path, 'tracker_store:\n  type: redis\n')) is None
+    hotline = endpoints(tmp_path, f'tracker_store:\n  type: {HOTLINE_TRACKER_STORE}\n  dialect: "sqlite"\n  db: "/srv/t.db"\n')
+    assert tracker_store_url(hotline) == "sqlite:////srv/t.db"
+    assert tracker_store_url(PROJECT_ROOT / "endpoints.yml") == f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}"
     assert tracker_store_url(endpoints(tmp_path, "")) is None
 
 
@@ -168,3 +171,37 @@ def test_the_worker_purges_when_it_starts(migrated_db, monkeypatch, tmp_path):
         worker.join(10)
     with session_scope() as session:
         assert session.get(OutboxMessage, sent_long_ago) is None
+
+
+def test_the_hotline_tracker_store_is_named_as_rasa_loads_it():
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.utils.common import class_from_module_path
+
+    assert issubclass(class_from_module_path(HOTLINE_TRACKER_STORE), SQLTrackerStore)
+
+
+def test_the_purge_clears_the_hotline_tracker_store_while_it_is_open(migrated_db, tmp_path):
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    from bot.channels.tracker_store import ThreadedSQLTrackerStore
+
+    store = ThreadedSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    old, recent = ((at - datetime(1970, 1, 1)).total_seconds() for at in (OLD, RECENT))
+
+    async def converse():
+        tracker = await store.get_or_create_tracker("h1")  # its first event is stamped now
+        tracker.update(UserUttered("narcan near 98104", timestamp=old))
+        tracker.update(ActionExecuted("action_listen", timestamp=recent))
+        await store.save(tracker)
+
+    asyncio.run(converse())
+    with session_scope() as session:
+        purged = purge(session, 30, endpoints(tmp_path, f'tracker_store:\n  type: {HOTLINE_TRACKER_STORE}\n  dialect: "sqlite"\n'
+                                                        f'  db: "{tmp_path / "tracker.db"}"\n'), now=NOW)
+    assert purged.tracker_events == 1
+    remaining = asyncio.run(store.retrieve("h1")).events
+    assert not any(isinstance(event, UserUttered) for event in remaining)
+    store.engine.dispose()

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.retention import HOTLINE_TRACKER_STORE
 from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
+from tests.e2e.tcp_proxy import TcpProxy
 from tests.servers import free_port, wait_until_up
 
 BIN = Path(sys.executable).parent
@@ -126,9 +128,11 @@ class Hotline:
 
 
 @contextmanager
-def running_hotline(trained_model: Path, work: Path, **env_overrides: str):
+def running_hotline(trained_model: Path, work: Path, actions_behind_proxy: bool = False, **env_overrides: str):
     """The whole hotline on free ports against a fresh database in `work`, with the demo directory
-    and roster; `env_overrides` change its settings (e.g. a Twilio account pointing at a stand-in)."""
+    and roster; `env_overrides` change its settings (e.g. a Twilio account pointing at a stand-in).
+    `actions_behind_proxy`: the Rasa server reaches the action server through a proxy that, as a
+    load balancer does, keeps its connections open when the action server goes (tcp_proxy.py)."""
     database_url = f"sqlite:///{work / 'hub.db'}"
     # A short escalation deadline, so that the tests can watch escalation happen.
     env = {**os.environ, **TEST_ENV, "HUB_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "HUB_ESCALATE_AFTER": "4s",
@@ -145,11 +149,12 @@ def running_hotline(trained_model: Path, work: Path, **env_overrides: str):
         subprocess.run([str(BIN / "hub"), *command], env=env, cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
 
     action_port, rasa_port = free_port(), free_port()
+    proxy = TcpProxy("127.0.0.1", action_port, hold_clients=True) if actions_behind_proxy else None
     tracker_db = work / "tracker.db"
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{proxy.port if proxy else action_port}/webhook"\n'
+        f'tracker_store:\n  type: {HOTLINE_TRACKER_STORE}\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
     )
     logs, started = [], {}
 
@@ -168,6 +173,8 @@ def running_hotline(trained_model: Path, work: Path, **env_overrides: str):
               f"http://127.0.0.1:{rasa_port}/webhooks/twilio_sms/")
         yield Hotline(f"http://127.0.0.1:{rasa_port}", database_url, tracker_db, logs, env, started)
     finally:
+        if proxy:
+            proxy.close()
         processes = [entry[0] for entry in started.values()]
         for process in processes:
             process.terminate()

@@ -1,0 +1,63 @@
+"""Actions that query the database do it off the action server's event loop: while one waits for
+the database, the loop goes on with other conversations' actions."""
+import asyncio
+import threading
+from contextlib import contextmanager
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.utils import call_potential_coroutine
+
+from actions.directory import ActionFindServices, ActionMoreServices
+from actions.handoff import ActionOpenHandoff
+from actions.referral import ActionSubmitReferral, ValidateReferralForm
+from actions.slot_mappings import ValidateSlotMappings
+
+# Every entry point of an action that reaches the database, with the module whose session it opens.
+BLOCKING = {
+    "action_find_services": ("actions.directory", lambda: ActionFindServices().run),
+    "action_more_services": ("actions.directory", lambda: ActionMoreServices().run),
+    "action_open_handoff": ("actions.handoff", lambda: ActionOpenHandoff().run),
+    "action_submit_referral": ("actions.referral", lambda: ActionSubmitReferral().run),
+    "extract_referral_contact": ("actions.referral", lambda: ValidateReferralForm().extract_referral_contact),
+    "extract_location": ("actions.slot_mappings", lambda: ValidateSlotMappings().extract_location),
+    "extract_role": ("actions.slot_mappings", lambda: ValidateSlotMappings().extract_role),
+}
+
+
+class Stopped(Exception):
+    """The action got its database session: the point is proven, the rest is not needed."""
+
+
+def tracker():
+    return Tracker(sender_id="h" + "0" * 40, slots={"service_type": "naloxone", "location": "98104"},
+                   latest_message={"text": "narcan near 98104", "intent": {"name": "find_service"}, "entities": []},
+                   events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+
+
+@pytest.mark.parametrize("name", sorted(BLOCKING))
+def test_an_action_waiting_for_the_database_leaves_the_event_loop_free(name, monkeypatch):
+    module, method = BLOCKING[name]
+    released = threading.Event()
+
+    @contextmanager
+    def slow_database(*args, **kwargs):
+        # Released only by a coroutine of the same event loop: if the action held the loop, the
+        # release could not run until the action gave up.
+        if not released.wait(2):
+            raise AssertionError(f"{name} held the event loop while it waited for the database")
+        raise Stopped()
+        yield
+
+    monkeypatch.setattr(f"{module}.session_scope", slow_database)
+
+    async def meanwhile_another_conversation():
+        released.set()
+
+    async def both():
+        return await asyncio.gather(call_potential_coroutine(method()(CollectingDispatcher(), tracker(), {})),
+                                    meanwhile_another_conversation(), return_exceptions=True)
+
+    outcome, _ = asyncio.run(both())
+    assert isinstance(outcome, Stopped), outcome
