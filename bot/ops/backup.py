@@ -54,6 +54,9 @@ TABLES = {
     "contact_number": "phone numbers written in messages (an officer's referral), by HMAC key, until the retention purge",
     "outbox_message": "messages to send or sent: number and words, until the retention purge",
     "inbound_message": "Twilio message ids and the sender's HMAC key, to answer each message once",
+    "worker_heartbeat": "when each outbox worker last reported in (for `hub status`); no number, no words",
+    "operator_alarm": "standing alarms for an operator (Twilio refusing the account, for example): codes and "
+                      "times; no number, no words",
     "alembic_version": "the schema version (migrations run forward from it)",
     "events": "Rasa's tracker store (when it shares the database): every message and slot of every "
               "conversation, keyed by the HMAC of the number, until the retention purge",
