@@ -258,24 +258,42 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
     return started
 
 
+def add_hotline_options(parser: argparse.ArgumentParser, servers_help: str) -> None:
+    """The options every benchmark that starts the hotline takes: --servers, --production, --model, --json."""
+    parser.add_argument("--servers", type=int, default=None, help=f"{servers_help} (default 1, or 2 with --production)")
+    parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
+                        help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "hub.tar.gz")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+
+
+def hotline_servers(args: argparse.Namespace) -> int:
+    """How many Rasa servers the options ask for, once the model is known to be there."""
+    if not args.model.exists():
+        sys.exit(f"{args.model} is missing: run `make model` first")
+    return args.servers or (2 if args.production else 1)
+
+
+def stop(processes: list[subprocess.Popen], cleanups: list) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(30)
+    for cleanup in cleanups:
+        cleanup()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=1000, help="per phase (default %(default)s)")
     parser.add_argument("--concurrency", default="1,20,50", help="levels, comma-separated (default %(default)s)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause in seconds before each of a texter's texts (default %(default)s: none)")
-    parser.add_argument("--servers", type=int, default=None,
-                        help="Rasa servers of the hotline, and as many of the baseline (default 1, or 2 with --production)")
-    parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
-                        help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "hub.tar.gz")
     parser.add_argument("--tracker-store", default=HOTLINE_TRACKER_STORE,
                         help="the hotline's tracker store type, for an A/B (default %(default)s; SQL: Rasa's own)")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    add_hotline_options(parser, "Rasa servers of the hotline, and as many of the baseline")
     args = parser.parse_args()
-    if not args.model.exists():
-        sys.exit(f"{args.model} is missing: run `make model` first")
-    servers = args.servers or (2 if args.production else 1)
+    servers = hotline_servers(args)
     levels = [int(level) for level in args.concurrency.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         processes, cleanups = [], []
@@ -300,12 +318,7 @@ def main() -> int:
                     print(phase.line(), flush=True)
                     phases.append(phase)
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(30)
-            for cleanup in cleanups:
-                cleanup()
+            stop(processes, cleanups)
     ok = True
     for level in dict.fromkeys(levels):
         sms = next(p for p in phases if p.concurrency == level and p.channel == "twilio_sms")

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
-from bench.load import start_hotline  # noqa: E402  (sets the benchmark's settings first)
+from bench.load import add_hotline_options, hotline_servers, start_hotline, stop  # noqa: E402  (sets the benchmark's settings first)
 
 import aiohttp  # noqa: E402
 
@@ -220,15 +220,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--times-capacity", type=float, default=2.0, help="arrival rate as a multiple of capacity (default %(default)s)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the surge lasts (default %(default)s)")
-    parser.add_argument("--servers", type=int, default=None, help="Rasa servers (default 1, or 2 with --production)")
-    parser.add_argument("--production", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres,redis://127.0.0.1:6379/15",
-                        help="PostgreSQL admin URL and Redis URL, comma-separated (default: the local servers)")
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "hub.tar.gz")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    add_hotline_options(parser, "Rasa servers")
     args = parser.parse_args()
-    if not args.model.exists():
-        sys.exit(f"{args.model} is missing: run `make model` first")
-    servers = args.servers or (2 if args.production else 1)
+    servers = hotline_servers(args)
     deadline = get_settings().answer_deadline_seconds
     fresh = numbers(200)
     with tempfile.TemporaryDirectory() as tmp:
@@ -251,12 +245,7 @@ def main() -> int:
             print(f"surge sent {len(texts)} texts; waiting for the late answers", flush=True)
             collect_late(env["HUB_DATABASE_URL"], texts, LATE_WAIT_S)
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(30)
-            for cleanup in cleanups:
-                cleanup()
+            stop(processes, cleanups)
     figures = {"date": datetime.utcnow().date().isoformat(), "servers": servers, "production": bool(args.production),
                "deadline_s": deadline, "capacity_turns_per_s": round(capacity, 1), "times_capacity": args.times_capacity,
                "rate_per_s": round(rate, 1), "seconds": args.seconds, **report(texts, deadline)}
