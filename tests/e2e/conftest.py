@@ -57,6 +57,20 @@ def text(hotline, sender: str, body: str, sid: str | None = None, signature: str
     return reply.status_code, (parse_twiml_replies(reply.text) if reply.status_code == 200 else None)
 
 
+def alerted_for(hotline, ref: str, specialists: list[str], wait: float = 10.0) -> str:
+    """The number of the specialist alerted for `ref` (only they, or the coordinator, may accept
+    it): which one depends on who is already busy, so tests that share a hotline ask."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        alerted = [number for number in specialists if any(ref in m["body"] for m in hotline.outbox(number))]
+        if alerted or time.monotonic() > deadline:
+            assert alerted, f"no alert for {ref} to any of {specialists}"
+            return alerted[0]
+        time.sleep(0.25)
+
+
 def call(hotline, url: str, call_sid: str, sender: str, **fields):
     """Post one signed Twilio Voice webhook to `url` (a public URL as the last TwiML named it, or
     the voice webhook to start a call); return (HTTP status, the parsed TwiML <Response> or None)."""

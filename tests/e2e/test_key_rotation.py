@@ -9,23 +9,18 @@ from dotenv import dotenv_values
 
 from bot.handoff.inbound import START_REPLY, STOP_REPLY
 from tests.conftest import TEST_ENV
-from tests.e2e.conftest import running_hotline, text
+from tests.e2e.conftest import alerted_for, running_hotline, text
 
 pytestmark = pytest.mark.e2e
 
 LEE, ANA, BEN, PERSON, STOPPER = "+12065550181", "+12065550111", "+12065550112", "+12065550142", "+12065550143"
+COORDINATOR = "+12065550119"
 
 
 def reference(replies):
     match = re.search(r"Referral received: (H-\d+)\.", replies[0])
     assert match, replies
     return match.group(1)
-
-
-def alerted(hotline, ref):
-    """The specialist alerted for `ref`: only they (or the coordinator) may accept it."""
-    (specialist,) = [number for number in (ANA, BEN) if any(ref in m["body"] for m in hotline.outbox(number))]
-    return specialist
 
 
 def restart(hotline, env_file):
@@ -67,7 +62,7 @@ def test_rotating_the_key_keeps_the_line_working(trained_model, tmp_path):
         assert any(m["body"] == f"{ref}: thanks, I'm at the library" for m in hotline.outbox(ANA))
         assert text(hotline, ANA, f"{ref} on my way, 10 minutes") == (200, [])
         # The STOP'd number gets nothing: the notice that a specialist took the referral is blocked.
-        second = alerted(hotline, stopped_ref)
+        second = alerted_for(hotline, stopped_ref, [ANA, BEN, COORDINATOR])
         assert text(hotline, second, f"ACCEPT {stopped_ref}")[1][0].startswith(f"You have {stopped_ref}.")
         with hotline.worker():
             assert any("on my way" in m["body"] and m["status"] == "stored" for m in settled(hotline, PERSON, 2))

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import PROJECT_ROOT, TEST_ENV
-from tests.e2e.conftest import text
+from tests.e2e.conftest import alerted_for, text
 
 pytestmark = pytest.mark.e2e
 
@@ -70,12 +70,13 @@ def talk(hotline) -> str:
     a community member searching and writing their own number, then DONE."""
     status, replies = text(hotline, OFFICER, "Referral: consented, (360) 555-0177, post OD, needs narcan, call asap")
     ref = re.search(r"H-\d+", replies[0]).group(0)
-    text(hotline, SPECIALIST, f"ACCEPT {ref}")
-    text(hotline, SPECIALIST, "Hi, this is Ana from the health hub. Is now a good time?")
+    specialist = alerted_for(hotline, ref, [SPECIALIST, "+12065550112"])
+    text(hotline, specialist, f"ACCEPT {ref}")
+    text(hotline, specialist, "Hi, this is Ana from the health hub. Is now a good time?")
     text(hotline, PERSON, "yes. or call my sister at 360 555 0179")
     text(hotline, COMMUNITY, "narcan near 98104")
     text(hotline, COMMUNITY, "you can call me back at 360-555-0178 if you want")
-    text(hotline, SPECIALIST, f"DONE {ref} engaged")
+    text(hotline, specialist, f"DONE {ref} engaged")
     return ref
 
 
