@@ -13,8 +13,8 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory import SERVICE_TYPES, find_services
 from bot.directory.named import NamedPlace, place_asked_about, place_details
-from bot.directory.places import resolve_place
-from bot.directory.service_words import service_for_phrase
+from bot.directory.places import find_place, resolve_place
+from bot.directory.service_words import service_asked_for, service_for_phrase
 from bot.directory.sms import format_place, format_results
 from bot.directory.speech import SPOKEN_LIMIT, spoken_place_details, spoken_results
 from bot.safety import mentions_past_overdose
@@ -38,9 +38,11 @@ class ValidateServiceSearchForm(FormValidationAction):
         return {"service_type": None}
 
 
-def search_and_reply(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> List[Dict[Text, Any]]:
-    code = tracker.get_slot("service_type")
-    label = tracker.get_slot("location")
+def search_and_reply(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int,
+                     code: str | None = None, label: str | None = None) -> List[Dict[Text, Any]]:
+    """The nearest services of `code` around `label` (by default the slots')."""
+    code = code or tracker.get_slot("service_type")
+    label = label or tracker.get_slot("location")
     if code not in SERVICE_TYPES:
         dispatcher.utter_message(response="utter_ask_service_type")
         return []
@@ -101,7 +103,16 @@ class ActionPlaceInfo(Action):
         with session_scope() as session:
             place = place_asked_about(session, text, tracker.get_slot("listed_places"))
             match = place_details(session, place) if place else None
+            where = find_place(session, text).place if match is None else None
         if match is None:
+            # No place by that name: a request for a kind of place ("is there a drop-in center
+            # open now downtown") is answered as the search it is.
+            values = [e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "service_type"]
+            code = service_asked_for(values, text)
+            label = where.label if where else tracker.get_slot("location")
+            if code and label:
+                return [SlotSet("service_type", code), SlotSet("location", label),
+                        *search_and_reply(dispatcher, tracker, offset=0, code=code, label=label)]
             dispatcher.utter_message(response="utter_which_place")
             return []
         language = tracker.get_slot("language") or "en"

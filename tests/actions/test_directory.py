@@ -176,3 +176,11 @@ def test_the_model_exact_code_wins(demo_db):
 def test_im_done_never_becomes_methadone(demo_db):
     assert extract("extract_service_type", tracker("ok im done", "goodbye"))[0] == {}
     assert extract("extract_service_type", tracker("ok im done thanks", "inform"))[0] == {}
+
+
+def test_a_request_for_a_kind_of_place_read_as_a_place_question_is_searched(demo_db):
+    t = tracker("is there a drop-in center open now near 98104", "place_info",
+                entities=[{"entity": "service_type", "value": "drop-in"}])
+    messages, events = run(ActionPlaceInfo(), t)
+    assert messages[0]["text"].startswith("Drop-in centers near 98104")
+    assert events[:2] == [SlotSet("service_type", "drop-in"), SlotSet("location", "98104")]
