@@ -62,6 +62,10 @@ class Admission:
     def waiting(self) -> int:
         return len(self._waiting)
 
+    def idle(self) -> bool:
+        """No turn inside Rasa, waiting for it, or waiting behind its sender's earlier turn."""
+        return self._free == self.in_flight and not self._waiting and not self._senders
+
     def crowded(self) -> bool:
         """More turns wait than can be answered within the deadline."""
         return len(self._waiting) >= self.bound
