@@ -30,6 +30,8 @@ from contextlib import asynccontextmanager
 from enum import IntEnum
 from typing import AsyncIterator, Awaitable, Dict, List, Optional, TypeVar
 
+from bot.config import Settings
+
 _T = TypeVar("_T")
 
 
@@ -172,12 +174,12 @@ awaiting_handoff = AwaitingHandoff()
 _shared: Optional[Admission] = None
 
 
-def shared_admission(in_flight: int, capacity: float, deadline: float) -> Admission:
+def shared_admission(settings: Settings) -> Admission:
     """The one queue of this Rasa server, shared by the SMS and voice channels (made on first use,
-    inside the server's event loop)."""
+    inside the server's event loop, from the settings of the time)."""
     global _shared
     if _shared is None:
-        _shared = Admission.sized(in_flight, capacity, deadline)
+        _shared = Admission.sized(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
     return _shared
 
 

@@ -136,7 +136,7 @@ def attach_person_number(key: str, number: str) -> None:
         engine.attach_number(session, key, number)
 
 
-def send_late_answer(number: str, replies: list[str], message_sid: str, settings: Settings) -> None:
+def send_late_answer(number: str, replies: list[str], settings: Settings) -> None:
     """A turn's replies that missed the answer deadline, to the outbox in order, in one
     transaction (the webhook gave only the holding reply). The worker delivers them once, and
     never to a number that texted STOP."""

@@ -152,7 +152,7 @@ class TwilioSmsInput(InputChannel):
     @staticmethod
     def admission(settings: Settings) -> Admission:
         """The queue in front of Rasa, shared with the voice channel."""
-        return shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
+        return shared_admission(settings)
 
     async def answer(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
                      follow: "Follow") -> List[str]:
@@ -229,7 +229,7 @@ class TwilioSmsInput(InputChannel):
             logger.error("twilio_sms message %s: a late answer has no number to go to", incoming.message_sid)
             return
         try:
-            await run_blocking(send_late_answer, incoming.number, replies, incoming.message_sid, settings)
+            await run_blocking(send_late_answer, incoming.number, replies, settings)
         except Exception:
             logger.exception("twilio_sms message %s: the late answer could not be queued", incoming.message_sid)
 

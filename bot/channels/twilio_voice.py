@@ -284,7 +284,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         not answer for them ("press 1 to find services" asks what they need). The greeting waits
         for it no longer than the answer deadline; the caller's first turn comes after it
         whatever (one turn at a time)."""
-        admission = shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
+        admission = shared_admission(settings)
         try:
             async with admission.sender(turn.key), admission.turn(priority_of(False, turn.key)):
                 await on_new_message(UserMessage("/restart", VoiceCollectingOutputChannel(), turn.key, input_channel=CHANNEL,
@@ -387,7 +387,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
                          emergency: bool, on_new_message) -> Optional[List[Dict[str, Any]]]:
         """One turn through the queue into Rasa: the bot's messages, or None when it failed (the
         caller then hears the trouble words). The caller's turns go one at a time, in order."""
-        admission = shared_admission(settings.turns_in_flight, settings.turn_capacity, settings.answer_deadline_seconds)
+        admission = shared_admission(settings)
         collector = VoiceCollectingOutputChannel()
         async with admission.sender(turn.key):
             try:
