@@ -1,6 +1,6 @@
 # One image for every part of the hotline: the Rasa servers, the action server, the worker and the
-# one-off set-up (migrations, directory import). docker-compose.yml runs them; README, "Past one
-# machine", says how. The model is trained when the image is built, from the data in it.
+# one-off set-up (migrations, directory import). docker-compose.yml runs them; docs/deployment.md,
+# "Past one machine", says how. The model is trained when the image is built, from the data in it.
 FROM python:3.10-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
@@ -14,12 +14,15 @@ ENV PYTHONUNBUFFERED=1 \
 RUN useradd --create-home --uid 1001 hub
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall TensorFlow.
+# Dependencies first, so that a code change does not reinstall TensorFlow. requirements.txt is the
+# runtime lock: every package pinned and checked against its hash, nothing resolved here, and no
+# test tools (those are in requirements-dev.txt, for `make test`).
 COPY requirements.txt pyproject.toml ./
-RUN pip install "pip==24.0" && pip install -r requirements.txt
+RUN pip install "pip==24.0" && pip install --require-hashes --no-deps -r requirements.txt
 
 COPY . .
 RUN pip install --no-deps --no-build-isolation -e . \
+    && pip check \
     && rasa train --data data/nlu data/rules data/stories --fixed-model-name hub --out models \
     && rm -rf .rasa \
     && chown -R hub:hub /app

@@ -14,7 +14,7 @@ RASA_DATA := data/nlu data/rules data/stories
 TRAINING_FILES := $(shell find $(RASA_DATA) -name '*.yml') domain.yml config.yml
 MODEL := models/hub.tar.gz
 
-.PHONY: run test eval setup install migrate directory model validate clean test-tools browser
+.PHONY: run test eval setup install lock migrate directory model validate clean test-tools browser
 
 # TensorFlow, Rasa and their dependencies print pages of deprecation warnings at start-up,
 # which hide the log lines an operator needs.
@@ -56,7 +56,7 @@ install: $(VENV)/.installed
 # tests skip, saying why, where npm is missing.
 test-tools: tools/node_modules/.installed browser
 
-# The simulator's browser test drives Debian's Chromium through Playwright (requirements.txt);
+# The simulator's browser test drives Debian's Chromium through Playwright (the test extra);
 # Playwright's own browser download is never used (no `playwright install`). CI runs as root;
 # elsewhere the test skips, saying why, until Chromium is installed.
 CHROMIUM := /usr/bin/chromium
@@ -70,15 +70,32 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tools --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Twilio mock tests will be skipped"; fi
 
-# Rasa 3.6 runs on Python 3.8-3.10 only; .python-version pins 3.10 for pyenv.
-$(VENV)/.installed: requirements.txt pyproject.toml .python-version
+# Rasa 3.6 runs on Python 3.8-3.10 only; .python-version pins 3.10 for pyenv. The packages are
+# the locked ones, each checked against its hash, and nothing else is resolved (--no-deps): the
+# development lock is the runtime lock (requirements.txt, what the image installs) plus the test
+# tools and honcho. `make lock` remakes both after a change to pyproject.toml.
+$(VENV)/.installed: requirements-dev.txt pyproject.toml .python-version
 	@command -v python$(basename $(PYTHON_VERSION)) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
 	test -x $(VENV)/bin/python || python$(basename $(PYTHON_VERSION)) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
 	touch $@
+
+# The lock files, for Python 3.10 on Linux x86_64 (CI, the image, the developers' machines), made by
+# uv in a virtual environment of its own. uv keeps every version already locked unless pyproject.toml
+# asks for another; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed.
+LOCK_VENV := .venv-lock
+UV_VERSION := 0.13.9
+LOCK_FLAGS :=
+LOCK := $(LOCK_VENV)/bin/uv pip compile pyproject.toml --python-version 3.10 --python-platform x86_64-unknown-linux-gnu \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+
+lock:
+	test -x $(LOCK_VENV)/bin/uv || { python$(basename $(PYTHON_VERSION)) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet "uv==$(UV_VERSION)"; }
+	$(LOCK) -o requirements.txt
+	$(LOCK) --extra test --extra dev -c requirements.txt -o requirements-dev.txt
 
 .env: | install
 	$(BIN)/hub env init
