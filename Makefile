@@ -26,6 +26,7 @@ run: setup
 	@echo "When Rasa says it is up (about 30 s), text it from another terminal:"
 	@echo "    $(VENV)/bin/hub sms --from +12065550142 \"where can I get narcan near 98104\""
 	@echo "Outbound messages: $(VENV)/bin/hub outbox    Stop: Ctrl-C"
+	@$(BIN)/hub roster demo
 	@$(BIN)/hub simulator
 	@echo
 	honcho start -f Procfile

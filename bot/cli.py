@@ -465,6 +465,25 @@ def cmd_roster_set_coordinator(args) -> int:
     return 0
 
 
+def cmd_roster_demo(args) -> int:
+    """The simulator's demo roster (`make run` runs this), only where no Twilio account is configured."""
+    from bot.db import session_scope
+    from bot.handoff.demo_roster import demo_roster_wanted, put_demo_roster, why_not_wanted
+
+    settings = get_settings()
+    if not demo_roster_wanted(settings):
+        print(f"Demo roster: not put in place ({why_not_wanted(settings)})")
+        return 0
+    with session_scope() as session:
+        added = put_demo_roster(session, settings)
+    if added:
+        print("Demo roster (fictional numbers, for the simulator): added "
+              + ", ".join(f"{person.name} {person.phone} as {person.role}" for person in added))
+    else:
+        print("Demo roster: already in place (`hub roster list` shows it)")
+    return 0
+
+
 HANDOFF_COLUMNS = ("ref", "source", "state", "needs", "area", "language", "consent_by", "created_at", "accepted_at",
                    "closed_at", "outcome")
 
@@ -623,6 +642,8 @@ def build_parser() -> argparse.ArgumentParser:
     coordinator.add_argument("--phone", required=True)
     coordinator.add_argument("--name", help="when the number is not on the roster yet")
     coordinator.set_defaults(func=cmd_roster_set_coordinator)
+    roster.add_parser("demo", help="put the simulator's demo roster in place (fictional numbers; only when no Twilio "
+                                   "account is configured)").set_defaults(func=cmd_roster_demo)
 
     handoffs = commands.add_parser("handoffs", help="handoffs and their state (no numbers, no messages)")
     handoffs.add_argument("--open", action="store_true")

@@ -60,12 +60,18 @@ class Settings:
     turn_capacity: float = 15.0
 
     @property
+    def local_only(self) -> bool:
+        """No Twilio account is configured: nothing leaves this machine (outbound messages wait in
+        the local outbox). What HUB_SIMULATOR=auto, and the demo roster, go by."""
+        return not self.twilio_account_sid and self.transport == "outbox"
+
+    @property
     def simulator_enabled(self) -> bool:
         """The simulator signs webhooks with the real auth token for any number it is given, so
         in auto it serves only where no Twilio account is configured: a production deployment,
         which has one, never exposes it by accident."""
         if self.simulator == "auto":
-            return not self.twilio_account_sid and self.transport == "outbox"
+            return self.local_only
         return self.simulator == "on"
 
     def require_secret_key(self) -> str:
