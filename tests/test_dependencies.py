@@ -1,0 +1,99 @@
+"""pyproject.toml declares what the code imports, and the lock files install exactly that: the
+runtime lock (requirements.txt, the image) with no test tools, the development lock
+(requirements-dev.txt, make install) with the same versions plus the test and dev extras."""
+import ast
+import re
+import sys
+from importlib.metadata import packages_distributions
+
+import tomli
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests.conftest import PROJECT_ROOT
+
+PROJECT = tomli.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+DECLARED = {canonicalize_name(Requirement(text).name): Requirement(text) for text in PROJECT["dependencies"]}
+EXTRAS = {extra: {canonicalize_name(Requirement(text).name): Requirement(text) for text in texts}
+          for extra, texts in PROJECT["optional-dependencies"].items()}
+TEST_TOOLS = {"pytest", "pytest-timeout", "playwright", "honcho"}
+
+
+def locked(name: str) -> dict[str, str]:
+    """name -> version of a lock file, checking that every pin carries a hash."""
+    text = (PROJECT_ROOT / name).read_text()
+    pins = re.findall(r"^([A-Za-z0-9][\w.-]*)==([^\s\\]+)", text, re.M)
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
+    unhashed = [block.split("==")[0] for block in blocks if "==" in block and "--hash=sha256:" not in block]
+    assert not unhashed, f"{name}: pinned without a hash: {unhashed}"
+    return {canonicalize_name(package): version for package, version in pins}
+
+
+def imported_distributions(*folders: str) -> dict[str, set[str]]:
+    """Distribution -> the modules of `folders` that import it, for every third-party import."""
+    owners = packages_distributions()
+    local = {"bot", "actions", "tests", "bench", "migrations"}
+    found: dict[str, set[str]] = {}
+    for folder in folders:
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    modules = [node.module]
+                else:
+                    continue
+                for module in modules:
+                    top = module.split(".")[0]
+                    if top in local or top in sys.stdlib_module_names:
+                        continue
+                    for distribution in owners.get(top, [top]):
+                        found.setdefault(canonicalize_name(distribution), set()).add(str(path.relative_to(PROJECT_ROOT)))
+    return found
+
+
+def test_every_package_the_code_imports_is_declared():
+    undeclared = {name: sorted(paths) for name, paths in imported_distributions("bot", "actions", "migrations").items()
+                  if name not in DECLARED}
+    assert not undeclared, f"imported but not in pyproject.toml's dependencies: {undeclared}"
+
+
+def test_what_the_tests_and_benchmarks_import_is_declared_or_a_test_tool():
+    declared = set(DECLARED) | set(EXTRAS["test"])
+    undeclared = {name: sorted(paths)[:3] for name, paths in imported_distributions("tests", "bench").items() if name not in declared}
+    assert not undeclared, f"imported by tests or benchmarks but declared nowhere: {undeclared}"
+
+
+def test_the_runtime_lock_satisfies_every_declared_range_and_holds_no_test_tool():
+    runtime = locked("requirements.txt")
+    for name, requirement in DECLARED.items():
+        assert name in runtime, f"{name} is declared but not locked (make lock)"
+        assert requirement.specifier.contains(runtime[name], prereleases=True), f"{name}=={runtime[name]} is outside {requirement}"
+    assert not TEST_TOOLS & set(runtime), "the image must carry no test tools"
+
+
+def test_the_development_lock_is_the_runtime_lock_plus_the_extras():
+    runtime, development = locked("requirements.txt"), locked("requirements-dev.txt")
+    assert {name: development.get(name) for name in runtime} == runtime
+    for extra in ("test", "dev"):
+        for name, requirement in EXTRAS[extra].items():
+            assert requirement.specifier.contains(development[name], prereleases=True), f"{name}=={development[name]} is outside {requirement}"
+    assert set(development) - set(runtime) >= TEST_TOOLS
+
+
+def test_the_caps_without_a_reason_are_lifted():
+    runtime = locked("requirements.txt")
+    assert int(runtime["phonenumbers"].split(".")[0]) >= 9
+    assert int(runtime["zipcodes"].split(".")[0]) >= 2
+    assert tuple(int(part) for part in runtime["alembic"].split(".")[:2]) >= (1, 16)
+
+
+def test_make_and_the_image_install_from_the_locks_by_hash():
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "pip install --quiet --require-hashes --no-deps -r requirements-dev.txt" in makefile
+    assert "pip check" in makefile
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    assert "pip install --require-hashes --no-deps -r requirements.txt" in dockerfile
+    assert "-r requirements-dev.txt" not in dockerfile and "pip check" in dockerfile
+    assert PROJECT["requires-python"] == ">=3.9,<3.11"
+    assert (PROJECT_ROOT / ".python-version").read_text().startswith("3.10.")
