@@ -33,6 +33,7 @@ import zipcodes  # noqa: E402
 
 from bot.directory.hsds import official_resources  # noqa: E402
 from bot.directory.taxonomy import SERVICE_TYPES  # noqa: E402
+from bot.percentiles import percentile  # noqa: E402
 
 SCHEDULES = [
     [("MO,TU,WE,TH,FR", "09:00:00", "17:00:00")],
@@ -99,11 +100,6 @@ def write_package(folder: Path, services: int, seed: int = 7) -> None:
             writer.writerows(rows)
         listed.append(resources[name])
     (folder / "datapackage.json").write_text(json.dumps({"name": "synthetic", "profile": "tabular-data-package", "resources": listed}))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> int:

@@ -34,15 +34,11 @@ os.environ.update(HUB_SECRET_KEY="bench-secret-key-0123456789", TWILIO_AUTH_TOKE
 import requests  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from bot.percentiles import percentile  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 SPEC = ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
 PRISM = ROOT / "tools" / "node_modules" / ".bin" / "prism"
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def fresh_database(work: Path, name: str) -> None:

@@ -62,6 +62,7 @@ import aiohttp  # noqa: E402
 
 from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
+from bot.percentiles import percentile  # noqa: E402
 from bot.privacy import sender_key  # noqa: E402
 from bot.retention import HOTLINE_TRACKER_STORE  # noqa: E402
 from tests.servers import free_port, wait_until_up  # noqa: E402
@@ -94,8 +95,7 @@ class Phase:
     seconds: float = 0.0
 
     def pick(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+        return percentile(self.latencies_ms, q, default=float("nan"))
 
     def turns_per_s(self) -> float:
         """Turns answered per second (closed loop: the capacity)."""

@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +48,7 @@ import aiohttp  # noqa: E402
 
 from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER, WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
+from bot.percentiles import percentile  # noqa: E402
 from bot.safety import is_emergency_reply  # noqa: E402
 
 SEARCHES = [
@@ -92,12 +92,8 @@ class Text:
 
 
 def quantile(values: list[float], q: float) -> float:
-    """The q-quantile (0 < q < 1) of `values` (statistics.quantiles, inclusive method)."""
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+    """bot/percentiles.py's percentile; NaN where there are none, so that the figures stay numbers."""
+    return percentile(values, q, default=float("nan"))
 
 
 async def send(http: aiohttp.ClientSession, url: str, text: Text) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Handoff, Referral
 from bot.handoff.roster import OPEN_STATES
+from bot.percentiles import percentile
 
 
 def handoff_rows(session: Session, open_only: bool = False) -> list[dict]:
@@ -37,16 +38,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def report(session: Session, sla_seconds: float, since: datetime | None = None) -> dict:
     query = select(Handoff)
     if since:
@@ -64,8 +55,8 @@ def report(session: Session, sla_seconds: float, since: datetime | None = None) 
         "accepted": len(waits),
         "sla_minutes": round(sla_seconds / 60, 1),
         "accepted_within_sla_percent": round(100 * within / len(handoffs), 1) if handoffs else None,
-        "time_to_accept_minutes_p50": minutes(_percentile(waits, 0.5)),
-        "time_to_accept_minutes_p90": minutes(_percentile(waits, 0.9)),
+        "time_to_accept_minutes_p50": minutes(percentile(waits, 0.5)),
+        "time_to_accept_minutes_p90": minutes(percentile(waits, 0.9)),
         "outcomes": dict(Counter(h.outcome for h in handoffs if h.outcome)),
         "agencies": agencies(session, sla_seconds, since),
     }

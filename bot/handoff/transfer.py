@@ -7,8 +7,9 @@ Every step is a handoff_log row: call_dialed, call_no_answer / call_busy / call_
 call_not_accepted / call_canceled, accepted (detail "by phone"), then the engine's own alerted or
 escalated for the SMS fallback. No phone number is logged.
 
-Twilio drives the call (webhooks); this module only decides and records. The Rasa channel turns
-the decisions into TwiML (bot/channels/twilio_voice.py).
+Twilio drives the call (webhooks); this module only decides and records. bot/handoff/call_flow.py
+puts the steps together for a call, and the Rasa channel turns its decisions into TwiML
+(bot/channels/twilio_voice.py). What the specialist hears is in bot/voice/texts.py.
 """
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
-from bot.directory.taxonomy import SERVICE_TYPES
-from bot.handoff import engine, texts
+from bot.handoff import engine
 from bot.handoff.roster import choose_specialist
 
 # Twilio's DialCallStatus for a call that did not connect the specialist, as a log event.
@@ -146,18 +146,3 @@ def spell(ref: str) -> str:
     """H-4821 as a voice reads it best: 'H, 4 8 2 1'."""
     return "H, " + " ".join(ch for ch in ref if ch.isdigit())
 
-
-def whisper(handoff: Handoff, introduction: bool = False) -> str:
-    """What the specialist hears before deciding: who, where, what, which language, the
-    reference, and whether the person will be called in. Never a number or the caller's words."""
-    who = "An officer is calling to refer a person" if handoff.source == "officer" else "A person is calling the hotline and asked for a specialist"
-    where = f" near {' '.join(handoff.area)}" if handoff.area and handoff.area.isdigit() else (f" near {handoff.area}" if handoff.area else "")
-    needs = ", ".join(SERVICE_TYPES.get(c, c) for c in (handoff.needs or "").split(",") if c)
-    return (
-        f"Health Hub call. {who}{where}."
-        + (f" They need {needs}." if needs else "")
-        + f" They speak {texts.LANGUAGE_NAMES.get(handoff.language, handoff.language)}."
-        + f" Reference {spell(handoff.ref)}."
-        + (" If you take it, we will then call the person, so that the officer can introduce you." if introduction else "")
-        + " Press 1 to take the call. To pass, hang up."
-    )

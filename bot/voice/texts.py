@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from bot.db.models import Handoff
+from bot.directory.taxonomy import SERVICE_TYPES
+from bot.handoff.texts import LANGUAGE_NAMES
+from bot.handoff.transfer import spell
 from bot.language import phrase
 
 LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
@@ -112,6 +116,36 @@ EMERGENCY_STEPS = {
         "Las leyes del Buen Samaritano de casi todos los estados, incluido Washington, te protegen a ti y a ella de cargos por posesión de drogas cuando llamas al 911 por una sobredosis.",
     ],
 }
+
+# The specialist's leg of a warm transfer: in English, as every message to specialists.
+_TO_SPECIALIST = {
+    "whisper_no_answer": "No answer. We'll ask someone else.",
+    "whisper_gone": "Sorry, this call was already taken or has ended. Thank you.",
+    "whisper_taken": "Connecting you now. The reference {ref} is also in a text message.",
+    "whisper_calling_person": " We are calling the person now. They will join you and the officer when they answer.",
+    "whisper_person_not_called": " We could not call the person, so they have a text from us. You can text them from your phone.",
+}
+
+
+def to_specialist(key: str, **values) -> str:
+    return _TO_SPECIALIST[key].format(**values)
+
+
+def whisper(handoff: Handoff, introduction: bool = False) -> str:
+    """What the specialist hears before deciding: who, where, what, which language, the
+    reference, and whether the person will be called in. Never a number or the caller's words."""
+    who = "An officer is calling to refer a person" if handoff.source == "officer" else "A person is calling the hotline and asked for a specialist"
+    where = f" near {' '.join(handoff.area)}" if handoff.area and handoff.area.isdigit() else (f" near {handoff.area}" if handoff.area else "")
+    needs = ", ".join(SERVICE_TYPES.get(c, c) for c in (handoff.needs or "").split(",") if c)
+    return (
+        f"Health Hub call. {who}{where}."
+        + (f" They need {needs}." if needs else "")
+        + f" They speak {LANGUAGE_NAMES.get(handoff.language, handoff.language)}."
+        + f" Reference {spell(handoff.ref)}."
+        + (" If you take it, we will then call the person, so that the officer can introduce you." if introduction else "")
+        + " Press 1 to take the call. To pass, hang up."
+    )
+
 
 _YES = re.compile(r"\b(yes|yeah|yep|yup|sure|ok|okay|please|text me|send it|s[ií]|claro|dale|por favor|m[aá]ndamela|env[ií]ala)\b", re.I)
 _NO = re.compile(r"\b(no|nope|nah|no thanks|no gracias)\b", re.I)

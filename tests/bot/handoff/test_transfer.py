@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.db.models import HandoffLog, OutboxMessage
 from bot.handoff import engine, transfer
+from bot.voice import texts
 from tests.bot.handoff.conftest import NOW, add
 
 
@@ -165,7 +166,7 @@ def test_a_ringing_transfer_that_is_never_concluded_is_alerted_by_the_worker(ros
 def test_the_whisper_says_what_and_where_but_never_the_number(roster):
     ref = voice_handoff(language="es")
     with session_scope() as session:
-        words = transfer.whisper(transfer.find(session, ref))
+        words = texts.whisper(transfer.find(session, ref))
     assert "9 8 1 0 4" in words and "naloxone" in words and "Spanish" in words and "Press 1" in words
     assert transfer.spell(ref) in words and "0142" not in words and "555" not in words
     assert transfer.spell("H-4821") == "H, 4 8 2 1"
