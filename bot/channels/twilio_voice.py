@@ -53,10 +53,12 @@ from bot.config import ConfigError, Settings, get_settings
 from bot.db import session_scope
 from bot.handoff import introduction, transfer
 from bot.handoff.engine import HandoffError
-from bot.language import detect_language
+from bot.handoff.states import OFFERED, Source
+from bot.language import chosen_by_key, detect_language, voice_of
 from bot.privacy import sender_key
 from bot.safety import is_emergency_reply, mentions_overdose_in_progress
 from bot.voice import texts
+from bot.voice.call import voice_metadata
 from bot.voice.listing import text_list
 
 logger = logging.getLogger(__name__)
@@ -192,7 +194,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
 
     @staticmethod
     def _say(node, text: str, settings: Settings, language: str, slow: bool = False) -> None:
-        voice = settings.voice_es if language == "es" else settings.voice_en
+        voice = voice_of(settings, language)
         if slow:
             say = Say(voice=voice, language=texts.LANGUAGE_TAGS[language])
             say.prosody(text, rate="slow")
@@ -288,7 +290,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         try:
             async with admission.sender(turn.key), admission.turn(priority_of(False, turn.key)):
                 await on_new_message(UserMessage("/restart", VoiceCollectingOutputChannel(), turn.key, input_channel=CHANNEL,
-                                                 metadata={"channel": "voice", "language": turn.language},
+                                                 metadata=voice_metadata(turn.language),
                                                  message_id=f"{turn.call_sid}:restart"))
         except Exception:  # the greeting is said whatever broke behind the webhook
             logger.exception("twilio_voice call %s: the conversation could not be restarted", turn.call_sid)
@@ -322,8 +324,8 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             return await self._to_rasa(settings, turn, "/find_service", on_new_message, keypad="1")
         if choice == "2":
             return await self._to_rasa(settings, turn, "/request_human", on_new_message, keypad="2")
-        if choice == "3":
-            other = "en" if turn.language == "es" else "es"
+        other = chosen_by_key(choice, turn.language)
+        if other:
             return self._menu(settings, turn, other, prefix=texts.say(other, "greeting"))
         if turn.digits:
             return self._menu(settings, turn, turn.language)
@@ -370,7 +372,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
 
     async def _to_rasa(self, settings: Settings, turn: Turn, text: str, on_new_message, keypad: str | None = None) -> HTTPResponse:
         language = turn.language if text.startswith("/") else detect_language(text, previous=turn.language)
-        metadata: Dict[str, Any] = {"channel": "voice", "language": language}
+        metadata: Dict[str, Any] = voice_metadata(language)
         if keypad:
             metadata["keypad"] = keypad
         emergency = not text.startswith("/") and mentions_overdose_in_progress(text)
@@ -528,7 +530,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         """The first specialist to ring, and what the caller hears meanwhile."""
         with session_scope() as session:
             handoff = transfer.find(session, ref)
-            if handoff.source != "officer":
+            if handoff.source != Source.OFFICER:
                 words = "connecting"
             else:
                 words = "referral_connecting_intro" if self._introduces(settings, handoff) else "referral_connecting"
@@ -550,7 +552,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
         state, has_number, officer = await run_blocking(self._fall_back, ref)
         # An officer is told who contacts the person; a person, who will call them back.
         prefix = "referral" if officer else "callback"
-        key = f"{prefix}_{state}" if state in ("alerted", "escalated") else f"{prefix}_saved"
+        key = f"{prefix}_{state}" if state in OFFERED else f"{prefix}_saved"
         words = texts.say(language, key, ref=transfer.spell(ref))
         if not has_number and not officer:
             words += texts.say(language, "callback_no_number")
@@ -563,7 +565,7 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
     def _fall_back(ref: str) -> tuple[str, bool, bool]:
         with session_scope() as session:
             handoff = transfer.find(session, ref)
-            return transfer.fall_back_to_sms(session, handoff), bool(handoff.person_number), handoff.source == "officer"
+            return transfer.fall_back_to_sms(session, handoff), bool(handoff.person_number), handoff.source == Source.OFFICER
 
     async def whisper(self, request: Request, settings: Settings, params) -> HTTPResponse:
         """The specialist's leg: hear who is calling, press 1 to take it. Anything else, or

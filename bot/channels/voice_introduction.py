@@ -4,7 +4,7 @@ a specialist takes it in the whisper, the hotline calls the person, and the thre
 
     whisper, specialist presses 1  -> officer and specialist bridged by the officer's <Dial>;
                                       REST: call the person (url /introduce?step=ask, status /introduce?step=status)
-    person answers                 -> "an officer asked us ... press 1 to join" (step=answer)
+    person answers                 -> "an officer (a paramedic...) asked us ... press 1 to join" (step=answer)
     person presses 1               -> REST: the specialist's leg redirected to /introduce?step=room;
                                       the person's <Dial><Conference>
     specialist's leg               -> <Dial><Conference endConferenceOnExit="true">: the call ends when they leave
@@ -27,7 +27,7 @@ from bot.channels.call_control import CallControlError, call_control_for
 from bot.channels.inbound import query_params, run_blocking
 from bot.config import Settings
 from bot.db import session_scope
-from bot.handoff import introduction, transfer
+from bot.handoff import introduction, referrers, transfer
 from bot.voice import texts
 
 logger = logging.getLogger(__name__)
@@ -96,6 +96,11 @@ class VoiceIntroduction:
             introduction.call_ended(session, ref, call_status)
 
     @staticmethod
+    def _referrer(ref: str) -> referrers.Kind:
+        with session_scope() as session:
+            return introduction.referrer(session, ref)
+
+    @staticmethod
     def _room(ref: str) -> str:
         with session_scope() as session:
             return introduction.room(transfer.find(session, ref))
@@ -129,10 +134,15 @@ class VoiceIntroduction:
                 input="dtmf", num_digits=1, timeout=INTRO_GATHER_TIMEOUT, method="POST", action_on_empty_result=True,
                 action=self._url(settings, "introduce", ref=ref, leg=query.get("leg"), lang=language, step="answer"),
             )
+            try:
+                kind = await run_blocking(self._referrer, ref)
+            except transfer.TransferError:
+                kind = referrers.DEFAULT
+            greeting = texts.say(language, "intro_greeting", who=referrers.who(kind, language), the=referrers.the(kind, language))
             # Said twice: whoever picks up an unexpected call often misses how it began.
-            self._say(gather, texts.say(language, "intro_greeting"), settings, language)
+            self._say(gather, greeting, settings, language)
             gather.pause(length=2)
-            self._say(gather, texts.say(language, "intro_greeting"), settings, language)
+            self._say(gather, greeting, settings, language)
             return self._xml(twiml)
         # step == "answer"
         digits = (params.get("Digits") or "").strip()

@@ -22,8 +22,10 @@ from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
-from bot.handoff import engine, texts
+from bot.handoff import engine, referrers
 from bot.handoff.roster import choose_specialist
+from bot.handoff.states import RINGABLE, Source, State
+from bot.language import name_of
 
 # Twilio's DialCallStatus for a call that did not connect the specialist, as a log event.
 # "completed" without an acceptance means the specialist answered but did not press 1 (or a
@@ -77,7 +79,7 @@ def next_ring(session: Session, handoff: Handoff, now: datetime | None = None) -
     handoffs, never one already rung); None when there is nobody left or the limit is reached."""
     now = now or utcnow()
     settings = get_settings()
-    if handoff.state not in ("created", "alerted"):
+    if handoff.state not in RINGABLE:
         return None
     tried = dialed(session, handoff)
     if len(tried) >= settings.voice_max_dials:
@@ -85,11 +87,11 @@ def next_ring(session: Session, handoff: Handoff, now: datetime | None = None) -
     specialist = choose_specialist(session, handoff.area, handoff.language, set(tried), now.replace(tzinfo=timezone.utc))
     if specialist is None:
         return None
-    handoff.state = "alerted"
+    handoff.state = State.ALERTED
     handoff.specialist_id = specialist.id
     handoff.alerted_at = handoff.alerted_at or now
     handoff.deadline_at = now + timedelta(seconds=settings.voice_ring_seconds + _GRACE_SECONDS)
-    engine._log(session, handoff, "call_dialed", now, specialist, detail=f"attempt {len(tried) + 1}")
+    engine.log(session, handoff, "call_dialed", now, specialist, detail=f"attempt {len(tried) + 1}")
     return Ring(handoff.ref, specialist.id, specialist.phone, len(tried) + 1)
 
 
@@ -104,7 +106,7 @@ def _ringing(session: Session, handoff: Handoff, specialist_id: int) -> Speciali
 
 def connected(session: Session, handoff: Handoff, specialist_id: int) -> bool:
     """Whether this specialist took the call (pressed 1)."""
-    return handoff.state in ("accepted", "closed") and handoff.specialist_id == specialist_id and session.scalar(
+    return handoff.state in (State.ACCEPTED, State.CLOSED) and handoff.specialist_id == specialist_id and session.scalar(
         select(HandoffLog.id).where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == "accepted",
                                     HandoffLog.specialist_id == specialist_id, HandoffLog.detail == "by phone")
     ) is not None
@@ -117,8 +119,8 @@ def accept_call(session: Session, ref: str, specialist_id: int, now: datetime | 
     now = now or utcnow()
     handoff = find(session, ref)
     specialist = _ringing(session, handoff, specialist_id)
-    reply = engine.accept(session, specialist, handoff.ref, now, notify_person=handoff.source != "community", detail="by phone")
-    engine._send(session, specialist.phone, reply, "notice")
+    reply = engine.accept(session, specialist, handoff.ref, now, notify_person=handoff.source != Source.COMMUNITY, detail="by phone")
+    engine.send(session, specialist.phone, reply, "notice")
     return handoff
 
 
@@ -129,7 +131,7 @@ def call_ended(session: Session, ref: str, specialist_id: int, dial_status: str,
     specialist = _ringing(session, handoff, specialist_id)
     if not connected(session, handoff, specialist_id):
         event = DIAL_EVENTS.get((dial_status or "").lower(), "call_failed")
-        engine._log(session, handoff, event, now, specialist, detail=(dial_status or "")[:24] or None)
+        engine.log(session, handoff, event, now, specialist, detail=(dial_status or "")[:24] or None)
     return handoff
 
 
@@ -137,7 +139,7 @@ def fall_back_to_sms(session: Session, handoff: Handoff, now: datetime | None = 
     """Nobody took the call: the engine's SMS alert (or the coordinator, or a saved request), as
     for a texted request. Returns the handoff's state afterwards."""
     now = now or utcnow()
-    if handoff.state in ("created", "alerted"):
+    if handoff.state in RINGABLE:
         engine.alert_next(session, handoff, now)
     return handoff.state
 
@@ -150,14 +152,15 @@ def spell(ref: str) -> str:
 def whisper(handoff: Handoff, introduction: bool = False) -> str:
     """What the specialist hears before deciding: who, where, what, which language, the
     reference, and whether the person will be called in. Never a number or the caller's words."""
-    who = "An officer is calling to refer a person" if handoff.source == "officer" else "A person is calling the hotline and asked for a specialist"
+    kind = referrers.kind_of(handoff)
+    who = f"{referrers.who(kind, 'en')} is calling to refer a person" if kind else "A person is calling the hotline and asked for a specialist"
     where = f" near {' '.join(handoff.area)}" if handoff.area and handoff.area.isdigit() else (f" near {handoff.area}" if handoff.area else "")
     needs = ", ".join(SERVICE_TYPES.get(c, c) for c in (handoff.needs or "").split(",") if c)
     return (
         f"Health Hub call. {who}{where}."
         + (f" They need {needs}." if needs else "")
-        + f" They speak {texts.LANGUAGE_NAMES.get(handoff.language, handoff.language)}."
+        + f" They speak {name_of(handoff.language)}."
         + f" Reference {spell(handoff.ref)}."
-        + (" If you take it, we will then call the person, so that the officer can introduce you." if introduction else "")
+        + (f" If you take it, we will then call the person, so that {referrers.the(kind, 'en')} can introduce you." if introduction else "")
         + " Press 1 to take the call. To pass, hang up."
     )

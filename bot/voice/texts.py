@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 
-from bot.language import phrase
+from bot.language import LANGUAGES, language, phrase
 
-LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
+# Twilio's language tag for each language the line speaks (bot/language.py).
+LANGUAGE_TAGS = {code: spoken.speech for code, spoken in LANGUAGES.items()}
 
 
 def spoken_language(value: str | None) -> str:
     """A language the voice line speaks (from a callback's query string), English otherwise."""
-    return value if value in LANGUAGE_TAGS else "en"
+    return language(value).code
 
+
+# One entry per language of bot/language.py, each with the same keys (tests/bot/test_language.py).
 _TEXTS = {
     "en": {
         "greeting": "Hi, this is the Health Hub Hotline. Tell me what you need and your ZIP code, or say: talk to someone. If someone is not breathing, hang up and call 911.",
@@ -48,7 +51,7 @@ _TEXTS = {
         "referral_saved": "Nobody is on call right now, sorry. We saved the referral, and someone will contact the person as soon as someone is available. Your reference is {ref}. Text STATUS and the reference to follow it.",
         "intro_officer_joining": "The person is joining the call now.",
         # The person an officer referred, called by the hotline to join the introduction.
-        "intro_greeting": "Hello, this is the Health Hub Hotline, a free harm reduction service. An officer asked us, with your OK, to connect you with one of our specialists. The specialist and the officer are on the line now. To join them, press 1. If now is not a good time, hang up, and the specialist will text you instead.",
+        "intro_greeting": "Hello, this is the Health Hub Hotline, a free harm reduction service. {who} asked us, with your OK, to connect you with one of our specialists. The specialist and {the} are on the line now. To join them, press 1. If now is not a good time, hang up, and the specialist will text you instead.",
         "intro_joining": "Thank you. Joining you now.",
         "intro_later": "OK. The specialist will text you at this number instead. Take care. If someone is not breathing, call 911.",
         "intro_gone": "Sorry, the specialist is no longer on the line. They will text you at this number soon. If someone is not breathing, call 911.",
@@ -84,7 +87,7 @@ _TEXTS = {
         "referral_escalated": "Perdona, nadie pudo contestar ahora. Nuestra coordinadora tiene la referencia y se asegurará de que alguien se comunique con la persona. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",
         "referral_saved": "Perdona, ahora no hay nadie de guardia. Guardamos la referencia y alguien se comunicará con la persona en cuanto esté disponible. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",
         "intro_officer_joining": "La persona se está uniendo a la llamada.",
-        "intro_greeting": "Hola, esta es la línea Health Hub, un servicio gratuito de reducción de daños. Un oficial nos pidió, con tu permiso, conectarte con una de nuestras personas especialistas. La persona especialista y el oficial están en la línea ahora. Para unirte, oprima 1. Si ahora no es buen momento, cuelga, y la persona especialista te escribirá.",
+        "intro_greeting": "Hola, esta es la línea Health Hub, un servicio gratuito de reducción de daños. {who} nos pidió, con tu permiso, conectarte con una de nuestras personas especialistas. La persona especialista y {the} están en la línea ahora. Para unirte, oprima 1. Si ahora no es buen momento, cuelga, y la persona especialista te escribirá.",
         "intro_joining": "Gracias. Te uno a la llamada ahora.",
         "intro_later": "Está bien. La persona especialista te escribirá a este número. Cuídate. Si alguien no respira, llama al 911.",
         "intro_gone": "Perdona, la persona especialista ya no está en la línea. Te escribirá pronto a este número. Si alguien no respira, llama al 911.",
