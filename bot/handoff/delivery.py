@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.db.models import Handoff, HandoffLog, OutboxMessage, Specialist
+from bot.db.models import Handoff, OutboxMessage, Specialist
 from bot.handoff.engine import alert_next, log
 from bot.handoff.states import OFFERED, State
 from bot.notify.receipts import record_receipt

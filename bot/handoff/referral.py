@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import get_settings
 from bot.db.models import Handoff, Officer, Referral
-from bot.handoff.consent import REASONS, officer_consent
+from bot.handoff.consent import officer_consent
 from bot.handoff.engine import alert_next, create_handoff, normalise_ref
 from bot.handoff.states import AWAITING, OVER, ConsentBy, Source, State
 from bot.clock import utcnow

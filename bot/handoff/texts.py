@@ -9,6 +9,7 @@ from bot.handoff import referrers
 from bot.handoff.states import OFFERED
 from bot.language import LANGUAGES, name_of, phrase
 
+# Derived from the one table (bot/language.py name_of); kept for callers that look names up by code.
 LANGUAGE_NAMES = {code: language.name for code, language in LANGUAGES.items()}
 COMMANDS = "Reply ACCEPT {ref} to take it or PASS {ref}."
 
