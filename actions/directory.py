@@ -10,17 +10,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.threads import in_thread
-from bot.config import get_settings
 from bot.db import session_scope
-from bot.directory import SERVICE_TYPES, find_services
-from bot.directory.places import resolve_place
+from bot.directory import SERVICE_TYPES, UnknownServiceType
+from bot.directory.near import UnknownPlace, search_near
 from bot.directory.sms import format_results
 from bot.directory.speech import SPOKEN_LIMIT, spoken_results
+from bot.voice.call import is_voice_call
 
 
 def by_voice(tracker: Tracker) -> bool:
     """Whether the latest message came from the voice line (its channel sets this metadata)."""
-    return ((tracker.latest_message or {}).get("metadata") or {}).get("channel") == "voice"
+    return is_voice_call((tracker.latest_message or {}).get("metadata"))
 
 class ValidateServiceSearchForm(FormValidationAction):
     def name(self) -> Text:
@@ -38,22 +38,20 @@ class ValidateServiceSearchForm(FormValidationAction):
 
 def search_and_reply(dispatcher: CollectingDispatcher, tracker: Tracker, offset: int) -> List[Dict[Text, Any]]:
     code = tracker.get_slot("service_type")
-    label = tracker.get_slot("location")
-    if code not in SERVICE_TYPES:
+    voice = by_voice(tracker)
+    try:
+        with session_scope() as session:
+            nearby = search_near(
+                session, code, tracker.get_slot("location"), offset=offset, open_first=bool(tracker.get_slot("open_now")),
+                limit=SPOKEN_LIMIT if voice else None,
+            )
+    except UnknownServiceType:
         dispatcher.utter_message(response="utter_ask_service_type")
         return []
-    with session_scope() as session:
-        place = resolve_place(session, label) if label else None
-        if place is None:
-            dispatcher.utter_message(response="utter_ask_location")
-            return [SlotSet("location", None)]
-        voice = by_voice(tracker)
-        result = find_services(
-            session, code, place, offset=offset,
-            open_first=bool(tracker.get_slot("open_now")),
-            radius_miles=get_settings().search_radius_miles,
-            **({"limit": SPOKEN_LIMIT} if voice else {}),
-        )
+    except UnknownPlace:
+        dispatcher.utter_message(response="utter_ask_location")
+        return [SlotSet("location", None)]
+    place, result = nearby.place, nearby.result
     language = tracker.get_slot("language") or "en"
     if voice:
         # Read out two places; the channel then offers the same page as a text message.

@@ -12,7 +12,10 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import resolve_place
 from bot.handoff import texts
+from bot.handoff.consent import person_consent
 from bot.handoff.engine import create_handoff
+from bot.handoff.states import ConsentBy, Source
+from bot.voice.call import is_voice_call
 
 
 def _metadata(tracker: Tracker) -> Dict[Text, Any]:
@@ -32,21 +35,17 @@ class ActionOpenHandoff(Action):
 
     @in_thread
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        answer = tracker.latest_message.get("text") or ""
         metadata = _metadata(tracker)
-        voice = metadata.get("channel") == "voice"
-        if metadata.get("keypad"):
-            answer = f"pressed {metadata['keypad']} ({answer})"
-        # The consent record is what was asked and what the person answered, word for word.
-        consent = f'Asked: "{_last_bot_text(tracker)}" Answered: "{answer}"'
+        voice = is_voice_call(metadata)
+        consent = person_consent(_last_bot_text(tracker), tracker.latest_message.get("text") or "", metadata.get("keypad"))
         code = tracker.get_slot("service_type")
         with session_scope() as session:
             place = resolve_place(session, tracker.get_slot("location")) if tracker.get_slot("location") else None
             handoff = create_handoff(
                 session,
-                source="community",
+                source=Source.COMMUNITY,
                 person_key=tracker.sender_id,
-                consent_by="person",
+                consent_by=ConsentBy.PERSON,
                 consent_text=consent,
                 needs=[code] if code else [],
                 area=place.zip_code if place else None,

@@ -15,6 +15,7 @@ from bot.directory.places import find_place
 from bot.handoff import referral as referrals
 from bot.phonebook import first_stand_in
 from bot.privacy import for_display
+from bot.voice.call import is_voice_call
 
 REFERRAL_SLOTS = ("referral_consent", "referral_contact", "referral_reason")
 
@@ -86,7 +87,7 @@ class ActionSubmitReferral(Action):
         consent = tracker.get_slot("referral_consent") == "yes"
         # An officer on the phone is connected to a specialist by the call itself; the SMS alert
         # goes out only if nobody picks up (bot/channels/twilio_voice.py).
-        voice = ((tracker.latest_message or {}).get("metadata") or {}).get("channel") == "voice"
+        voice = is_voice_call((tracker.latest_message or {}).get("metadata"))
         settings = get_settings()
         with session_scope() as session:
             officer = referrals.officer_for_key(session, tracker.sender_id)

@@ -79,18 +79,18 @@ def cmd_directory_export(args) -> int:
 
 def cmd_directory_search(args) -> int:
     from bot.db import session_scope
-    from bot.directory import SERVICE_TYPES, find_services, lookup_zip
+    from bot.directory import SERVICE_TYPES, UnknownServiceType
+    from bot.directory.near import UnknownPlace, search_near
     from bot.directory.sms import format_results
 
-    if args.type not in SERVICE_TYPES:
+    try:
+        with session_scope() as session:
+            nearby = search_near(session, args.type, args.near, limit=args.limit, open_first=args.open_now)
+    except UnknownServiceType:
         return _fail(f"unknown --type {args.type!r}; one of: {', '.join(SERVICE_TYPES)}", 2)
-    place = lookup_zip(args.near)
-    if place is None:
-        return _fail(f"--near {args.near!r} is not a known US ZIP code", 2)
-    with session_scope() as session:
-        result = find_services(
-            session, args.type, place, limit=args.limit, open_first=args.open_now, radius_miles=get_settings().search_radius_miles
-        )
+    except UnknownPlace:
+        return _fail(f"--near {args.near!r} is not a known US ZIP code or a place in the directory", 2)
+    place, result = nearby.place, nearby.result
     if args.json:
         print(json.dumps({
             "type": result.service_type,
@@ -101,7 +101,7 @@ def cmd_directory_search(args) -> int:
             "results": [{**match.__dict__, "flags": list(match.flags)} for match in result.matches],
         }, indent=2))
     else:
-        print(format_results(result, place.zip_code))
+        print(format_results(result, place.label))
     return 0
 
 
@@ -345,10 +345,15 @@ def cmd_roster_add_officer(args) -> int:
     from bot.privacy import sender_key
 
     from bot.handoff.officer_check import InvalidPin, set_pin
+    from bot.handoff.referrers import UnknownKind, parse_kind
 
     phone = _e164(args.phone)
     if not args.agency.strip():
         return _fail("--agency is required", 2)
+    try:
+        kind = parse_kind(args.kind)
+    except UnknownKind as exc:
+        return _fail(f"--kind: {exc}", 2)
     pin = _read_pin() if args.pin == ASK else args.pin
     settings = get_settings()
     try:
@@ -361,7 +366,7 @@ def cmd_roster_add_officer(args) -> int:
                 print(f"new PIN set for {officer.name} ({phone})")
                 return 0
             officer = officer or Officer(phone=phone, created_at=utcnow())
-            officer.name, officer.agency, officer.active = args.name, args.agency.strip(), 1
+            officer.name, officer.agency, officer.kind, officer.active = args.name, args.agency.strip(), kind, 1
             officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
             officer.pin_hash, officer.pin_failures = None, 0
             if pin is not None:
@@ -369,7 +374,7 @@ def cmd_roster_add_officer(args) -> int:
             session.add(officer)
     except InvalidPin as exc:
         return _fail(f"--pin: {exc}", 2)
-    print(f"registered {args.name} ({phone}) of {args.agency}: texts from this number go down the officer referral flow")
+    print(f"registered {args.name} ({phone}) of {args.agency} ({kind}): texts from this number go down the officer referral flow")
     print("  on the voice line: officer " + ("after keying the PIN, or " if pin else "") + "when the carrier vouches for the "
           "number (STIR/SHAKEN attestation A); otherwise treated as a community member")
     return 0
@@ -408,6 +413,7 @@ def cmd_roster_list(args) -> int:
              "pin": "none" if not o.pin_hash else ("set" if asks_for_pin(o) else "locked")}
             for o in session.scalars(select(Officer).where(Officer.active == 1).order_by(Officer.agency, Officer.name))
         ]
+        kinds = {o.phone: o.kind for o in session.scalars(select(Officer).where(Officer.active == 1))}
     if args.json:
         print(json.dumps({"roster": rows}, indent=2))
     elif not rows:
@@ -415,7 +421,8 @@ def cmd_roster_list(args) -> int:
     else:
         for row in rows:
             if row["role"] == "officer":
-                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']}  PIN {row['pin']}")
+                row["kind"] = kinds.get(row["phone"])
+                print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']} ({row['kind']})  PIN {row['pin']}")
             else:
                 off = f"  off call (texted {row['off_call'].upper()})" if row["off_call"] else ""
                 print(f"{row['role']:<11} {row['name']:<24} {row['phone']:<13} ZIPs {','.join(row['zips']) or 'all'}  {','.join(row['languages'])}  {row['hours']}{off}")
@@ -532,11 +539,12 @@ def cmd_report(args) -> int:
     print(f"  accepted within {figures['sla_minutes']:g} min: {'-' if sla is None else f'{sla:g}%'}")
     print(f"  time to accept: p50 {figures['time_to_accept_minutes_p50']} min, p90 {figures['time_to_accept_minutes_p90']} min")
     print(f"  outcomes: {figures['outcomes'] or '-'}")
-    for agency, numbers in figures["agencies"].items():
-        consent = numbers["consent_rate_percent"]
-        within = numbers["accepted_within_sla_percent"]
-        print(f"  {agency}: {numbers['referrals']} referrals, consent {'-' if consent is None else f'{consent:g}%'}, "
-              f"accepted within the SLA {'-' if within is None else f'{within:g}%'}")
+    for group in ("referrer_kinds", "agencies"):
+        for name, numbers in figures[group].items():
+            consent = numbers["consent_rate_percent"]
+            within = numbers["accepted_within_sla_percent"]
+            print(f"  {name}: {numbers['referrals']} referrals, consent {'-' if consent is None else f'{consent:g}%'}, "
+                  f"accepted within the SLA {'-' if within is None else f'{within:g}%'}")
     return 0
 
 
@@ -577,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.set_defaults(func=cmd_directory_export)
     search = directory.add_parser("search", help="what the bot would answer")
     search.add_argument("--type", required=True, help="taxonomy code, e.g. naloxone")
-    search.add_argument("--near", required=True, help="US ZIP code")
+    search.add_argument("--near", required=True, help="US ZIP code, or a neighbourhood or city in the directory")
     search.add_argument("--limit", type=int, default=3)
     search.add_argument("--open-now", action="store_true", help="rank places open now first")
     search.add_argument("--json", action="store_true")
@@ -624,10 +632,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--languages", default="en", help="two-letter codes, comma-separated (default: en)")
     add.add_argument("--hours", help='on-call hours, e.g. "MO-FR 08:00-20:00; SA 10:00-14:00" (default: always)')
     add.set_defaults(func=cmd_roster_add_specialist)
-    officer = roster.add_parser("add-officer", help="register an officer's work phone for referrals")
+    officer = roster.add_parser("add-officer", help="register an officer's (or an EMS or fire crew's) work phone for referrals")
     officer.add_argument("--name", required=True)
     officer.add_argument("--phone", required=True, help="E.164 work phone")
     officer.add_argument("--agency", required=True)
+    officer.add_argument("--kind", metavar="police|ems|fire",
+                         help="who refers: a police officer (the default), an EMS or a fire crew; the person hears "
+                              "which ('A paramedic asked us...')")
     officer.add_argument("--pin", nargs="?", const=ASK, metavar="DIGITS",
                          help="a 4-8 digit PIN the officer keys when calling (asked for, unseen, when no DIGITS "
                               "follow); on an already registered number, sets a new PIN")

@@ -1,4 +1,5 @@
-"""English or Spanish, read from a text message.
+"""The languages the hotline speaks (one table: LANGUAGES), the phrase tables every user-facing
+text goes through (phrase), and English or Spanish read from a text message (detect_language).
 
 A general language detector was tried first (lingua, restricted to English and Spanish): on this
 line's messages it read "narcan 98104" as Spanish (0.85), "thx" as Spanish and "hola" as only
@@ -11,8 +12,47 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
+from typing import Any
 
-LANGUAGES = ("en", "es")
+
+@dataclass(frozen=True)
+class Language:
+    """One language the hotline speaks: every place that depends on the language reads it here.
+    Adding one is a row below and its phrases in each table (docs/referrers.md)."""
+
+    code: str  # what handoffs, slots and query strings store ("es")
+    name: str  # what an English-speaking specialist reads in an alert ("Spanish")
+    speech: str  # Twilio's speech recognition and <Say> language ("es-US")
+    voice_setting: str  # the Settings field naming the Twilio voice that speaks it (HUB_VOICE_ES)
+    keypad: str  # the key that chooses it in the voice menu of another language
+
+
+LANGUAGES = {
+    "en": Language("en", "English", "en-US", "voice_en", "3"),
+    "es": Language("es", "Spanish", "es-US", "voice_es", "3"),
+}
+DEFAULT = "en"
+
+
+def language(code: str | None) -> Language:
+    """The language of a stored or received code; English for an unknown or missing one."""
+    return LANGUAGES.get(code or "", LANGUAGES[DEFAULT])
+
+
+def name_of(code: str | None) -> str:
+    """'Spanish' for 'es'; an unknown code as it is (a specialist can still read it)."""
+    return LANGUAGES[code].name if code in LANGUAGES else (code or LANGUAGES[DEFAULT].name)
+
+
+def voice_of(settings: Any, code: str | None) -> str:
+    """The Twilio voice (e.g. Polly.Lupe) the line speaks this language with."""
+    return getattr(settings, language(code).voice_setting)
+
+
+def chosen_by_key(digit: str, current: str) -> str | None:
+    """The language a key chooses in the voice menu of `current`, or None for no language."""
+    return next((code for code, lang in LANGUAGES.items() if code != current and lang.keypad == digit), None)
 
 # Function words and the hotline's everyday vocabulary; words both languages share ("no", "a",
 # "me", "mi", "ok", "taco") are left out of both lists.
@@ -73,10 +113,17 @@ def detect_language(text: str, previous: str | None = None) -> str:
         return "es"
     if english > spanish:
         return "en"
-    return previous if previous in LANGUAGES else "en"
+    return previous if previous in LANGUAGES else DEFAULT
 
 
 def phrase(phrases: dict, language: str, key: str, **values) -> str:
     """`key` from a table of phrases by language ({"en": {...}, "es": {...}}), in `language`, or
-    in English where the table has no such language; `values` filled in."""
-    return phrases.get(language, phrases["en"])[key].format(**values)
+    in English where the table has no such language; `values` filled in. Every table holds the
+    same keys in every language (tests/bot/test_language.py checks each table it lists)."""
+    return phrases.get(language, phrases[DEFAULT])[key].format(**values)
+
+
+def in_language(texts: dict, language: str) -> Any:
+    """A whole text (or list of texts) by language, {"en": ..., "es": ...}: English where the table
+    has no such language."""
+    return texts.get(language, texts[DEFAULT])

@@ -35,14 +35,13 @@ from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import SAFE_ENGINE_OPTIONS
 from bot.db.models import ContactNumber, Handoff, InboundMessage, OfficerCall, OutboxMessage
-from bot.handoff.roster import CLOSED_STATES
+from bot.handoff.states import OVER
 
 logger = logging.getLogger(__name__)
 
 SETTLED = ("sent", "stored", "blocked", "failed")
 # The hotline's tracker store, a subclass of Rasa's SQL one (`type: SQL`) that keeps the same table.
 HOTLINE_TRACKER_STORE = "bot.channels.tracker_store.ThreadedSQLTrackerStore"
-OVER = CLOSED_STATES
 UNLINKED = ""  # the sender key of a MessageSid kept past the retention period
 _ENV_VAR = re.compile(r"\$\{([^}]+)\}")
 

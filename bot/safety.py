@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from bot.language import in_language
+
 EMERGENCY_REPLY = (
     "If someone may be overdosing, call 911 now. Give naloxone (Narcan) if you have it: "
     "lay them on their back, spray once into one nostril, and give a second dose after "
@@ -57,8 +59,12 @@ _NOT_IN_PROGRESS = re.compile(
 )
 
 
+# One per language of bot/language.py.
+EMERGENCY_REPLIES = {"en": EMERGENCY_REPLY, "es": EMERGENCY_REPLY_ES}
+
+
 def emergency_reply(language: str | None) -> str:
-    return EMERGENCY_REPLY_ES if language == "es" else EMERGENCY_REPLY
+    return in_language(EMERGENCY_REPLIES, language or "")
 
 
 def mentions_overdose_in_progress(text: str) -> bool:
@@ -68,7 +74,7 @@ def mentions_overdose_in_progress(text: str) -> bool:
 def is_emergency_reply(reply: str) -> bool:
     """Whether a reply is the emergency steps (utter_emergency, or this module's safety net), in
     either language."""
-    return reply.strip() in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES)
+    return reply.strip() in EMERGENCY_REPLIES.values()
 
 
 def emergency_first(text: str, replies: list[str], language: str | None = None) -> list[str]:

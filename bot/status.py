@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db.models import Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
 from bot.notify.outbox import UNSETTLED
@@ -28,7 +29,6 @@ BACKLOG_AGE_LIMIT = timedelta(minutes=5)
 RECENT = timedelta(hours=24)
 # The worker beats every 15 s, between sends too: this long without one, it is stopped or stuck.
 HEARTBEAT_LIMIT = timedelta(minutes=2)
-WAITING_STATES = ("created", "alerted", "escalated")  # open and not yet accepted by anyone
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -65,7 +65,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
 
     sla = timedelta(seconds=settings.escalate_after_seconds)
     late = list(session.scalars(
-        select(Handoff.ref).where(Handoff.state.in_(WAITING_STATES), Handoff.created_at < now - sla).order_by(Handoff.created_at)
+        select(Handoff.ref).where(Handoff.state.in_(AWAITING), Handoff.created_at < now - sla).order_by(Handoff.created_at)
     ))
     if late:
         needs.append(f"{len(late)} handoff(s) not accepted within the {sla.total_seconds() / 60:g} min SLA: {', '.join(late[:10])}")

@@ -31,7 +31,8 @@ def test_no_message_written_in_code_uses_stigmatizing_language():
     # The handoff engine, the safety net and the channel speak too, outside domain.yml.
     for path in ("bot/handoff/texts.py", "bot/handoff/inbound.py", "bot/safety.py", "bot/channels/twilio_sms.py",
                  "bot/directory/sms.py", "bot/handoff/referral.py", "bot/voice/texts.py", "bot/directory/speech.py",
-                 "bot/handoff/transfer.py", "bot/channels/twilio_voice.py", "bot/ops/fallback.py",
+                 "bot/handoff/transfer.py", "bot/channels/twilio_voice.py", "bot/ops/fallback.py", "bot/handoff/referrers.py",
+                 "bot/handoff/consent.py",
                  "bot/channels/simulator_page/index.html", "bot/channels/simulator_page/simulator.js"):
         found = STIGMATIZING.findall((PROJECT_ROOT / path).read_text(encoding="utf-8"))
         assert found == [], (path, found)
@@ -100,3 +101,9 @@ def test_overdose_keywords():
                  "how do i avoid overdosing", "can the person who od'd get charged", "cómo evito una sobredosis",
                  "quiero espray nasal para sobredosis", "the blue bus", "i'm dying to know the hours"):
         assert not mentions_overdose_in_progress(text), text
+
+
+def test_the_language_slot_knows_every_language_of_the_table():
+    from bot.language import LANGUAGES
+
+    assert DOMAIN["slots"]["language"]["values"] == list(LANGUAGES)

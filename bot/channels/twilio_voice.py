@@ -51,9 +51,10 @@ from bot.channels.rasa_hooks import watching_actions
 from bot.channels.voice_twiml import CHANNEL, VoiceTwiml, keys_pressed
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
-from bot.language import detect_language
+from bot.language import chosen_by_key, detect_language
 from bot.safety import is_emergency_reply, mentions_overdose_in_progress
 from bot.voice import texts
+from bot.voice.call import voice_metadata
 from bot.voice.listing import text_list
 
 logger = logging.getLogger(__name__)
@@ -225,7 +226,7 @@ class TwilioVoiceInput(InputChannel):
         try:
             async with admission.sender(turn.key), admission.turn(priority_of(False, turn.key)):
                 await on_new_message(UserMessage("/restart", VoiceCollectingOutputChannel(), turn.key, input_channel=CHANNEL,
-                                                 metadata={"channel": "voice", "language": turn.language},
+                                                 metadata=voice_metadata(turn.language),
                                                  message_id=f"{turn.call_sid}:restart"))
         except Exception:  # the greeting is said whatever broke behind the webhook
             logger.exception("twilio_voice call %s: the conversation could not be restarted", turn.call_sid)
@@ -259,8 +260,8 @@ class TwilioVoiceInput(InputChannel):
             return await self._to_rasa(tw, turn, "/find_service", on_new_message, keypad="1")
         if choice == "2":
             return await self._to_rasa(tw, turn, "/request_human", on_new_message, keypad="2")
-        if choice == "3":
-            other = "en" if turn.language == "es" else "es"
+        other = chosen_by_key(choice, turn.language)
+        if other:
             return self._menu(tw, turn, other, prefix=texts.say(other, "greeting"))
         if turn.digits:
             return self._menu(tw, turn, turn.language)
@@ -307,7 +308,7 @@ class TwilioVoiceInput(InputChannel):
 
     async def _to_rasa(self, tw: VoiceTwiml, turn: Turn, text: str, on_new_message, keypad: str | None = None) -> HTTPResponse:
         language = turn.language if text.startswith("/") else detect_language(text, previous=turn.language)
-        metadata: Dict[str, Any] = {"channel": "voice", "language": language}
+        metadata: Dict[str, Any] = voice_metadata(language)
         if keypad:
             metadata["keypad"] = keypad
         emergency = not text.startswith("/") and mentions_overdose_in_progress(text)

@@ -4,7 +4,7 @@ a specialist takes it in the whisper, the hotline calls the person, and the thre
 
     whisper, specialist presses 1  -> officer and specialist bridged by the officer's <Dial>;
                                       REST: call the person (url /introduce?step=ask, status /introduce?step=status)
-    person answers                 -> "an officer asked us ... press 1 to join" (step=answer)
+    person answers                 -> "an officer (a paramedic...) asked us ... press 1 to join" (step=answer)
     person presses 1               -> REST: the specialist's leg redirected to /introduce?step=room;
                                       the person's <Dial><Conference>
     specialist's leg               -> <Dial><Conference endConferenceOnExit="true">: the call ends when they leave
@@ -27,7 +27,7 @@ from bot.channels.call_control import CallControlError, call_control_for
 from bot.channels.inbound import query_params, run_blocking
 from bot.channels.voice_twiml import VoiceTwiml
 from bot.config import Settings
-from bot.handoff import call_flow, transfer
+from bot.handoff import call_flow, referrers, transfer
 from bot.voice import texts
 
 logger = logging.getLogger(__name__)
@@ -97,10 +97,15 @@ async def introduce(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
             input="dtmf", num_digits=1, timeout=INTRO_GATHER_TIMEOUT, method="POST", action_on_empty_result=True,
             action=tw.url("introduce", ref=ref, leg=query.get("leg"), lang=language, step="answer"),
         )
+        try:
+            kind = await run_blocking(call_flow.referrer, ref)
+        except transfer.TransferError:
+            kind = referrers.DEFAULT
+        greeting = texts.say(language, "intro_greeting", who=referrers.who(kind, language), the=referrers.the(kind, language))
         # Said twice: whoever picks up an unexpected call often misses how it began.
-        tw.say(gather, texts.say(language, "intro_greeting"), language)
+        tw.say(gather, greeting, language)
         gather.pause(length=2)
-        tw.say(gather, texts.say(language, "intro_greeting"), language)
+        tw.say(gather, greeting, language)
         return tw.xml(twiml)
     # step == "answer"
     digits = (params.get("Digits") or "").strip()

@@ -23,7 +23,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from bot.channels.inbound import first_delivery, query_params, run_blocking
 from bot.channels.voice_introduction import call_person, can_call_out
 from bot.channels.voice_twiml import CHANNEL, VoiceTwiml, keys_pressed
-from bot.handoff import call_flow, transfer
+from bot.handoff import call_flow, referrers, transfer
 from bot.handoff.call_flow import AfterDial
 from bot.handoff.engine import HandoffError
 from bot.privacy import sender_key
@@ -106,7 +106,7 @@ async def whisper(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
     words = texts.to_specialist("whisper_taken", ref=transfer.spell(taken.ref))
     if taken.introduce_to:
         if await call_person(tw, taken.ref, params.get("CallSid"), taken.introduce_to, taken.language):
-            words += texts.to_specialist("whisper_calling_person")
+            words += texts.to_specialist("whisper_calling_person", the=referrers.the(taken.referrer, "en"))
         else:
             words += texts.to_specialist("whisper_person_not_called")
     # Nothing more: when this TwiML ends, Twilio bridges the specialist and the caller.

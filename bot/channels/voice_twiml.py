@@ -14,6 +14,7 @@ from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
 from bot.config import Settings
 from bot.handoff.transfer import Ring
+from bot.language import voice_of
 from bot.voice import texts
 
 CHANNEL = "twilio_voice"
@@ -46,7 +47,7 @@ class VoiceTwiml:
         return response.text(str(twiml), content_type="text/xml; charset=utf-8")
 
     def say(self, node, text: str, language: str, slow: bool = False) -> None:
-        voice = self.settings.voice_es if language == "es" else self.settings.voice_en
+        voice = voice_of(self.settings, language)
         if slow:
             say = Say(voice=voice, language=texts.LANGUAGE_TAGS[language])
             say.prosody(text, rate="slow")

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     Time,
 )
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
 
@@ -292,6 +292,8 @@ class Handoff(Base):
     accepted_at = Column(DateTime)
     closed_at = Column(DateTime)
     outcome = Column(String(16))
+    # The referral behind an officer's handoff (None for a person's own request): who referred.
+    referral = relationship("Referral", uselist=False, viewonly=True)
 
 
 class HandoffLog(Base):
@@ -331,8 +333,8 @@ class ContactNumber(Base):
 
 
 class Officer(Base):
-    """A registered police officer, EMS or fire work phone. Looked up by HMAC key: Rasa and the
-    actions only ever see the key."""
+    """A registered referrer's work phone: a police officer, or an EMS or fire crew (`kind`).
+    Looked up by HMAC key: Rasa and the actions only ever see the key."""
 
     __tablename__ = "officer"
     id = Column(Integer, primary_key=True, autoincrement=True)
@@ -340,6 +342,8 @@ class Officer(Base):
     phone = Column(String(20), nullable=False, unique=True)
     phone_key = Column(String(64), nullable=False, unique=True)
     agency = Column(Text, nullable=False)
+    # police | ems | fire (bot/handoff/referrers.py): how the person hears who asked for them.
+    kind = Column(String(8), nullable=False, default="police", server_default="police")
     active = Column(Integer, nullable=False, default=1)
     created_at = Column(DateTime, nullable=False)
     # Caller ID is easy to spoof: on the voice line an officer is an officer only with STIR/SHAKEN
@@ -372,6 +376,7 @@ class Referral(Base):
     urgency = Column(String(12))
     handoff_id = Column(Integer, ForeignKey("handoff.id"), unique=True)
     created_at = Column(DateTime, nullable=False, index=True)
+    officer = relationship("Officer", viewonly=True)
 
 
 class WorkerHeartbeat(Base):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Address, Location
 from bot.directory.geo import Place, lookup_zip, time_zone_at
+from bot.phonebook import STAND_IN
 
 _ZIP_IN_TEXT = re.compile(r"(?<!\d)(\d{5})(?:-\d{4})?(?!\d)")
 _PREPOSITION = {"in", "near", "around", "by", "at", "from", "en", "cerca", "de"}
@@ -111,7 +112,9 @@ def gazetteer(session: Session) -> Gazetteer:
 
 def find_place(session: Session, text: str) -> PlaceMatch:
     """The place a message names: a ZIP first, then a neighbourhood or city."""
-    zip_match = _ZIP_IN_TEXT.search(text or "")
+    # A number's stand-in (tel: and its HMAC key) is no place, though its hex may hold 5 digits in a row.
+    text = STAND_IN.sub(" ", text or "")
+    zip_match = _ZIP_IN_TEXT.search(text)
     if zip_match:
         place = lookup_zip(zip_match.group(1))
         return PlaceMatch(place) if place else PlaceMatch(None, unknown_zip=zip_match.group(1))

@@ -9,7 +9,7 @@ SMS_LINE_LIMIT = 160
 _MIN_NAME = 20
 
 # What the search layer says (hours, flags) in the texter's language; English is the source.
-_SPANISH_WORDS = {
+_WORDS = {"es": {
     "call for hours": "llamar para el horario",
     "closed today": "cerrado hoy",
     "open 24 hours": "abierto 24 horas",
@@ -17,7 +17,7 @@ _SPANISH_WORDS = {
     "no ID": "sin ID",
     "walk-in": "sin cita",
     "Spanish": "español",
-}
+}}
 _PHRASES = {
     "en": {
         "today": "today {hours}",
@@ -51,7 +51,7 @@ def _say(language: str, key: str, **values) -> str:
 
 
 def _word(language: str, word: str) -> str:
-    return _SPANISH_WORDS.get(word, word) if language == "es" else word
+    return _WORDS.get(language, {}).get(word, word)
 
 
 def _shorten(name: str, room: int) -> str:

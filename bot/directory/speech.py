@@ -7,7 +7,7 @@ import re
 
 from bot.directory.search import SearchResult, ServiceMatch
 from bot.directory.taxonomy import service_label
-from bot.language import phrase
+from bot.language import in_language, phrase
 
 SPOKEN_LIMIT = 2
 
@@ -23,6 +23,8 @@ _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?(am|pm)$")
 _PHRASES = {
     "en": {
         "ordinals": ["First", "Second"],
+        "am": "{clock} AM",
+        "pm": "{clock} PM",
         "near": "Here are the closest places for {label} near {place}.",
         "near open first": "Here are the closest places for {label} near {place}, open now first.",
         "more near": "More places for {label} near {place}.",
@@ -42,6 +44,8 @@ _PHRASES = {
     },
     "es": {
         "ordinals": ["Primero", "Segundo"],
+        "am": "{clock} a. m.",
+        "pm": "{clock} p. m.",
         "near": "Estos son los lugares más cercanos de {label} cerca de {place}.",
         "near open first": "Estos son los lugares más cercanos de {label} cerca de {place}, primero lo abierto ahora.",
         "more near": "Más lugares de {label} cerca de {place}.",
@@ -83,9 +87,7 @@ def spoken_time(value: str, language: str = "en") -> str:
         return value
     hour, minute, suffix = match.groups()
     clock = f"{hour}:{minute}" if minute else hour
-    if language == "es":
-        return f"{clock} {'a. m.' if suffix == 'am' else 'p. m.'}"
-    return f"{clock} {suffix.upper()}"
+    return _say(language, suffix, clock=clock)
 
 
 def spoken_hours(match: ServiceMatch, language: str = "en") -> str:
@@ -100,7 +102,7 @@ def spoken_hours(match: ServiceMatch, language: str = "en") -> str:
 
 
 def spoken_match(position: int, match: ServiceMatch, language: str = "en") -> str:
-    ordinals = _PHRASES.get(language, _PHRASES["en"])["ordinals"]
+    ordinals = in_language(_PHRASES, language)["ordinals"]
     ordinal = ordinals[position] if position < len(ordinals) else str(position + 1)
     where = ", ".join(part for part in (spoken_street(match.street) if match.street else None, match.city) if part)
     sentence = f"{ordinal}: {match.name}" + (f", {where}" if where else "") + ". " + spoken_hours(match, language) + "."

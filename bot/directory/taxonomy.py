@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from bot.language import phrase
+
 SERVICE_TYPES: dict[str, str] = {
     "naloxone": "naloxone (Narcan)",
     "syringe-services": "syringe services",
@@ -38,9 +40,13 @@ SERVICE_TYPES_ES: dict[str, str] = {
 }
 
 
+# One per language of bot/language.py, each naming every type.
+SERVICE_LABELS = {"en": SERVICE_TYPES, "es": SERVICE_TYPES_ES}
+
+
 def service_label(code: str, language: str = "en") -> str:
     """What a service type is called in a message to the texter."""
-    return (SERVICE_TYPES_ES if language == "es" else SERVICE_TYPES)[code]
+    return phrase(SERVICE_LABELS, language, code)
 
 
 def hub_code_for(code: str | None, name: str | None) -> str | None:

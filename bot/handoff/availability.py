@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.db.models import Handoff, Specialist
 from bot.handoff import engine, texts
-from bot.handoff.roster import OPEN_STATES, is_on_call
+from bot.handoff.roster import is_on_call
+from bot.handoff.states import OFFERED, OPEN
 
 # OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
 # Only phrases nobody would send a person as a whole message ("fuera" alone may mean "I'm outside").
@@ -47,14 +48,14 @@ def reachable(specialist: Specialist | None) -> bool:
     return specialist is not None and bool(specialist.active) and specialist.off_call != "stop"
 
 
-def _open_handoffs(session: Session, specialist: Specialist, states=OPEN_STATES) -> list[Handoff]:
+def _open_handoffs(session: Session, specialist: Specialist, states=OPEN) -> list[Handoff]:
     return list(session.scalars(
         select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state.in_(states))
         .order_by(Handoff.id).with_for_update()
     ))
 
 
-def _hand_on_all(session: Session, specialist: Specialist, why: str, now: datetime, states=OPEN_STATES) -> list[str]:
+def _hand_on_all(session: Session, specialist: Specialist, why: str, now: datetime, states=OPEN) -> list[str]:
     handoffs = _open_handoffs(session, specialist, states)
     for handoff in handoffs:
         engine.hand_on(session, handoff, why, now)
@@ -91,7 +92,7 @@ def go_off(session: Session, specialist: Specialist, language: str = "en", now: 
     if specialist.off_call is None:
         specialist.off_call, specialist.off_call_since = "off", now
         session.flush()
-    passed = _hand_on_all(session, specialist, "off", now, ("alerted", "escalated"))
+    passed = _hand_on_all(session, specialist, "off", now, OFFERED)
     kept = [h.ref for h in engine.open_relays(session, specialist)]
     return texts.gone_off(kept, passed, bool(specialist.is_coordinator), language)
 

@@ -14,7 +14,8 @@ from enum import Enum
 
 from bot.db import session_scope
 from bot.db.models import Handoff
-from bot.handoff import introduction, transfer
+from bot.handoff import introduction, referrers, transfer
+from bot.handoff.states import OFFERED, Source
 from bot.voice import texts
 
 
@@ -74,6 +75,7 @@ class CallTaken:
     ref: str
     introduce_to: str | None
     language: str
+    referrer: referrers.Kind | None = None  # who will introduce them: an officer, a paramedic, a firefighter
 
 
 def introduces(handoff: Handoff, can_call_out: bool) -> bool:
@@ -85,7 +87,7 @@ def first_ring(ref: str, can_call_out: bool) -> FirstRing:
     """The first specialist to ring for a handoff just opened on a call, and what the caller hears meanwhile."""
     with session_scope() as session:
         handoff = transfer.find(session, ref)
-        if handoff.source != "officer":
+        if handoff.source != Source.OFFICER:
             announcement = Announcement.CONNECTING
         elif introduces(handoff, can_call_out):
             announcement = Announcement.REFERRAL_INTRODUCTION
@@ -101,8 +103,8 @@ def fall_back(ref: str) -> FallBack:
     with session_scope() as session:
         handoff = transfer.find(session, ref)
         state = transfer.fall_back_to_sms(session, handoff)
-        officer = handoff.source == "officer"
-        outcome = state if state in ("alerted", "escalated") else "saved"
+        officer = handoff.source == Source.OFFICER
+        outcome = state if state in OFFERED else "saved"
         promise = Promise(f"{'referral' if officer else 'callback'}_{outcome}")
         return FallBack(promise, ask_to_call_back=not officer and not handoff.person_number)
 
@@ -120,7 +122,7 @@ def take_call(ref: str, specialist_id: int, can_call_out: bool) -> CallTaken:
     with session_scope() as session:
         handoff = transfer.accept_call(session, ref, specialist_id)
         number = handoff.person_number if introduces(handoff, can_call_out) else None
-        return CallTaken(handoff.ref, number, handoff.language or "en")
+        return CallTaken(handoff.ref, number, handoff.language or "en", referrers.kind_of(handoff))
 
 
 def after_dial(ref: str, specialist_id: int, dial_status: str, call_status: str, duplicate: bool) -> DialEnded:
@@ -164,6 +166,12 @@ def person_joined(ref: str) -> tuple[bool, str]:
 def person_call_ended(ref: str, call_status: str) -> None:
     with session_scope() as session:
         introduction.call_ended(session, ref, call_status)
+
+
+def referrer(ref: str) -> referrers.Kind:
+    """Who referred the person being called in: an officer, a paramedic, a firefighter."""
+    with session_scope() as session:
+        return introduction.referrer(session, ref)
 
 
 def room(ref: str) -> str:

@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.db.models import Handoff, HandoffLog, OutboxMessage, Specialist
-from bot.handoff.engine import alert_next
+from bot.db.models import Handoff, OutboxMessage, Specialist
+from bot.handoff.engine import alert_next, log
+from bot.handoff.states import OFFERED, State
 from bot.notify.receipts import record_receipt
 
 
@@ -24,14 +25,13 @@ def alert_not_delivered(session: Session, message: OutboxMessage, reason: str, n
         return None
     now = now or utcnow()
     handoff = session.get(Handoff, message.handoff_id, with_for_update=True)
-    if handoff is None or handoff.state not in ("alerted", "escalated") or handoff.specialist_id is None:
+    if handoff is None or handoff.state not in OFFERED or handoff.specialist_id is None:
         return None
     specialist = session.get(Specialist, handoff.specialist_id)
     if specialist is None or specialist.phone != message.to_number:
         return None
-    session.add(HandoffLog(handoff_id=handoff.id, at=now, event="undelivered", state=handoff.state,
-                           specialist_id=specialist.id, detail=reason[:64]))
-    if handoff.state == "escalated":
+    log(session, handoff, "undelivered", now, specialist, detail=reason[:64])
+    if handoff.state == State.ESCALATED:
         # The coordinator was the last one to ask: there is nobody to move on to. The handoff
         # keeps its deadline and `hub status` counts the undelivered alert for an operator.
         return None

@@ -17,7 +17,8 @@ from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
 from bot.handoff.refs import new_ref, normalise as normalise_ref
 from bot.clock import utcnow
-from bot.handoff.roster import OPEN_STATES, choose_specialist, coordinator
+from bot.handoff.roster import choose_specialist, coordinator
+from bot.handoff.states import AWAITING, OFFERED, OPEN, ConsentBy, Source, State
 from bot.notify.outbox import enqueue
 
 OUTCOMES = ("reached", "engaged", "declined", "unreachable", "other")
@@ -27,19 +28,21 @@ class HandoffError(ValueError):
     """A specialist command that cannot be carried out; the message is the plain-words reply."""
 
 
-def _log(session: Session, handoff: Handoff, event: str, now: datetime, specialist: Specialist | None = None, detail: str | None = None) -> None:
+def log(session: Session, handoff: Handoff, event: str, now: datetime, specialist: Specialist | None = None, detail: str | None = None) -> None:
+    """One handoff_log row: the event, the state it left the handoff in, who, and a detail (never a number or words)."""
     session.add(HandoffLog(handoff_id=handoff.id, at=now, event=event, state=handoff.state,
                            specialist_id=specialist.id if specialist else None, detail=detail))
 
 
-def _send(session: Session, to_number: str | None, body: str, purpose: str, handoff_id: int | None = None) -> None:
+def send(session: Session, to_number: str | None, body: str, purpose: str, handoff_id: int | None = None) -> None:
+    """An SMS from the hotline's number through the outbox, in the caller's transaction; nothing without a number."""
     if to_number:
         enqueue(session, to_number=to_number, from_number=get_settings().hotline_number, body=body, purpose=purpose,
                 handoff_id=handoff_id)
 
 
 def create_handoff(
-    session: Session, *, source: str, person_key: str, consent_by: str, consent_text: str,
+    session: Session, *, source: Source, person_key: str, consent_by: ConsentBy, consent_text: str,
     needs: list[str] | None = None, area: str | None = None, language: str = "en",
     person_number: str | None = None, contact_note: str | None = None, urgent: bool = False, now: datetime | None = None,
     alert: bool = True,
@@ -52,14 +55,14 @@ def create_handoff(
     if not consent_text:
         raise ValueError("a handoff needs the consent it rests on")
     handoff = Handoff(
-        ref=new_ref(session), source=source, state="created", person_key=person_key, person_number=person_number,
+        ref=new_ref(session), source=source, state=State.CREATED, person_key=person_key, person_number=person_number,
         contact_note=(contact_note or "")[:200] or None, urgent=int(urgent),
         needs=",".join(code for code in (needs or []) if code in SERVICE_TYPES), area=area, language=language or "en",
         consent_by=consent_by, consent_text=consent_text[:500], consent_at=now, created_at=now,
     )
     session.add(handoff)
     session.flush()
-    _log(session, handoff, "created", now, detail=f"consent by {consent_by}")
+    log(session, handoff, "created", now, detail=f"consent by {consent_by}")
     if alert:
         alert_next(session, handoff, now)
     else:
@@ -89,31 +92,31 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
     asked = _asked(session, handoff)
     specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=timezone.utc))
     if specialist:
-        handoff.state = "alerted"
+        handoff.state = State.ALERTED
         handoff.specialist_id = specialist.id
         handoff.alerted_at = handoff.alerted_at or now
         handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
-        _log(session, handoff, "alerted", now, specialist)
-        _send(session, specialist.phone, texts.alert(handoff, handed_on), "alert", handoff.id)
+        log(session, handoff, "alerted", now, specialist)
+        send(session, specialist.phone, texts.alert(handoff, handed_on), "alert", handoff.id)
         return specialist
     fallback = coordinator(session)
     if fallback and fallback.id not in asked:
         was_alerted = handoff.alerted_at is not None
-        handoff.state = "escalated"
+        handoff.state = State.ESCALATED
         handoff.specialist_id = fallback.id
         handoff.alerted_at = handoff.alerted_at or now
         handoff.escalation_level += 1
         handoff.deadline_at = now + timedelta(seconds=settings.expire_after_seconds)
-        _log(session, handoff, "escalated", now, fallback)
-        _send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on), "escalation", handoff.id)
+        log(session, handoff, "escalated", now, fallback)
+        send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on), "escalation", handoff.id)
         if was_alerted and not handed_on:
-            _send(session, handoff.person_number, texts.person_delayed(handoff), "notice")
+            send(session, handoff.person_number, texts.person_delayed(handoff), "notice")
         return fallback
     # Nobody to ask now: try again when the escalation period has passed (someone may come on call).
-    handoff.state = "created"
+    handoff.state = State.CREATED
     handoff.specialist_id = None
     handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
-    _log(session, handoff, "unassigned", now, detail="no specialist on call and no coordinator left to ask")
+    log(session, handoff, "unassigned", now, detail="no specialist on call and no coordinator left to ask")
     return None
 
 
@@ -123,18 +126,18 @@ def hand_on(session: Session, handoff: Handoff, why: str, now: datetime, notify_
     accepted handoff is offered afresh, and the person is told honestly. Returns what the person
     is told (sent through the outbox unless notify_person=False, where the caller replies)."""
     leaving = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
-    if handoff.state in ("alerted", "escalated"):
-        _log(session, handoff, "passed", now, leaving, detail=why)
+    if handoff.state in OFFERED:
+        log(session, handoff, "passed", now, leaving, detail=why)
         alert_next(session, handoff, now)
         return None
-    if handoff.state != "accepted":
+    if handoff.state != State.ACCEPTED:
         return None
-    _log(session, handoff, "handed_on", now, leaving, detail=why)
+    log(session, handoff, "handed_on", now, leaving, detail=why)
     taker = alert_next(session, handoff, now, handed_on=True)
     notice = texts.person_handed_on(handoff, "coordinator" if taker is not None and taker.is_coordinator else
                                     "specialist" if taker is not None else "nobody")
     if notify_person:
-        _send(session, handoff.person_number, notice, "notice")
+        send(session, handoff.person_number, notice, "notice")
     return notice
 
 
@@ -146,25 +149,25 @@ def escalate_due(session: Session, now: datetime | None = None) -> int:
     stale_before = now - timedelta(seconds=settings.handoff_max_age_seconds)
     due = list(session.scalars(
         select(Handoff).where(
-            Handoff.state.in_(OPEN_STATES),
+            Handoff.state.in_(OPEN),
             (Handoff.deadline_at <= now) | (Handoff.created_at <= stale_before)
             # accepted before DONE reminders existed: no deadline yet
-            | ((Handoff.state == "accepted") & Handoff.deadline_at.is_(None)),
+            | ((Handoff.state == State.ACCEPTED) & Handoff.deadline_at.is_(None)),
         ).order_by(Handoff.deadline_at).with_for_update(skip_locked=True)
     ))
     for handoff in due:
         if handoff.created_at <= stale_before:
             _close_stale(session, handoff, now)
-        elif handoff.state == "accepted":
+        elif handoff.state == State.ACCEPTED:
             _done_overdue(session, handoff, now)
-        elif handoff.state == "escalated":
-            handoff.state = "expired"
+        elif handoff.state == State.ESCALATED:
+            handoff.state = State.EXPIRED
             handoff.closed_at = now
-            _log(session, handoff, "expired", now)
-            _send(session, handoff.person_number, texts.person_expired(handoff), "notice")
+            log(session, handoff, "expired", now)
+            send(session, handoff.person_number, texts.person_expired(handoff), "notice")
         else:
-            if handoff.state == "alerted":
-                _log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
+            if handoff.state == State.ALERTED:
+                log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
             alert_next(session, handoff, now)
     return len(due)
 
@@ -185,38 +188,38 @@ def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
         HandoffLog.handoff_id == handoff.id, HandoffLog.id > accepted_log, HandoffLog.event == "done_reminder").limit(1))
     stale_at = handoff.created_at + timedelta(seconds=settings.handoff_max_age_seconds)
     if reminded is None:
-        _log(session, handoff, "done_reminder", now, holder)
-        _send(session, holder.phone if holder else None, texts.done_reminder(handoff, settings.done_reminder_seconds), "reminder")
+        log(session, handoff, "done_reminder", now, holder)
+        send(session, holder.phone if holder else None, texts.done_reminder(handoff, settings.done_reminder_seconds), "reminder")
         handoff.deadline_at = now + wait
         return
     fallback = coordinator(session)
     handoff.deadline_at = stale_at  # nothing more to do until it is stale
     if fallback is None or (holder is not None and holder.id == fallback.id):
         why = "no coordinator to take it" if fallback is None else "the coordinator has it already"
-        _log(session, handoff, "done_overdue", now, holder, detail=why)
+        log(session, handoff, "done_overdue", now, holder, detail=why)
         return
     handoff.specialist_id = fallback.id
-    _log(session, handoff, "done_overdue", now, fallback)
-    _send(session, fallback.phone, texts.done_overdue_coordinator(handoff, holder.name if holder else None), "escalation")
+    log(session, handoff, "done_overdue", now, fallback)
+    send(session, fallback.phone, texts.done_overdue_coordinator(handoff, holder.name if holder else None), "escalation")
     if holder is not None:
-        _send(session, holder.phone, texts.done_overdue_specialist(handoff), "notice")
-    _send(session, handoff.person_number, texts.person_handed_on(handoff, "coordinator"), "notice")
+        send(session, holder.phone, texts.done_overdue_specialist(handoff), "notice")
+    send(session, handoff.person_number, texts.person_handed_on(handoff, "coordinator"), "notice")
 
 
 def _close_stale(session: Session, handoff: Handoff, now: datetime) -> None:
     """Open longer than HUB_HANDOFF_MAX_AGE: closed as `stale`, so that the retention purge takes
     its number and words like any other's. The person, whoever had it and the coordinator are told."""
-    was_accepted = handoff.state == "accepted"
+    was_accepted = handoff.state == State.ACCEPTED
     holder = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
-    handoff.state = "stale"
+    handoff.state = State.STALE
     handoff.closed_at = now
     handoff.deadline_at = None
-    _log(session, handoff, "stale", now, holder)
+    log(session, handoff, "stale", now, holder)
     days = round(get_settings().handoff_max_age_seconds / 86400, 1)
-    _send(session, handoff.person_number, texts.person_closed(handoff) if was_accepted else texts.person_expired(handoff), "notice")
+    send(session, handoff.person_number, texts.person_closed(handoff) if was_accepted else texts.person_expired(handoff), "notice")
     fallback = coordinator(session)
     for told in {s.id: s for s in (holder, fallback) if s is not None}.values():
-        _send(session, told.phone, texts.closed_stale(handoff, days), "notice")
+        send(session, told.phone, texts.closed_stale(handoff, days), "notice")
 
 
 def _find(session: Session, ref: str, lock: bool = False) -> Handoff:
@@ -248,28 +251,28 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
     """notify_person=False when the person is on the line with the specialist already (a call transfer)."""
     now = now or utcnow()
     handoff = _find(session, ref, lock=True)
-    if handoff.state == "accepted" and handoff.specialist_id == specialist.id:
+    if handoff.state == State.ACCEPTED and handoff.specialist_id == specialist.id:
         return texts.already_yours(handoff)
     # Unknown, taken, closed or never offered to them: one answer, which tells nobody what
     # happens to handoffs that are not theirs.
-    if handoff.state not in ("alerted", "escalated", "created") or not was_offered(session, handoff, specialist):
+    if handoff.state not in AWAITING or not was_offered(session, handoff, specialist):
         raise HandoffError(texts.not_open_to_you(handoff.ref))
-    handoff.state = "accepted"
+    handoff.state = State.ACCEPTED
     handoff.specialist_id = specialist.id
     handoff.accepted_at = now
     handoff.deadline_at = now + timedelta(seconds=get_settings().done_reminder_seconds)  # the DONE reminder
-    _log(session, handoff, "accepted", now, specialist, detail=detail)
+    log(session, handoff, "accepted", now, specialist, detail=detail)
     if notify_person:
-        _send(session, handoff.person_number, texts.person_accepted(handoff), "notice")
+        send(session, handoff.person_number, texts.person_accepted(handoff), "notice")
     return texts.accepted(handoff)
 
 
 def pass_(session: Session, specialist: Specialist, ref: str, now: datetime | None = None) -> str:
     now = now or utcnow()
     handoff = _find(session, ref, lock=True)
-    if handoff.specialist_id != specialist.id or handoff.state not in ("alerted", "escalated"):
+    if handoff.specialist_id != specialist.id or handoff.state not in OFFERED:
         raise HandoffError(texts.not_open_to_you(handoff.ref))
-    _log(session, handoff, "passed", now, specialist)
+    log(session, handoff, "passed", now, specialist)
     alert_next(session, handoff, now)
     return texts.passed(handoff)
 
@@ -278,18 +281,18 @@ def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: 
     now = now or utcnow()
     handoff = _find(session, ref, lock=True)
     # The coordinator may close any accepted handoff: one whose specialist went quiet, say.
-    if handoff.state != "accepted" or not (handoff.specialist_id == specialist.id or specialist.is_coordinator):
+    if handoff.state != State.ACCEPTED or not (handoff.specialist_id == specialist.id or specialist.is_coordinator):
         raise HandoffError(texts.not_open_to_you(handoff.ref))
     # Only the outcome word is kept ("other: moved away" -> other): no free text in the log.
     first_word = re.match(r"\s*([a-z]+)", (outcome or "").lower())
     outcome = first_word.group(1) if first_word else ""
     if outcome not in OUTCOMES:
         raise HandoffError(texts.bad_outcome(handoff))
-    handoff.state = "closed"
+    handoff.state = State.CLOSED
     handoff.outcome = outcome
     handoff.closed_at = now
-    _log(session, handoff, "closed", now, specialist, detail=outcome)
-    _send(session, handoff.person_number, texts.person_closed(handoff), "notice")
+    log(session, handoff, "closed", now, specialist, detail=outcome)
+    send(session, handoff.person_number, texts.person_closed(handoff), "notice")
     return texts.closed(handoff)
 
 
@@ -297,7 +300,7 @@ def attach_number(session: Session, person_key: str, number: str) -> int:
     """Give the person's handoffs created during this message the number to reach them at."""
     # This runs after every message and almost never finds anything: a read first, so that
     # SQLite's single write lock is taken only when there is something to write.
-    waiting = (Handoff.person_key == person_key, Handoff.person_number.is_(None), Handoff.state.in_(OPEN_STATES))
+    waiting = (Handoff.person_key == person_key, Handoff.person_number.is_(None), Handoff.state.in_(OPEN))
     if session.scalar(select(Handoff.id).where(*waiting).limit(1)) is None:
         return 0
     return session.execute(
@@ -307,14 +310,14 @@ def attach_number(session: Session, person_key: str, number: str) -> int:
 
 def relay_for_person(session: Session, person_key: str) -> Handoff | None:
     return session.scalars(
-        select(Handoff).where(Handoff.person_key == person_key, Handoff.state == "accepted").order_by(Handoff.accepted_at.desc())
+        select(Handoff).where(Handoff.person_key == person_key, Handoff.state == State.ACCEPTED).order_by(Handoff.accepted_at.desc())
     ).first()
 
 
 def relay_to_specialist(session: Session, handoff: Handoff, text: str) -> None:
     specialist = session.get(Specialist, handoff.specialist_id)
     for part in texts.from_person(handoff, text):
-        _send(session, specialist.phone, part, "relay")
+        send(session, specialist.phone, part, "relay")
 
 
 def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
@@ -323,17 +326,17 @@ def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
     if not handoff.person_number:
         raise HandoffError(texts.cannot_reach(handoff))
     for part in texts.from_specialist(handoff, text):
-        _send(session, handoff.person_number, part, "relay")
+        send(session, handoff.person_number, part, "relay")
 
 
 def open_relays(session: Session, specialist: Specialist) -> list[Handoff]:
     return list(session.scalars(
-        select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state == "accepted").order_by(Handoff.accepted_at)
+        select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state == State.ACCEPTED).order_by(Handoff.accepted_at)
     ))
 
 
 def pending_alerts(session: Session, specialist: Specialist) -> list[Handoff]:
     """Handoffs waiting for this specialist's ACCEPT or PASS."""
     return list(session.scalars(
-        select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state.in_(("alerted", "escalated")))
+        select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state.in_(OFFERED))
     ))

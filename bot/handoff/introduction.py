@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.db.models import Handoff, HandoffLog, Specialist
-from bot.handoff import engine, texts
+from bot.handoff import engine, referrers, texts
+from bot.handoff.states import Source, State
 from bot.handoff.transfer import TransferError, find
 
 OUTCOMES = ("intro_joined", "intro_declined", "intro_no_answer", "intro_failed")
@@ -38,7 +39,12 @@ STATUS_OUTCOMES = {
 
 def possible(handoff: Handoff) -> bool:
     """An officer's referral with the person's number: there is someone to call and introduce."""
-    return handoff.source == "officer" and bool(handoff.person_number)
+    return handoff.source == Source.OFFICER and bool(handoff.person_number)
+
+
+def referrer(session: Session, ref: str) -> referrers.Kind:
+    """Who made the referral being introduced (police, EMS, fire): the person hears who asked."""
+    return referrers.kind_of(find(session, ref)) or referrers.DEFAULT
 
 
 def room(handoff: Handoff) -> str:
@@ -68,7 +74,7 @@ def _specialist(session: Session, handoff: Handoff) -> Specialist | None:
 
 def _accepted(session: Session, ref: str) -> Handoff:
     handoff = find(session, ref)
-    if handoff.state != "accepted" or not possible(handoff):
+    if handoff.state != State.ACCEPTED or not possible(handoff):
         raise TransferError(f"{handoff.ref} has no introduction to make (state {handoff.state}, source {handoff.source})")
     return handoff
 
@@ -76,7 +82,7 @@ def _accepted(session: Session, ref: str) -> Handoff:
 def dialed(session: Session, ref: str, now: datetime | None = None) -> Handoff:
     """The hotline placed the call to the person (the specialist has just taken the referral)."""
     handoff = _accepted(session, ref)
-    engine._log(session, handoff, "intro_dialed", now or utcnow(), _specialist(session, handoff))
+    engine.log(session, handoff, "intro_dialed", now or utcnow(), _specialist(session, handoff))
     return handoff
 
 
@@ -92,7 +98,7 @@ def joined(session: Session, ref: str, now: datetime | None = None) -> bool:
         return False
     if current is not None:
         raise TransferError(f"{handoff.ref}: the introduction already ended ({current})")
-    engine._log(session, handoff, "intro_joined", now or utcnow(), _specialist(session, handoff))
+    engine.log(session, handoff, "intro_joined", now or utcnow(), _specialist(session, handoff))
     return True
 
 
@@ -108,9 +114,9 @@ def missed(session: Session, ref: str, event: str, now: datetime | None = None, 
     if current is not None and not (current == "intro_joined" and event == "intro_failed"):
         return False
     specialist = _specialist(session, handoff)
-    engine._log(session, handoff, event, now or utcnow(), specialist, detail=detail)
+    engine.log(session, handoff, event, now or utcnow(), specialist, detail=detail)
     if specialist is not None:
-        engine._send(session, specialist.phone, texts.introduction_missed(handoff, event), "notice")
+        engine.send(session, specialist.phone, texts.introduction_missed(handoff, event), "notice")
     return True
 
 

@@ -12,17 +12,13 @@ from sqlalchemy.orm import Session
 
 from bot.config import get_settings
 from bot.db.models import Handoff, Officer, Referral
-from bot.handoff.engine import create_handoff, normalise_ref
+from bot.handoff.consent import officer_consent
+from bot.handoff.engine import alert_next, create_handoff, normalise_ref
+from bot.handoff.states import AWAITING, OVER, ConsentBy, Source, State
 from bot.clock import utcnow
 from bot.phonebook import STAND_IN, number_for
 from bot.privacy import sender_key
 
-REASONS = {
-    "non_fatal_overdose": "after a non-fatal overdose",
-    "overdose_risk": "at risk of overdose",
-    "risky_use": "risky use or disease risk",
-    "other": "other",
-}
 _NO_CONSENT = re.compile(r"\b(no consent|not consent\w*|did ?n[o']?t consent|declined|refused|won'?t consent|does ?n[o']?t want|no)\b", re.I)
 _CONSENT = re.compile(r"\b(consent\w*|agreed|agrees|ok'?d|said yes|yes|wants (?:help|contact|a call))\b", re.I)
 _REASON_PATTERNS = [
@@ -34,7 +30,8 @@ _REASON_NUMBER = {"1": "non_fatal_overdose", "2": "overdose_risk", "3": "risky_u
 _SPANISH = re.compile(r"\b(spanish|español|espanol|habla español|spanish[- ]speaking)\b", re.I)
 _URGENT = re.compile(r"\b(urgent|asap|right away|immediately|today|now)\b", re.I)
 
-STATUS = {"created": "received", "alerted": "received", "escalated": "received", "accepted": "accepted", "closed": "closed", "expired": "closed", "stale": "closed"}
+# What an officer may know of a handoff: received, accepted or closed, nothing finer.
+STATUS = {**{state: "received" for state in AWAITING}, State.ACCEPTED: "accepted", **{state: "closed" for state in OVER}}
 _STATUS_COMMAND = re.compile(r"^\s*status\s+(h\s*-?\s*\d{3,8})\s*$", re.I)
 
 
@@ -95,12 +92,16 @@ def record_referral(
         # Keyed like any texter, so that the person's own texts find this handoff's relay.
         key = sender_key(number, settings.require_secret_key(), settings.default_region) if number else f"referral:{uuid.uuid4().hex}"
         handoff = create_handoff(
-            session, source="officer", person_key=key, consent_by="officer",
-            consent_text=f"Officer of {officer.agency} reported the person's consent to be contacted ({REASONS.get(reason or 'other')}).",
+            session, source=Source.OFFICER, person_key=key, consent_by=ConsentBy.OFFICER,
+            consent_text=officer_consent(officer, reason),
             needs=needs, area=area, language=language, person_number=number, urgent=urgency == "urgent", now=now,
-            contact_note=note, alert=alert,
+            contact_note=note, alert=False,
         )
         referral.handoff_id = handoff.id
+        session.flush()
+        # Alerted once linked to the referral: the alert says who referred (bot/handoff/referrers.py).
+        if alert:
+            alert_next(session, handoff, now)
     session.flush()
     return referral, handoff
 

@@ -7,15 +7,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Handoff, Referral
-from bot.handoff.roster import OPEN_STATES
+from bot.db.models import Handoff, Officer, Referral
+from bot.handoff.referrers import DEFAULT
+from bot.handoff.states import OPEN
 from bot.percentiles import percentile
 
 
 def handoff_rows(session: Session, open_only: bool = False) -> list[dict]:
     query = select(Handoff).order_by(Handoff.created_at)
     if open_only:
-        query = query.where(Handoff.state.in_(OPEN_STATES))
+        query = query.where(Handoff.state.in_(OPEN))
     return [
         {
             "ref": h.ref,
@@ -59,18 +60,29 @@ def report(session: Session, sla_seconds: float, since: datetime | None = None) 
         "time_to_accept_minutes_p90": minutes(percentile(waits, 0.9)),
         "outcomes": dict(Counter(h.outcome for h in handoffs if h.outcome)),
         "agencies": agencies(session, sla_seconds, since),
+        "referrer_kinds": kinds(session, sla_seconds, since),
     }
 
 
 def agencies(session: Session, sla_seconds: float, since: datetime | None = None) -> dict:
     """Per agency, the measure the partnership literature asks for: referrals instead of arrests
     (referrals made, how many with consent, how many a specialist accepted within the SLA)."""
-    query = select(Referral, Handoff).outerjoin(Handoff, Handoff.id == Referral.handoff_id)
+    return _referral_figures(session, sla_seconds, since, lambda referral, officer: referral.agency)
+
+
+def kinds(session: Session, sla_seconds: float, since: datetime | None = None) -> dict:
+    """The same figures per kind of referrer: police, EMS, fire (bot/handoff/referrers.py)."""
+    return _referral_figures(session, sla_seconds, since, lambda referral, officer: str(officer.kind or DEFAULT))
+
+
+def _referral_figures(session: Session, sla_seconds: float, since: datetime | None, group) -> dict:
+    query = (select(Referral, Officer, Handoff).join(Officer, Officer.id == Referral.officer_id)
+             .outerjoin(Handoff, Handoff.id == Referral.handoff_id))
     if since:
         query = query.where(Referral.created_at >= since)
     figures: dict[str, dict] = {}
-    for referral, handoff in session.execute(query):
-        row = figures.setdefault(referral.agency, {"referrals": 0, "consented": 0, "accepted_within_sla": 0})
+    for referral, officer, handoff in session.execute(query):
+        row = figures.setdefault(group(referral, officer), {"referrals": 0, "consented": 0, "accepted_within_sla": 0})
         row["referrals"] += 1
         row["consented"] += referral.consented
         if handoff and handoff.accepted_at and (handoff.accepted_at - handoff.created_at).total_seconds() <= sla_seconds:

@@ -11,10 +11,8 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import Handoff, Specialist
 from bot.directory.geo import lookup_zip
+from bot.handoff.states import OPEN
 
-OPEN_STATES = ("created", "alerted", "accepted", "escalated")
-# How a handoff can end: a DONE, nobody took it in time, or open past HUB_HANDOFF_MAX_AGE.
-CLOSED_STATES = ("closed", "expired", "stale")
 _DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 _SPAN = re.compile(r"^\s*([A-Z]{2}(?:\s*-\s*[A-Z]{2})?(?:\s*,\s*[A-Z]{2}(?:\s*-\s*[A-Z]{2})?)*)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -100,7 +98,7 @@ def choose_specialist(session: Session, area: str | None, language: str, exclude
     open_counts = dict(
         session.execute(
             select(Handoff.specialist_id, func.count())
-            .where(Handoff.state.in_(OPEN_STATES), Handoff.specialist_id.is_not(None))
+            .where(Handoff.state.in_(OPEN), Handoff.specialist_id.is_not(None))
             .group_by(Handoff.specialist_id)
         ).all()
     )

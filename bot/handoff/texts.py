@@ -1,11 +1,16 @@
 """What the handoff engine says, in plain, person-first words. Messages to the person follow
-their language (English or Spanish); messages to specialists are in English."""
+their language (the PERSON table, one entry per language of bot/language.py); messages to
+specialists are in English, except the replies to their own OFF and ON (SPECIALIST)."""
 from __future__ import annotations
 
 from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
+from bot.handoff import referrers
+from bot.handoff.states import OFFERED
+from bot.language import LANGUAGES, name_of, phrase
 
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+# Derived from the one table (bot/language.py name_of); kept for callers that look names up by code.
+LANGUAGE_NAMES = {code: language.name for code, language in LANGUAGES.items()}
 COMMANDS = "Reply ACCEPT {ref} to take it or PASS {ref}."
 
 
@@ -14,17 +19,58 @@ def _needs(handoff: Handoff) -> str:
     return ", ".join(SERVICE_TYPES.get(c, c) for c in codes) or "to talk with someone"
 
 
-def _person(handoff: Handoff, en: str, es: str) -> str:
-    return es if handoff.language == "es" else en
+# What the person reads, by language. {ref} is the handoff's reference; {who} the kind of
+# referrer who asked for them (bot/handoff/referrers.py).
+PERSON = {
+    "en": {
+        "specialist_label": "Specialist",
+        "accepted_referred": "Hi, this is the Health Hub Hotline. {who} asked us, with your OK, to connect you with a harm reduction specialist ({ref}). The specialist will reach you at this number. You can reply here to talk with them.",
+        "accepted": "A harm reduction specialist has your request ({ref}) and will text you here. You can reply to this number to talk with them.",
+        "delayed": "It's taking longer than usual to reach a specialist. Our coordinator now has your request ({ref}) and will text you here. If someone is not breathing, call 911.",
+        "expired": "We're sorry: nobody could take your request ({ref}) in time. Text \"talk to someone\" to try again, or text what you need and a ZIP code to find services now. If someone is not breathing, call 911.",
+        "handed_on_specialist": "The specialist you were talking with can't continue. We're passing your request ({ref}) to another specialist, who will text you here. If someone is not breathing, call 911.",
+        "handed_on_coordinator": "The specialist you were talking with can't continue. Our coordinator now has your request ({ref}) and will text you here. If someone is not breathing, call 911.",
+        "handed_on_nobody": "The specialist you were talking with can't continue, and nobody else is on call right now. We saved your request ({ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
+        "closed": "Your conversation with the specialist has ended. Text this number any time you need something.",
+        "opened_alerted": "Thanks. A harm reduction specialist will text you from this number, usually within {minutes} minutes. Your reference is {ref}.",
+        "opened_escalated": "Thanks. No specialist is on call right now, so our coordinator has your request ({ref}) and will text you from this number as soon as they can.",
+        "opened_saved": "Thanks. Nobody is on call right now. We saved your request ({ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
+    },
+    "es": {
+        "specialist_label": "Especialista",
+        "accepted_referred": "Hola, esta es la línea Health Hub. {who} nos pidió, con tu permiso, conectarte con una persona especialista en reducción de daños ({ref}). Se comunicará contigo a este número. Puedes responder aquí para hablar con ella.",
+        "accepted": "Una persona especialista en reducción de daños tiene tu solicitud ({ref}) y te escribirá aquí. Puedes responder a este número para hablar con ella.",
+        "delayed": "Está tardando más de lo normal. Nuestra coordinadora tiene tu solicitud ({ref}) y te escribirá aquí. Si alguien no respira, llama al 911.",
+        "expired": "Lo sentimos: nadie pudo atender tu solicitud ({ref}) a tiempo. Escribe \"hablar con alguien\" para intentarlo de nuevo, o lo que necesitas y un código postal. Si alguien no respira, llama al 911.",
+        "handed_on_specialist": "La persona especialista con quien hablabas no puede continuar. Pasamos tu solicitud ({ref}) a otra persona especialista, que te escribirá aquí. Si alguien no respira, llama al 911.",
+        "handed_on_coordinator": "La persona especialista con quien hablabas no puede continuar. Nuestra coordinadora tiene ahora tu solicitud ({ref}) y te escribirá aquí. Si alguien no respira, llama al 911.",
+        "handed_on_nobody": "La persona especialista con quien hablabas no puede continuar y ahora no hay nadie más de guardia. Guardamos tu solicitud ({ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
+        "closed": "Terminó tu conversación con la persona especialista. Escribe a este número cuando necesites algo.",
+        "opened_alerted": "Gracias. Una persona especialista te escribirá desde este número, normalmente en menos de {minutes} minutos. Tu referencia es {ref}.",
+        "opened_escalated": "Gracias. Ahora no hay especialistas de guardia; nuestra coordinadora tiene tu solicitud ({ref}) y te escribirá en cuanto pueda.",
+        "opened_saved": "Gracias. Ahora no hay nadie de guardia. Guardamos tu solicitud ({ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
+    },
+}
+
+
+def _person(handoff: Handoff, key: str, **values) -> str:
+    """A PERSON phrase in the handoff's language, with its reference filled in."""
+    return phrase(PERSON, handoff.language, key, ref=handoff.ref, **values)
+
+
+def referred_by(handoff: Handoff) -> str:
+    """For a specialist: who asked for this handoff."""
+    kind = referrers.kind_of(handoff)
+    return f"{referrers.who(kind, 'en')} referred a person" if kind else "A person asked for a specialist"
 
 
 def alert(handoff: Handoff, handed_on: bool = False) -> str:
-    who = "An officer referred a person" if handoff.source == "officer" else "A person asked for a specialist"
+    who = referred_by(handoff)
     where = f" near {handoff.area}" if handoff.area else ""
     again = "Handed on: the specialist who had it can't continue. " if handed_on else ""
     return (
         f"Health Hub {handoff.ref}: {again}{'URGENT. ' if handoff.urgent else ''}{who}{where}. Needs: {_needs(handoff)}. "
-        f"Language: {LANGUAGE_NAMES.get(handoff.language, handoff.language)}. "
+        f"Language: {name_of(handoff.language)}. "
         + (f"Where to find them: {handoff.contact_note}. " if handoff.contact_note else "")
         + COMMANDS.format(ref=handoff.ref)
         + (" You'll text them through this number; theirs stays private." if handoff.person_number or not handoff.contact_note else "")
@@ -136,21 +182,14 @@ def from_person(handoff: Handoff, text: str) -> list[str]:
 
 
 def from_specialist(handoff: Handoff, text: str) -> list[str]:
-    return relay_parts(_person(handoff, "Specialist", "Especialista"), text)
+    return relay_parts(_person(handoff, "specialist_label"), text)
 
 
 def person_accepted(handoff: Handoff) -> str:
-    if handoff.source == "officer":  # they asked for nothing themselves: say who and why
-        return _person(
-            handoff,
-            f"Hi, this is the Health Hub Hotline. An officer asked us, with your OK, to connect you with a harm reduction specialist ({handoff.ref}). The specialist will reach you at this number. You can reply here to talk with them.",
-            f"Hola, esta es la línea Health Hub. Un oficial nos pidió, con tu permiso, conectarte con una persona especialista en reducción de daños ({handoff.ref}). Se comunicará contigo a este número. Puedes responder aquí para hablar con ella.",
-        )
-    return _person(
-        handoff,
-        f"A harm reduction specialist has your request ({handoff.ref}) and will text you here. You can reply to this number to talk with them.",
-        f"Una persona especialista en reducción de daños tiene tu solicitud ({handoff.ref}) y te escribirá aquí. Puedes responder a este número para hablar con ella.",
-    )
+    kind = referrers.kind_of(handoff)
+    if kind:  # they asked for nothing themselves: say who and why
+        return _person(handoff, "accepted_referred", who=referrers.who(kind, handoff.language))
+    return _person(handoff, "accepted")
 
 
 def introduction_missed(handoff: Handoff, event: str) -> str:
@@ -163,64 +202,27 @@ def introduction_missed(handoff: Handoff, event: str) -> str:
 
 
 def person_delayed(handoff: Handoff) -> str:
-    return _person(
-        handoff,
-        f"It's taking longer than usual to reach a specialist. Our coordinator now has your request ({handoff.ref}) and will text you here. If someone is not breathing, call 911.",
-        f"Está tardando más de lo normal. Nuestra coordinadora tiene tu solicitud ({handoff.ref}) y te escribirá aquí. Si alguien no respira, llama al 911.",
-    )
+    return _person(handoff, "delayed")
 
 
 def person_expired(handoff: Handoff) -> str:
-    return _person(
-        handoff,
-        f"We're sorry: nobody could take your request ({handoff.ref}) in time. Text \"talk to someone\" to try again, or text what you need and a ZIP code to find services now. If someone is not breathing, call 911.",
-        f"Lo sentimos: nadie pudo atender tu solicitud ({handoff.ref}) a tiempo. Escribe \"hablar con alguien\" para intentarlo de nuevo, o lo que necesitas y un código postal. Si alguien no respira, llama al 911.",
-    )
+    return _person(handoff, "expired")
 
 
 def person_handed_on(handoff: Handoff, who: str) -> str:
     """The specialist they were talking with can't continue; `who` has the request now:
     specialist, coordinator or nobody (yet)."""
-    en = {
-        "specialist": f"The specialist you were talking with can't continue. We're passing your request ({handoff.ref}) to another specialist, who will text you here.",
-        "coordinator": f"The specialist you were talking with can't continue. Our coordinator now has your request ({handoff.ref}) and will text you here.",
-        "nobody": f"The specialist you were talking with can't continue, and nobody else is on call right now. We saved your request ({handoff.ref}) and will text you as soon as someone is available.",
-    }[who]
-    es = {
-        "specialist": f"La persona especialista con quien hablabas no puede continuar. Pasamos tu solicitud ({handoff.ref}) a otra persona especialista, que te escribirá aquí.",
-        "coordinator": f"La persona especialista con quien hablabas no puede continuar. Nuestra coordinadora tiene ahora tu solicitud ({handoff.ref}) y te escribirá aquí.",
-        "nobody": f"La persona especialista con quien hablabas no puede continuar y ahora no hay nadie más de guardia. Guardamos tu solicitud ({handoff.ref}) y te escribiremos en cuanto alguien esté disponible.",
-    }[who]
-    return _person(handoff, en + " If someone is not breathing, call 911.", es + " Si alguien no respira, llama al 911.")
+    return _person(handoff, f"handed_on_{who}")
 
 
 def person_closed(handoff: Handoff) -> str:
-    return _person(
-        handoff,
-        "Your conversation with the specialist has ended. Text this number any time you need something.",
-        "Terminó tu conversación con la persona especialista. Escribe a este número cuando necesites algo.",
-    )
+    return _person(handoff, "closed")
 
 
 def person_opened(handoff: Handoff, state: str, minutes: int) -> str:
-    """What the person is told when their request is recorded: honestly, who and how soon."""
-    if state == "alerted":
-        return _person(
-            handoff,
-            f"Thanks. A harm reduction specialist will text you from this number, usually within {minutes} minutes. Your reference is {handoff.ref}.",
-            f"Gracias. Una persona especialista te escribirá desde este número, normalmente en menos de {minutes} minutos. Tu referencia es {handoff.ref}.",
-        )
-    if state == "escalated":
-        return _person(
-            handoff,
-            f"Thanks. No specialist is on call right now, so our coordinator has your request ({handoff.ref}) and will text you from this number as soon as they can.",
-            f"Gracias. Ahora no hay especialistas de guardia; nuestra coordinadora tiene tu solicitud ({handoff.ref}) y te escribirá en cuanto pueda.",
-        )
-    return _person(
-        handoff,
-        f"Thanks. Nobody is on call right now. We saved your request ({handoff.ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
-        f"Gracias. Ahora no hay nadie de guardia. Guardamos tu solicitud ({handoff.ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
-    )
+    """What the person is told when their request is recorded: honestly, who and how soon
+    (state: alerted, escalated, or anything else for a request saved for later)."""
+    return _person(handoff, f"opened_{state}" if state in OFFERED else "opened_saved", minutes=minutes)
 
 
 def yes_needs_ref(pending_refs: list[str], verb: str = "ACCEPT") -> str:
@@ -237,53 +239,59 @@ def command_needs_ref(verb: str, open_refs: list[str] = ()) -> str:
         " How it ended: reached, engaged, declined, unreachable or other." if verb == "DONE" else "")
 
 
+# A specialist's own OFF and ON, answered in the language they texted in.
+SPECIALIST = {
+    "en": {
+        "off": "You're off call: no new alerts until you text ON.",
+        "off_passed": "We passed what was waiting for your answer ({refs}) to someone else.",
+        "off_kept_one": "You still have {count} open conversation ({refs}); they stay with you: reply DONE {first} and how it ended when it's over.",
+        "off_kept_many": "You still have {count} open conversations ({refs}); they stay with you: reply DONE {first} and how it ended when it's over.",
+        "off_none": "You have no open conversation.",
+        "off_coordinator": "Requests nobody accepts will wait until you're back.",
+        "on_in_hours": "You're on call: new alerts come to this number. Text OFF to go off call.",
+        "on_outside_hours": "You're back on your on-call hours ({hours}). It's outside them now, so alerts start then.",
+        "on_needs_start": "You asked for no messages (STOP). Text START to get messages again and be back on call.",
+        "back_on_call": "You're back on call, within your roster hours.",
+    },
+    "es": {
+        "off": "Estás fuera de guardia: no recibirás alertas nuevas hasta que escribas DE GUARDIA (u ON).",
+        "off_passed": "Pasamos a otra persona lo que esperaba tu respuesta ({refs}).",
+        "off_kept_one": "Sigues con {count} conversación(es) abierta(s) ({refs}): siguen contigo; escribe DONE {first} y el resultado al terminar.",
+        "off_kept_many": "Sigues con {count} conversación(es) abierta(s) ({refs}): siguen contigo; escribe DONE {first} y el resultado al terminar.",
+        "off_none": "No tienes conversaciones abiertas.",
+        "off_coordinator": "Las solicitudes que nadie acepte esperarán hasta que vuelvas.",
+        "on_in_hours": "Estás de guardia: las alertas nuevas llegan a este número. Escribe FUERA DE GUARDIA (u OFF) para dejarla.",
+        "on_outside_hours": "Vuelves a tu horario de guardia ({hours}). Ahora estás fuera de él: las alertas llegarán entonces.",
+        "on_needs_start": "Pediste no recibir mensajes (ALTO). Escribe INICIAR para volver a recibirlos y estar de guardia.",
+        "back_on_call": "Vuelves a estar de guardia según tu horario.",
+    },
+}
+
+
 def gone_off(kept: list[str], passed: list[str], is_coordinator: bool, language: str) -> str:
-    if language == "es":
-        words = ["Estás fuera de guardia: no recibirás alertas nuevas hasta que escribas DE GUARDIA (u ON)."]
-        if passed:
-            words.append(f"Pasamos a otra persona lo que esperaba tu respuesta ({', '.join(passed)}).")
-        if kept:
-            words.append(f"Sigues con {len(kept)} conversación(es) abierta(s) ({', '.join(kept)}): siguen contigo; "
-                         f"escribe DONE {kept[0]} y el resultado al terminar.")
-        else:
-            words.append("No tienes conversaciones abiertas.")
-        if is_coordinator:
-            words.append("Las solicitudes que nadie acepte esperarán hasta que vuelvas.")
-        return " ".join(words)
-    words = ["You're off call: no new alerts until you text ON."]
+    words = [phrase(SPECIALIST, language, "off")]
     if passed:
-        words.append(f"We passed what was waiting for your answer ({', '.join(passed)}) to someone else.")
+        words.append(phrase(SPECIALIST, language, "off_passed", refs=", ".join(passed)))
     if kept:
-        conversations = "1 open conversation" if len(kept) == 1 else f"{len(kept)} open conversations"
-        words.append(f"You still have {conversations} ({', '.join(kept)}); they stay with you: "
-                     f"reply DONE {kept[0]} and how it ended when it's over.")
+        words.append(phrase(SPECIALIST, language, "off_kept_one" if len(kept) == 1 else "off_kept_many",
+                            count=len(kept), refs=", ".join(kept), first=kept[0]))
     else:
-        words.append("You have no open conversation.")
+        words.append(phrase(SPECIALIST, language, "off_none"))
     if is_coordinator:
-        words.append("Requests nobody accepts will wait until you're back.")
+        words.append(phrase(SPECIALIST, language, "off_coordinator"))
     return " ".join(words)
 
 
 def gone_on(hours: str | None, in_hours: bool, language: str) -> str:
-    if language == "es":
-        if in_hours:
-            return "Estás de guardia: las alertas nuevas llegan a este número. Escribe FUERA DE GUARDIA (u OFF) para dejarla."
-        return f"Vuelves a tu horario de guardia ({hours}). Ahora estás fuera de él: las alertas llegarán entonces."
-    if in_hours:
-        return "You're on call: new alerts come to this number. Text OFF to go off call."
-    return f"You're back on your on-call hours ({hours}). It's outside them now, so alerts start then."
+    return phrase(SPECIALIST, language, "on_in_hours" if in_hours else "on_outside_hours", hours=hours)
 
 
 def on_needs_start(language: str) -> str:
-    if language == "es":
-        return "Pediste no recibir mensajes (ALTO). Escribe INICIAR para volver a recibirlos y estar de guardia."
-    return "You asked for no messages (STOP). Text START to get messages again and be back on call."
+    return phrase(SPECIALIST, language, "on_needs_start")
 
 
 def back_on_call(language: str) -> str:
-    if language == "es":
-        return "Vuelves a estar de guardia según tu horario."
-    return "You're back on call, within your roster hours."
+    return phrase(SPECIALIST, language, "back_on_call")
 
 
 def _duration(seconds: float) -> str:

@@ -24,6 +24,7 @@ from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.handoff import engine
 from bot.handoff.roster import choose_specialist
+from bot.handoff.states import RINGABLE, Source, State
 
 # Twilio's DialCallStatus for a call that did not connect the specialist, as a log event.
 # "completed" without an acceptance means the specialist answered but did not press 1 (or a
@@ -77,7 +78,7 @@ def next_ring(session: Session, handoff: Handoff, now: datetime | None = None) -
     handoffs, never one already rung); None when there is nobody left or the limit is reached."""
     now = now or utcnow()
     settings = get_settings()
-    if handoff.state not in ("created", "alerted"):
+    if handoff.state not in RINGABLE:
         return None
     tried = dialed(session, handoff)
     if len(tried) >= settings.voice_max_dials:
@@ -85,11 +86,11 @@ def next_ring(session: Session, handoff: Handoff, now: datetime | None = None) -
     specialist = choose_specialist(session, handoff.area, handoff.language, set(tried), now.replace(tzinfo=timezone.utc))
     if specialist is None:
         return None
-    handoff.state = "alerted"
+    handoff.state = State.ALERTED
     handoff.specialist_id = specialist.id
     handoff.alerted_at = handoff.alerted_at or now
     handoff.deadline_at = now + timedelta(seconds=settings.voice_ring_seconds + _GRACE_SECONDS)
-    engine._log(session, handoff, "call_dialed", now, specialist, detail=f"attempt {len(tried) + 1}")
+    engine.log(session, handoff, "call_dialed", now, specialist, detail=f"attempt {len(tried) + 1}")
     return Ring(handoff.ref, specialist.id, specialist.phone, len(tried) + 1)
 
 
@@ -104,7 +105,7 @@ def _ringing(session: Session, handoff: Handoff, specialist_id: int) -> Speciali
 
 def connected(session: Session, handoff: Handoff, specialist_id: int) -> bool:
     """Whether this specialist took the call (pressed 1)."""
-    return handoff.state in ("accepted", "closed") and handoff.specialist_id == specialist_id and session.scalar(
+    return handoff.state in (State.ACCEPTED, State.CLOSED) and handoff.specialist_id == specialist_id and session.scalar(
         select(HandoffLog.id).where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == "accepted",
                                     HandoffLog.specialist_id == specialist_id, HandoffLog.detail == "by phone")
     ) is not None
@@ -117,8 +118,8 @@ def accept_call(session: Session, ref: str, specialist_id: int, now: datetime | 
     now = now or utcnow()
     handoff = find(session, ref)
     specialist = _ringing(session, handoff, specialist_id)
-    reply = engine.accept(session, specialist, handoff.ref, now, notify_person=handoff.source != "community", detail="by phone")
-    engine._send(session, specialist.phone, reply, "notice")
+    reply = engine.accept(session, specialist, handoff.ref, now, notify_person=handoff.source != Source.COMMUNITY, detail="by phone")
+    engine.send(session, specialist.phone, reply, "notice")
     return handoff
 
 
@@ -129,7 +130,7 @@ def call_ended(session: Session, ref: str, specialist_id: int, dial_status: str,
     specialist = _ringing(session, handoff, specialist_id)
     if not connected(session, handoff, specialist_id):
         event = DIAL_EVENTS.get((dial_status or "").lower(), "call_failed")
-        engine._log(session, handoff, event, now, specialist, detail=(dial_status or "")[:24] or None)
+        engine.log(session, handoff, event, now, specialist, detail=(dial_status or "")[:24] or None)
     return handoff
 
 
@@ -137,7 +138,7 @@ def fall_back_to_sms(session: Session, handoff: Handoff, now: datetime | None = 
     """Nobody took the call: the engine's SMS alert (or the coordinator, or a saved request), as
     for a texted request. Returns the handoff's state afterwards."""
     now = now or utcnow()
-    if handoff.state in ("created", "alerted"):
+    if handoff.state in RINGABLE:
         engine.alert_next(session, handoff, now)
     return handoff.state
 

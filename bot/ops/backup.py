@@ -42,8 +42,8 @@ TABLES = {
     "organization, service, location, address, service_at_location, phone, language, cost_option, schedule, "
     "taxonomy, taxonomy_term, attribute, service_point": "the service directory (Open Referral HSDS), no personal data",
     "specialist": "the roster: specialists' and the coordinator's names and phone numbers, and who is off call",
-    "officer": "registered officers' names, work phone numbers and agencies, the HMAC key of each number, and a "
-               "hash of their voice PIN",
+    "officer": "registered referrers' (police, EMS, fire) names, work phone numbers, agencies and kinds, the HMAC "
+               "key of each number, and a hash of their voice PIN",
     "officer_call": "calls verified as an officer's (attestation A or the PIN), by CallSid; no number; until the "
                     "retention purge",
     "handoff": "each warm handoff: the person's HMAC key, their number and where to find them until the retention "

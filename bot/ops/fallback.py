@@ -8,7 +8,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Pause, Say, VoiceResponse
 
 from bot.config import Settings
-from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
+from bot.language import LANGUAGES, voice_of
+from bot.safety import EMERGENCY_REPLIES
 from bot.voice.texts import EMERGENCY_STEPS, LANGUAGE_TAGS
 
 SMS_TROUBLE = {
@@ -21,13 +22,13 @@ VOICE_OPENING = {
     "es": "Línea Health Hub. Si alguien puede tener una sobredosis, cuelga y llama al 911 ahora. La línea tiene "
           "problemas en este momento; llama de nuevo pronto. Los pasos de naloxona siguen, en inglés y después en español.",
 }
-EMERGENCY_SMS = {"en": EMERGENCY_REPLY, "es": EMERGENCY_REPLY_ES}
+EMERGENCY_SMS = EMERGENCY_REPLIES
 
 
 def sms_fallback() -> str:
     """One message per language: the 911 steps, then the trouble notice."""
     twiml = MessagingResponse()
-    for language in ("en", "es"):
+    for language in LANGUAGES:
         twiml.message(f"{EMERGENCY_SMS[language]} {SMS_TROUBLE[language]}")
     return str(twiml)
 
@@ -35,11 +36,11 @@ def sms_fallback() -> str:
 def voice_fallback(settings: Settings) -> str:
     """The 911 line and the trouble notice in both languages, then the naloxone steps read slowly
     in each, with the voices the line itself speaks with."""
-    voices = {"en": settings.voice_en, "es": settings.voice_es}
+    voices = {language: voice_of(settings, language) for language in LANGUAGES}
     twiml = VoiceResponse()
-    for language in ("en", "es"):
+    for language in LANGUAGES:
         twiml.say(VOICE_OPENING[language], voice=voices[language], language=LANGUAGE_TAGS[language])
-    for language in ("en", "es"):
+    for language in LANGUAGES:
         twiml.append(Pause(length=1))
         for step in EMERGENCY_STEPS[language]:
             say = Say(voice=voices[language], language=LANGUAGE_TAGS[language])

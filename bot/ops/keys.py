@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import ContactNumber, Handoff, Officer, OptOut, OutboxMessage, Specialist
-from bot.handoff.roster import OPEN_STATES
+from bot.handoff.states import OPEN
 from bot.privacy import key_id, sender_key
 
 
@@ -89,7 +89,7 @@ def rekey(session: Session, old_secret: str, new_secret: str, previous_secrets: 
             handoffs += 1
     # An officer's referral with a place and time has a `referral:` key, matched by nobody's texts.
     without_number = len(session.scalars(select(Handoff.id).where(
-        Handoff.person_number.is_(None), Handoff.state.in_(OPEN_STATES), Handoff.person_key.not_like("referral:%"))).all())
+        Handoff.person_number.is_(None), Handoff.state.in_(OPEN), Handoff.person_key.not_like("referral:%"))).all())
 
     contacts = session.scalars(select(ContactNumber)).all()
     for contact in contacts:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.config import get_settings
-from bot.directory import SERVICE_TYPES, find_services
-from bot.directory.places import resolve_place
+from bot.directory import UnknownServiceType
+from bot.directory.near import UnknownPlace, search_near
 from bot.directory.sms import format_results
 from bot.notify.outbox import enqueue
 
@@ -15,13 +15,10 @@ def text_list(session: Session, to_number: str, code: str, place_label: str, *, 
               open_first: bool = False, language: str = "en") -> bool:
     """Queue the SMS-formatted results (the SMS page size, from the same place in the list) to
     `to_number`; False when the search can no longer be made (unknown type or place)."""
-    if code not in SERVICE_TYPES:
+    try:
+        nearby = search_near(session, code, place_label, offset=offset, open_first=open_first)
+    except (UnknownServiceType, UnknownPlace):
         return False
-    place = resolve_place(session, place_label)
-    if place is None:
-        return False
-    settings = get_settings()
-    result = find_services(session, code, place, offset=offset, open_first=open_first, radius_miles=settings.search_radius_miles)
-    enqueue(session, to_number=to_number, from_number=settings.hotline_number,
-            body=format_results(result, place.label, language), purpose="directory")
+    enqueue(session, to_number=to_number, from_number=get_settings().hotline_number,
+            body=format_results(nearby.result, nearby.place.label, language), purpose="directory")
     return True

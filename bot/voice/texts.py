@@ -6,17 +6,20 @@ import re
 
 from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
-from bot.handoff.texts import LANGUAGE_NAMES
+from bot.handoff import referrers
 from bot.handoff.transfer import spell
-from bot.language import phrase
+from bot.language import LANGUAGES, language, name_of, phrase
 
-LANGUAGE_TAGS = {"en": "en-US", "es": "es-US"}
+# Twilio's language tag for each language the line speaks (bot/language.py).
+LANGUAGE_TAGS = {code: spoken.speech for code, spoken in LANGUAGES.items()}
 
 
 def spoken_language(value: str | None) -> str:
     """A language the voice line speaks (from a callback's query string), English otherwise."""
-    return value if value in LANGUAGE_TAGS else "en"
+    return language(value).code
 
+
+# One entry per language of bot/language.py, each with the same keys (tests/bot/test_language.py).
 _TEXTS = {
     "en": {
         "greeting": "Hi, this is the Health Hub Hotline. Tell me what you need and your ZIP code, or say: talk to someone. If someone is not breathing, hang up and call 911.",
@@ -52,7 +55,7 @@ _TEXTS = {
         "referral_saved": "Nobody is on call right now, sorry. We saved the referral, and someone will contact the person as soon as someone is available. Your reference is {ref}. Text STATUS and the reference to follow it.",
         "intro_officer_joining": "The person is joining the call now.",
         # The person an officer referred, called by the hotline to join the introduction.
-        "intro_greeting": "Hello, this is the Health Hub Hotline, a free harm reduction service. An officer asked us, with your OK, to connect you with one of our specialists. The specialist and the officer are on the line now. To join them, press 1. If now is not a good time, hang up, and the specialist will text you instead.",
+        "intro_greeting": "Hello, this is the Health Hub Hotline, a free harm reduction service. {who} asked us, with your OK, to connect you with one of our specialists. The specialist and {the} are on the line now. To join them, press 1. If now is not a good time, hang up, and the specialist will text you instead.",
         "intro_joining": "Thank you. Joining you now.",
         "intro_later": "OK. The specialist will text you at this number instead. Take care. If someone is not breathing, call 911.",
         "intro_gone": "Sorry, the specialist is no longer on the line. They will text you at this number soon. If someone is not breathing, call 911.",
@@ -88,7 +91,7 @@ _TEXTS = {
         "referral_escalated": "Perdona, nadie pudo contestar ahora. Nuestra coordinadora tiene la referencia y se asegurará de que alguien se comunique con la persona. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",
         "referral_saved": "Perdona, ahora no hay nadie de guardia. Guardamos la referencia y alguien se comunicará con la persona en cuanto esté disponible. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",
         "intro_officer_joining": "La persona se está uniendo a la llamada.",
-        "intro_greeting": "Hola, esta es la línea Health Hub, un servicio gratuito de reducción de daños. Un oficial nos pidió, con tu permiso, conectarte con una de nuestras personas especialistas. La persona especialista y el oficial están en la línea ahora. Para unirte, oprima 1. Si ahora no es buen momento, cuelga, y la persona especialista te escribirá.",
+        "intro_greeting": "Hola, esta es la línea Health Hub, un servicio gratuito de reducción de daños. {who} nos pidió, con tu permiso, conectarte con una de nuestras personas especialistas. La persona especialista y {the} están en la línea ahora. Para unirte, oprima 1. Si ahora no es buen momento, cuelga, y la persona especialista te escribirá.",
         "intro_joining": "Gracias. Te uno a la llamada ahora.",
         "intro_later": "Está bien. La persona especialista te escribirá a este número. Cuídate. Si alguien no respira, llama al 911.",
         "intro_gone": "Perdona, la persona especialista ya no está en la línea. Te escribirá pronto a este número. Si alguien no respira, llama al 911.",
@@ -122,7 +125,7 @@ _TO_SPECIALIST = {
     "whisper_no_answer": "No answer. We'll ask someone else.",
     "whisper_gone": "Sorry, this call was already taken or has ended. Thank you.",
     "whisper_taken": "Connecting you now. The reference {ref} is also in a text message.",
-    "whisper_calling_person": " We are calling the person now. They will join you and the officer when they answer.",
+    "whisper_calling_person": " We are calling the person now. They will join you and {the} when they answer.",
     "whisper_person_not_called": " We could not call the person, so they have a text from us. You can text them from your phone.",
 }
 
@@ -134,15 +137,16 @@ def to_specialist(key: str, **values) -> str:
 def whisper(handoff: Handoff, introduction: bool = False) -> str:
     """What the specialist hears before deciding: who, where, what, which language, the
     reference, and whether the person will be called in. Never a number or the caller's words."""
-    who = "An officer is calling to refer a person" if handoff.source == "officer" else "A person is calling the hotline and asked for a specialist"
+    kind = referrers.kind_of(handoff)
+    who = f"{referrers.who(kind, 'en')} is calling to refer a person" if kind else "A person is calling the hotline and asked for a specialist"
     where = f" near {' '.join(handoff.area)}" if handoff.area and handoff.area.isdigit() else (f" near {handoff.area}" if handoff.area else "")
     needs = ", ".join(SERVICE_TYPES.get(c, c) for c in (handoff.needs or "").split(",") if c)
     return (
         f"Health Hub call. {who}{where}."
         + (f" They need {needs}." if needs else "")
-        + f" They speak {LANGUAGE_NAMES.get(handoff.language, handoff.language)}."
+        + f" They speak {name_of(handoff.language)}."
         + f" Reference {spell(handoff.ref)}."
-        + (" If you take it, we will then call the person, so that the officer can introduce you." if introduction else "")
+        + (f" If you take it, we will then call the person, so that {referrers.the(kind, 'en')} can introduce you." if introduction else "")
         + " Press 1 to take the call. To pass, hang up."
     )
 

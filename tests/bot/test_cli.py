@@ -198,3 +198,27 @@ def test_an_officer_is_registered_with_a_pin_kept_only_as_a_hash(capsys, migrate
     with session_scope() as session:
         session.scalar(select(Officer)).pin_failures = 5
     assert main(["roster", "list"]) == 0 and "PIN locked" in capsys.readouterr().out
+
+
+def test_ems_and_fire_crews_are_registered_as_such_and_a_bad_kind_is_refused(capsys, migrated_db):
+    from sqlalchemy import select
+
+    from bot.db import session_scope
+    from bot.db.models import Officer
+
+    def register(phone, *kind):
+        return main(["roster", "add-officer", "--name", "Crew", "--phone", phone, "--agency", "Seattle Fire", *kind])
+
+    assert register("+12065550184", "--kind", "ems") == 0 and "(ems)" in capsys.readouterr().out
+    assert register("+12065550185", "--kind", "FIRE") == 0
+    assert register("+12065550186") == 0 and "(police)" in capsys.readouterr().out
+    for bad in ("paramedic", "🚑", "x" * 1600):
+        assert register("+12065550187", "--kind", bad) == 2
+        err = capsys.readouterr().err
+        assert "--kind: " in err and "use one of: police, ems, fire" in err
+    assert register("+12065550187", "--kind", "") == 0  # empty: the default
+    with session_scope() as session:
+        kinds = dict(session.execute(select(Officer.phone, Officer.kind)).all())
+    assert kinds == {"+12065550184": "ems", "+12065550185": "fire", "+12065550186": "police", "+12065550187": "police"}
+    capsys.readouterr()
+    assert main(["roster", "list"]) == 0 and "Seattle Fire (ems)" in capsys.readouterr().out

@@ -48,3 +48,15 @@ def test_urgent_is_added_to_existing_handoffs(migrated_db):
     with session_scope() as session:
         handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))
         assert handoff is not None and handoff.urgent == 0
+
+
+def test_officers_registered_before_kinds_become_police(migrated_db):
+    from sqlalchemy import text
+
+    command.downgrade(alembic_config(), "0010_delivery")
+    with get_engine().begin() as connection:
+        connection.execute(text("INSERT INTO officer (name, phone, phone_key, agency, active, created_at, pin_failures) "
+                                "VALUES ('Ofc. Lee', '+12065550181', 'k1', 'Seattle PD', 1, '2026-11-01 00:00:00', 0)"))
+    command.upgrade(alembic_config(), "head")
+    with get_engine().connect() as connection:
+        assert connection.execute(text("SELECT kind FROM officer")).scalar_one() == "police"

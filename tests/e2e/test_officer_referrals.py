@@ -1,17 +1,19 @@
 """The officer referral line through signed webhooks: one-message referrals, the short form, no
-consent, missing contact, an unregistered number, another agency's reference, Spanish, emergency."""
+consent, missing contact, an unregistered number, another agency's reference, Spanish, emergency,
+and EMS and fire crews as referrers."""
 import json
 import re
 
 import pytest
 
 from bot.safety import EMERGENCY_REPLY
-from tests.e2e.conftest import text
+from tests.e2e.conftest import alerted_for, text
 
 pytestmark = pytest.mark.e2e
 
 LEE, KIM, STRANGER = "+12065550181", "+12065550182", "+12065550183"
-ANA = "+12065550111"
+MEDIC, FIREFIGHTER = "+12065550184", "+12065550185"
+ANA, BEN, COORDINATOR = "+12065550111", "+12065550112", "+12065550119"
 
 
 def reference(replies):
@@ -76,3 +78,25 @@ def test_an_unregistered_number_is_told_how_registration_works(hotline):
 def test_an_officer_reporting_an_overdose_gets_911_first(hotline):
     status, replies = text(hotline, LEE, "he's not breathing")
     assert replies[0] == EMERGENCY_REPLY
+
+
+@pytest.mark.parametrize("crew, kind, person, referral, alert_words, person_words", [
+    (MEDIC, "ems", "+12065550196", "Referral: consented, 206-555-0196, post OD, needs narcan",
+     "A paramedic referred a person", "Hi, this is the Health Hub Hotline. A paramedic asked us, with your OK,"),
+    (FIREFIGHTER, "fire", "+12065550197", "Referral: consented, 206-555-0197, at risk of overdose, spanish",
+     "A firefighter referred a person", "Hola, esta es la línea Health Hub. Un bombero nos pidió, con tu permiso,"),
+])
+def test_ems_and_fire_crews_refer_and_the_person_hears_who_asked(hotline, crew, kind, person, referral, alert_words, person_words):
+    registered = hotline.hub("roster", "add-officer", "--name", f"{kind} crew", "--phone", crew, "--agency", "Seattle Fire",
+                             "--kind", kind)
+    assert f"({kind})" in registered
+    ref = reference(text(hotline, crew, referral)[1])
+    specialist = alerted_for(hotline, ref, [ANA, BEN, COORDINATOR])
+    alert = [m for m in hotline.outbox(specialist) if ref in m["body"]][0]["body"]
+    assert alert_words in alert and "officer" not in alert.lower()
+    assert text(hotline, specialist, f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
+    (notice,) = [m["body"] for m in hotline.outbox(person) if ref in m["body"]]
+    assert notice.startswith(person_words) and "officer" not in notice and "oficial" not in notice
+    assert text(hotline, crew, f"STATUS {ref}")[1] == [f"{ref}: accepted."]  # the same coarse status as police
+    kinds = json.loads(hotline.hub("report", "--json"))["referrer_kinds"]
+    assert kinds[kind]["referrals"] >= 1 and kinds[kind]["consented"] >= 1

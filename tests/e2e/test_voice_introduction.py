@@ -111,3 +111,23 @@ def test_the_referral_questions_are_asked_in_words_for_the_phone(hotline, twilio
     assert [child.tag for child in root] == ["Say", "Dial"] and "introduce them" in said(root)
     ref = latest_ref(hotline)
     assert handoff_row(hotline, ref)[2] == person
+
+
+def test_a_paramedic_refers_by_phone_and_the_person_hears_who_asked(hotline, twilio):
+    medic, person = "+12065550184", "+12065550150"
+    hotline.hub("roster", "add-officer", "--name", "Medic Diaz", "--phone", medic, "--agency", "Seattle Fire", "--kind", "ems")
+    crew = Caller(hotline, medic)
+    crew.dial_in()
+    root = crew.post(SpeechResult=f"Referral: consented, {person[2:5]}-{person[5:8]}-{person[8:]}, post OD, needs narcan")
+    assert [child.tag for child in root] == ["Say", "Dial"], said(root)
+    ref = latest_ref(hotline)
+    number = root.find("Dial").find("Number")
+    leg, whisper = leg_answers(hotline, number.get("url"), number.text)
+    assert "A paramedic is calling to refer a person" in said(whisper) and "so that the paramedic can introduce you" in said(whisper)
+    leg.post(gather(whisper).get("action"), To=number.text, Digits="1")
+    (placed,) = [call for call in twilio.calls if call["to"] == person]
+    (text,) = [m["body"] for m in hotline.outbox(person) if ref in m["body"]]
+    assert "A paramedic asked us, with your OK" in text and "officer" not in text
+    _, ask = leg_answers(hotline, placed["url"], person, Direction="outbound-api")
+    assert "A paramedic asked us, with your OK" in said(ask) and "the paramedic are on the line" in said(ask)
+    assert "officer" not in said(ask)

@@ -260,3 +260,23 @@ def test_forged_or_unsigned_introduction_requests_are_refused(base_url, roster, 
         status, _ = Call(base_url, sender=HOTLINE).post(url, signature=signature, Digits="1")
         assert status == 403
     assert twilio.redirected == []
+
+
+@pytest.mark.parametrize("kind, language, heard, texted", [
+    ("ems", "en", "A paramedic asked us, with your OK", "A paramedic asked us, with your OK"),
+    ("fire", "es", "Un bombero nos pidió, con tu permiso", "Un bombero nos pidió, con tu permiso"),
+])
+def test_the_person_hears_which_crew_asked_for_them(base_url, roster, twilio, kind, language, heard, texted):
+    with session_scope() as session:
+        session.scalar(select(Officer).where(Officer.phone == OFFICER)).kind = kind
+    _, root = refer_by_phone(base_url, language=language)
+    _, whisper, _ = take_in_the_whisper(base_url, root)
+    crew = {"ems": "paramedic", "fire": "firefighter"}[kind]
+    assert "is calling to refer a person" in said(whisper) and f"so that the {crew} can introduce you" in said(whisper)
+    (placed,) = twilio.placed
+    (text,) = outbox(PERSON)
+    assert texted in text and "oficial" not in text and "officer" not in text
+    _, ask = person_answers(base_url, placed)
+    greeting = said(only(ask, "Gather"))
+    assert greeting.count(heard) == 2  # said twice
+    assert "officer" not in greeting and "oficial" not in greeting

@@ -64,3 +64,11 @@ def test_named_place_repeats_only_the_place_words():
     assert named_place("near the old mill?") == "the old mill"
     assert named_place("blahville") == "blahville"
     assert len(named_place("x" * 500)) == 40
+
+
+def test_a_numbers_stand_in_is_no_place_even_with_five_digits_in_a_row(demo_db):
+    # An officer's referral holds the person's number only as tel:<HMAC key> (bot/phonebook.py);
+    # a key such as this one once made the referral's area ZIP 14609, which no specialist covers.
+    key = "h" + "ab" * 7 + "14609" + "c" * 21
+    assert place_in(f"Referral: consented, tel:{key}, post OD, needs narcan") == (None, None)
+    assert place_in(f"Referral: consented, tel:{key}, post OD near 98104") == ("98104", None)

@@ -8,6 +8,7 @@ from bot.db import session_scope
 from bot.db.models import Officer, Specialist
 from bot.handoff import call_flow, referral, transfer
 from bot.handoff.call_flow import AfterDial, Announcement, Promise
+from bot.handoff.referrers import Kind
 from bot.phonebook import first_stand_in
 from tests.bot.handoff.conftest import NOW
 from tests.bot.handoff.test_transfer import handoff_state, log, outbox, voice_handoff
@@ -171,7 +172,7 @@ def test_the_specialist_hears_of_the_introduction_only_when_the_person_will_be_c
     assert "introduce you" not in call_flow.whisper(ref, can_call_out=False)
     assert "555" not in call_flow.whisper(ref, can_call_out=True)
     taken = call_flow.take_call(ref, ring.specialist_id, can_call_out=True)
-    assert taken == call_flow.CallTaken(ref, PERSON, "en")
+    assert taken == call_flow.CallTaken(ref, PERSON, "en", Kind.POLICE)
 
 
 def test_a_call_taken_without_call_control_or_from_a_person_introduces_nobody(officer):
