@@ -5,7 +5,7 @@ from sqlalchemy import select
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.db.models import Handoff, Officer, OutboxMessage, Specialist
-from bot.handoff import engine, referrers, texts, transfer
+from bot.handoff import engine, referrers, texts
 from bot.handoff import referral as referrals
 from bot.handoff.referrers import Kind, UnknownKind, parse_kind
 from bot.handoff.reports import report
