@@ -14,6 +14,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory import SERVICE_TYPES, find_services
 from bot.directory.places import resolve_place
+from bot.directory.reports import remember_listing
 from bot.directory.sms import format_results
 from bot.directory.speech import SPOKEN_LIMIT, spoken_results
 
@@ -54,7 +55,9 @@ def search_and_reply(dispatcher: CollectingDispatcher, tracker: Tracker, offset:
             radius_miles=get_settings().search_radius_miles,
             **({"limit": SPOKEN_LIMIT} if voice else {}),
         )
-    language = tracker.get_slot("language") or "en"
+        language = tracker.get_slot("language") or "en"
+        if not voice:  # so that "WRONG 2" names the place they saw as 2 (the sender id is the HMAC key)
+            remember_listing(session, tracker.sender_id, result.matches, offset, language)
     if voice:
         # Read out two places; the channel then offers the same page as a text message.
         offer = {"service_type": code, "location": place.label, "open_first": result.open_first, "offset": offset}

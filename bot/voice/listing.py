@@ -8,7 +8,9 @@ from bot.config import get_settings
 from bot.directory import SERVICE_TYPES, find_services
 from bot.directory.places import resolve_place
 from bot.directory.sms import format_results
+from bot.directory.reports import remember_listing
 from bot.notify.outbox import enqueue
+from bot.privacy import sender_key
 
 
 def text_list(session: Session, to_number: str, code: str, place_label: str, *, offset: int = 0,
@@ -22,6 +24,8 @@ def text_list(session: Session, to_number: str, code: str, place_label: str, *, 
         return False
     settings = get_settings()
     result = find_services(session, code, place, offset=offset, open_first=open_first, radius_miles=settings.search_radius_miles)
+    remember_listing(session, sender_key(to_number, settings.require_secret_key(), settings.default_region),
+                     result.matches, offset, language)
     enqueue(session, to_number=to_number, from_number=settings.hotline_number,
             body=format_results(result, place.label, language), purpose="directory")
     return True
