@@ -13,6 +13,7 @@ from actions.threads import in_thread
 from bot.db import session_scope
 from bot.directory import SERVICE_TYPES, UnknownServiceType
 from bot.directory.near import UnknownPlace, search_near
+from bot.directory.reports import remember_listing
 from bot.directory.sms import format_results
 from bot.directory.speech import SPOKEN_LIMIT, spoken_results
 from bot.voice.call import is_voice_call
@@ -53,6 +54,9 @@ def search_and_reply(dispatcher: CollectingDispatcher, tracker: Tracker, offset:
         return [SlotSet("location", None)]
     place, result = nearby.place, nearby.result
     language = tracker.get_slot("language") or "en"
+    if not voice:  # so that "WRONG 2" names the place they saw as 2 (the sender id is the HMAC key)
+        with session_scope() as session:
+            remember_listing(session, tracker.sender_id, result.matches, offset, language)
     if voice:
         # Read out two places; the channel then offers the same page as a text message.
         offer = {"service_type": code, "location": place.label, "open_first": result.open_first, "offset": offset}

@@ -58,6 +58,11 @@ class Settings:
     answer_deadline_seconds: float = 8.0
     turns_in_flight: int = 4
     turn_capacity: float = 15.0
+    # The directory that knows when it is wrong (docs/directory-feedback.md): a listing not verified
+    # for this long says "call ahead"; reports from this many different numbers within a day flag
+    # a place "reported closed today".
+    stale_after_seconds: float = 90 * 86400
+    closed_reports: int = 2
 
     @property
     def local_only(self) -> bool:
@@ -129,6 +134,8 @@ def get_settings() -> Settings:
         raise ConfigError("HUB_TURN_CAPACITY must be a number of turns a second") from None
     if not 0.5 <= turn_capacity <= 10000:
         raise ConfigError("HUB_TURN_CAPACITY must be between 0.5 and 10000 turns a second")
+    stale_after = parse_duration("HUB_STALE_AFTER", env.get("HUB_STALE_AFTER") or "90d", default_unit="d")
+    closed_reports = _positive_int("HUB_CLOSED_REPORTS", env.get("HUB_CLOSED_REPORTS") or "2", 1, 100)
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -155,6 +162,8 @@ def get_settings() -> Settings:
         answer_deadline_seconds=answer_deadline,
         turns_in_flight=turns_in_flight,
         turn_capacity=turn_capacity,
+        stale_after_seconds=stale_after,
+        closed_reports=closed_reports,
     )
 
 

@@ -37,6 +37,16 @@ def stand_in_numbers(session: Session, text: str, secret_key: str, region: str) 
     return "".join(pieces) + text[end:] if pieces else text
 
 
+def blank_numbers(text: str, region: str) -> str:
+    """`text` with every phone number in it replaced by "[number]", for words kept where no
+    number may be (a texter's report of a wrong listing)."""
+    pieces, end = [], 0
+    for match in _written_numbers(text, region):
+        pieces += [text[end:match.start], "[number]"]
+        end = match.end
+    return "".join(pieces) + text[end:] if pieces else text
+
+
 def _remember(session: Session, key: str, number: str) -> None:
     row = session.get(ContactNumber, key)
     if row is None:

@@ -11,6 +11,8 @@ What goes, once older than the retention period:
   signature never expires and a captured webhook replayed after the purge must still be refused
   as a duplicate rather than run again on a conversation that is gone;
 - the record of which calls an officer was verified in (officer_call);
+- texters' reports of wrong listings (listing_report: their words and key) and the places last
+  listed to each texter (listing_shown);
 - Rasa's tracker store events (every message and slot of every conversation), when the tracker
   store is SQL, Rasa's or the hotline's (read from the same endpoints file the Rasa server reads).
 
@@ -34,7 +36,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import SAFE_ENGINE_OPTIONS
-from bot.db.models import ContactNumber, Handoff, InboundMessage, OfficerCall, OutboxMessage
+from bot.db.models import ContactNumber, Handoff, InboundMessage, ListingReport, ListingShown, OfficerCall, OutboxMessage
 from bot.handoff.states import OVER
 
 logger = logging.getLogger(__name__)
@@ -74,6 +76,9 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
     contacts = session.execute(delete(ContactNumber).where(ContactNumber.seen_at < cutoff)).rowcount
     # When an officer called is no one else's business either (counted with nothing: no number).
     session.execute(delete(OfficerCall).where(OfficerCall.verified_at < cutoff))
+    # Texters' reports of wrong listings hold their words and key; the lists shown hold their key.
+    session.execute(delete(ListingReport).where(ListingReport.created_at < cutoff))
+    session.execute(delete(ListingShown).where(ListingShown.shown_at < cutoff))
     inbound = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < cutoff, InboundMessage.sender_key != UNLINKED)

@@ -44,6 +44,9 @@ class Service(Base):
     eligibility_description = Column(Text)
     application_process = Column(Text)
     last_modified = Column(DateTime)
+    # When the directory last confirmed the listing (the latest of the package's last_modified,
+    # assured_date and metadata rows for the service): answers say "call ahead" once it is old.
+    verified_on = Column(Date)
 
 
 class Location(Base):
@@ -399,3 +402,33 @@ class OperatorAlarm(Base):
     detail = Column(Text, nullable=False)
     raised_at = Column(DateTime, nullable=False)
     last_seen_at = Column(DateTime, nullable=False)
+
+
+class ListingShown(Base):
+    """The places last listed to a texter, numbered as they saw them, so that "WRONG 2" names a
+    place. Keyed by the HMAC of the number, never the number; purged after the retention period."""
+
+    __tablename__ = "listing_shown"
+    number_key = Column(String(64), primary_key=True)
+    shown_at = Column(DateTime, nullable=False, index=True)
+    language = Column(String(8), nullable=False)
+    # JSON: [[position, service_id, location_id, name, street], ...] for every page of the search.
+    places = Column(Text, nullable=False)
+
+
+class ListingReport(Base):
+    """A texter's report that a listing is wrong (closed, out of supplies, ...), for the
+    coordinator. The reporter is an HMAC key, used only to count different numbers; their words
+    are purged after the retention period."""
+
+    __tablename__ = "listing_report"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    created_at = Column(DateTime, nullable=False, index=True)
+    service_id = Column(String(36), index=True)  # None: the texter did not say which place
+    location_id = Column(String(36))
+    place_name = Column(Text)
+    kind = Column(String(16), nullable=False)  # closed | wrong | out_of_stock | other
+    words = Column(Text)
+    language = Column(String(8), nullable=False)
+    reporter_key = Column(String(64), nullable=False)
+    cleared_at = Column(DateTime, index=True)

@@ -108,6 +108,22 @@ def occurs_on(rule: OpeningRule, day: date) -> bool:
     return bool(recurrence.between(midnight, midnight, inc=True))
 
 
+def is_closure(rule: OpeningRule) -> bool:
+    """A schedule with dates and no hours says the service is closed then (a holiday)."""
+    return rule.opens_at is None and rule.closes_at is None and bool(rule.valid_from or rule.dtstart)
+
+
+def closed_on(rule: OpeningRule, day: date) -> bool:
+    """Whether a closure covers `day`: from valid_from (or dtstart) through valid_to (or until),
+    one day when no end is given; a recurring closure ("closed every 1st Monday") on its days."""
+    if not is_closure(rule):
+        return False
+    if rule.freq:
+        return occurs_on(rule, day)
+    start = rule.valid_from or rule.dtstart
+    return start <= day <= (rule.valid_to or rule.until or start)
+
+
 def is_all_day(rule: OpeningRule) -> bool:
     return rule.opens_at == time(0, 0) and rule.closes_at is not None and rule.closes_at >= time(23, 59)
 
@@ -117,6 +133,9 @@ def intervals_on(rules: Iterable[OpeningRule], day: date) -> list[tuple[datetime
 
     Closing at or before opening means the hours run past midnight (19:00–07:00).
     """
+    rules = tuple(rules)
+    if any(closed_on(rule, day) for rule in rules):
+        return []
     spans = []
     for rule in rules:
         if rule.opens_at is None or rule.closes_at is None or not occurs_on(rule, day):
@@ -151,10 +170,12 @@ def format_time(value: time) -> str:
 
 
 def describe_day(rules: Iterable[OpeningRule], day: date) -> str:
-    """Today's hours in a few words: 'open 24 hours', '9am-5pm', '7pm-7am', 'closed today', or
-    'call for hours' when the directory has no schedule at all."""
+    """Today's hours in a few words: 'open 24 hours', '9am-5pm', '7pm-7am', 'closed today' (also on
+    a holiday closure), or 'call for hours' when the directory has no hours at all."""
     rules = tuple(rules)
-    if not rules:
+    if any(closed_on(rule, day) for rule in rules):
+        return "closed today"
+    if not [rule for rule in rules if not is_closure(rule)]:
         return "call for hours"
     spans = intervals_on(rules, day)
     if not spans:

@@ -205,14 +205,29 @@ def _convert_row(cells: dict[str, str], checks: list, file: str, row: int, issue
     return values
 
 
+def _check_unique(table: Table, resource: dict, issues: list[ValidationIssue]) -> None:
+    """Every field the descriptor marks `unique` (the id, and for example taxonomy_term.code):
+    an empty cell is no value, so it never clashes."""
+    for spec in resource["schema"]["fields"]:
+        if not spec.get("constraints", {}).get("unique"):
+            continue
+        name = spec["name"]
+        first: dict = {}
+        for row, number in zip(table.rows, table.row_numbers):
+            value = row.get(name)
+            if value is None:
+                continue
+            if value in first:
+                issues.append(ValidationIssue(table.file, number, name, f"{value!r} is used by an earlier row (row {first[value]}); "
+                                                                        f"{name} must be unique"))
+            else:
+                first[value] = number
+
+
 def _check_keys(tables: dict[str, Table], resources: dict[str, dict], issues: list[ValidationIssue]) -> None:
     ids = {name: {row["id"] for row in table.rows if row.get("id")} for name, table in tables.items()}
     for name, table in tables.items():
-        seen: set[str] = set()
-        for row, number in zip(table.rows, table.row_numbers):
-            if row.get("id") in seen:
-                issues.append(ValidationIssue(table.file, number, "id", f"{row['id']!r} is used by an earlier row"))
-            seen.add(row.get("id"))
+        _check_unique(table, resources[name], issues)
         for key in resources[name]["schema"].get("foreignKeys", []):
             column, target = key["fields"], key["reference"]["resource"]
             known = ids.get(target, set())

@@ -10,7 +10,7 @@ Writes go through bulk Core statements: a national directory is hundreds of thou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -120,6 +120,8 @@ def _check_schedules(package: Package) -> None:
                 parse(row.get(name))
             except InvalidSchedule as exc:
                 issues.append(ValidationIssue(table.file, number, name, str(exc)))
+        if row.get("valid_from") and row.get("valid_to") and row["valid_to"] < row["valid_from"]:
+            issues.append(ValidationIssue(table.file, number, "valid_to", f"{row['valid_to']} is before valid_from {row['valid_from']}"))
         if (row.get("opens_at") is None) != (row.get("closes_at") is None):
             missing = "closes_at" if row.get("opens_at") else "opens_at"
             issues.append(ValidationIssue(table.file, number, missing, "opens_at and closes_at go together"))
@@ -143,9 +145,30 @@ def _locate(package: Package) -> None:
         row["time_zone"] = time_zone_at(postal, row.get("latitude"), row.get("longitude"))
 
 
-def import_package(session: Session, package: Package) -> ImportSummary:
+def _date_of(value) -> date | None:
+    if isinstance(value, datetime):
+        return (value.astimezone(timezone.utc) if value.tzinfo else value).date()
+    return value
+
+
+def _verify_dates(package: Package) -> None:
+    """Each service's last-verified date: the latest of its last_modified, its assured_date and
+    the metadata rows about it (HSDS keeps a change log there)."""
+    logged: dict[str, date] = {}
+    for row in package.rows("metadata"):
+        if row.get("resource_type") == "service" and row.get("last_action_date"):
+            previous = logged.get(row["resource_id"])
+            logged[row["resource_id"]] = max(previous, row["last_action_date"]) if previous else row["last_action_date"]
+    for row in package.rows("service"):
+        dates = [d for d in (_date_of(row.get("last_modified")), row.get("assured_date"), logged.get(row["id"])) if d]
+        row["verified_on"] = max(dates) if dates else None
+
+
+def import_package(session: Session, package: Package, progress=None) -> ImportSummary:
+    """`progress(table, rows)` is called as each table is written (the CLI shows a bar)."""
     _check_schedules(package)
     _locate(package)
+    _verify_dates(package)
     for row in package.rows("taxonomy_term"):
         row["hub_code"] = hub_code_for(row.get("code"), row.get("name"))
 
@@ -153,7 +176,7 @@ def import_package(session: Session, package: Package) -> ImportSummary:
     for name, model in TABLES:
         rows = package.rows(name)
         if rows:
-            _upsert(session, name, model, rows, summary)
+            _upsert(session, name, model, rows, summary, progress)
     _remove_dropped_children(session, package, summary)
     rebuild_search_index(session)
 
@@ -181,7 +204,7 @@ def rebuild_search_index(session: Session) -> None:
     session.execute(insert(ServicePoint).from_select(columns, points))
 
 
-def _upsert(session: Session, name: str, model, rows: list[dict], summary: ImportSummary) -> None:
+def _upsert(session: Session, name: str, model, rows: list[dict], summary: ImportSummary, progress=None) -> None:
     table = model.__table__
     existing: set[str] = set()
     for chunk in _chunks([row["id"] for row in rows]):
@@ -189,16 +212,21 @@ def _upsert(session: Session, name: str, model, rows: list[dict], summary: Impor
     records = _records(model, rows)
     inserts = [record for record in records if record["id"] not in existing]
     updates = [{f"new_{key}": value for key, value in record.items()} for record in records if record["id"] in existing]
-    if inserts:
-        session.execute(insert(table), inserts)
-    if updates:
-        columns = [column.name for column in table.columns if column.name != "id"]
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("new_id"))
-            .values({column: bindparam(f"new_{column}") for column in columns})
-        )
-        session.execute(statement, updates)
+    columns = [column.name for column in table.columns if column.name != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("new_id"))
+        .values({column: bindparam(f"new_{column}") for column in columns})
+    )
+    # Written in chunks so that a large package shows its progress as it goes.
+    for chunk in _chunks(inserts, 5000):
+        session.execute(insert(table), chunk)
+        if progress:
+            progress(name, len(chunk))
+    for chunk in _chunks(updates, 5000):
+        session.execute(statement, chunk)
+        if progress:
+            progress(name, len(chunk))
     summary.inserted[name] = len(inserts)
     summary.updated[name] = len(updates)
     summary.updated_ids[name] = existing

@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Address, CostOption, Language, Phone, Schedule, Service, ServicePoint
+from bot.config import get_settings
 from bot.directory.barriers import low_barrier_flags
 from bot.directory.geo import Place, bounding_box, miles_between
 from bot.directory.hours import OpeningRule, describe_day, open_at
+from bot.directory.reports import reported_closed
 from bot.directory.taxonomy import SERVICE_TYPES
 
 # When nothing is within the radius, the search widens step by step and says how far it went.
@@ -37,6 +39,9 @@ class ServiceMatch:
     hours_today: str
     open_now: bool | None  # None: the directory has no hours for it
     flags: tuple[str, ...] = field(default=())
+    verified_on: date | None = None  # when the directory last confirmed the listing
+    call_ahead: bool = False  # not verified within HUB_STALE_AFTER
+    reported_closed: bool = False  # texters reported it closed; the coordinator has not cleared it
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,9 @@ _RULE_COLUMNS = (
 _IDS = bindparam("ids", expanding=True)
 _LOCATION_IDS = bindparam("location_ids", expanding=True)
 _SCHEDULES = select(Schedule.service_id, Schedule.location_id, *_RULE_COLUMNS).where(Schedule.service_id.in_(_IDS))
-_SERVICE_TEXTS = select(Service.id, Service.fees_description, Service.eligibility_description, Service.application_process).where(Service.id.in_(_IDS))
+_SERVICE_TEXTS = select(
+    Service.id, Service.fees_description, Service.eligibility_description, Service.application_process, Service.verified_on,
+).where(Service.id.in_(_IDS))
 _ADDRESSES = (
     select(Address.location_id, Address.address_1, Address.city, Address.postal_code)
     .where(Address.location_id.in_(_LOCATION_IDS))
@@ -179,12 +186,20 @@ def find_services(
     radius_miles: float = 50.0,
     open_first: bool = False,
     now: datetime | None = None,
+    stale_after: timedelta | None = None,
+    closed_reports: int | None = None,
 ) -> SearchResult:
     """Active services of type `code` nearest to `origin` (open ones first when `open_first`),
-    within `radius_miles` or, when there is none, within the first widening step that finds some."""
+    within `radius_miles` or, when there is none, within the first widening step that finds some.
+    Places reported closed by `closed_reports` different numbers come after all others; listings
+    verified longer than `stale_after` ago say to call ahead (both default to the settings)."""
     if code not in SERVICE_TYPES:
         raise UnknownServiceType(code)
     now = now or datetime.now(timezone.utc)
+    if stale_after is None or closed_reports is None:
+        settings = get_settings()
+        stale_after = timedelta(seconds=settings.stale_after_seconds) if stale_after is None else stale_after
+        closed_reports = settings.closed_reports if closed_reports is None else closed_reports
     radius, widened = radius_miles, False
     found = _candidates(session, code, origin, radius)
     for step in WIDENING_MILES:
@@ -194,8 +209,13 @@ def find_services(
         found = _candidates(session, code, origin, step)
 
     schedules: dict = {}
+    flagged = reported_closed(session, closed_reports) if found else set()
+    reported = [c for c in found if (c.service_id, c.location_id) in flagged]
+    if reported:
+        found = [c for c in found if (c.service_id, c.location_id) not in flagged]
     if open_first and found:
         found = _open_first(session, found, offset + limit, origin, now, schedules)
+    found += reported  # below every place with no reports, open or not
     page = found[offset : offset + limit]
     return SearchResult(
         service_type=code,
@@ -205,21 +225,23 @@ def find_services(
         widened=widened,
         open_first=open_first,
         offset=offset,
-        matches=_details(session, page, origin, now, schedules),
+        matches=_details(session, page, origin, now, schedules, flagged, stale_after),
         total=len(found),
     )
 
 
-def _details(session: Session, page: list[_Candidate], origin: Place, now: datetime, schedules=None) -> list[ServiceMatch]:
+def _details(session: Session, page: list[_Candidate], origin: Place, now: datetime, schedules=None,
+             flagged: set = frozenset(), stale_after: timedelta | None = None) -> list[ServiceMatch]:
     if not page:
         return []
     service_ids = sorted({c.service_id for c in page})
     location_ids = sorted({c.location_id for c in page})
     ids = {"ids": service_ids, "location_ids": location_ids}
-    texts = {
-        row.id: (row.fees_description, row.eligibility_description, row.application_process)
-        for row in session.execute(_SERVICE_TEXTS, ids)
-    }
+    texts, verified = {}, {}
+    for row in session.execute(_SERVICE_TEXTS, ids):
+        texts[row.id] = (row.fees_description, row.eligibility_description, row.application_process)
+        verified[row.id] = row.verified_on
+    stale_before = (now.date() - stale_after) if stale_after is not None else None
     addresses: dict[str, tuple] = {}
     for row in session.execute(_ADDRESSES, ids):
         addresses.setdefault(row.location_id, row)
@@ -261,6 +283,10 @@ def _details(session: Session, page: list[_Candidate], origin: Place, now: datet
                 hours_today=describe_day(rules, local_now.date()),
                 open_now=open_at(rules, local_now) if rules else None,
                 flags=tuple(flags),
+                verified_on=verified.get(candidate.service_id),
+                call_ahead=bool(stale_before and verified.get(candidate.service_id)
+                                and verified[candidate.service_id] < stale_before),
+                reported_closed=(candidate.service_id, candidate.location_id) in flagged,
             )
         )
     return matches

@@ -17,6 +17,8 @@ _WORDS = {"es": {
     "no ID": "sin ID",
     "walk-in": "sin cita",
     "Spanish": "español",
+    "call ahead": "llama antes",
+    "reported closed today": "reportado cerrado hoy",
 }}
 _PHRASES = {
     "en": {
@@ -59,7 +61,8 @@ def _shorten(name: str, room: int) -> str:
 
 
 def format_match(number: int, match: ServiceMatch, language: str = "en") -> str:
-    """'1) Name, 123 Main St, Seattle - 0.4 mi - today 9am-5pm - (206) 555-0101 - free, walk-in'.
+    """'1) Name, 123 Main St, Seattle - 0.4 mi - today 9am-5pm - (206) 555-0101 - free, walk-in'
+    (with 'reported closed today' and 'call ahead' after the hours when they apply).
 
     To fit one SMS segment the name is shortened first (down to 20 characters), then the
     low-barrier flags are dropped from the end; hours and phone always stay."""
@@ -68,7 +71,10 @@ def format_match(number: int, match: ServiceMatch, language: str = "en") -> str:
         hours = _word(language, match.hours_today)
     else:
         hours = _say(language, "today", hours=match.hours_today) + (_say(language, "open now") if match.open_now else "")
-    tail = [f"{match.distance_miles:g} mi", hours] + ([match.phone] if match.phone else [])
+    # What the directory may have wrong stays with the hours, never dropped to fit.
+    warnings = [_word(language, w) for w, on in (("reported closed today", match.reported_closed),
+                                                  ("call ahead", match.call_ahead)) if on]
+    tail = [f"{match.distance_miles:g} mi", hours] + warnings + ([match.phone] if match.phone else [])
     prefix = f"{number}) "
     flags = [_word(language, flag) for flag in match.flags]
     while True:

@@ -41,6 +41,8 @@ _PHRASES = {
         "to": " to ",
         "more": "Say more to hear more places.",
         "free": "It's free",
+        "reported closed": "People reported it closed today",
+        "call ahead": "Its hours may have changed, so call ahead",
     },
     "es": {
         "ordinals": ["Primero", "Segundo"],
@@ -62,6 +64,8 @@ _PHRASES = {
         "to": " a ",
         "more": "Di más para escuchar más lugares.",
         "free": "Es gratis",
+        "reported closed": "Hoy nos dijeron que está cerrado",
+        "call ahead": "Su horario puede haber cambiado, así que llama antes",
     },
 }
 
@@ -106,6 +110,10 @@ def spoken_match(position: int, match: ServiceMatch, language: str = "en") -> st
     ordinal = ordinals[position] if position < len(ordinals) else str(position + 1)
     where = ", ".join(part for part in (spoken_street(match.street) if match.street else None, match.city) if part)
     sentence = f"{ordinal}: {match.name}" + (f", {where}" if where else "") + ". " + spoken_hours(match, language) + "."
+    if match.reported_closed:
+        sentence += " " + _say(language, "reported closed") + "."
+    if match.call_ahead:
+        sentence += " " + _say(language, "call ahead") + "."
     if "free" in match.flags:
         sentence += " " + _say(language, "free") + "."
     return sentence

@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
+from bot.config import get_settings
 from bot.db.models import Specialist
+from bot.directory.feedback import listing_feedback
 from bot.handoff import availability, engine, texts
 from bot.handoff.referral import officer_for_key, status_reply
 from bot.notify.optout import keyword, opt_in, opt_out
@@ -101,6 +103,9 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
         if mentions_overdose_in_progress(text):
             return Routed(True, [emergency_reply(detect_language(text, previous=relay.language))])
         return Routed(True, [])
+    reported = listing_feedback(session, number_key, text, get_settings().default_region)
+    if reported is not None:  # "WRONG 2" or "Cedar Street is closed" after a list
+        return Routed(True, reported)
     return Routed(False)
 
 

@@ -35,7 +35,7 @@ HUB_FILE, TRACKER_FILE, MANIFEST = "hub.db", "rasa_tracker.db", "backup.json"
 # Tables that hold the line's own records (not the directory, which is imported from files):
 # a database with any row in one of them is not a fresh installation.
 LINE_TABLES = ("specialist", "officer", "handoff", "opt_out", "outbox_message", "referral", "contact_number",
-               "inbound_message")
+               "inbound_message", "listing_shown", "listing_report")
 
 # What each table holds, for an operator who backs up PostgreSQL (and for a person asking what is kept).
 TABLES = {
@@ -57,6 +57,10 @@ TABLES = {
     "worker_heartbeat": "when each outbox worker last reported in (for `hub status`); no number, no words",
     "operator_alarm": "standing alarms for an operator (Twilio refusing the account, for example): codes and "
                       "times; no number, no words",
+    "listing_shown": "the places last listed to each texter, by the HMAC key of the number; no number; until the "
+                     "retention purge",
+    "listing_report": "texters' reports of wrong listings: the place, the kind, their words until the retention "
+                      "purge, and the HMAC key of the number (to count different numbers); no number",
     "alembic_version": "the schema version (migrations run forward from it)",
     "events": "Rasa's tracker store (when it shares the database): every message and slot of every "
               "conversation, keyed by the HMAC of the number, until the retention purge",

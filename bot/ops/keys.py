@@ -33,6 +33,8 @@ KEYED_COLUMNS = {
     ("handoff", "person_key"): "re-keyed from the person's number while the handoff holds it",
     ("contact_number", "key"): "re-keyed from the number it stands in for",
     ("opt_out", "number_key"): "re-keyed where the line holds the number; otherwise matched through the key ring",
+    ("listing_shown", "number_key"): "left: a new key lists afresh on the next search; purged after the retention period",
+    ("listing_report", "reporter_key"): "left: only counts different numbers within a day; purged after the retention period",
     ("inbound_message", "sender_key"): "left: only the MessageSid is ever matched; purged after the retention period",
 }
 

@@ -8,7 +8,9 @@ from bot.config import get_settings
 from bot.directory import UnknownServiceType
 from bot.directory.near import UnknownPlace, search_near
 from bot.directory.sms import format_results
+from bot.directory.reports import remember_listing
 from bot.notify.outbox import enqueue
+from bot.privacy import sender_key
 
 
 def text_list(session: Session, to_number: str, code: str, place_label: str, *, offset: int = 0,
@@ -19,6 +21,9 @@ def text_list(session: Session, to_number: str, code: str, place_label: str, *, 
         nearby = search_near(session, code, place_label, offset=offset, open_first=open_first)
     except (UnknownServiceType, UnknownPlace):
         return False
-    enqueue(session, to_number=to_number, from_number=get_settings().hotline_number,
+    settings = get_settings()
+    remember_listing(session, sender_key(to_number, settings.require_secret_key(), settings.default_region),
+                     nearby.result.matches, offset, language)
+    enqueue(session, to_number=to_number, from_number=settings.hotline_number,
             body=format_results(nearby.result, nearby.place.label, language), purpose="directory")
     return True
