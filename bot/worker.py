@@ -138,8 +138,12 @@ def follow_up() -> int:
     if time.monotonic() - _last_follow_up[0] < FOLLOW_UP_EVERY_SECONDS:
         return 0
     _last_follow_up[0] = time.monotonic()
-    with session_scope() as session:
-        return follow_ups_due(session)
+    try:
+        with session_scope() as session:
+            return follow_ups_due(session)
+    except Exception:  # a check-in can wait for the next pass; alerts and relays in the outbox cannot
+        logger.exception("follow-up check-ins not queued; retrying")
+        return 0
 
 
 def run_once(transport: Transport) -> int:

@@ -252,6 +252,23 @@ def test_the_worker_queues_check_ins_in_its_pass(roster, no_quiet_hours, monkeyp
     assert statuses == ["stored"]
 
 
+def test_a_failing_follow_up_pass_never_holds_up_the_outbox(migrated_db, monkeypatch):
+    from bot import worker
+    from bot.notify.outbox import enqueue
+    from bot.notify.transports import OutboxTransport
+
+    def broken(session):
+        raise RuntimeError("no zone data")
+
+    monkeypatch.setattr(worker, "follow_ups_due", broken)
+    monkeypatch.setattr(worker, "_last_follow_up", [float("-inf")])
+    with session_scope() as session:
+        enqueue(session, to_number=ANA, from_number="+12065550100", body="alert", purpose="alert")
+    worker.run_once(OutboxTransport())
+    with session_scope() as session:
+        assert session.scalar(select(OutboxMessage.status)) == "stored"
+
+
 def test_two_workers_on_postgresql_send_each_check_in_once(postgres_db, monkeypatch):
     from tests.bot.handoff.conftest import add
 
