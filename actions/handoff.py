@@ -11,7 +11,7 @@ from actions.threads import in_thread
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import resolve_place
-from bot.handoff import texts
+from bot.handoff import follow_up, texts
 from bot.handoff.consent import person_consent
 from bot.handoff.engine import create_handoff
 from bot.handoff.states import ConsentBy, Source
@@ -55,8 +55,13 @@ class ActionOpenHandoff(Action):
                 alert=not voice,
             )
             if voice:
+                # The check-in question goes by text once the call has given us their number.
+                follow_up.ask_by_text(handoff)
                 dispatcher.utter_message(json_message={"voice": {"transfer": handoff.ref}})
                 return []
             reply = texts.person_opened(handoff, handoff.state, max(1, round(get_settings().escalate_after_seconds / 60)))
+            question = follow_up.ask(handoff)  # a separate question, right after their yes
         dispatcher.utter_message(text=reply)
+        if question:
+            dispatcher.utter_message(text=question)
         return []

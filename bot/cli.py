@@ -597,6 +597,13 @@ def cmd_report(args) -> int:
             within = numbers["accepted_within_sla_percent"]
             print(f"  {name}: {numbers['referrals']} referrals, consent {'-' if consent is None else f'{consent:g}%'}, "
                   f"accepted within the SLA {'-' if within is None else f'{within:g}%'}")
+    linkage = figures["linkage"]
+
+    def counts(row: dict) -> str:
+        return f"{row['sent']} sent, {row['answered']} answered, {row['connected']} connected, {row['reopened']} re-opened"
+    print(f"check-ins: {counts(linkage['check_ins'])}; re-contacts: {linkage['re_contacts']}")
+    for name, row in [*linkage["by_source"].items(), *linkage["by_agency"].items()]:
+        print(f"  {name}: {counts(row)}")
     return 0
 
 

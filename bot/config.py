@@ -6,6 +6,7 @@ deployment can always override the file.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +70,12 @@ class Settings:
         """No Twilio account is configured: nothing leaves this machine (outbound messages wait in
         the local outbox). What HUB_SIMULATOR=auto, and the demo roster, go by."""
         return not self.twilio_account_sid and self.transport == "outbox"
+    # Follow-up check-ins (bot/handoff/follow_up.py): after a handoff closes as reached or engaged,
+    # the first and (None: no) second check-in; none in quiet hours, local to the person's area,
+    # as (start, end) minutes after midnight (None: no quiet hours).
+    follow_up_after_seconds: float = 24 * 3600
+    follow_up_again_seconds: float | None = 72 * 3600
+    quiet_hours: tuple[int, int] | None = (21 * 60, 9 * 60)
 
     @property
     def simulator_enabled(self) -> bool:
@@ -136,6 +143,12 @@ def get_settings() -> Settings:
         raise ConfigError("HUB_TURN_CAPACITY must be between 0.5 and 10000 turns a second")
     stale_after = parse_duration("HUB_STALE_AFTER", env.get("HUB_STALE_AFTER") or "90d", default_unit="d")
     closed_reports = _positive_int("HUB_CLOSED_REPORTS", env.get("HUB_CLOSED_REPORTS") or "2", 1, 100)
+    follow_up_after = parse_duration("HUB_FOLLOW_UP_AFTER", env.get("HUB_FOLLOW_UP_AFTER") or "24h")
+    # Unset: the default second check-in; set but empty: none.
+    again_text = env.get("HUB_FOLLOW_UP_AGAIN", "72h").strip()
+    follow_up_again = parse_duration("HUB_FOLLOW_UP_AGAIN", again_text) if again_text else None
+    if follow_up_again is not None and follow_up_again <= follow_up_after:
+        raise ConfigError("HUB_FOLLOW_UP_AGAIN must be longer than HUB_FOLLOW_UP_AFTER (or empty for no second check-in)")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -164,7 +177,27 @@ def get_settings() -> Settings:
         turn_capacity=turn_capacity,
         stale_after_seconds=stale_after,
         closed_reports=closed_reports,
+        follow_up_after_seconds=follow_up_after,
+        follow_up_again_seconds=follow_up_again,
+        quiet_hours=parse_quiet_hours(env.get("HUB_QUIET_HOURS", "21:00-09:00")),
     )
+
+
+def parse_quiet_hours(text: str | None) -> tuple[int, int] | None:
+    """HUB_QUIET_HOURS: 'HH:MM-HH:MM' (it may run past midnight, as 21:00-09:00) in minutes after
+    midnight; empty or 'off' for none."""
+    text = (text or "").strip().lower()
+    if text in ("", "off", "none"):
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", text)
+    if not match:
+        raise ConfigError(f"HUB_QUIET_HOURS must be a span such as 21:00-09:00 (or empty for none), not {text!r}")
+    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
+    if start_h > 23 or end_h > 23 or start_m > 59 or end_m > 59:
+        raise ConfigError(f"HUB_QUIET_HOURS has a time that does not exist: {text!r}")
+    if (start_h, start_m) == (end_h, end_m):
+        raise ConfigError("HUB_QUIET_HOURS must start and end at different times (empty for none)")
+    return start_h * 60 + start_m, end_h * 60 + end_m
 
 
 def split_keys(text: str | None) -> tuple[str, ...]:

@@ -16,6 +16,11 @@ What goes, once older than the retention period:
 - Rasa's tracker store events (every message and slot of every conversation), when the tracker
   store is SQL, Rasa's or the hotline's (read from the same endpoints file the Rasa server reads).
 
+Follow-up check-ins (bot/handoff/follow_up.py) add nothing to purge of their own: a check-in goes
+through the outbox (purged as above), the check_in rows hold only when and the answer's digit, and
+the person's answer about check-ins is a state beside the consent (yes, no, unanswered), never
+their words. A handoff a check-in re-opened keeps the reply in its consent record, purged with it.
+
 What stays: the opt-out list (a STOP must hold for ever; it holds only HMAC keys), the roster,
 officers, referral tallies, and everything still open.
 """

@@ -1,5 +1,5 @@
-"""The worker: delivers the outbox with retries, escalates overdue handoffs, and purges what is
-older than the retention period. Started by `make run` as `hub worker`."""
+"""The worker: delivers the outbox with retries, escalates overdue handoffs, queues follow-up
+check-ins, and purges what is older than the retention period. Started by `make run` as `hub worker`."""
 from __future__ import annotations
 
 import logging
@@ -19,6 +19,7 @@ from bot.db import session_scope
 from bot.db.models import OutboxMessage, WorkerHeartbeat
 from bot.handoff.delivery import alert_not_delivered
 from bot.handoff.engine import escalate_due
+from bot.handoff.follow_up import run_due as follow_ups_due
 from bot.notify.alarms import clear_alarms, raise_alarm
 from bot.notify.optout import number_opted_out, restore_opt_out
 from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
@@ -36,6 +37,8 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:128]
 HEARTBEAT_KEPT = timedelta(days=1)
 _STARTED_AT = utcnow()
 _last_beat = [float("-inf")]
+FOLLOW_UP_EVERY_SECONDS = 1.0
+_last_follow_up = [float("-inf")]
 
 
 def beat(force: bool = False) -> None:
@@ -129,10 +132,24 @@ def escalate() -> int:
         return escalate_due(session)
 
 
+def follow_up() -> int:
+    """Check-ins that are due (and questions waiting for a caller's number), at most every
+    FOLLOW_UP_EVERY_SECONDS: they are timed in hours, and the worker polls four times a second."""
+    if time.monotonic() - _last_follow_up[0] < FOLLOW_UP_EVERY_SECONDS:
+        return 0
+    _last_follow_up[0] = time.monotonic()
+    try:
+        with session_scope() as session:
+            return follow_ups_due(session)
+    except Exception:  # a check-in can wait for the next pass; alerts and relays in the outbox cannot
+        logger.exception("follow-up check-ins not queued; retrying")
+        return 0
+
+
 def run_once(transport: Transport) -> int:
-    """One pass: escalate what is overdue, then deliver, so an alert escalation creates goes out
-    in the same pass."""
-    return escalate() + deliver_due(transport)
+    """One pass: escalate what is overdue and queue the check-ins that are due, then deliver, so
+    what they queue goes out in the same pass."""
+    return escalate() + follow_up() + deliver_due(transport)
 
 
 def purge_expired() -> Purged:

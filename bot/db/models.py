@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -297,6 +298,34 @@ class Handoff(Base):
     outcome = Column(String(16))
     # The referral behind an officer's handoff (None for a person's own request): who referred.
     referral = relationship("Referral", uselist=False, viewonly=True)
+    # Follow-up check-ins (bot/handoff/follow_up.py), asked of the person themself beside the
+    # consent: NULL not asked; "to_ask" (consented by voice: asked by text once the number is
+    # known); "asked"; then "yes", "no", or "unanswered" (they wrote something else next).
+    follow_up_consent = Column(String(12))
+    follow_up_asked_at = Column(DateTime)
+    follow_up_answered_at = Column(DateTime)
+    # The handoff whose check-in this one re-opens (the person replied 2 or 3): a re-contact.
+    follow_up_of = Column(Integer, ForeignKey("handoff.id"), index=True)
+
+
+class CheckIn(Base):
+    """One follow-up check-in of a closed handoff (round 1 after HUB_FOLLOW_UP_AFTER, round 2
+    after HUB_FOLLOW_UP_AGAIN). The row is the claim: (handoff_id, round) is unique, so two
+    workers never send the same check-in. Holds no number and no words: the answer is 1, 2 or 3."""
+
+    __tablename__ = "check_in"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoff.id", ondelete="CASCADE"), nullable=False, index=True)
+    round = Column(Integer, nullable=False)
+    # sent; or not sent, and why: stopped (the number texted STOP), superseded (they have an
+    # open handoff again), missed (the next round was due too: only the later one goes).
+    status = Column(String(12), nullable=False)
+    at = Column(DateTime, nullable=False, index=True)
+    answer = Column(String(1))
+    answered_at = Column(DateTime)
+    reopened_handoff_id = Column(Integer, ForeignKey("handoff.id"))
+
+    __table_args__ = (UniqueConstraint("handoff_id", "round", name="uq_check_in_round"),)
 
 
 class HandoffLog(Base):

@@ -263,7 +263,12 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
     handoff.deadline_at = now + timedelta(seconds=get_settings().done_reminder_seconds)  # the DONE reminder
     log(session, handoff, "accepted", now, specialist, detail=detail)
     if notify_person:
-        send(session, handoff.person_number, texts.person_accepted(handoff), "notice")
+        first_text = texts.person_accepted(handoff)
+        if handoff.source == Source.OFFICER and handoff.person_number:
+            # The officer consented to the handoff for them; check-ins are the person's own choice.
+            from bot.handoff.follow_up import ask  # here: follow_up builds on this module
+            first_text = f"{first_text} {ask(handoff, now)}".strip()
+        send(session, handoff.person_number, first_text, "notice")
     return texts.accepted(handoff)
 
 

@@ -12,7 +12,7 @@ from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db.models import Specialist
 from bot.directory.feedback import listing_feedback
-from bot.handoff import availability, engine, texts
+from bot.handoff import availability, engine, follow_up, texts
 from bot.handoff.referral import officer_for_key, status_reply
 from bot.notify.optout import keyword, opt_in, opt_out
 from bot.language import detect_language
@@ -88,6 +88,8 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
         if status:
             return Routed(True, [status])
         return Routed(False)  # referrals go through the assistant
+    if (answered := follow_up.reply(session, number, number_key, text)) is not None:
+        return Routed(True, answered)  # a check-in's 1, 2 or 3, or YES or NO to the question
     relay = engine.relay_for_person(session, number_key)
     if relay is not None and not availability.reachable(session.get(Specialist, relay.specialist_id)):
         # Their specialist left the roster or texted STOP (and the handoff was not handed on

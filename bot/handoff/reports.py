@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Handoff, Officer, Referral
+from bot.db.models import CheckIn, Handoff, Officer, Referral
 from bot.handoff.referrers import DEFAULT
 from bot.handoff.states import OPEN
 from bot.percentiles import percentile
@@ -61,6 +61,7 @@ def report(session: Session, sla_seconds: float, since: datetime | None = None) 
         "outcomes": dict(Counter(h.outcome for h in handoffs if h.outcome)),
         "agencies": agencies(session, sla_seconds, since),
         "referrer_kinds": kinds(session, sla_seconds, since),
+        "linkage": linkage(session, since),
     }
 
 
@@ -91,3 +92,38 @@ def _referral_figures(session: Session, sla_seconds: float, since: datetime | No
         row["consent_rate_percent"] = round(100 * row["consented"] / row["referrals"], 1)
         row["accepted_within_sla_percent"] = round(100 * row["accepted_within_sla"] / row["consented"], 1) if row["consented"] else None
     return figures
+
+
+def linkage(session: Session, since: datetime | None = None) -> dict:
+    """Follow-up check-ins (bot/handoff/follow_up.py), counts only: sent, answered, connected
+    (replied 1), re-opened (replied 2 or 3), by the source of the first handoff in the chain and by
+    the referring agency; and re-contacts, the handoffs a reply re-opened."""
+    handoffs = {h.id: h for h in session.scalars(select(Handoff))}
+    agency_of = dict(session.execute(select(Referral.handoff_id, Referral.agency).where(Referral.handoff_id.is_not(None))).all())
+
+    def first(handoff: Handoff) -> Handoff:
+        seen = set()
+        while handoff.follow_up_of and handoff.follow_up_of in handoffs and handoff.id not in seen:
+            seen.add(handoff.id)
+            handoff = handoffs[handoff.follow_up_of]
+        return handoff
+
+    def empty() -> dict:
+        return {"sent": 0, "answered": 0, "connected": 0, "reopened": 0}
+
+    total, by_source, by_agency = empty(), {}, {}
+    query = select(CheckIn).where(CheckIn.status == "sent")
+    if since:
+        query = query.where(CheckIn.at >= since)
+    for check_in in session.scalars(query):
+        origin = first(handoffs[check_in.handoff_id])
+        rows = [total, by_source.setdefault(origin.source, empty())]
+        if origin.id in agency_of:
+            rows.append(by_agency.setdefault(agency_of[origin.id], empty()))
+        for row in rows:
+            row["sent"] += 1
+            row["answered"] += check_in.answer is not None
+            row["connected"] += check_in.answer == "1"
+            row["reopened"] += check_in.answer in ("2", "3")
+    re_contacts = sum(1 for h in handoffs.values() if h.follow_up_of and (since is None or h.created_at >= since))
+    return {"check_ins": total, "by_source": by_source, "by_agency": by_agency, "re_contacts": re_contacts}

@@ -47,7 +47,9 @@ TABLES = {
     "officer_call": "calls verified as an officer's (attestation A or the PIN), by CallSid; no number; until the "
                     "retention purge",
     "handoff": "each warm handoff: the person's HMAC key, their number and where to find them until the retention "
-               "purge, needs, area, language, the consent record, state and outcome",
+               "purge, needs, area, language, the consent record and the person's answer about check-ins, state and outcome",
+    "check_in": "each follow-up check-in of a closed handoff: when, whether it was sent, and the answer (1, 2 or "
+                "3); no number, no words",
     "handoff_log": "every step of every handoff, with times; no number, no words",
     "referral": "the anonymous tally of officer referrals: agency, consent, reason, urgency",
     "opt_out": "the HMAC keys of numbers that texted STOP, and which key made each; no number",

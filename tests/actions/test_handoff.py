@@ -6,6 +6,7 @@ from sqlalchemy import select
 from actions.handoff import ActionOpenHandoff
 from bot.db import session_scope
 from bot.db.models import Handoff, OutboxMessage
+from bot.handoff.follow_up_texts import say
 from tests.actions import call
 from tests.bot.handoff.conftest import roster  # noqa: F401 (fixture)
 
@@ -42,6 +43,8 @@ def test_yes_by_text_opens_a_handoff_with_its_consent_and_alerts_a_specialist(ro
     assert handoff.person_key == KEY and handoff.area == "98104" and handoff.needs == "naloxone" and handoff.language == "es"
     assert alert.to_number == "+12065550111"  # Ana: covers 98104 and speaks Spanish
     assert handoff.ref in messages[0]["text"] and events == []
+    # Then, as a message of its own, the person's own question about check-ins, in their language.
+    assert [m["text"] for m in messages[1:]] == [say("question", "es")] and handoff.follow_up_consent == "asked"
 
 
 def test_yes_by_voice_asks_the_channel_to_ring_instead_of_texting(roster, demo_db):
@@ -51,3 +54,4 @@ def test_yes_by_voice_asks_the_channel_to_ring_instead_of_texting(roster, demo_d
         assert session.scalars(select(OutboxMessage)).all() == []
     assert messages == [{**messages[0], "custom": {"voice": {"transfer": handoff.ref}}}]
     assert 'Answered: "pressed 1 (yes)"' in handoff.consent_text and handoff.deadline_at is not None
+    assert handoff.follow_up_consent == "to_ask"  # asked by text once the call gives the number

@@ -48,7 +48,7 @@ def _phrase_tables():
     """Every table of words by language, by name: each must have the same keys in every language."""
     from bot.channels import twilio_sms
     from bot.directory import sms, speech, taxonomy
-    from bot.handoff import inbound, referrers, texts
+    from bot.handoff import follow_up_texts, inbound, referrers, texts
     from bot.ops import fallback
     from bot.safety import EMERGENCY_REPLIES
     from bot.voice import texts as voice
@@ -62,6 +62,7 @@ def _phrase_tables():
         "bot/handoff/referrers.py PHRASES": referrers.PHRASES,
         "bot/handoff/inbound.py KEYWORD_REPLIES": keywords,
         "bot/voice/texts.py _TEXTS": voice._TEXTS,
+        "bot/handoff/follow_up_texts.py _TEXTS": follow_up_texts._TEXTS,
         "bot/voice/texts.py EMERGENCY_STEPS": {lang: dict(enumerate(steps)) for lang, steps in voice.EMERGENCY_STEPS.items()},
         "bot/directory/sms.py _PHRASES": sms._PHRASES,
         "bot/directory/speech.py _PHRASES": speech._PHRASES,
