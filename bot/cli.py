@@ -264,7 +264,12 @@ def cmd_worker(args) -> int:
     from bot.notify.transports import transport_for
     from bot.worker import run_forever, run_once
 
-    transport = transport_for(get_settings())
+    settings = get_settings()
+    transport = transport_for(settings)
+    if settings.metrics_token and settings.worker_metrics_port and not args.once:
+        from bot.metrics import serve_worker_metrics
+
+        serve_worker_metrics(settings, os.environ.get("HUB_BIND_HOST") or "127.0.0.1")
     if args.once:
         print(f"handled {run_once(transport)} handoff deadline(s) and message(s)")
         return 0
@@ -567,6 +572,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.ops.commands import add_commands as add_ops_commands  # keys, backup, restore, twilio fallback
     add_ops_commands(commands)
+    from bot.console.commands import add_commands as add_console_commands  # console, users
+    add_console_commands(commands)
     return parser
 
 

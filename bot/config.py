@@ -58,6 +58,14 @@ class Settings:
     answer_deadline_seconds: float = 8.0
     turns_in_flight: int = 4
     turn_capacity: float = 15.0
+    # The coordinator's console (bot/console): its port; how long a session lasts without a
+    # request; whether its cookie is Secure always ("on") or only when the request came over
+    # https ("auto"); and the token Prometheus sends for /metrics (no token: no metrics served).
+    console_port: int = 5006
+    console_idle_seconds: float = 30 * 60
+    console_secure_cookie: str = "auto"
+    metrics_token: str | None = field(default=None, repr=False)
+    worker_metrics_port: int | None = None
 
     @property
     def simulator_enabled(self) -> bool:
@@ -123,6 +131,15 @@ def get_settings() -> Settings:
         raise ConfigError("HUB_TURN_CAPACITY must be a number of turns a second") from None
     if not 0.5 <= turn_capacity <= 10000:
         raise ConfigError("HUB_TURN_CAPACITY must be between 0.5 and 10000 turns a second")
+    console_port = _positive_int("HUB_CONSOLE_PORT", env.get("HUB_CONSOLE_PORT") or "5006", 1, 65535)
+    console_idle = parse_duration("HUB_CONSOLE_IDLE_TIMEOUT", env.get("HUB_CONSOLE_IDLE_TIMEOUT") or "30m")
+    secure_cookie = (env.get("HUB_CONSOLE_SECURE_COOKIE") or "auto").strip().lower()
+    if secure_cookie not in {"auto", "on"}:
+        raise ConfigError(f"HUB_CONSOLE_SECURE_COOKIE must be 'auto' or 'on', not {secure_cookie!r}")
+    metrics_token = (env.get("HUB_METRICS_TOKEN") or "").strip() or None
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise ConfigError("HUB_METRICS_TOKEN must be at least 16 characters (or empty: no metrics are served)")
+    worker_metrics = env.get("HUB_WORKER_METRICS_PORT") or None
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -149,6 +166,11 @@ def get_settings() -> Settings:
         answer_deadline_seconds=answer_deadline,
         turns_in_flight=turns_in_flight,
         turn_capacity=turn_capacity,
+        console_port=console_port,
+        console_idle_seconds=console_idle,
+        console_secure_cookie=secure_cookie,
+        metrics_token=metrics_token,
+        worker_metrics_port=_positive_int("HUB_WORKER_METRICS_PORT", worker_metrics, 1, 65535) if worker_metrics else None,
     )
 
 

@@ -57,6 +57,12 @@ TABLES = {
     "worker_heartbeat": "when each outbox worker last reported in (for `hub status`); no number, no words",
     "operator_alarm": "standing alarms for an operator (Twilio refusing the account, for example): codes and "
                       "times; no number, no words",
+    "console_user": "the console's staff accounts: email, role (manager or viewer), an argon2 hash of the password, "
+                    "failed sign-ins and lockout, last sign-in",
+    "audit_log": "who did what in the console, and when (every change, every number shown): staff email, action and "
+                 "a detail naming a handoff's reference or a roster name; never a number shown or a person's words",
+    "deadline_miss": "answer-deadline misses per hour per Rasa server (host:pid), for the console's Health page; "
+                     "counts only",
     "alembic_version": "the schema version (migrations run forward from it)",
     "events": "Rasa's tracker store (when it shares the database): every message and slot of every "
               "conversation, keyed by the HMAC of the number, until the retention purge",
