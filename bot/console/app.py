@@ -135,7 +135,8 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
     @app.post("/login")
     async def login(request: Request):
         email, password = request.form.get("email") or "", request.form.get("password") or ""
-        if not throttle.allow(request.remote_addr or request.ip):
+        address = request.remote_addr or request.ip
+        if not throttle.allow(address):
             return render(request, "login.html", status=429, email=email,
                           error="Too many sign-in attempts from this address. Wait a few minutes and try again.")
 
@@ -151,6 +152,7 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
 
         account, error = await _db(check)
         if account is None:
+            throttle.failed(address)
             return render(request, "login.html", status=401, email=email, error=error)
         request.ctx.session = sessions.new_session(time.time(), account.id, account.epoch)
         return response.redirect("/board", status=303)

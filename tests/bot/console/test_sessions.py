@@ -25,10 +25,14 @@ def test_csrf_tokens_must_match_the_session():
     assert not sessions.csrf_ok(None, session.csrf) and not sessions.csrf_ok(session, "😀")
 
 
-def test_sign_in_attempts_are_throttled_per_address():
+def test_failed_sign_ins_are_throttled_per_address():
     now = [0.0]
     throttle = Throttle(limit=3, window_seconds=60, clock=lambda: now[0])
-    assert [throttle.allow("10.0.0.1") for _ in range(4)] == [True, True, True, False]
+    allowed = []
+    for _ in range(4):
+        allowed.append(throttle.allow("10.0.0.1"))
+        throttle.failed("10.0.0.1")
+    assert allowed == [True, True, True, False]
     assert throttle.allow("10.0.0.2")
     now[0] = 61.0
     assert throttle.allow("10.0.0.1")
