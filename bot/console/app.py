@@ -173,8 +173,9 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
     @app.get("/board")
     async def board_page(request: Request):
         groups = await _db(board_module.board, settings.escalate_after_seconds)
+        sla = settings.escalate_after_seconds
         return render(request, "board.html", groups=groups, titles=board_module.GROUPS,
-                      sla_minutes=settings.escalate_after_seconds / 60)
+                      sla=f"{sla / 60:g} min" if sla >= 60 else f"{sla:g} s")
 
     @app.get("/board.json")
     async def board_json(request: Request):

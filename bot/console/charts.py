@@ -35,6 +35,7 @@ class Report:
 
         matplotlib.use("Agg")  # no display on a server
         from matplotlib.figure import Figure
+        from matplotlib.ticker import MaxNLocator
 
         matplotlib.rcParams["svg.hashsalt"] = self.name  # the same data draws the same file
         matplotlib.rcParams["svg.fonttype"] = "none"  # text as text: smaller, and readable by a screen reader
@@ -42,30 +43,31 @@ class Report:
         axes = figure.subplots()
         labels = [str(row[self.x]) for row in self.rows]
         positions = list(range(len(labels)))
-        if not self.rows:
+        drawn = any(row[column] for row in self.rows for column in self.series)
+        if not drawn:
             axes.text(0.5, 0.5, "No data in this period", ha="center", va="center", transform=axes.transAxes)
-            axes.set_xticks([])
             axes.set_yticks([])
         elif self.kind == "lines":
             for colour, column in zip(COLOURS, self.series):
                 values = [row[column] if row[column] is not None else float("nan") for row in self.rows]
-                axes.plot(positions, values, marker="o", color=colour, label=column)
+                axes.plot(positions, values, marker="o", color=colour, label=_label(column))
         else:
             bottom = [0.0] * len(self.rows)
             width = 0.8 if self.kind == "stacked" else 0.8 / len(self.series)
             for index, (colour, column) in enumerate(zip(COLOURS, self.series)):
                 values = [row[column] or 0 for row in self.rows]
                 if self.kind == "stacked":
-                    axes.bar(positions, values, width, bottom=bottom, color=colour, label=column)
+                    axes.bar(positions, values, width, bottom=bottom, color=colour, label=_label(column))
                     bottom = [b + v for b, v in zip(bottom, values)]
                 else:
                     offset = (index - (len(self.series) - 1) / 2) * width
-                    axes.bar([p + offset for p in positions], values, width, color=colour, label=column)
+                    axes.bar([p + offset for p in positions], values, width, color=colour, label=_label(column))
+            axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2 of a handoff
         if self.rows:
             axes.set_xticks(positions)
             axes.set_xticklabels(labels, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center",
                                  fontsize=8)
-            if self.series:
+            if drawn:
                 axes.legend(fontsize=8, frameon=False)
         axes.set_title(self.title, fontsize=10)
         axes.spines["top"].set_visible(False)
@@ -74,6 +76,10 @@ class Report:
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
         return out.getvalue()
+
+
+def _label(column: str) -> str:
+    return column.replace("time_to_accept_minutes_", "").replace("_", " ")
 
 
 def reports(session: Session, sla_seconds: float, now: datetime) -> list[Report]:
