@@ -78,30 +78,33 @@ class MissRecorder:
         self._timer: threading.Timer | None = None
 
     def miss(self) -> None:
+        from bot.config import get_settings
+
         with self._lock:
             self._pending += 1
             if self._timer is None:
-                self._timer = threading.Timer(self.DELAY, self.flush)
+                # the database of the time of the miss, not of the time of the write
+                self._timer = threading.Timer(self.DELAY, self.flush, args=(get_settings().database_url,))
                 self._timer.daemon = True
                 self._timer.start()
 
-    def flush(self) -> None:
+    def flush(self, database_url: str | None = None) -> None:
         with self._lock:
             count, self._pending, self._timer = self._pending, 0, None
         if count:
             try:
-                record_misses(count)
-            except Exception:  # a busy database must not stop the webhooks: the counter still has them
-                logger.exception("deadline misses not recorded")
+                record_misses(count, database_url=database_url)
+            except Exception as exc:  # a busy database must not stop the webhooks: the counter still has them
+                logger.warning("%s answer-deadline miss(es) not recorded in the database (%s)", count, type(exc).__name__)
 
 
-def record_misses(count: int, server: str = SERVER_ID, now=None) -> None:
+def record_misses(count: int, server: str = SERVER_ID, now=None, database_url: str | None = None) -> None:
     from bot.clock import utcnow
-    from bot.db import session_scope
+    from bot.db import engine_for, session_scope
     from bot.db.models import DeadlineMiss
 
     hour = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
-    with session_scope() as session:
+    with session_scope(engine_for(database_url) if database_url else None) as session:
         row = session.get(DeadlineMiss, (hour, server))
         if row is None:
             session.add(DeadlineMiss(hour=hour, server=server, misses=count))

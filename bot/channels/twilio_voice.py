@@ -54,6 +54,7 @@ from bot.db import session_scope
 from bot.handoff import introduction, transfer
 from bot.handoff.engine import HandoffError
 from bot.language import detect_language
+from bot.metrics import turn_answered
 from bot.privacy import sender_key
 from bot.safety import is_emergency_reply, mentions_overdose_in_progress
 from bot.voice import texts
@@ -379,7 +380,9 @@ class TwilioVoiceInput(VoiceIntroduction, InputChannel):
             # The emergency fast path: 911 and the steps at once; the turn still reaches the
             # conversation behind them.
             return self._emergency(settings, turn, language, [])
-        if await within(work, settings.answer_deadline_seconds - (time.monotonic() - turn.arrived)):
+        in_time = await within(work, settings.answer_deadline_seconds - (time.monotonic() - turn.arrived))
+        turn_answered("voice", time.monotonic() - turn.arrived, holding=not in_time)
+        if in_time:
             return await self._answer(settings, turn, language, text, work.result())
         return self._hold(settings, turn, language, text, work, waits=0)
 
