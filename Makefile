@@ -22,7 +22,7 @@ run: export PYTHONWARNINGS := ignore::DeprecationWarning,ignore::PendingDeprecat
 
 run: setup
 	@echo
-	@echo "Health Hub Hotline is starting: Rasa on :5005, actions on :5055, and the outbox worker."
+	@echo "Health Hub Hotline is starting: Rasa on :5005, actions on :5055, the outbox worker, and the console on :$${HUB_CONSOLE_PORT:-5006} (docs/console.md)."
 	@echo "When Rasa says it is up (about 30 s), text it from another terminal:"
 	@echo "    $(VENV)/bin/hub sms --from +12065550142 \"where can I get narcan near 98104\""
 	@echo "Outbound messages: $(VENV)/bin/hub outbox    Stop: Ctrl-C"

@@ -316,7 +316,12 @@ def cmd_worker(args) -> int:
     from bot.notify.transports import transport_for
     from bot.worker import run_forever, run_once
 
-    transport = transport_for(get_settings())
+    settings = get_settings()
+    transport = transport_for(settings)
+    if settings.metrics_token and settings.worker_metrics_port and not args.once:
+        from bot.metrics import serve_worker_metrics
+
+        serve_worker_metrics(settings, os.environ.get("HUB_BIND_HOST") or "127.0.0.1")
     if args.once:
         print(f"handled {run_once(transport)} handoff deadline(s) and message(s)")
         return 0
@@ -340,92 +345,46 @@ def cmd_purge(args) -> int:
 
 # --- roster, handoffs, report ---------------------------------------------------------------
 
-def _e164(value: str, flag: str = "--phone") -> str:
-    from bot.privacy import InvalidPhoneNumber, to_e164
-
-    try:
-        return to_e164(value, get_settings().default_region)
-    except InvalidPhoneNumber as exc:
-        raise UsageError(f"{flag}: {exc}") from None
-
-
-class UsageError(Exception):
-    pass
+def _roster_failure(exc) -> int:
+    """A RosterError as `hub roster` says it: bad input names its option (exit 2); a refusal by
+    the roster itself (already on it, not on it) exits 1."""
+    if exc.field is None:
+        return _fail(str(exc), 1)
+    return _fail(f"--{exc.field}: {exc}", 2)
 
 
 def cmd_roster_add_specialist(args) -> int:
-    from sqlalchemy import select
-
     from bot.db import session_scope
-    from bot.db.models import Specialist
-    from bot.directory.geo import lookup_zip
-    from bot.handoff.roster import InvalidHours, parse_hours
-    from bot.clock import utcnow
+    from bot.handoff.roster import RosterError, add_specialist
 
-    phone = _e164(args.phone)
-    zips = [z.strip() for z in args.zips.split(",") if z.strip()]
-    unknown = [z for z in zips if lookup_zip(z) is None]
-    if not zips or unknown:
-        return _fail(f"--zips: {', '.join(unknown) or 'nothing given'} is not a known US ZIP code", 2)
-    languages = [code.strip().lower() for code in args.languages.split(",") if code.strip()]
-    if not languages or any(len(code) != 2 for code in languages):
-        return _fail("--languages takes two-letter codes such as en,es", 2)
     try:
-        parse_hours(args.hours)
-    except InvalidHours as exc:
-        return _fail(f"--hours: {exc}", 2)
-    with session_scope() as session:
-        existing = session.scalar(select(Specialist).where(Specialist.phone == phone))
-        if existing and existing.active:
-            return _fail(f"{phone} is already on the roster as {existing.name}", 1)
-        specialist = existing or Specialist(phone=phone, created_at=utcnow())
-        specialist.name, specialist.zips, specialist.languages = args.name, ",".join(zips), ",".join(languages)
-        specialist.hours, specialist.active, specialist.is_coordinator = args.hours, 1, 0
-        if specialist.off_call == "off":  # added back on purpose: on call again (a STOP holds until START)
-            specialist.off_call, specialist.off_call_since = None, None
-        session.add(specialist)
-    print(f"added {args.name} ({phone}): ZIPs {', '.join(zips)}; languages {', '.join(languages)}; {args.hours or 'always on call'}")
+        with session_scope() as session:
+            specialist = add_specialist(session, args.name, args.phone, args.zips, args.languages, args.hours,
+                                        get_settings().default_region)
+            phone, zips, languages = specialist.phone, specialist.zips, specialist.languages
+    except RosterError as exc:
+        return _roster_failure(exc)
+    print(f"added {args.name} ({phone}): ZIPs {zips.replace(',', ', ')}; languages {languages.replace(',', ', ')}; "
+          f"{args.hours or 'always on call'}")
     return 0
 
 
 def cmd_roster_add_officer(args) -> int:
-    from sqlalchemy import select
-
     from bot.db import session_scope
-    from bot.db.models import Officer
-    from bot.clock import utcnow
-    from bot.privacy import sender_key
+    from bot.handoff.roster import RosterError, add_officer
 
-    from bot.handoff.officer_check import InvalidPin, set_pin
-    from bot.handoff.referrers import UnknownKind, parse_kind
-
-    phone = _e164(args.phone)
-    if not args.agency.strip():
-        return _fail("--agency is required", 2)
-    try:
-        kind = parse_kind(args.kind)
-    except UnknownKind as exc:
-        return _fail(f"--kind: {exc}", 2)
-    pin = _read_pin() if args.pin == ASK else args.pin
     settings = get_settings()
+    pin = _read_pin() if args.pin == ASK else args.pin
     try:
         with session_scope() as session:
-            officer = session.scalar(select(Officer).where(Officer.phone == phone))
-            if officer and officer.active:
-                if pin is None:
-                    return _fail(f"{phone} is already registered for {officer.agency}", 1)
-                set_pin(officer, pin)
-                print(f"new PIN set for {officer.name} ({phone})")
-                return 0
-            officer = officer or Officer(phone=phone, created_at=utcnow())
-            officer.name, officer.agency, officer.kind, officer.active = args.name, args.agency.strip(), kind, 1
-            officer.phone_key = sender_key(phone, settings.require_secret_key(), settings.default_region)
-            officer.pin_hash, officer.pin_failures = None, 0
-            if pin is not None:
-                set_pin(officer, pin)
-            session.add(officer)
-    except InvalidPin as exc:
-        return _fail(f"--pin: {exc}", 2)
+            registered = add_officer(session, args.name, args.phone, args.agency, pin, settings.require_secret_key(),
+                                     settings.default_region, kind=args.kind)
+            name, phone, kind = registered.officer.name, registered.officer.phone, registered.officer.kind
+    except RosterError as exc:
+        return _roster_failure(exc)
+    if registered.pin_only:
+        print(f"new PIN set for {name} ({phone})")
+        return 0
     print(f"registered {args.name} ({phone}) of {args.agency} ({kind}): texts from this number go down the officer referral flow")
     print("  on the voice line: officer " + ("after keying the PIN, or " if pin else "") + "when the carrier vouches for the "
           "number (STIR/SHAKEN attestation A); otherwise treated as a community member")
@@ -445,27 +404,11 @@ def _read_pin() -> str:
 
 
 def cmd_roster_list(args) -> int:
-    from sqlalchemy import select
-
     from bot.db import session_scope
-    from bot.db.models import Officer, Specialist
-    from bot.handoff.officer_check import asks_for_pin
+    from bot.handoff.roster import roster_listing
 
     with session_scope() as session:
-        rows = [
-            {"name": s.name, "phone": s.phone, "role": "coordinator" if s.is_coordinator else "specialist",
-             "zips": [z for z in s.zips.split(",") if z], "languages": s.languages.split(","), "hours": s.hours or "always",
-             # texted OFF (until ON) or STOP (until START): not alerted, whatever the hours say
-             "off_call": s.off_call}
-            for s in session.scalars(select(Specialist).where(Specialist.active == 1).order_by(Specialist.is_coordinator.desc(), Specialist.name))
-        ]
-        rows += [
-            {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency,
-             # on the voice line: "set", "locked" (too many wrong PINs; set it again) or "none"
-             "pin": "none" if not o.pin_hash else ("set" if asks_for_pin(o) else "locked")}
-            for o in session.scalars(select(Officer).where(Officer.active == 1).order_by(Officer.agency, Officer.name))
-        ]
-        kinds = {o.phone: o.kind for o in session.scalars(select(Officer).where(Officer.active == 1))}
+        rows = roster_listing(session)
     if args.json:
         print(json.dumps({"roster": rows}, indent=2))
     elif not rows:
@@ -473,7 +416,6 @@ def cmd_roster_list(args) -> int:
     else:
         for row in rows:
             if row["role"] == "officer":
-                row["kind"] = kinds.get(row["phone"])
                 print(f"{'officer':<11} {row['name']:<24} {row['phone']:<13} {row['agency']} ({row['kind']})  PIN {row['pin']}")
             else:
                 off = f"  off call (texted {row['off_call'].upper()})" if row["off_call"] else ""
@@ -482,45 +424,29 @@ def cmd_roster_list(args) -> int:
 
 
 def cmd_roster_remove(args) -> int:
-    from sqlalchemy import select
-
     from bot.db import session_scope
-    from bot.db.models import Officer, Specialist
-    from bot.handoff.availability import leave_roster
+    from bot.handoff.roster import RosterError, remove
 
-    phone = _e164(args.phone)
-    with session_scope() as session:
-        specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
-        person = specialist or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
-        if person is None:
-            return _fail(f"{phone} is not on the roster", 1)
-        # Kept, inactive: the handoff log and referral tally still name who did what.
-        handed_on = []
-        if specialist is not None:
-            handed_on = leave_roster(session, specialist)
-        else:
-            person.active = 0
-    print(f"removed {person.name} ({phone}) from the roster"
-          + (f"; handed on their open handoffs: {', '.join(handed_on)}" if handed_on else ""))
+    try:
+        with session_scope() as session:
+            removed = remove(session, args.phone, get_settings().default_region)
+    except RosterError as exc:
+        return _roster_failure(exc)
+    print(f"removed {removed.name} ({removed.phone}) from the roster"
+          + (f"; handed on their open handoffs: {', '.join(removed.handed_on)}" if removed.handed_on else ""))
     return 0
 
 
 def cmd_roster_set_coordinator(args) -> int:
-    from sqlalchemy import select, update
-
     from bot.db import session_scope
-    from bot.db.models import Specialist
-    from bot.clock import utcnow
+    from bot.handoff.roster import RosterError, set_coordinator
 
-    phone = _e164(args.phone)
-    with session_scope() as session:
-        session.execute(update(Specialist).values(is_coordinator=0))
-        person = session.scalar(select(Specialist).where(Specialist.phone == phone))
-        if person is None:
-            person = Specialist(name=args.name or "Coordinator", phone=phone, languages="en", zips="", created_at=utcnow())
-            session.add(person)
-        person.is_coordinator, person.active = 1, 1
-        print(f"coordinator: {person.name} ({phone}); alerts nobody accepted in time go there")
+    try:
+        with session_scope() as session:
+            person = set_coordinator(session, args.phone, args.name, get_settings().default_region)
+            print(f"coordinator: {person.name} ({person.phone}); alerts nobody accepted in time go there")
+    except RosterError as exc:
+        return _roster_failure(exc)
     return 0
 
 
@@ -739,6 +665,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.ops.commands import add_commands as add_ops_commands  # keys, backup, restore, twilio fallback
     add_ops_commands(commands)
+    from bot.console.commands import add_commands as add_console_commands  # console, users
+    add_console_commands(commands)
     return parser
 
 
@@ -752,7 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, UsageError) as exc:
+    except ConfigError as exc:
         return _fail(str(exc), 2)
 
 

@@ -76,6 +76,14 @@ class Settings:
     follow_up_after_seconds: float = 24 * 3600
     follow_up_again_seconds: float | None = 72 * 3600
     quiet_hours: tuple[int, int] | None = (21 * 60, 9 * 60)
+    # The coordinator's console (bot/console): its port; how long a session lasts without a
+    # request; whether its cookie is Secure always ("on") or only when the request came over
+    # https ("auto"); and the token Prometheus sends for /metrics (no token: no metrics served).
+    console_port: int = 5006
+    console_idle_seconds: float = 30 * 60
+    console_secure_cookie: str = "auto"
+    metrics_token: str | None = field(default=None, repr=False)
+    worker_metrics_port: int | None = None
 
     @property
     def simulator_enabled(self) -> bool:
@@ -149,6 +157,15 @@ def get_settings() -> Settings:
     follow_up_again = parse_duration("HUB_FOLLOW_UP_AGAIN", again_text) if again_text else None
     if follow_up_again is not None and follow_up_again <= follow_up_after:
         raise ConfigError("HUB_FOLLOW_UP_AGAIN must be longer than HUB_FOLLOW_UP_AFTER (or empty for no second check-in)")
+    console_port = _positive_int("HUB_CONSOLE_PORT", env.get("HUB_CONSOLE_PORT") or "5006", 1, 65535)
+    console_idle = parse_duration("HUB_CONSOLE_IDLE_TIMEOUT", env.get("HUB_CONSOLE_IDLE_TIMEOUT") or "30m")
+    secure_cookie = (env.get("HUB_CONSOLE_SECURE_COOKIE") or "auto").strip().lower()
+    if secure_cookie not in {"auto", "on"}:
+        raise ConfigError(f"HUB_CONSOLE_SECURE_COOKIE must be 'auto' or 'on', not {secure_cookie!r}")
+    metrics_token = (env.get("HUB_METRICS_TOKEN") or "").strip() or None
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise ConfigError("HUB_METRICS_TOKEN must be at least 16 characters (or empty: no metrics are served)")
+    worker_metrics = env.get("HUB_WORKER_METRICS_PORT") or None
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -180,6 +197,11 @@ def get_settings() -> Settings:
         follow_up_after_seconds=follow_up_after,
         follow_up_again_seconds=follow_up_again,
         quiet_hours=parse_quiet_hours(env.get("HUB_QUIET_HOURS", "21:00-09:00")),
+        console_port=console_port,
+        console_idle_seconds=console_idle,
+        console_secure_cookie=secure_cookie,
+        metrics_token=metrics_token,
+        worker_metrics_port=_positive_int("HUB_WORKER_METRICS_PORT", worker_metrics, 1, 65535) if worker_metrics else None,
     )
 
 

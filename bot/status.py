@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.db.models import Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
@@ -87,6 +87,12 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     elif not alive:
         needs.append(f"no worker heartbeat for {beat_age // 60} min: the worker is stopped or stuck")
 
+    # Holding replies, counted per hour by every Rasa server (bot/metrics.py): the hour under way
+    # and the 24 before it.
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    misses_hour, misses_day = (session.scalar(select(func.coalesce(func.sum(DeadlineMiss.misses), 0))
+                                              .where(DeadlineMiss.hour >= since)) for since in (this_hour, now - RECENT))
+
     alarms = standing_alarms(session)
     for alarm in alarms:
         needs.append(f"{alarm.detail} (since {_iso(alarm.raised_at)})")
@@ -100,6 +106,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "opted_out": {"coordinators": coordinators_out, "specialists": [s.name for s in opted_out if not s.is_coordinator],
                       "under_previous_keys": opt_outs_under_previous_keys(session, settings)},
         "worker": {"last_heartbeat": _iso(last_beat), "seconds_ago": beat_age, "alive": len(alive)},
+        "answer_deadline_misses": {"this_hour": misses_hour, "last_24h": misses_day},
         "alarms": [{"name": a.name, "detail": a.detail, "raised_at": _iso(a.raised_at), "last_seen_at": _iso(a.last_seen_at)}
                    for a in alarms],
         "needs_a_person": needs,
@@ -123,5 +130,8 @@ def render(status: Status) -> str:
     lines.append(f"opted out (texted STOP): {len(opted['coordinators'])} coordinator(s), {len(opted['specialists'])} specialist(s)")
     lines.append("worker: never ran" if worker["last_heartbeat"] is None else
                  f"worker: last heartbeat {worker['seconds_ago']} s ago ({worker['alive']} running)")
+    misses = report.get("answer_deadline_misses", {})
+    lines.append(f"answer-deadline misses (holding replies): {misses.get('this_hour', 0)} this hour, "
+                 f"{misses.get('last_24h', 0)} in the last 24 h")
     lines.append(f"alarms: {', '.join(a['name'] for a in report['alarms']) or 'none'}")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from bot.db.models import OutboxMessage, WorkerHeartbeat
 from bot.handoff.delivery import alert_not_delivered
 from bot.handoff.engine import escalate_due
 from bot.handoff.follow_up import run_due as follow_ups_due
+from bot.metrics import deliveries
 from bot.notify.alarms import clear_alarms, raise_alarm
 from bot.notify.optout import number_opted_out, restore_opt_out
 from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
@@ -103,6 +104,7 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
                 logger.warning("outbox message %s: claim lapsed during the attempt; the worker holding it now looks it up", claim.id)
                 continue
             record(row, delivery)
+            deliveries.labels(row.status).inc()  # sent, pending (to be retried), failed or blocked
             if not delivery.ok:
                 logger.warning("outbox message %s not delivered (attempt %s): %s", claim.id, row.attempts, delivery.error)
             after_attempt(session, row, delivery, settings)

@@ -29,6 +29,10 @@ def locked(name: str) -> dict[str, str]:
     return {canonicalize_name(package): version for package, version in pins}
 
 
+# Distributions that ship no top_level.txt, which Python 3.10's packages_distributions() reads.
+IMPORTED_AS = {"argon2": ["argon2-cffi"]}
+
+
 def imported_distributions(*folders: str) -> dict[str, set[str]]:
     """Distribution -> the modules of `folders` that import it, for every third-party import."""
     owners = packages_distributions()
@@ -47,7 +51,7 @@ def imported_distributions(*folders: str) -> dict[str, set[str]]:
                     top = module.split(".")[0]
                     if top in local or top in sys.stdlib_module_names:
                         continue
-                    for distribution in owners.get(top, [top]):
+                    for distribution in owners.get(top) or IMPORTED_AS.get(top, [top]):
                         found.setdefault(canonicalize_name(distribution), set()).add(str(path.relative_to(PROJECT_ROOT)))
     return found
 

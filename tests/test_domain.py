@@ -34,7 +34,9 @@ def test_no_message_written_in_code_uses_stigmatizing_language():
                  "bot/handoff/transfer.py", "bot/channels/twilio_voice.py", "bot/ops/fallback.py", "bot/handoff/referrers.py",
                  "bot/handoff/consent.py", "bot/directory/feedback.py", "bot/directory/reports.py",
                  "bot/handoff/follow_up_texts.py", "bot/handoff/follow_up.py",
-                 "bot/channels/simulator_page/index.html", "bot/channels/simulator_page/simulator.js"):
+                 "bot/channels/simulator_page/index.html", "bot/channels/simulator_page/simulator.js",
+                 *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "bot/console").rglob("*.*")
+                         if p.suffix in (".py", ".html", ".js"))):
         found = STIGMATIZING.findall((PROJECT_ROOT / path).read_text(encoding="utf-8"))
         assert found == [], (path, found)
 

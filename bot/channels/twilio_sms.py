@@ -32,6 +32,7 @@ from bot.channels.rasa_hooks import watching_actions
 from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER
 from bot.config import ConfigError, Settings, get_settings
 from bot.privacy import sender_key
+from bot.metrics import turn_answered
 from bot.language import detect_language, phrase
 from bot.safety import emergency_first, emergency_reply, is_emergency_reply, mentions_overdose_in_progress
 
@@ -136,10 +137,12 @@ class TwilioSmsInput(InputChannel):
             # says follows through the outbox.
             in_background(self.answer(incoming, on_new_message, settings, Follow(by_outbox=True, steps_given=True)),
                           self._background)
+            turn_answered("sms", time.monotonic() - arrived, holding=False)
             return twiml([emergency_reply(language)])
         follow = Follow()
         answer = in_background(self.answer(incoming, on_new_message, settings, follow), self._background)
         if await within(answer, settings.answer_deadline_seconds - (time.monotonic() - arrived), unless=follow.queued_past_bound):
+            turn_answered("sms", time.monotonic() - arrived, holding=False)
             return twiml(answer.result())
         # Past the deadline, or queued behind more turns than Rasa can answer in time: a holding
         # reply now, and the answer by outbox, once, when it is ready.
@@ -147,6 +150,7 @@ class TwilioSmsInput(InputChannel):
         logger.info("twilio_sms message %s: holding reply (%s turns waiting)", message_sid, self.admission(settings).waiting)
         holding = twiml([phrase(HOLDING_REPLIES, language, "sms")])
         holding.headers[ANSWER_FOLLOWS_HEADER] = "outbox"  # for `hub sms`, which then watches the outbox
+        turn_answered("sms", time.monotonic() - arrived, holding=True)
         return holding
 
     @staticmethod

@@ -52,6 +52,7 @@ from bot.channels.voice_twiml import CHANNEL, VoiceTwiml, keys_pressed
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
 from bot.language import chosen_by_key, detect_language
+from bot.metrics import turn_answered
 from bot.safety import is_emergency_reply, mentions_overdose_in_progress
 from bot.voice import texts
 from bot.voice.call import voice_metadata
@@ -317,7 +318,9 @@ class TwilioVoiceInput(InputChannel):
             # The emergency fast path: 911 and the steps at once; the turn still reaches the
             # conversation behind them.
             return self._emergency(tw, turn, language, [])
-        if await within(work, tw.settings.answer_deadline_seconds - (time.monotonic() - turn.arrived)):
+        in_time = await within(work, tw.settings.answer_deadline_seconds - (time.monotonic() - turn.arrived))
+        turn_answered("voice", time.monotonic() - turn.arrived, holding=not in_time)
+        if in_time:
             return await self._answer(tw, turn, language, text, work.result())
         return self._hold(tw, turn, language, text, work, waits=0)
 

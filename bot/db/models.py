@@ -461,3 +461,44 @@ class ListingReport(Base):
     language = Column(String(8), nullable=False)
     reporter_key = Column(String(64), nullable=False)
     cleared_at = Column(DateTime, index=True)
+
+
+class ConsoleUser(Base):
+    """A member of staff who signs in to the console (bot/console): a manager or a viewer. Not
+    the roster's coordinator. The password is kept only as an argon2 hash."""
+
+    __tablename__ = "console_user"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    email = Column(String(254), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)  # manager | viewer
+    password_hash = Column(String(200), nullable=False)
+    # Wrong passwords in a row; past the limit the account is locked until locked_until.
+    failed_logins = Column(Integer, nullable=False, default=0, server_default="0")
+    locked_until = Column(DateTime)
+    # Bumped by a password reset or removal: every session signed with an older epoch ends.
+    session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
+    created_at = Column(DateTime, nullable=False)
+    last_login_at = Column(DateTime)
+
+
+class AuditLog(Base):
+    """Who did what in the console, and when: every change, and every time a number was shown.
+    Names the member of staff and a handoff's reference, never the number shown."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    at = Column(DateTime, nullable=False, index=True)
+    actor = Column(String(254), nullable=False)
+    action = Column(String(32), nullable=False)
+    detail = Column(Text, nullable=False)
+
+
+class DeadlineMiss(Base):
+    """Turns answered with a holding reply (past HUB_ANSWER_DEADLINE, or queued past the bound),
+    counted per hour by each Rasa server (host:pid), so that the console's Health page sees every
+    server's misses."""
+
+    __tablename__ = "deadline_miss"
+    hour = Column(DateTime, primary_key=True)
+    server = Column(String(128), primary_key=True)
+    misses = Column(Integer, nullable=False)

@@ -127,3 +127,35 @@ def linkage(session: Session, since: datetime | None = None) -> dict:
             row["reopened"] += check_in.answer in ("2", "3")
     re_contacts = sum(1 for h in handoffs.values() if h.follow_up_of and (since is None or h.created_at >= since))
     return {"check_ins": total, "by_source": by_source, "by_agency": by_agency, "re_contacts": re_contacts}
+
+
+def weekly(session: Session, since: datetime) -> list[dict]:
+    """Per week (starting Monday, UTC) since `since`: handoffs by source, and the time to accept
+    (p50, p90, in minutes) of those accepted. Weeks without a handoff are listed too, with zeros,
+    so that a trend shows the quiet weeks."""
+    from datetime import timedelta
+
+    start = (since - timedelta(days=since.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    handoffs = list(session.scalars(select(Handoff).where(Handoff.created_at >= start)))
+    sources = sorted({h.source for h in handoffs})
+    weeks: dict[datetime, list[Handoff]] = {}
+    week = start
+    last = max([h.created_at for h in handoffs], default=start)
+    while week <= last:
+        weeks[week] = []
+        week += timedelta(days=7)
+    for handoff in handoffs:
+        monday = (handoff.created_at - timedelta(days=handoff.created_at.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+        weeks.setdefault(monday, []).append(handoff)
+    rows = []
+    for monday, in_week in sorted(weeks.items()):
+        waits = [(h.accepted_at - h.created_at).total_seconds() / 60 for h in in_week if h.accepted_at]
+        p50, p90 = percentile(waits, 0.5), percentile(waits, 0.9)
+        rows.append({
+            "week": monday.date().isoformat(),
+            "by_source": {source: sum(1 for h in in_week if h.source == source) for source in sources},
+            "accepted": len(waits),
+            "time_to_accept_minutes_p50": None if p50 is None else round(p50, 1),
+            "time_to_accept_minutes_p90": None if p90 is None else round(p90, 1),
+        })
+    return rows

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.db.models import Handoff, Specialist
+from bot.clock import utcnow
+from bot.db.models import Handoff, Officer, Specialist
 from bot.directory.geo import lookup_zip
 from bot.handoff.states import OPEN
+from bot.privacy import InvalidPhoneNumber, sender_key, to_e164
 
 _DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 _SPAN = re.compile(r"^\s*([A-Z]{2}(?:\s*-\s*[A-Z]{2})?(?:\s*,\s*[A-Z]{2}(?:\s*-\s*[A-Z]{2})?)*)\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -127,3 +129,191 @@ def unreachable_coordinators(session: Session) -> list[Specialist]:
         Specialist.active == 1, Specialist.is_coordinator == 1, Specialist.off_call.is_not(None)).order_by(Specialist.id)))
 
 
+
+
+# --- changing the roster: the rules `hub roster` and the console share (one code path) ---------
+
+NAME_LIMIT = 120  # characters: a person's or an agency's name, as shown in alerts and lists
+
+
+class RosterError(ValueError):
+    """A roster change refused, with the message the CLI prints and the console shows. `field` names
+    the input at fault (phone, zips, languages, hours, agency, pin); None when the input is fine but
+    the roster says no (already on it, not on it)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Removed:
+    name: str
+    phone: str
+    handed_on: list[str]  # references of the open handoffs handed on to someone else
+
+
+@dataclass(frozen=True)
+class OfficerRegistered:
+    officer: Officer
+    pin_only: bool  # already registered: only a new PIN was set
+
+
+def normalise_phone(text: str, region: str) -> str:
+    try:
+        return to_e164(text or "", region)
+    except InvalidPhoneNumber as exc:
+        raise RosterError(str(exc), "phone") from None
+
+
+def _checked_name(text: str | None, field: str = "name") -> str:
+    name = " ".join((text or "").split())
+    if not name:
+        raise RosterError("is required", field)
+    if len(name) > NAME_LIMIT:
+        raise RosterError(f"at most {NAME_LIMIT} characters", field)
+    return name
+
+
+def split_list(text: str | None) -> list[str]:
+    """A comma-separated column or option ("98104,98122") as its items."""
+    return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def _checked_specialist_fields(zips_text: str, languages_text: str, hours: str | None) -> tuple[list[str], list[str], str | None]:
+    zips = split_list(zips_text)
+    unknown = [z for z in zips if lookup_zip(z) is None]
+    if not zips or unknown:
+        raise RosterError(f"{', '.join(unknown) or 'nothing given'} is not a known US ZIP code", "zips")
+    languages = [code.lower() for code in split_list(languages_text)]
+    if not languages or any(len(code) != 2 or not code.isalpha() for code in languages):
+        raise RosterError("two-letter codes such as en,es", "languages")
+    hours = (hours or "").strip() or None
+    try:
+        parse_hours(hours)
+    except InvalidHours as exc:
+        raise RosterError(str(exc), "hours") from None
+    return zips, languages, hours
+
+
+def add_specialist(session: Session, name: str, phone: str, zips: str, languages: str = "en", hours: str | None = None,
+                   region: str = "US", now: datetime | None = None) -> Specialist:
+    """A specialist who receives handoff alerts. Someone removed before comes back on their old row
+    (the handoff log names it)."""
+    phone = normalise_phone(phone, region)
+    name = _checked_name(name)
+    zip_list, language_list, hours = _checked_specialist_fields(zips, languages, hours)
+    existing = session.scalar(select(Specialist).where(Specialist.phone == phone))
+    if existing and existing.active:
+        raise RosterError(f"{phone} is already on the roster as {existing.name}")
+    specialist = existing or Specialist(phone=phone, created_at=now or utcnow())
+    specialist.name, specialist.zips, specialist.languages = name, ",".join(zip_list), ",".join(language_list)
+    specialist.hours, specialist.active, specialist.is_coordinator = hours, 1, 0
+    if specialist.off_call == "off":  # added back on purpose: on call again (a STOP holds until START)
+        specialist.off_call, specialist.off_call_since = None, None
+    session.add(specialist)
+    session.flush()
+    return specialist
+
+
+def edit_specialist(session: Session, specialist_id: int, name: str, zips: str, languages: str, hours: str | None) -> Specialist:
+    """Change a specialist's name, coverage, languages or hours (the same checks as adding one);
+    their number and what they texted (OFF, STOP) stay as they are."""
+    specialist = session.get(Specialist, specialist_id)
+    if specialist is None or not specialist.active:
+        raise RosterError("that person is not on the roster")
+    name = _checked_name(name)
+    zip_list, language_list, hours = _checked_specialist_fields(zips, languages, hours)
+    specialist.name, specialist.zips, specialist.languages, specialist.hours = (
+        name, ",".join(zip_list), ",".join(language_list), hours)
+    session.flush()
+    return specialist
+
+
+def add_officer(session: Session, name: str, phone: str, agency: str, pin: str | None, secret_key: str,
+                region: str = "US", now: datetime | None = None, kind: str | None = None) -> OfficerRegistered:
+    """Register an officer's (or an EMS or fire crew member's: `kind`, bot/handoff/referrers.py)
+    work phone for referrals; on a number already registered, only a new PIN may be set."""
+    # officer_check -> referral -> engine imports this module: imported here, not at the top
+    from bot.handoff.officer_check import InvalidPin, set_pin
+    from bot.handoff.referrers import UnknownKind, parse_kind
+
+    phone = normalise_phone(phone, region)
+    agency = _checked_name(agency, "agency")
+    try:
+        kind = parse_kind(kind)
+    except UnknownKind as exc:
+        raise RosterError(str(exc), "kind") from None
+    try:
+        officer = session.scalar(select(Officer).where(Officer.phone == phone))
+        if officer and officer.active:
+            if pin is None:
+                raise RosterError(f"{phone} is already registered for {officer.agency}")
+            set_pin(officer, pin)
+            return OfficerRegistered(officer, pin_only=True)
+        name = _checked_name(name)
+        officer = officer or Officer(phone=phone, created_at=now or utcnow())
+        officer.name, officer.agency, officer.kind, officer.active = name, agency, kind, 1
+        officer.phone_key = sender_key(phone, secret_key, region)
+        officer.pin_hash, officer.pin_failures = None, 0
+        if pin is not None:
+            set_pin(officer, pin)
+    except InvalidPin as exc:
+        raise RosterError(str(exc), "pin") from None
+    session.add(officer)
+    session.flush()
+    return OfficerRegistered(officer, pin_only=False)
+
+
+def remove(session: Session, phone: str, region: str = "US") -> Removed:
+    """Take a specialist or an officer off the roster. The row stays, inactive: the handoff log and
+    the referral tally still name who did what. A specialist's open handoffs are handed on."""
+    # availability imports this module (OPEN_STATES, is_on_call): imported here, not at the top
+    from bot.handoff.availability import leave_roster
+
+    phone = normalise_phone(phone, region)
+    specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
+    person = specialist or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
+    if person is None:
+        raise RosterError(f"{phone} is not on the roster")
+    handed_on = leave_roster(session, specialist) if specialist is not None else []
+    if specialist is None:
+        person.active = 0
+    return Removed(person.name, phone, handed_on)
+
+
+def set_coordinator(session: Session, phone: str, name: str | None = None, region: str = "US",
+                    now: datetime | None = None) -> Specialist:
+    """The one coordinator, who gets the alerts nobody accepted in time."""
+    phone = normalise_phone(phone, region)
+    session.execute(update(Specialist).values(is_coordinator=0))
+    person = session.scalar(select(Specialist).where(Specialist.phone == phone))
+    if person is None:
+        person = Specialist(name=_checked_name(name or "Coordinator"), phone=phone, languages="en", zips="",
+                            created_at=now or utcnow())
+        session.add(person)
+    person.is_coordinator, person.active = 1, 1
+    session.flush()
+    return person
+
+
+def roster_listing(session: Session) -> list[dict]:
+    """Who is on the roster (`hub roster list`, the console): the coordinator first, specialists,
+    then officers by agency."""
+    from bot.handoff.officer_check import asks_for_pin  # see add_officer
+
+    rows = [
+        {"name": s.name, "phone": s.phone, "role": "coordinator" if s.is_coordinator else "specialist",
+         "zips": split_list(s.zips), "languages": split_list(s.languages), "hours": s.hours or "always",
+         # texted OFF (until ON) or STOP (until START): not alerted, whatever the hours say
+         "off_call": s.off_call}
+        for s in session.scalars(select(Specialist).where(Specialist.active == 1)
+                                 .order_by(Specialist.is_coordinator.desc(), Specialist.name))
+    ]
+    rows += [
+        {"name": o.name, "phone": o.phone, "role": "officer", "agency": o.agency, "kind": o.kind,
+         # on the voice line: "set", "locked" (too many wrong PINs; set it again) or "none"
+         "pin": "none" if not o.pin_hash else ("set" if asks_for_pin(o) else "locked")}
+        for o in session.scalars(select(Officer).where(Officer.active == 1).order_by(Officer.agency, Officer.name))
+    ]
+    return rows

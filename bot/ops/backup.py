@@ -63,6 +63,12 @@ TABLES = {
                      "retention purge",
     "listing_report": "texters' reports of wrong listings: the place, the kind, their words until the retention "
                       "purge, and the HMAC key of the number (to count different numbers); no number",
+    "console_user": "the console's staff accounts: email, role (manager or viewer), an argon2 hash of the password, "
+                    "failed sign-ins and lockout, last sign-in",
+    "audit_log": "who did what in the console, and when (every change, every number shown): staff email, action and "
+                 "a detail naming a handoff's reference or a roster name; never a number shown or a person's words",
+    "deadline_miss": "answer-deadline misses per hour per Rasa server (host:pid), for the console's Health page; "
+                     "counts only",
     "alembic_version": "the schema version (migrations run forward from it)",
     "events": "Rasa's tracker store (when it shares the database): every message and slot of every "
               "conversation, keyed by the HMAC of the number, until the retention purge",

@@ -117,7 +117,7 @@ def test_officers_are_registered_listed_and_removed(capsys, migrated_db):
     capsys.readouterr()
     assert main(["roster", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["roster"] == [{"name": "Ofc. Lee", "phone": "+12065550181", "role": "officer", "agency": "Seattle PD",
-                                                                 "pin": "none"}]
+                                                                 "kind": "police", "pin": "none"}]
     assert main(["roster", "remove", "--phone", "+12065550181"]) == 0
     capsys.readouterr()
     main(["roster", "list", "--json"])

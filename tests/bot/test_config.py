@@ -31,3 +31,25 @@ def test_secrets_are_not_in_the_settings_repr(monkeypatch):
     shown = repr(get_settings())
     assert TEST_ENV["HUB_SECRET_KEY"] not in shown and TEST_ENV["TWILIO_AUTH_TOKEN"] not in shown
     assert "db-password-42" not in shown
+
+
+def test_console_and_metrics_settings(monkeypatch):
+    import pytest
+
+    from bot.config import ConfigError
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert (settings.console_port, settings.console_idle_seconds, settings.console_secure_cookie) == (5006, 1800, "auto")
+    assert settings.metrics_token is None and settings.worker_metrics_port is None
+    monkeypatch.setenv("HUB_METRICS_TOKEN", "a-metrics-token-of-some-length")
+    get_settings.cache_clear()
+    assert "a-metrics-token-of-some-length" not in repr(get_settings())
+    for name, value, message in (("HUB_CONSOLE_PORT", "0", "between 1 and 65535"), ("HUB_CONSOLE_PORT", "😀", "whole number"),
+                                 ("HUB_CONSOLE_IDLE_TIMEOUT", "soon", "duration"), ("HUB_CONSOLE_SECURE_COOKIE", "off", "'auto' or 'on'"),
+                                 ("HUB_METRICS_TOKEN", "short", "at least 16"), ("HUB_WORKER_METRICS_PORT", "70000", "between")):
+        monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        with pytest.raises(ConfigError, match=message):
+            get_settings()
+        monkeypatch.delenv(name)

@@ -142,3 +142,19 @@ def test_a_worker_gone_for_a_day_is_forgotten_when_one_starts(migrated_db):
     beat(force=True)
     with session_scope() as session:
         assert list(session.scalars(select(WorkerHeartbeat.worker))) == [WORKER_ID]
+
+
+def test_answer_deadline_misses_of_every_rasa_server_are_counted(migrated_db, capsys):
+    from bot.metrics import record_misses
+
+    worker_alive()
+    now = utcnow()
+    record_misses(3, server="rasa-a:1", now=now)
+    record_misses(2, server="rasa-b:2", now=now)
+    record_misses(1, server="rasa-a:1", now=now)
+    record_misses(4, server="rasa-a:1", now=now - timedelta(hours=5))
+    record_misses(9, server="rasa-a:1", now=now - timedelta(hours=30))  # longer ago than a day: not counted
+    code, report = status(capsys)
+    assert report["answer_deadline_misses"] == {"this_hour": 6, "last_24h": 10}
+    assert code == 0  # a holding reply is the line working as designed under load, not a fault
+    assert main(["status"]) == 0 and "answer-deadline misses (holding replies): 6 this hour, 10 in the last 24 h" in capsys.readouterr().out

@@ -308,9 +308,14 @@ def timed_post(post, rasa, params):
 
 
 def test_a_stalled_turn_gets_the_holding_reply_by_the_deadline_and_its_answer_once_by_outbox(post, deadline):
+    from bot.metrics import deadline_misses, turn_seconds
+
     rasa = FakeRasa(delay=3)
+    misses, turns = deadline_misses.labels("sms")._value.get(), turn_seconds.labels("sms")._sum.get()
     status, body, took = timed_post(post, rasa, sms_params(body="narcan 98104"))
     assert status == 200 and took < deadline + 0.5
+    assert deadline_misses.labels("sms")._value.get() == misses + 1  # counted for /webhooks/metrics/
+    assert turn_seconds.labels("sms")._sum.get() - turns >= deadline - 0.1
     (holding,) = replies(body)
     assert holding.startswith("Got your message. The answer is on its way") and "911" in holding
     assert late_answers(expect=2) == ["first reply", "second reply"]

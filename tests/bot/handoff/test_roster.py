@@ -50,3 +50,77 @@ def test_off_call_specialists_are_skipped(migrated_db):
     with session_scope() as session:
         assert choose_specialist(session, "98104", "en", set(), MONDAY_10_SEATTLE).name == "Day"
         assert choose_specialist(session, "98104", "en", set(), SATURDAY_23_SEATTLE) is None
+
+
+# --- the roster's rules, shared by `hub roster` and the console -----------------------------------
+
+from bot.handoff.roster import (  # noqa: E402
+    NAME_LIMIT, RosterError, add_officer, add_specialist, edit_specialist, remove, roster_listing, set_coordinator,
+)
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"phone": ""}, "phone"),
+    ({"phone": "not a phone"}, "phone"),
+    ({"phone": "😀"}, "phone"),
+    ({"name": ""}, "name"),
+    ({"name": "x" * 1600}, "name"),
+    ({"zips": ""}, "zips"),
+    ({"zips": "00000"}, "zips"),
+    ({"zips": "98104,😀"}, "zips"),
+    ({"languages": ""}, "languages"),
+    ({"languages": "english"}, "languages"),
+    ({"languages": "e1"}, "languages"),
+    ({"hours": "weekdays"}, "hours"),
+    ({"hours": "x" * 1600}, "hours"),
+])
+def test_a_specialist_with_bad_input_is_refused_and_nothing_written(migrated_db, fields, field):
+    given = {"name": "Ana 🌱", "phone": "+12065550111", "zips": "98104", "languages": "en", "hours": None, **fields}
+    with session_scope() as session:
+        with pytest.raises(RosterError) as refused:
+            add_specialist(session, **given)
+        assert refused.value.field == field and str(refused.value)
+        assert roster_listing(session) == []
+
+
+def test_a_specialist_is_added_once_edited_removed_and_added_back(migrated_db):
+    with session_scope() as session:
+        ana = add_specialist(session, "  Ana   Ruiz ", "(206) 555-0111", " 98104 , 98122 ", "EN,es", "MO-FR 08:00-20:00")
+        assert (ana.name, ana.phone, ana.zips, ana.languages) == ("Ana Ruiz", "+12065550111", "98104,98122", "en,es")
+        with pytest.raises(RosterError, match="already on the roster as Ana Ruiz") as twice:
+            add_specialist(session, "Ana again", "+12065550111", "98104")
+        assert twice.value.field is None
+        edit_specialist(session, ana.id, "Ana R.", "98118", "es", "")
+        assert (ana.name, ana.zips, ana.languages, ana.hours) == ("Ana R.", "98118", "es", None)
+        with pytest.raises(RosterError) as bad_edit:
+            edit_specialist(session, ana.id, "Ana", "00000", "es", None)
+        assert bad_edit.value.field == "zips" and ana.zips == "98118"
+        removed = remove(session, "+12065550111")
+        assert (removed.name, removed.handed_on) == ("Ana R.", [])
+        with pytest.raises(RosterError, match="not on the roster"):
+            remove(session, "+12065550111")
+        with pytest.raises(RosterError, match="not on the roster"):
+            edit_specialist(session, ana.id, "Ana", "98104", "en", None)
+        back = add_specialist(session, "Ana", "+12065550111", "98104")
+        assert back.id == ana.id and back.active == 1  # the old row, which the handoff log names
+
+
+def test_officers_and_the_coordinator(migrated_db):
+    with session_scope() as session:
+        for agency in ("", "   ", "y" * (NAME_LIMIT + 1)):
+            with pytest.raises(RosterError) as refused:
+                add_officer(session, "Ofc. Lee", "+12065550181", agency, None, "k" * 32)
+            assert refused.value.field == "agency"
+        with pytest.raises(RosterError) as short_pin:
+            add_officer(session, "Ofc. Lee", "+12065550181", "Seattle PD", "12", "k" * 32)
+        assert short_pin.value.field == "pin"
+        assert not add_officer(session, "Ofc. Lee", "+12065550181", "Seattle PD", None, "k" * 32).pin_only
+        with pytest.raises(RosterError, match="already registered for Seattle PD"):
+            add_officer(session, "Ofc. Lee", "+12065550181", "Seattle PD", None, "k" * 32)
+        assert add_officer(session, "Ofc. Lee", "+12065550181", "Seattle PD", "4821", "k" * 32).pin_only
+        kim = set_coordinator(session, "+12065550119", "Kim")
+        assert [(r["name"], r["role"]) for r in roster_listing(session)] == [("Kim", "coordinator"), ("Ofc. Lee", "officer")]
+        assert set_coordinator(session, "+12065550119").id == kim.id
+        with pytest.raises(RosterError) as bad:
+            set_coordinator(session, "nope")
+        assert bad.value.field == "phone"

@@ -1,0 +1,143 @@
+"""Staff accounts of the console: managers and viewers, argon2-hashed passwords, and the lockout
+after repeated wrong passwords. No web code here: `hub users` and the console both call it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.clock import utcnow
+from bot.db.models import ConsoleUser
+
+MANAGER, VIEWER = "manager", "viewer"
+ROLES = (MANAGER, VIEWER)
+PASSWORD_MIN, PASSWORD_MAX = 12, 256  # long enough to resist guessing; bounded so hashing stays cheap
+# Wrong passwords in a row before the account locks, and for how long.
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended cost
+# Verified against when the email is unknown, so that the answer takes as long as for a known one.
+_DUMMY_HASH = _hasher.hash("not a password of anyone's")
+
+
+class AccountError(ValueError):
+    """An account change refused; the message says why."""
+
+
+class LoginRefused(Exception):
+    """Sign-in refused. The message never says whether the email exists."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    role: str
+    epoch: int
+
+
+def normalise_email(text: str | None) -> str:
+    email = (text or "").strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise AccountError(f"{text!r} is not an email address")
+    return email
+
+
+def check_password(password: str | None) -> str:
+    if password is None or len(password) < PASSWORD_MIN:
+        raise AccountError(f"a password has at least {PASSWORD_MIN} characters")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"a password has at most {PASSWORD_MAX} characters")
+    return password
+
+
+def add_user(session: Session, email: str, role: str, password: str, now: datetime | None = None) -> ConsoleUser:
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise AccountError(f"the role is one of: {', '.join(ROLES)}")
+    check_password(password)
+    if session.scalar(select(ConsoleUser).where(ConsoleUser.email == email)) is not None:
+        raise AccountError(f"{email} already has an account")
+    user = ConsoleUser(email=email, role=role, password_hash=_hasher.hash(password), failed_logins=0,
+                       session_epoch=0, created_at=now or utcnow())
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session: Session, email: str) -> ConsoleUser:
+    user = session.scalar(select(ConsoleUser).where(ConsoleUser.email == normalise_email(email)))
+    if user is None:
+        raise AccountError(f"{normalise_email(email)} has no account")
+    return user
+
+
+def list_users(session: Session) -> list[ConsoleUser]:
+    return list(session.scalars(select(ConsoleUser).order_by(ConsoleUser.email)))
+
+
+def remove_user(session: Session, email: str) -> str:
+    user = find_user(session, email)
+    session.delete(user)  # its sessions end with it: they name a user that is gone
+    return user.email
+
+
+def reset_password(session: Session, email: str, password: str) -> ConsoleUser:
+    """A new password; it also lifts a lockout and ends every session of the account."""
+    user = find_user(session, email)
+    user.password_hash = _hasher.hash(check_password(password))
+    user.failed_logins, user.locked_until = 0, None
+    user.session_epoch += 1
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> Account:
+    """The account, when the password is right and the account not locked. MAX_FAILURES wrong
+    passwords in a row lock it for LOCKOUT (a reset lifts it)."""
+    now = now or utcnow()
+    try:
+        email = normalise_email(email)
+    except AccountError:
+        email = ""
+    user = session.scalar(select(ConsoleUser).where(ConsoleUser.email == email)) if email else None
+    if user is None:
+        _verify(_DUMMY_HASH, password or "")
+        raise LoginRefused("Wrong email or password.")
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
+        raise LoginRefused(f"This account is locked after {MAX_FAILURES} wrong passwords. Try again in {minutes} "
+                           f"min, or ask a manager to reset the password.")
+    if not _verify(user.password_hash, password or ""):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+            raise LoginRefused(f"This account is locked after {MAX_FAILURES} wrong passwords. Try again in "
+                               f"{LOCKOUT.total_seconds() / 60:g} min, or ask a manager to reset the password.")
+        raise LoginRefused("Wrong email or password.")
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return Account(user.id, user.email, user.role, user.session_epoch)
+
+
+def current_account(session: Session, user_id: int, epoch: int) -> Account | None:
+    """The account a session names, while it exists and its password has not been reset since."""
+    user = session.get(ConsoleUser, user_id)
+    if user is None or user.session_epoch != epoch:
+        return None
+    return Account(user.id, user.email, user.role, user.session_epoch)
+
+
+def _verify(hashed: str, password: str) -> bool:
+    if len(password) > PASSWORD_MAX:
+        return False
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
