@@ -639,6 +639,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.ops.commands import add_commands as add_ops_commands  # keys, backup, restore, twilio fallback
     add_ops_commands(commands)
+    from bot.alerts.commands import add_commands as add_alerts_commands  # alerts send, list, reports
+    add_alerts_commands(commands)
     return parser
 
 

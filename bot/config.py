@@ -58,6 +58,9 @@ class Settings:
     answer_deadline_seconds: float = 8.0
     turns_in_flight: int = 4
     turn_capacity: float = 15.0
+    # Messages a second the worker sends at most (bot/notify/pacing.py): the limit of the hotline
+    # number's type. Every send from the worker counts, most urgent first.
+    send_rate: float = 1.0
 
     @property
     def simulator_enabled(self) -> bool:
@@ -123,6 +126,7 @@ def get_settings() -> Settings:
         raise ConfigError("HUB_TURN_CAPACITY must be a number of turns a second") from None
     if not 0.5 <= turn_capacity <= 10000:
         raise ConfigError("HUB_TURN_CAPACITY must be between 0.5 and 10000 turns a second")
+    send_rate = _send_rate(env.get("HUB_SEND_RATE") or "1")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -149,7 +153,18 @@ def get_settings() -> Settings:
         answer_deadline_seconds=answer_deadline,
         turns_in_flight=turns_in_flight,
         turn_capacity=turn_capacity,
+        send_rate=send_rate,
     )
+
+
+def _send_rate(text: str) -> float:
+    try:
+        rate = float(text.strip())
+    except ValueError:
+        raise ConfigError(f"HUB_SEND_RATE must be a number of messages a second, not {text!r}") from None
+    if not 0.01 <= rate <= 1000:
+        raise ConfigError("HUB_SEND_RATE must be between 0.01 and 1000 messages a second")
+    return rate
 
 
 def split_keys(text: str | None) -> tuple[str, ...]:

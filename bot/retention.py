@@ -11,6 +11,8 @@ What goes, once older than the retention period:
   signature never expires and a captured webhook replayed after the purge must still be refused
   as a duplicate rather than run again on a conversation that is gone;
 - the record of which calls an officer was verified in (officer_call);
+- alert subscriptions ended (ALERTS OFF, STOP) before then, and the words of reports of a bad
+  batch (bot/alerts);
 - Rasa's tracker store events (every message and slot of every conversation), when the tracker
   store is SQL, Rasa's or the hotline's (read from the same endpoints file the Rasa server reads).
 
@@ -31,6 +33,7 @@ from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from bot.alerts.retention import purge_alerts
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import SAFE_ENGINE_OPTIONS
@@ -75,6 +78,7 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
     contacts = session.execute(delete(ContactNumber).where(ContactNumber.seen_at < cutoff)).rowcount
     # When an officer called is no one else's business either (counted with nothing: no number).
     session.execute(delete(OfficerCall).where(OfficerCall.verified_at < cutoff))
+    purge_alerts(session, cutoff)
     inbound = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < cutoff, InboundMessage.sender_key != UNLINKED)

@@ -32,7 +32,8 @@ def test_no_message_written_in_code_uses_stigmatizing_language():
     for path in ("bot/handoff/texts.py", "bot/handoff/inbound.py", "bot/safety.py", "bot/channels/twilio_sms.py",
                  "bot/directory/sms.py", "bot/handoff/referral.py", "bot/voice/texts.py", "bot/directory/speech.py",
                  "bot/handoff/transfer.py", "bot/channels/twilio_voice.py", "bot/ops/fallback.py",
-                 "bot/channels/simulator_page/index.html", "bot/channels/simulator_page/simulator.js"):
+                 "bot/channels/simulator_page/index.html", "bot/channels/simulator_page/simulator.js",
+                 "bot/alerts/texts.py", "bot/alerts/inbound.py", "bot/alerts/commands.py"):
         found = STIGMATIZING.findall((PROJECT_ROOT / path).read_text(encoding="utf-8"))
         assert found == [], (path, found)
 

@@ -31,3 +31,22 @@ def test_secrets_are_not_in_the_settings_repr(monkeypatch):
     shown = repr(get_settings())
     assert TEST_ENV["HUB_SECRET_KEY"] not in shown and TEST_ENV["TWILIO_AUTH_TOKEN"] not in shown
     assert "db-password-42" not in shown
+
+
+def test_the_send_rate_is_a_number_of_messages_a_second(monkeypatch):
+    import pytest
+
+    from bot.config import ConfigError
+
+    monkeypatch.delenv("HUB_SEND_RATE")
+    get_settings.cache_clear()
+    assert get_settings().send_rate == 1.0  # a US long code's limit, unless told otherwise
+    for value, expected in (("3", 3.0), ("0.5", 0.5), (" 100 ", 100.0)):
+        monkeypatch.setenv("HUB_SEND_RATE", value)
+        get_settings.cache_clear()
+        assert get_settings().send_rate == expected
+    for value in ("0", "-1", "fast", "nan", "inf", "1001"):
+        monkeypatch.setenv("HUB_SEND_RATE", value)
+        get_settings.cache_clear()
+        with pytest.raises(ConfigError, match="HUB_SEND_RATE"):
+            get_settings()
