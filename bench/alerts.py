@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 SECRET, ACCOUNT, HOTLINE = "alerts-secret-key-0123456789abcdef", "AC" + "0" * 32, "+12065550100"
-SPECIALIST = "+12065550111"
+SPECIALIST = "+12065550111"  # also a subscriber's number: the alert is told apart by its words
+HANDOFF_ALERT = "New request H-40001 near 98104. Reply ACCEPT or PASS."
 TEXT = "Blue M30 pills much stronger than usual downtown. Test first, don't use alone, carry naloxone."
 TEXT_ES = "Pastillas azules M30 mucho mas fuertes en el centro. Usa tiras de prueba y no uses a solas."
 NEAR = ["98104", "98122", "98102", "98121", "98101", "98144"]  # all within 5 miles of 98104
@@ -180,10 +181,9 @@ def run(args, twilio, work: Path) -> dict:
     first_started = time.monotonic()
     wait_until(lambda: len(twilio.messages) >= args.subscribers // 3, args.subscribers / args.rate * 2, "a third sent")
     with session_scope() as session:
-        enqueue(session, to_number=SPECIALIST, from_number=HOTLINE, body="New request H-40001 near 98104. Reply ACCEPT or PASS.",
-                purpose="alert")
+        enqueue(session, to_number=SPECIALIST, from_number=HOTLINE, body=HANDOFF_ALERT, purpose="alert")
     handoff_queued = time.monotonic()
-    handoff_sent = wait_until(lambda: any(m["to"] == SPECIALIST for m in list(twilio.messages)), 60, "the handoff alert")
+    handoff_sent = wait_until(lambda: HANDOFF_ALERT in twilio.bodies(), 60, "the handoff alert")
     with session_scope() as session:
         area_waiting = session.scalar(select(func.count()).where(OutboxMessage.purpose == AREA_ALERT,
                                                                  OutboxMessage.status == "pending"))
