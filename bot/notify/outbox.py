@@ -47,7 +47,7 @@ def priority_order():
 
 
 def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str,
-            handoff_id: int | None = None, area_alert_id: int | None = None) -> OutboxMessage:
+            handoff_id: int | None = None) -> OutboxMessage:
     now = utcnow()
     message = OutboxMessage(
         to_number=to_number,
@@ -55,7 +55,6 @@ def enqueue(session: Session, *, to_number: str, from_number: str, body: str, pu
         body=body,
         purpose=purpose,
         handoff_id=handoff_id,
-        area_alert_id=area_alert_id,
         status="pending",
         attempts=0,
         next_attempt_at=now,
