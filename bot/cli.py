@@ -667,6 +667,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_ops_commands(commands)
     from bot.console.commands import add_commands as add_console_commands  # console, users
     add_console_commands(commands)
+    from bot.alerts.commands import add_commands as add_alerts_commands  # alerts send, list, reports
+    add_alerts_commands(commands)
     return parser
 
 

@@ -84,6 +84,9 @@ class Settings:
     console_secure_cookie: str = "auto"
     metrics_token: str | None = field(default=None, repr=False)
     worker_metrics_port: int | None = None
+    # Messages a second the worker sends at most (bot/notify/pacing.py): the limit of the hotline
+    # number's type. Every send from the worker counts, most urgent first.
+    send_rate: float = 1.0
 
     @property
     def simulator_enabled(self) -> bool:
@@ -166,6 +169,7 @@ def get_settings() -> Settings:
     if metrics_token is not None and len(metrics_token) < 16:
         raise ConfigError("HUB_METRICS_TOKEN must be at least 16 characters (or empty: no metrics are served)")
     worker_metrics = env.get("HUB_WORKER_METRICS_PORT") or None
+    send_rate = _send_rate(env.get("HUB_SEND_RATE") or "1")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -202,6 +206,7 @@ def get_settings() -> Settings:
         console_secure_cookie=secure_cookie,
         metrics_token=metrics_token,
         worker_metrics_port=_positive_int("HUB_WORKER_METRICS_PORT", worker_metrics, 1, 65535) if worker_metrics else None,
+        send_rate=send_rate,
     )
 
 
@@ -220,6 +225,16 @@ def parse_quiet_hours(text: str | None) -> tuple[int, int] | None:
     if (start_h, start_m) == (end_h, end_m):
         raise ConfigError("HUB_QUIET_HOURS must start and end at different times (empty for none)")
     return start_h * 60 + start_m, end_h * 60 + end_m
+
+
+def _send_rate(text: str) -> float:
+    try:
+        rate = float(text.strip())
+    except ValueError:
+        raise ConfigError(f"HUB_SEND_RATE must be a number of messages a second, not {text!r}") from None
+    if not 0.01 <= rate <= 1000:
+        raise ConfigError("HUB_SEND_RATE must be between 0.01 and 1000 messages a second")
+    return rate
 
 
 def split_keys(text: str | None) -> tuple[str, ...]:

@@ -13,6 +13,8 @@ What goes, once older than the retention period:
 - the record of which calls an officer was verified in (officer_call);
 - texters' reports of wrong listings (listing_report: their words and key) and the places last
   listed to each texter (listing_shown);
+- alert subscriptions ended (ALERTS OFF, STOP) before then, and the words of reports of a bad
+  batch (bot/alerts);
 - Rasa's tracker store events (every message and slot of every conversation), when the tracker
   store is SQL, Rasa's or the hotline's (read from the same endpoints file the Rasa server reads).
 
@@ -38,6 +40,7 @@ from sqlalchemy import create_engine, delete, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
+from bot.alerts.retention import purge_alerts
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import SAFE_ENGINE_OPTIONS
@@ -84,6 +87,7 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
     # Texters' reports of wrong listings hold their words and key; the lists shown hold their key.
     session.execute(delete(ListingReport).where(ListingReport.created_at < cutoff))
     session.execute(delete(ListingShown).where(ListingShown.shown_at < cutoff))
+    purge_alerts(session, cutoff)
     inbound = session.execute(
         update(InboundMessage)
         .where(InboundMessage.received_at < cutoff, InboundMessage.sender_key != UNLINKED)

@@ -19,7 +19,7 @@ from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, Work
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
-from bot.notify.outbox import UNSETTLED
+from bot.notify.outbox import AREA_ALERT, UNSETTLED
 from bot.privacy import sender_key
 
 # A message may wait a little (a retry after a Twilio hiccup); one waiting longer than this means
@@ -49,9 +49,14 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     now = now or utcnow()
     needs: list[str] = []
 
+    # A drug-supply alert to thousands of subscribers waits by design (HUB_SEND_RATE, every other
+    # message first): only the age of the others tells that delivery has stopped.
     backlog, oldest = session.execute(
-        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.status.in_(UNSETTLED))
+        select(func.count(), func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status.in_(UNSETTLED), OutboxMessage.purpose != AREA_ALERT)
     ).one()
+    area_alerts = session.scalar(select(func.count()).where(OutboxMessage.status.in_(UNSETTLED),
+                                                            OutboxMessage.purpose == AREA_ALERT))
     recent = OutboxMessage.created_at >= now - RECENT
     failed = session.scalar(select(func.count()).where(recent, or_(OutboxMessage.status == "failed",
                                                                    OutboxMessage.delivery_status == "failed")))
@@ -101,7 +106,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "ok": not needs,
         "checked_at": _iso(now),
         "outbox": {"backlog": backlog, "oldest_waiting_seconds": oldest_age, "failed_last_24h": failed,
-                   "undelivered_last_24h": undelivered},
+                   "undelivered_last_24h": undelivered, "area_alerts_waiting": area_alerts},
         "handoffs_past_sla": {"sla_minutes": sla.total_seconds() / 60, "count": len(late), "refs": late},
         "opted_out": {"coordinators": coordinators_out, "specialists": [s.name for s in opted_out if not s.is_coordinator],
                       "under_previous_keys": opt_outs_under_previous_keys(session, settings)},
@@ -124,7 +129,9 @@ def render(status: Status) -> str:
     lines += [f"  ! {need}" for need in status.needs_a_person]
     oldest = outbox["oldest_waiting_seconds"]
     lines.append(f"outbox: {outbox['backlog']} waiting" + (f", the oldest for {oldest} s" if oldest is not None else "")
-                 + f"; last 24 h: {outbox['failed_last_24h']} failed, {outbox['undelivered_last_24h']} undelivered")
+                 + f"; last 24 h: {outbox['failed_last_24h']} failed, {outbox['undelivered_last_24h']} undelivered"
+                 + (f"; {outbox['area_alerts_waiting']} area alert copies going out at HUB_SEND_RATE"
+                    if outbox["area_alerts_waiting"] else ""))
     lines.append(f"handoffs past the {late['sla_minutes']:g} min SLA: {late['count']}")
     opted = report["opted_out"]
     lines.append(f"opted out (texted STOP): {len(opted['coordinators'])} coordinator(s), {len(opted['specialists'])} specialist(s)")

@@ -24,6 +24,7 @@ from bot.metrics import deliveries
 from bot.notify.alarms import clear_alarms, raise_alarm
 from bot.notify.optout import number_opted_out, restore_opt_out
 from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
+from bot.notify.pacing import SendPace
 from bot.notify.receipts import status_callback_url
 from bot.notify.transports import ALARM_DETAILS, Transport
 from bot.retention import Purged, purge
@@ -40,6 +41,15 @@ _STARTED_AT = utcnow()
 _last_beat = [float("-inf")]
 FOLLOW_UP_EVERY_SECONDS = 1.0
 _last_follow_up = [float("-inf")]
+_paces: dict[float, SendPace] = {}
+
+
+def send_pace(settings: Settings) -> SendPace:
+    """This process's pace at HUB_SEND_RATE, one for all its sends (a worker thread and `--once`
+    share it)."""
+    if settings.send_rate not in _paces:
+        _paces[settings.send_rate] = SendPace(settings.send_rate)
+    return _paces[settings.send_rate]
 
 
 def beat(force: bool = False) -> None:
@@ -62,8 +72,10 @@ def beat(force: bool = False) -> None:
     _last_beat[0] = time.monotonic()
 
 
-def deliver_due(transport: Transport, batch: int = 20) -> int:
-    """Deliver what is due once; return how many rows were handled.
+def deliver_due(transport: Transport, batch: int = 20, pace: SendPace | None = None) -> int:
+    """Deliver what is due once, the most urgent first, no faster than HUB_SEND_RATE (`pace`);
+    return how many rows were handled. Only about a second's worth of sending is claimed at a
+    time, so that a message more urgent than those claimed goes next.
 
     Rows are claimed ('sending', under a token) and committed before any network call, so no
     other worker picks them up. Before each attempt the claim is checked, and renewed once it is
@@ -74,12 +86,16 @@ def deliver_due(transport: Transport, batch: int = 20) -> int:
     is sent twice.
     """
     settings = get_settings()
+    pace = pace or send_pace(settings)
     with session_scope() as session:
         claimed = [
             (claim, number_opted_out(session, claim.to_number, settings))
-            for claim in claim_due(session, batch)
+            for claim in claim_due(session, pace.batch(batch))
         ]
     for claim, opted_out in claimed:
+        if not opted_out or claim.interrupted_since is not None:
+            # Its turn to go, before the claim is checked: a slow rate may outlast the lease.
+            pace.wait()
         if needs_renewal(claim):  # the batch has taken a while: is the row still ours?
             with session_scope() as session:
                 held = renew(session, claim)

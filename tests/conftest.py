@@ -23,6 +23,9 @@ TEST_ENV = {
     # The demo directory's listings were verified on 2026-10-01: without this, every answer from
     # it would say "call ahead" once that is 90 days ago. Tests of freshness set their own.
     "HUB_STALE_AFTER": "36500d",
+    # Tests that watch the outbox must not wait on a long code's 1 message a second; the pacing
+    # itself is tested with a fake clock (tests/bot/notify/test_pacing.py).
+    "HUB_SEND_RATE": "1000",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "RASA_TELEMETRY_ENABLED": "false",
 }

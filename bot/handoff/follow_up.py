@@ -29,9 +29,9 @@ from bot.handoff import engine, texts
 from bot.handoff.follow_up_texts import say
 from bot.handoff.states import OPEN, ConsentBy, Source
 from bot.notify.optout import number_opted_out
-from bot.notify.outbox import enqueue
+from bot.notify.outbox import FOLLOW_UP, enqueue
 
-PURPOSE = "follow_up"
+PURPOSE = FOLLOW_UP  # the outbox sends it after handoff alerts, relays and late answers (PRIORITY)
 # Outcomes after which a check-in makes sense: the person and a specialist were in touch.
 CHECKED_OUTCOMES = ("reached", "engaged")
 # A reply to a check-in counts for this long after it was sent; later, "2" is just a text.

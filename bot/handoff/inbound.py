@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerts.inbound import answer as alerts_answer
 from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db.models import Specialist
@@ -62,6 +63,9 @@ class Routed:
 def route(session: Session, number: str | None, number_key: str, text: str) -> Routed:
     said = keyword(text)
     specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
+    about_alerts = alerts_answer(session, number, number_key, text, from_specialist=specialist is not None)
+    if about_alerts is not None:  # ALERTS, ALERTS OFF, REPORT (bot/alerts); STOP goes on below
+        return Routed(True, about_alerts)
     if said is not None and said.word == "stop":
         opt_out(session, number_key)
         if specialist is not None:  # nothing can reach them now: their work goes on without them

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -18,6 +18,32 @@ MAX_ATTEMPTS = 8
 ALARM_HOLD = timedelta(hours=24)
 # The purpose of a turn's answer that missed the webhook's answer deadline (bot/channels).
 LATE_ANSWER = "late_answer"
+# A check-in after a handoff (issue 20), and a drug-supply alert to the subscribers of an area
+# (bot/alerts).
+FOLLOW_UP = "follow_up"
+AREA_ALERT = "area_alert"
+
+# Which due messages the worker sends first, lowest first, since HUB_SEND_RATE lets only so many
+# out a second: a specialist's alert and the words of a conversation in progress must never wait
+# behind an alert to ten thousand subscribers. Defined here only; the claim query orders by it.
+PRIORITY = {
+    "alert": 0,  # a handoff alert to a specialist
+    "escalation": 0,  # the same alert to the next specialist or the coordinator
+    "relay": 1,  # words between a person and their specialist
+    "notice": 1,  # a person told where their handoff stands
+    LATE_ANSWER: 2,
+    "directory": 2,  # a voice caller's list of places, by text
+    "reminder": 2,  # a specialist reminded to close a handoff
+    FOLLOW_UP: 3,
+    AREA_ALERT: 9,
+}
+# A purpose not named above goes after those named and before area alerts.
+DEFAULT_PRIORITY = 5
+
+
+def priority_order():
+    """The claim query's ORDER BY term for PRIORITY."""
+    return case(PRIORITY, value=OutboxMessage.purpose, else_=DEFAULT_PRIORITY)
 
 
 def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str,
@@ -67,8 +93,9 @@ class Claim:
 
 def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     """Claim the rows that are due, in the caller's transaction: pending rows whose time has come,
-    and rows still 'sending' whose claim has lapsed. Each claim carries a fresh token; a row
-    taken over from a worker whose lease lapsed gets a new one, and the old claim is void.
+    and rows still 'sending' whose claim has lapsed, the most urgent purposes first (PRIORITY),
+    then oldest first. Each claim carries a fresh token; a row taken over from a worker whose
+    lease lapsed gets a new one, and the old claim is void.
 
     FOR UPDATE SKIP LOCKED lets several workers share the table on PostgreSQL, each claiming rows
     the others have not locked; SQLite ignores it and has a single writer anyway.
@@ -78,7 +105,7 @@ def claim_due(session: Session, limit: int = 20) -> list[Claim]:
         session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)
+            .order_by(priority_order(), OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

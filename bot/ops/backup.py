@@ -35,7 +35,7 @@ HUB_FILE, TRACKER_FILE, MANIFEST = "hub.db", "rasa_tracker.db", "backup.json"
 # Tables that hold the line's own records (not the directory, which is imported from files):
 # a database with any row in one of them is not a fresh installation.
 LINE_TABLES = ("specialist", "officer", "handoff", "opt_out", "outbox_message", "referral", "contact_number",
-               "inbound_message", "listing_shown", "listing_report")
+               "inbound_message", "listing_shown", "listing_report", "alert_subscription", "area_alert", "batch_report")
 
 # What each table holds, for an operator who backs up PostgreSQL (and for a person asking what is kept).
 TABLES = {
@@ -69,6 +69,11 @@ TABLES = {
                  "a detail naming a handoff's reference or a roster name; never a number shown or a person's words",
     "deadline_miss": "answer-deadline misses per hour per Rasa server (host:pid), for the console's Health page; "
                      "counts only",
+    "alert_subscription": "drug-supply alert subscriptions: the HMAC key of the number, the area and the language; "
+                          "the number itself only while subscribed; ended ones until the retention purge",
+    "area_alert": "drug-supply alerts the coordinator sent: the words, the area and radius, how many it went to",
+    "batch_report": "anonymous reports of a bad batch: the words (phone numbers taken out) until the retention "
+                    "purge, the area and when; no number, no key",
     "alembic_version": "the schema version (migrations run forward from it)",
     "events": "Rasa's tracker store (when it shares the database): every message and slot of every "
               "conversation, keyed by the HMAC of the number, until the retention purge",

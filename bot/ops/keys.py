@@ -18,7 +18,7 @@ from dotenv import dotenv_values
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.db.models import ContactNumber, Handoff, Officer, OptOut, OutboxMessage, Specialist
+from bot.db.models import AlertSubscription, ContactNumber, Handoff, Officer, OptOut, OutboxMessage, Specialist
 from bot.handoff.states import OPEN
 from bot.privacy import key_id, sender_key
 
@@ -36,6 +36,8 @@ KEYED_COLUMNS = {
     ("listing_shown", "number_key"): "left: a new key lists afresh on the next search; purged after the retention period",
     ("listing_report", "reporter_key"): "left: only counts different numbers within a day; purged after the retention period",
     ("inbound_message", "sender_key"): "left: only the MessageSid is ever matched; purged after the retention period",
+    ("alert_subscription", "number_key"): "re-keyed from the subscriber's number while subscribed; an ended "
+                                          "subscription holds no number and is purged after the retention period",
 }
 
 
@@ -51,12 +53,14 @@ class Rekeyed:
     opt_outs: int  # moved to the new key: their number is on the roster, a handoff, a contact or the outbox
     opt_outs_left: int  # still under a previous key: matched through the key ring
     open_handoffs_without_number: int  # keyed by a sender the line holds no number of: cannot be re-keyed
+    alert_subscriptions: int = 0
 
     def lines(self) -> list[str]:
         lines = [
             f"officers re-keyed: {self.officers}",
             f"handoffs re-keyed: {self.handoffs}",
             f"contact numbers re-keyed: {self.contact_numbers}",
+            f"alert subscriptions re-keyed: {self.alert_subscriptions}",
             f"opt-outs re-keyed: {self.opt_outs}",
             f"opt-outs left under previous keys (still matched, moved when the number is seen again): {self.opt_outs_left}",
         ]
@@ -100,13 +104,18 @@ def rekey(session: Session, old_secret: str, new_secret: str, previous_secrets: 
     for contact in contacts:
         session.add(ContactNumber(key=new_key(contact.number), number=contact.number, seen_at=contact.seen_at))
 
+    subscriptions = session.scalars(select(AlertSubscription).where(AlertSubscription.to_number.is_not(None))).all()
+    for subscription in subscriptions:
+        subscription.number_key = new_key(subscription.to_number)
+
     numbers = set(session.scalars(select(Specialist.phone))) | {officer.phone for officer in officers} \
         | set(session.scalars(select(Handoff.person_number).where(Handoff.person_number.is_not(None)))) \
-        | {contact.number for contact in contacts} | set(session.scalars(select(OutboxMessage.to_number)))
+        | {contact.number for contact in contacts} | set(session.scalars(select(OutboxMessage.to_number))) \
+        | {subscription.to_number for subscription in subscriptions}
     moved = _move_opt_outs(session, numbers, (old_secret, *previous_secrets), new_secret, region)
     left = len(session.scalars(select(OptOut.number_key).where(OptOut.key_id != key_id(new_secret))).all())
     session.flush()
-    return Rekeyed(len(officers), handoffs, len(contacts), moved, left, without_number)
+    return Rekeyed(len(officers), handoffs, len(contacts), moved, left, without_number, len(subscriptions))
 
 
 def _move_opt_outs(session: Session, numbers: set[str], old_secrets: tuple[str, ...], new_secret: str, region: str) -> int:

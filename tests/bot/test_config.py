@@ -53,3 +53,22 @@ def test_console_and_metrics_settings(monkeypatch):
         with pytest.raises(ConfigError, match=message):
             get_settings()
         monkeypatch.delenv(name)
+
+
+def test_the_send_rate_is_a_number_of_messages_a_second(monkeypatch):
+    import pytest
+
+    from bot.config import ConfigError
+
+    monkeypatch.delenv("HUB_SEND_RATE")
+    get_settings.cache_clear()
+    assert get_settings().send_rate == 1.0  # a US long code's limit, unless told otherwise
+    for value, expected in (("3", 3.0), ("0.5", 0.5), (" 100 ", 100.0)):
+        monkeypatch.setenv("HUB_SEND_RATE", value)
+        get_settings.cache_clear()
+        assert get_settings().send_rate == expected
+    for value in ("0", "-1", "fast", "nan", "inf", "1001"):
+        monkeypatch.setenv("HUB_SEND_RATE", value)
+        get_settings.cache_clear()
+        with pytest.raises(ConfigError, match="HUB_SEND_RATE"):
+            get_settings()

@@ -1,5 +1,7 @@
 """The outbox and its worker: stored locally, retried with backoff, never sent twice."""
 
+import pytest
+
 from bot.db import session_scope
 from bot.db.models import OutboxMessage
 from bot.notify.outbox import MAX_ATTEMPTS, Delivery, enqueue
@@ -300,3 +302,59 @@ def test_a_number_twilio_will_never_reach_fails_at_once(migrated_db):
         row_id = queue()
         deliver_due(twilio_through(double))
         assert row(row_id).status == "failed" and row(row_id).last_error == "Twilio 400 error 21211" and standing() == []
+
+
+class ClockedTransport:
+    """Records each send with the time on a fake clock."""
+
+    def __init__(self, clock):
+        self.clock, self.sent = clock, []
+
+    def send(self, to_number, from_number, body, status_callback=None):
+        self.sent.append((self.clock(), body))
+        return Delivery(ok=True, provider_sid=f"SM{len(self.sent)}")
+
+    def find_sent(self, to_number, from_number, body, since):
+        return None
+
+
+def queue_purpose(purpose, body, to="+12065550160"):
+    with session_scope() as session:
+        enqueue(session, to_number=to, from_number="+12065550100", body=body, purpose=purpose)
+
+
+def test_every_send_is_paced_at_the_send_rate(migrated_db):
+    from bot.notify.pacing import SendPace
+    from tests.bot.notify.test_pacing import FakeClock
+
+    clock = FakeClock()
+    pace = SendPace(4, clock=clock, sleep=clock.sleep)
+    transport = ClockedTransport(clock)
+    for i, purpose in enumerate(["alert", "relay", "late_answer", "follow_up", "notice", "directory", "area_alert", "test"]):
+        queue_purpose(purpose, f"{purpose} {i}")
+    while deliver_due(transport, pace=pace):
+        pass
+    times = [at for at, _ in transport.sent]
+    assert len(times) == 8 and len({body for _, body in transport.sent}) == 8
+    assert [b - a for a, b in zip(times, times[1:])] == [0.25] * 7  # 4 a second, whatever the purpose
+
+
+def test_a_large_area_alert_never_delays_a_handoff_alert_or_a_relay(migrated_db):
+    from bot.notify.pacing import SendPace
+    from tests.bot.notify.test_pacing import FakeClock
+
+    clock = FakeClock()
+    pace = SendPace(5, clock=clock, sleep=clock.sleep)
+    transport = ClockedTransport(clock)
+    with session_scope() as session:
+        for i in range(200):
+            enqueue(session, to_number=f"+1206555{1000 + i:04d}", from_number="+12065550100", body=f"area {i}", purpose="area_alert")
+    assert deliver_due(transport, pace=pace) == 5  # a second's worth at 5 a second, not the whole list
+    queue_purpose("follow_up", "check-in")
+    queue_purpose("late_answer", "late")
+    queue_purpose("relay", "relayed words")
+    queue_purpose("alert", "H-12345 alert")
+    deliver_due(transport, pace=pace)
+    assert [body for _, body in transport.sent[5:10]] == ["H-12345 alert", "relayed words", "late", "check-in", "area 5"]
+    first_alert_at = transport.sent[0][0]
+    assert transport.sent[5][0] - first_alert_at == pytest.approx(1.0)  # the handoff alert went in the next slot

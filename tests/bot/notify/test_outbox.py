@@ -39,3 +39,24 @@ def test_a_waiting_row_holds_the_cursor_back_until_it_settles(migrated_db):
     set_status(second, "blocked")
     assert watch(ANA, first) == (["two", "three"], third)
     assert watch(ANA, third) == ([], third)
+
+
+def queue_for(purpose, body):
+    with session_scope() as session:
+        return enqueue(session, to_number=ANA, from_number="+12065550100", body=body, purpose=purpose).id
+
+
+def test_handoff_alerts_relays_late_answers_and_follow_ups_come_before_area_alerts():
+    from bot.notify.outbox import AREA_ALERT, FOLLOW_UP, LATE_ANSWER, PRIORITY
+
+    assert PRIORITY["alert"] < PRIORITY["relay"] < PRIORITY[LATE_ANSWER] < PRIORITY[FOLLOW_UP] < PRIORITY[AREA_ALERT]
+
+
+def test_the_claim_query_orders_by_the_priority_table(migrated_db):
+    from bot.notify.outbox import AREA_ALERT, FOLLOW_UP, LATE_ANSWER, claim_due
+
+    for purpose in (AREA_ALERT, AREA_ALERT, "some_new_purpose", FOLLOW_UP, LATE_ANSWER, "relay", "escalation", "alert"):
+        queue_for(purpose, purpose)
+    with session_scope() as session:
+        order = [claim.body for claim in claim_due(session, limit=20)]
+    assert order == ["escalation", "alert", "relay", LATE_ANSWER, FOLLOW_UP, "some_new_purpose", AREA_ALERT, AREA_ALERT]

@@ -36,6 +36,25 @@ def test_an_open_handoff_without_a_number_is_reported(migrated_db):
     assert any("does not hold" in line for line in rekeyed.lines())
 
 
+def test_alert_subscriptions_are_found_again_under_the_new_key(migrated_db):
+    from sqlalchemy import select
+
+    from bot.alerts.subscriptions import subscribe, unsubscribe
+    from bot.db.models import AlertSubscription
+    from bot.directory.geo import lookup_zip
+
+    with session_scope() as session:
+        subscribe(session, sender_key("+12065550142", OLD), "+12065550142", lookup_zip("98104"), "en")
+        subscribe(session, sender_key("+12065550143", OLD), "+12065550143", lookup_zip("98104"), "en")
+        unsubscribe(session, sender_key("+12065550143", OLD))  # no number left to re-key it from
+    with session_scope() as session:
+        rekeyed = rekey(session, OLD, NEW, (), "US")
+    assert rekeyed.alert_subscriptions == 1 and "alert subscriptions re-keyed: 1" in rekeyed.lines()
+    with session_scope() as session:
+        keys = set(session.scalars(select(AlertSubscription.number_key)))
+    assert keys == {sender_key("+12065550142", NEW), sender_key("+12065550143", OLD)}
+
+
 def test_the_env_file_keeps_every_other_line(tmp_path):
     env = tmp_path / ".env"
     env.write_text("# comment\nexport HUB_SECRET_KEY=old\nHUB_PHONE_NUMBER=+12065550100\n# HUB_PREVIOUS_SECRET_KEYS=x\n")

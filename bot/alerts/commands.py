@@ -1,0 +1,145 @@
+"""`hub alerts send|list|reports`: the coordinator's side of drug-supply alerts. bot/cli.py only
+calls `add_commands`."""
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+from bot.config import get_settings
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"hub: {message}", file=sys.stderr)
+    return code
+
+
+def _radius(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        from bot.alerts.sending import MAX_RADIUS_MILES, MIN_RADIUS_MILES, AlertError
+
+        raise AlertError(f"--radius-miles must be a number of miles between {MIN_RADIUS_MILES:g} and "
+                         f"{MAX_RADIUS_MILES:g}, not {text!r}") from None
+
+
+def _place(session, near: str):
+    from bot.alerts.sending import AlertError
+    from bot.directory.places import resolve_place
+
+    value = " ".join(near.split())
+    place = resolve_place(session, value) if value else None
+    if place is None:
+        if value.isdigit() and len(value) == 5:
+            raise AlertError(f"--near {value} is not a known US ZIP code")
+        raise AlertError(f"--near {value!r} is neither a US ZIP code nor a city or neighbourhood the directory knows")
+    return place
+
+
+def _confirmed(prompt: str) -> bool:
+    try:
+        return input(prompt).strip().lower() in ("y", "yes")
+    except EOFError:  # nobody to answer (a script without --yes): not sent
+        return False
+
+
+def cmd_alerts_send(args) -> int:
+    from bot.alerts.sending import AlertError, draft, earlier_same, send
+    from bot.db import session_scope
+
+    settings = get_settings()
+    try:
+        radius = _radius(args.radius_miles)
+        with session_scope() as session:
+            alert = draft(session, _place(session, args.near), radius, args.text, args.text_es)
+            earlier = earlier_same(session, alert)
+    except AlertError as exc:
+        return _fail(str(exc), 2)
+    where = f"within {alert.radius_miles:g} miles of {alert.place.label}"
+    if earlier is not None and not args.again:
+        return _fail(f"the same alert went to {earlier.area} at {earlier.created_at:%H:%M} UTC (#{earlier.id}, "
+                     f"{earlier.recipients} subscribers); nothing was sent. Add --again to send it again.")
+    if not alert.recipients:
+        print(f"no subscriber is {where}: nothing was sent")
+        return 0
+    languages = ", ".join(f"{language} {count}" for language, count in sorted(alert.by_language.items()))
+    print(f"this alert reaches {len(alert.recipients)} subscriber(s) {where} ({languages})")
+    if alert.spanish_in_english:
+        print(f"  {alert.spanish_in_english} of them read Spanish and get the English text: add --text-es for them")
+    for language in sorted(alert.by_language):
+        print(f"  {language}: {alert.body_for(language)}")
+    if not args.yes and not _confirmed("Send it? [y/N] "):
+        print("nothing was sent")
+        return 1
+    with session_scope() as session:
+        # Counted again as it is queued: someone may have texted ALERTS OFF or STOP meanwhile.
+        alert = draft(session, alert.place, alert.radius_miles, alert.text_en, alert.text_es)
+        sent = send(session, alert, settings.hotline_number)
+        sent_id, count = sent.id, sent.recipients
+    minutes = math.ceil(count / settings.send_rate / 60)
+    print(f"alert #{sent_id} queued for {count} subscriber(s) {where}. The worker sends it at HUB_SEND_RATE "
+          f"({settings.send_rate:g} a second, after any more urgent message): about {minutes} min. "
+          f"`hub alerts list` shows how far it got.")
+    return 0
+
+
+def cmd_alerts_list(args) -> int:
+    from bot.alerts.sending import sent_alerts
+    from bot.db import session_scope
+
+    with session_scope() as session:
+        alerts = sent_alerts(session, limit=args.limit)
+    if args.json:
+        print(json.dumps({"alerts": alerts}, ensure_ascii=False, indent=2))
+    elif not alerts:
+        print("no alert has been sent yet")
+    else:
+        for alert in alerts:
+            outbox = ", ".join(f"{count} {state}" for state, count in alert["outbox"].items())
+            receipts = ", ".join(f"{count} {state}" for state, count in sorted(alert["receipts"].items()))
+            print(f"#{alert['id']} {alert['sent_at']} {alert['area']} within {alert['radius_miles']:g} mi: "
+                  f"to {alert['recipients']}; {outbox}" + (f"; receipts: {receipts}" if receipts else ""))
+            print(f"    {alert['text']}")
+            if alert["text_es"]:
+                print(f"    es: {alert['text_es']}")
+    return 0
+
+
+def cmd_alerts_reports(args) -> int:
+    from bot.alerts.reports import recent
+    from bot.db import session_scope
+
+    with session_scope() as session:
+        rows = recent(session, limit=args.limit)
+    if args.json:
+        print(json.dumps({"reports": rows}, ensure_ascii=False, indent=2))
+    elif not rows:
+        print("no report of a bad batch")
+    else:
+        for row in rows:
+            words = row["words"] if row["words"] is not None else "(words purged after the retention period)"
+            print(f"#{row['id']} {row['received_at']} {row['area'] or 'area not named'} [{row['language']}]")
+            print(f"    {words}")
+    return 0
+
+
+def add_commands(commands) -> None:
+    alerts = commands.add_parser("alerts", help="drug-supply alerts by area, and reports of a bad batch") \
+        .add_subparsers(dest="alerts_command", required=True)
+    send = alerts.add_parser("send", help="send an alert to the subscribers near a place (asks first)")
+    send.add_argument("--near", required=True, help="a US ZIP code, or a city or neighbourhood the directory knows")
+    send.add_argument("--radius-miles", required=True, help="how far from it subscribers get the alert (0.1 to 100)")
+    send.add_argument("--text", required=True, help="the alert in English; it must fit one SMS")
+    send.add_argument("--text-es", help="the alert in Spanish, for Spanish-speaking subscribers; it must fit one SMS")
+    send.add_argument("--yes", action="store_true", help="send without asking")
+    send.add_argument("--again", action="store_true", help="send even though the same alert went to the area lately")
+    send.set_defaults(func=cmd_alerts_send)
+    listing = alerts.add_parser("list", help="alerts sent: to how many, and how far delivery got")
+    listing.add_argument("--limit", type=int, default=50)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=cmd_alerts_list)
+    reports = alerts.add_parser("reports", help="anonymous reports of a bad batch: the words and the area, no number")
+    reports.add_argument("--limit", type=int, default=100)
+    reports.add_argument("--json", action="store_true")
+    reports.set_defaults(func=cmd_alerts_reports)
