@@ -42,7 +42,7 @@ def test_rasa_data_validate_is_clean():
     assert unexplained == []
 
 
-def test_the_held_out_set_is_never_trained_on():
+def test_the_held_out_sets_are_never_trained_on():
     def messages(path: Path) -> set[str]:
         data = yaml.safe_load(path.read_text()) or {}
         found = set()
@@ -54,5 +54,8 @@ def test_the_held_out_set_is_never_trained_on():
 
     trained = set().union(*(messages(path) for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")))
     held_out = messages(PROJECT_ROOT / "tests" / "nlu_holdout.yml")
+    second = messages(PROJECT_ROOT / "tests" / "nlu_holdout_2.yml")
     assert len(held_out) >= 300
+    assert len(second) >= 200
     assert held_out & trained == set()
+    assert second & trained == set()

@@ -99,14 +99,19 @@ def spoken_hours(match: ServiceMatch, language: str = "en") -> str:
     return text + (_say(language, "open now") if match.open_now else "")
 
 
-def spoken_match(position: int, match: ServiceMatch, language: str = "en") -> str:
-    ordinals = _PHRASES.get(language, _PHRASES["en"])["ordinals"]
-    ordinal = ordinals[position] if position < len(ordinals) else str(position + 1)
+def spoken_place_details(match: ServiceMatch, language: str = "en") -> str:
+    """One place as a listing reads it: name, street, today's hours, whether it is free."""
     where = ", ".join(part for part in (spoken_street(match.street) if match.street else None, match.city) if part)
-    sentence = f"{ordinal}: {match.name}" + (f", {where}" if where else "") + ". " + spoken_hours(match, language) + "."
+    sentence = match.name + (f", {where}" if where else "") + ". " + spoken_hours(match, language) + "."
     if "free" in match.flags:
         sentence += " " + _say(language, "free") + "."
     return sentence
+
+
+def spoken_match(position: int, match: ServiceMatch, language: str = "en") -> str:
+    ordinals = _PHRASES.get(language, _PHRASES["en"])["ordinals"]
+    ordinal = ordinals[position] if position < len(ordinals) else str(position + 1)
+    return f"{ordinal}: " + spoken_place_details(match, language)
 
 
 def spoken_results(result: SearchResult, place_label: str, language: str = "en") -> str:
