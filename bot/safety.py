@@ -59,6 +59,11 @@ _NOT_IN_PROGRESS = re.compile(
     r"por (?:una )?sobredosis|para (?:una |la )?sobredosis|sobredosis no fatal|(?:evit\w*|no tener) (?:una )?sobredosis|"
     r"(?:avoid|prevent)\w* (?:an? )?(?:od\w*|overdos\w+)|who (?:overdosed|od'?d)|"
     r"(?:weren'?t|werent|wasn'?t|wasnt|aren'?t|isn'?t|not) (?:od'?ing|overdosing)|"
+    # Questions about avoiding one, and fears of one: "how can i keep from overdosing", "so i
+    # don't OD", "scared of overdosing", "sin tener una sobredosis".
+    r"(?:keep|keeps|keeping|stop|stops|stopping|save|saves)(?: \w+){0,2}? from (?:od'?ing|overdosing|an? (?:od|overdose))|"
+    r"(?:without|of|about) (?:od'?ing|overdosing)|(?:not|don'?t|dont|won'?t|wont|never)(?: to)? (?:od|overdose)|"
+    r"(?:sin|miedo (?:de|a)) (?:tener )?(?:una )?sobredosis|"
     # An overdose told as past: "overdosed a couple weeks ago", "died of an od last year",
     # "tuvo una sobredosis el año pasado". Signs happening now elsewhere in the text still count.
     r"(?:od'?d|od'?ed|overdosed|(?:an? |una )?(?:od|overdose|sobredosis))(?:\W+\w+){0,6}?\W+" + _PAST + r"|"

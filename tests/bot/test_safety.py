@@ -58,3 +58,28 @@ def test_an_overdose_that_may_be_happening_now_still_is(text):
 def test_a_story_with_a_request_keeps_the_answer_behind_911_when_an_overdose_may_be_happening():
     replies = emergency_first("my friend is turning blue, where is narcan near 98104", ["Naloxone (Narcan) near 98104: ..."])
     assert replies == [EMERGENCY_REPLY, "Naloxone (Narcan) near 98104: ..."]
+
+
+@pytest.mark.parametrize("text", [
+    "how can i keep from overdosing on pressed pills",
+    "how do i keep my friend from overdosing",
+    "how to use without overdosing",
+    "worried about overdosing, any advice",
+    "what lowers my chances of overdosing",
+    "tips so i dont od",
+    "tengo miedo de tener una sobredosis, cómo me cuido",
+    "cómo uso sin tener una sobredosis",
+])
+def test_a_question_about_avoiding_an_overdose_is_not_one_in_progress(text):
+    """Answered with safer-use advice, not only with the steps the webhook sends at once."""
+    assert not mentions_overdose_in_progress(text)
+
+
+@pytest.mark.parametrize("text", [
+    "he is overdosing, how do i keep him from dying",
+    "keep talking to him? he's overdosing and turning blue",
+    "scared hes overdosing right now",
+    "i tried to keep him from overdosing but now he won't wake up",
+])
+def test_avoiding_words_beside_an_overdose_happening_now_still_count(text):
+    assert mentions_overdose_in_progress(text)
