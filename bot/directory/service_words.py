@@ -22,12 +22,12 @@ from bot.directory.taxonomy import SERVICE_TYPES
 SERVICE_WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "nlu" / "service_types.yml"
 
 # A form this short, or one of these everyday words, is only trusted when matched exactly (by the
-# model's lookup table, in a request); loosely, "done" would be "dope" and "works" "words".
+# model's lookup table, in a request); loosely, "done" would be "dope", "works" "words" and "dosing" "doing".
 _LOOSE_MIN_LETTERS = 5
 _NEVER_LOOSE = {
     "done", "works", "points", "kits", "kit", "subs", "supplies", "strips", "tiras", "tranq", "sharps",
     "materiales", "cookers", "rigs", "beds", "cama", "camas", "bed", "test", "testing", "treatment",
-    "tratamiento", "shower", "ducha", "pruebas", "prueba", "peers",
+    "tratamiento", "shower", "ducha", "pruebas", "prueba", "peers", "dosing",
 }
 _SIMILARITY = 0.84
 _SIMILARITY_LONG = 0.78  # from 7 letters on, two letters off is still a typo ("suboxen")

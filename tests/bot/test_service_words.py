@@ -20,6 +20,8 @@ from bot.directory.service_words import service_asked_for, service_for_phrase, s
     ("where can i get my fetty tested", "drug-checking"),
     ("i wanna get my blues checked", "drug-checking"),
     ("need to get tested for hep c", "testing"),
+    ("clean wurks anywhere in the cd?", "syringe-services"),
+    ("any medication drop boxes in tacoma", "take-back"),
 ])
 def test_typos_plurals_and_things_to_have_tested(text, code):
     assert service_in_text(text) == code
@@ -27,7 +29,7 @@ def test_typos_plurals_and_things_to_have_tested(text, code):
 
 @pytest.mark.parametrize("text", [
     "ok im done", "im done thanks bye", "how are you doing", "where is the library", "need a ride",
-    "estoy bien", "what works for you", "good points", "",
+    "estoy bien", "what works for you", "good points", "what are you doing tonight", "",
 ])
 def test_no_service_where_none_is_named(text):
     assert service_in_text(text) is None
@@ -37,6 +39,7 @@ def test_no_service_where_none_is_named(text):
     ("naloxone", "naloxone"), ("narcans", "naloxone"), ("methadone clinics", "moud"),
     ("fetty tested", "drug-checking"), ("tested for hep c", "testing"), ("tranq stips", "fentanyl-test-strips"),
     ("done", "moud"),  # only ever a phrase the model found where a service was asked for
+    ("dosing", "moud"), ("test pills", "drug-checking"),
     ("pizza", None),
 ])
 def test_a_phrase_the_model_extracted(phrase, code):
