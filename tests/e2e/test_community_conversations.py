@@ -131,3 +131,18 @@ def test_a_place_by_name_then_when_it_closes(hotline):
 def test_a_legal_question_gets_the_legal_answer_in_the_texter_language(hotline):
     assert text(hotline, "+14255550397", "do i need a prescription for narcan")[1] == [answer("utter_education/legal")]
     assert text(hotline, "+14255550396", "¿se necesita receta para comprar naloxona?")[1] == [answer("utter_education/legal", "es")]
+
+
+@pytest.mark.parametrize("sender, message, header", [
+    ("+12535550111", "testing 98104", "HIV and hep C testing near 98104:"),
+    ("+12535550112", "wound care 98104", "Wound care near 98104:"),
+])
+def test_a_service_word_then_a_zip_is_a_search_not_out_of_scope(hotline, sender, message, header):
+    """As short as "testing 123", which is out of scope; CI's model once read the first as that."""
+    status, replies = text(hotline, sender, message)
+    assert status == 200 and replies[0].splitlines()[0] == header, replies
+
+
+def test_a_question_about_avoiding_an_overdose_gets_safer_use_advice_and_no_emergency_steps(hotline):
+    status, replies = text(hotline, "+12535550113", "whats the best way to keep from overdosing")
+    assert status == 200 and replies == [answer("utter_education/safer_use")], replies
