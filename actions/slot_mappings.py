@@ -12,11 +12,14 @@ from rasa_sdk.types import DomainDict
 from actions.threads import in_thread
 from bot.db import session_scope
 from bot.directory.places import find_place, named_place
+from bot.directory.service_words import service_asked_for
 from bot.handoff.referral import officer_for_key
 from bot.language import detect_language
 
 # Turns in which a message is never read as a place: the texter is not answering "where?".
-_NOT_ABOUT_PLACE = {"emergency", "greet", "goodbye", "thank", "out_of_scope", "nlu_fallback", "more", "officer_referral", "education"}
+_NOT_ABOUT_PLACE = {"emergency", "greet", "goodbye", "thank", "out_of_scope", "nlu_fallback", "more", "officer_referral", "education", "place_info"}
+# Turns in which a message may name the service wanted.
+_ABOUT_SERVICE = {"find_service", "inform"}
 
 
 def _intent(tracker: Tracker) -> str | None:
@@ -42,6 +45,17 @@ class ValidateSlotMappings(ValidationAction):
         if intent == "inform" and tracker.get_slot("requested_slot") == "location":
             dispatcher.utter_message(response="utter_unknown_place", place=named_place(text))
         return {}
+
+    def extract_service_type(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """The model's service words mapped to a type, or a typo or plural of a known one that the
+        exact lookup missed (bot/directory/service_words.py); nothing outside a request."""
+        text = tracker.latest_message.get("text") or ""
+        if _intent(tracker) not in _ABOUT_SERVICE or text.startswith("/"):
+            return {}
+        values = [entity.get("value") for entity in tracker.latest_message.get("entities") or []
+                  if entity.get("entity") == "service_type"]
+        code = service_asked_for(values, text)
+        return {"service_type": code} if code else {}
 
     def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = tracker.latest_message.get("text") or ""

@@ -26,6 +26,12 @@ EMERGENCY_REPLY_ES = (
     "te protegen a ti y a ella de cargos por posesión de drogas cuando llamas al 911 por una sobredosis."
 )
 
+_PAST = (
+    r"(?:last (?:night|week|weekend|month|year|time|summer|winter|spring|fall)|yesterday|(?:days?|weeks?|months?|years?) ago|a while back|"
+    r"in (?:january|february|march|april|may|june|july|august|september|october|november|december)|"
+    r"el (?:año|mes|fin de semana) pasado|la semana pasada|anoche|ayer|hace (?:un|una|dos|tres|unos|unas|\d+) (?:d[ií]as?|semanas?|mes|meses|años?))"
+)
+
 _EMERGENCY = re.compile(
     r"\b("
     r"not breathing|(?:not|isn'?t|isnt|is not|stopped|stop|barely) (?:breath|breeth|breth)\w*|can'?t breathe|"
@@ -54,9 +60,22 @@ _NOT_IN_PROGRESS = re.compile(
     r"despu[eé]s de (?:una |la |su )?sobredosis|(?:riesgo|prevenci[oó]n|kits?) (?:de |contra )?(?:una )?sobredosis|"
     r"por (?:una )?sobredosis|para (?:una |la )?sobredosis|sobredosis no fatal|(?:evit\w*|no tener) (?:una )?sobredosis|"
     r"(?:avoid|prevent)\w* (?:an? )?(?:od\w*|overdos\w+)|who (?:overdosed|od'?d)|"
-    r"(?:weren'?t|werent|wasn'?t|wasnt|aren'?t|isn'?t|not) (?:od'?ing|overdosing))\b",
+    r"(?:weren'?t|werent|wasn'?t|wasnt|aren'?t|isn'?t|not) (?:od'?ing|overdosing)|"
+    # Questions about avoiding one, and fears of one: "how can i keep from overdosing", "so i
+    # don't OD", "scared of overdosing", "sin tener una sobredosis".
+    r"(?:keep|keeps|keeping|stop|stops|stopping|save|saves)(?: \w+){0,2}? from (?:od'?ing|overdosing|an? (?:od|overdose))|"
+    r"(?:without|of|about) (?:od'?ing|overdosing)|(?:not|don'?t|dont|won'?t|wont|never)(?: to)? (?:od|overdose)|"
+    r"(?:sin|miedo (?:de|a)) (?:tener )?(?:una )?sobredosis|"
+    # An overdose told as past: "overdosed a couple weeks ago", "died of an od last year",
+    # "tuvo una sobredosis el año pasado". Signs happening now elsewhere in the text still count.
+    r"(?:od'?d|od'?ed|overdosed|(?:an? |una )?(?:od|overdose|sobredosis))(?:\W+\w+){0,6}?\W+" + _PAST + r"|"
+    + _PAST + r"(?:\W+\w+){0,5}?\W+(?:od'?d|overdosed|had an? (?:od|overdose)|(?:tuvo|tuve) una sobredosis)|"
+    r"(?:died|passed|lost \w+|murió|muri[oó]|perd[ií] a \w+) (?:of|from|to|de|por) (?:an? |una )?(?:od|overdose|sobredosis))\b",
     re.IGNORECASE,
 )
+# Any mention of an overdose, to tell a past one ("my friend OD'd last month, where can I get
+# narcan") from none at all.
+_OVERDOSE_WORD = re.compile(r"\b(?:o\.?d\.?'?(?:d|ed|ing|in)?|overdos\w*|sobredosis)\b", re.IGNORECASE)
 
 
 # One per language of bot/language.py.
@@ -69,6 +88,12 @@ def emergency_reply(language: str | None) -> str:
 
 def mentions_overdose_in_progress(text: str) -> bool:
     return bool(_EMERGENCY.search(_NOT_IN_PROGRESS.sub(" ", text or "")))
+
+
+def mentions_past_overdose(text: str) -> bool:
+    """Whether a message mentions an overdose that is not happening now (a story, a loss, a fear):
+    worth one gentle line about naloxone beside the answer, not the emergency steps."""
+    return bool(_OVERDOSE_WORD.search(text or "")) and not mentions_overdose_in_progress(text)
 
 
 def is_emergency_reply(reply: str) -> bool:

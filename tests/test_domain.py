@@ -84,7 +84,7 @@ def test_every_education_topic_has_an_answer_and_training_examples():
     nlu = yaml.safe_load((PROJECT_ROOT / "data" / "nlu" / "education.yml").read_text())
     trained = {block["intent"].split("/", 1)[1] for block in nlu["nlu"] if block.get("intent", "").startswith("education/")}
     answered = {name.split("/", 1)[1] for name in DOMAIN["responses"] if name.startswith("utter_education/")}
-    assert trained == answered == {"naloxone", "test_strips", "safer_use", "good_samaritan", "wound_care", "moud", "about_hotline"}
+    assert trained == answered == {"naloxone", "test_strips", "safer_use", "good_samaritan", "wound_care", "moud", "about_hotline", "legal"}
 
 
 def test_every_synonym_maps_to_a_taxonomy_code():

@@ -42,7 +42,7 @@ def test_rasa_data_validate_is_clean():
     assert unexplained == []
 
 
-def test_the_held_out_set_is_never_trained_on():
+def test_the_held_out_sets_are_never_trained_on():
     def messages(path: Path) -> set[str]:
         data = yaml.safe_load(path.read_text()) or {}
         found = set()
@@ -54,5 +54,28 @@ def test_the_held_out_set_is_never_trained_on():
 
     trained = set().union(*(messages(path) for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")))
     held_out = messages(PROJECT_ROOT / "tests" / "nlu_holdout.yml")
+    second = messages(PROJECT_ROOT / "tests" / "nlu_holdout_2.yml")
     assert len(held_out) >= 300
+    assert len(second) >= 200
     assert held_out & trained == set()
+    assert second & trained == set()
+
+
+# DIET pads every batch to its longest example, and nearly every batch holds one of the longest:
+# the 40-word stories of issue 22 made each epoch several times slower (bench/RESULTS.md); before
+# them the longest example had 13 words.
+LONGEST_EXAMPLE_WORDS = 15
+
+
+def test_no_training_example_is_long_enough_to_slow_every_batch():
+    too_long = []
+    for path in (PROJECT_ROOT / "data" / "nlu").glob("*.yml"):
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
+            if "intent" not in block:
+                continue  # lookup tables and synonyms are no training examples
+            for line in (block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    plain = re.sub(r"\[([^\]]+)\](?:\([^)]+\)|\{[^}]+\})", r"\1", line.strip()[2:])
+                    if len(plain.split()) > LONGEST_EXAMPLE_WORDS:
+                        too_long.append(f"{path.name}: {plain}")
+    assert too_long == []

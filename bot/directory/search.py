@@ -230,7 +230,24 @@ def find_services(
     )
 
 
-def _details(session: Session, page: list[_Candidate], origin: Place, now: datetime, schedules=None,
+def service_details(session: Session, service_id: str, location_id: str, now: datetime | None = None) -> ServiceMatch | None:
+    """One active service at one location, as a search would show it (distance 0): for a place
+    asked for by name. None when it is not (or no longer) in the directory."""
+    row = session.execute(
+        select(ServicePoint.name, ServicePoint.time_zone)
+        .where(ServicePoint.service_id == service_id, ServicePoint.location_id == location_id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    candidate = _Candidate(0.0, row.name, service_id, location_id, row.time_zone)
+    settings = get_settings()
+    flagged = reported_closed(session, settings.closed_reports)
+    return _details(session, [candidate], None, now or datetime.now(timezone.utc), None, flagged,
+                    timedelta(seconds=settings.stale_after_seconds))[0]
+
+
+def _details(session: Session, page: list[_Candidate], origin: Place | None, now: datetime, schedules=None,
              flagged: set = frozenset(), stale_after: timedelta | None = None) -> list[ServiceMatch]:
     if not page:
         return []
@@ -262,7 +279,7 @@ def _details(session: Session, page: list[_Candidate], origin: Place, now: datet
     matches = []
     for candidate in page:
         address = addresses.get(candidate.location_id)
-        local_now = _local_now(now, candidate.time_zone, origin.timezone)
+        local_now = _local_now(now, candidate.time_zone, origin.timezone if origin else None)
         rules = _rules_for(schedules, candidate)
         phone = next((p.number for p in phones[candidate.service_id] if p.location_id in (None, candidate.location_id)), None)
         flags = low_barrier_flags(

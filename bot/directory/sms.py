@@ -32,6 +32,9 @@ _PHRASES = {
         "open first": ", open now first:",
         "none open": "None is open right now; these are the nearest.",
         "reply more": "Reply MORE for more.",
+        "place": "{name}: {where}. {hours}.",
+        "phone": "Phone {phone}.",
+        "no address": "no street address listed",
     },
     "es": {
         "today": "hoy {hours}",
@@ -44,6 +47,9 @@ _PHRASES = {
         "open first": ", primero lo abierto ahora:",
         "none open": "Ninguno está abierto ahora; estos son los más cercanos.",
         "reply more": "Responde MÁS para ver más.",
+        "place": "{name}: {where}. {hours}.",
+        "phone": "Teléfono {phone}.",
+        "no address": "sin dirección en la lista",
     },
 }
 
@@ -60,6 +66,27 @@ def _shorten(name: str, room: int) -> str:
     return name if len(name) <= room else name[: max(1, room - 1)].rstrip() + "…"
 
 
+def _hours(match: ServiceMatch, language: str) -> str:
+    if match.hours_today in ("call for hours", "closed today", "open 24 hours"):
+        return _word(language, match.hours_today)
+    return _say(language, "today", hours=match.hours_today) + (_say(language, "open now") if match.open_now else "")
+
+
+def _warnings(match: ServiceMatch, language: str) -> list[str]:
+    """'reported closed today', 'call ahead': what the directory may have wrong about the place."""
+    return [_word(language, w) for w, on in (("reported closed today", match.reported_closed),
+                                             ("call ahead", match.call_ahead)) if on]
+
+
+def format_place(match: ServiceMatch, language: str = "en") -> str:
+    """One place asked for by name: 'Name: 123 Main St, Seattle. Today 9am-5pm (open now). Phone
+    (206) 555-0101.'"""
+    where = ", ".join(part for part in (match.street, match.city) if part) or _say(language, "no address")
+    hours = ", ".join([_hours(match, language), *_warnings(match, language)])
+    text = _say(language, "place", name=match.name, where=where, hours=hours[0].upper() + hours[1:])
+    return text + (" " + _say(language, "phone", phone=match.phone) if match.phone else "")
+
+
 def format_match(number: int, match: ServiceMatch, language: str = "en") -> str:
     """'1) Name, 123 Main St, Seattle - 0.4 mi - today 9am-5pm - (206) 555-0101 - free, walk-in'
     (with 'reported closed today' and 'call ahead' after the hours when they apply).
@@ -67,14 +94,9 @@ def format_match(number: int, match: ServiceMatch, language: str = "en") -> str:
     To fit one SMS segment the name is shortened first (down to 20 characters), then the
     low-barrier flags are dropped from the end; hours and phone always stay."""
     where = ", ".join(part for part in (match.street, match.city) if part)
-    if match.hours_today in ("call for hours", "closed today", "open 24 hours"):
-        hours = _word(language, match.hours_today)
-    else:
-        hours = _say(language, "today", hours=match.hours_today) + (_say(language, "open now") if match.open_now else "")
+    hours = _hours(match, language)
     # What the directory may have wrong stays with the hours, never dropped to fit.
-    warnings = [_word(language, w) for w, on in (("reported closed today", match.reported_closed),
-                                                  ("call ahead", match.call_ahead)) if on]
-    tail = [f"{match.distance_miles:g} mi", hours] + warnings + ([match.phone] if match.phone else [])
+    tail = [f"{match.distance_miles:g} mi", hours] + _warnings(match, language) + ([match.phone] if match.phone else [])
     prefix = f"{number}) "
     flags = [_word(language, flag) for flag in match.flags]
     while True:

@@ -105,18 +105,29 @@ def spoken_hours(match: ServiceMatch, language: str = "en") -> str:
     return text + (_say(language, "open now") if match.open_now else "")
 
 
-def spoken_match(position: int, match: ServiceMatch, language: str = "en") -> str:
-    ordinals = in_language(_PHRASES, language)["ordinals"]
-    ordinal = ordinals[position] if position < len(ordinals) else str(position + 1)
-    where = ", ".join(part for part in (spoken_street(match.street) if match.street else None, match.city) if part)
-    sentence = f"{ordinal}: {match.name}" + (f", {where}" if where else "") + ". " + spoken_hours(match, language) + "."
+def _warnings(match: ServiceMatch, language: str) -> str:
+    """Said after the hours: what the directory may have wrong about the place."""
+    said = ""
     if match.reported_closed:
-        sentence += " " + _say(language, "reported closed") + "."
+        said += " " + _say(language, "reported closed") + "."
     if match.call_ahead:
-        sentence += " " + _say(language, "call ahead") + "."
+        said += " " + _say(language, "call ahead") + "."
+    return said
+
+
+def spoken_place_details(match: ServiceMatch, language: str = "en") -> str:
+    """One place as a listing reads it: name, street, today's hours, whether it is free."""
+    where = ", ".join(part for part in (spoken_street(match.street) if match.street else None, match.city) if part)
+    sentence = match.name + (f", {where}" if where else "") + ". " + spoken_hours(match, language) + "." + _warnings(match, language)
     if "free" in match.flags:
         sentence += " " + _say(language, "free") + "."
     return sentence
+
+
+def spoken_match(position: int, match: ServiceMatch, language: str = "en") -> str:
+    ordinals = in_language(_PHRASES, language)["ordinals"]
+    ordinal = ordinals[position] if position < len(ordinals) else str(position + 1)
+    return f"{ordinal}: " + spoken_place_details(match, language)
 
 
 def spoken_results(result: SearchResult, place_label: str, language: str = "en") -> str:

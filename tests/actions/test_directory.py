@@ -3,7 +3,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.directory import ActionFindServices, ActionMoreServices, ValidateServiceSearchForm
+from actions.directory import ActionFindServices, ActionMoreServices, ActionPlaceInfo, ValidateServiceSearchForm
 from actions.slot_mappings import ValidateSlotMappings
 from tests.actions import call
 
@@ -32,7 +32,8 @@ def test_find_services_answers_with_the_nearest_naloxone_and_remembers_the_page(
     (message,) = messages
     assert message["text"].startswith("Naloxone (Narcan) near 98104:\n1) Downtown Naloxone Vending Machine")
     assert message["text"].endswith("Reply MORE for more.")
-    assert events == [SlotSet("result_offset", 3.0)]
+    assert events[0] == SlotSet("result_offset", 3.0)
+    assert events[1]["name"] == "listed_places" and len(events[1]["value"]) == 3  # for "when does it close"
 
 
 def test_a_neighbourhood_is_searched_around_its_centre(demo_db):
@@ -48,7 +49,7 @@ def test_open_now_ranks_open_places_first(demo_db):
 def test_more_gives_the_next_three(demo_db):
     messages, events = run(ActionMoreServices(), tracker("more", "more", service_type="naloxone", location="98104", result_offset=3.0))
     assert messages[0]["text"].startswith("More naloxone (Narcan) near 98104:\n4) ")
-    assert events == [SlotSet("result_offset", 6.0)]
+    assert events[0] == SlotSet("result_offset", 6.0)
 
 
 def test_more_before_any_search(demo_db):
@@ -102,3 +103,85 @@ def test_validate_service_type_accepts_only_taxonomy_codes():
     assert form.validate_service_type("naloxone", dispatcher, tracker(), {}) == {"service_type": "naloxone"}
     assert form.validate_service_type("pizza", dispatcher, tracker(), {}) == {"service_type": None}
     assert dispatcher.messages[0]["response"] == "utter_unknown_service_type"
+
+
+def test_validate_service_type_maps_what_the_model_extracted_without_a_synonym():
+    form = ValidateServiceSearchForm()
+    dispatcher = CollectingDispatcher()
+    assert form.validate_service_type("get my fetty tested", dispatcher, tracker(), {}) == {"service_type": "drug-checking"}
+    assert form.validate_service_type("methadone clinics", dispatcher, tracker(), {}) == {"service_type": "moud"}
+    assert dispatcher.messages == []
+
+
+def test_a_search_that_tells_of_a_past_overdose_adds_one_gentle_line(demo_db):
+    text = "my friend od'd last month and he's ok now, where can i get narcan near 98104"
+    messages, _ = run(ActionFindServices(), tracker(text, service_type="naloxone", location="98104"))
+    assert messages[0]["text"].startswith("Naloxone (Narcan) near 98104:")
+    assert [m.get("response") for m in messages[1:]] == ["utter_after_overdose"]
+
+
+def test_a_plain_search_has_no_overdose_line(demo_db):
+    messages, _ = run(ActionFindServices(), tracker(service_type="naloxone", location="98104"))
+    assert len(messages) == 1
+
+
+def test_a_place_asked_for_by_a_fuzzy_name_gets_its_address_hours_and_phone(demo_db):
+    messages, events = run(ActionPlaceInfo(), tracker("hrs for brodway drug checkin", "place_info"))
+    (message,) = messages
+    assert message["text"].startswith("Broadway Drug Checking: 815 E Roy St, Seattle. ")
+    assert message["text"].endswith("Phone (206) 555-0106.")
+    assert events[0]["name"] == "listed_places" and len(events[0]["value"]) == 1
+
+
+def test_when_does_it_close_refers_to_the_last_places_listed(demo_db):
+    _, events = run(ActionFindServices(), tracker(service_type="drug-checking", location="Capitol Hill"))
+    listed = events[1]["value"]
+    messages, events = run(ActionPlaceInfo(), tracker("when does it close", "place_info", listed_places=listed, language="es"))
+    assert messages[0]["text"].startswith("Broadway Drug Checking: 815 E Roy St, Seattle. ")
+    assert "Teléfono (206) 555-0106." in messages[0]["text"] and events == []
+
+
+def test_the_second_one_is_the_second_listed(demo_db):
+    _, events = run(ActionFindServices(), tracker(service_type="naloxone", location="98104"))
+    listed = events[1]["value"]
+    first, _ = run(ActionPlaceInfo(), tracker("when does it open", "place_info", listed_places=listed))
+    second, _ = run(ActionPlaceInfo(), tracker("what about the second one", "place_info", listed_places=listed))
+    assert first[0]["text"].split(":")[0] != second[0]["text"].split(":")[0]
+
+
+def test_a_place_question_with_no_place_asks_which(demo_db):
+    messages, events = run(ActionPlaceInfo(), tracker("when does it close", "place_info"))
+    assert messages[0]["response"] == "utter_which_place" and events == []
+
+
+def test_a_place_by_voice_is_read_as_a_listing_reads_it(demo_db):
+    t = tracker("where is the capitol hill peer center", "place_info")
+    t.latest_message["metadata"] = {"channel": "voice"}
+    messages, _ = run(ActionPlaceInfo(), t)
+    assert messages[0]["text"].startswith("Capitol Hill Peer Drop-In, 1520 East Pine Street, Seattle. ")
+    assert "(206)" not in messages[0]["text"]
+
+
+def test_the_service_is_read_from_typos_and_plurals_in_a_request(demo_db):
+    assert extract("extract_service_type", tracker("need narcn near 98104"))[0] == {"service_type": "naloxone"}
+    assert extract("extract_service_type", tracker("any shelters tonight", "inform"))[0] == {"service_type": "shelter"}
+    found = tracker("where can i get my fetty tested", entities=[{"entity": "service_type", "value": "fetty tested"}])
+    assert extract("extract_service_type", found)[0] == {"service_type": "drug-checking"}
+
+
+def test_the_model_exact_code_wins(demo_db):
+    both = tracker("narcan and needels", entities=[{"entity": "service_type", "value": "naloxone"}])
+    assert extract("extract_service_type", both)[0] == {"service_type": "naloxone"}
+
+
+def test_im_done_never_becomes_methadone(demo_db):
+    assert extract("extract_service_type", tracker("ok im done", "goodbye"))[0] == {}
+    assert extract("extract_service_type", tracker("ok im done thanks", "inform"))[0] == {}
+
+
+def test_a_request_for_a_kind_of_place_read_as_a_place_question_is_searched(demo_db):
+    t = tracker("is there a drop-in center open now near 98104", "place_info",
+                entities=[{"entity": "service_type", "value": "drop-in"}])
+    messages, events = run(ActionPlaceInfo(), t)
+    assert messages[0]["text"].startswith("Drop-in centers near 98104")
+    assert events[:2] == [SlotSet("service_type", "drop-in"), SlotSet("location", "98104")]

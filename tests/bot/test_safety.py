@@ -1,7 +1,9 @@
 """Emergency first: what counts as an overdose in progress, and the steps always first."""
 import pytest
 
-from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES, emergency_first, is_emergency_reply, mentions_overdose_in_progress
+from bot.safety import (
+    EMERGENCY_REPLY, EMERGENCY_REPLY_ES, emergency_first, is_emergency_reply, mentions_overdose_in_progress, mentions_past_overdose,
+)
 
 
 @pytest.mark.parametrize("text", ["he's not breathing", "she won't wake up", "lips turning blue", "i think my friend is ODing",
@@ -27,3 +29,57 @@ def test_the_steps_are_added_first_moved_first_or_left_alone():
 def test_the_steps_are_known_in_either_language_however_spaced():
     assert is_emergency_reply(EMERGENCY_REPLY) and is_emergency_reply(f" {EMERGENCY_REPLY_ES}\n")
     assert not is_emergency_reply("If someone is not breathing, call 911 now.")
+
+
+@pytest.mark.parametrize("text", [
+    "my friend overdosed a couple weeks ago and he's fine now. where can i get narcan near 98122",
+    "my friend od'd last night, he's ok now. he wants suboxone",
+    "last year my best friend died of an od. his little brother is using now",
+    "I run a bar and last month a customer overdosed in our bathroom. We got lucky.",
+    "mi primo tuvo una sobredosis el año pasado y ahora vive con nosotros",
+    "how do i not overdose",
+])
+def test_an_overdose_told_as_past_or_feared_is_not_one_in_progress(text):
+    assert not mentions_overdose_in_progress(text)
+    assert mentions_past_overdose(text)
+
+
+@pytest.mark.parametrize("text", [
+    "he overdosed 5 minutes ago",
+    "he od'd last night and now he's not breathing again",
+    "mi primo tuvo una sobredosis hace un rato",
+    "we were at my place and my cousin used in the bathroom and now he's on the floor, lips blue, barely breathing",
+])
+def test_an_overdose_that_may_be_happening_now_still_is(text):
+    assert mentions_overdose_in_progress(text)
+    assert not mentions_past_overdose(text)
+
+
+def test_a_story_with_a_request_keeps_the_answer_behind_911_when_an_overdose_may_be_happening():
+    replies = emergency_first("my friend is turning blue, where is narcan near 98104", ["Naloxone (Narcan) near 98104: ..."])
+    assert replies == [EMERGENCY_REPLY, "Naloxone (Narcan) near 98104: ..."]
+
+
+@pytest.mark.parametrize("text", [
+    "how can i keep from overdosing on pressed pills",
+    "how do i keep my friend from overdosing",
+    "how to use without overdosing",
+    "worried about overdosing, any advice",
+    "what lowers my chances of overdosing",
+    "tips so i dont od",
+    "tengo miedo de tener una sobredosis, cómo me cuido",
+    "cómo uso sin tener una sobredosis",
+])
+def test_a_question_about_avoiding_an_overdose_is_not_one_in_progress(text):
+    """Answered with safer-use advice, not only with the steps the webhook sends at once."""
+    assert not mentions_overdose_in_progress(text)
+
+
+@pytest.mark.parametrize("text", [
+    "he is overdosing, how do i keep him from dying",
+    "keep talking to him? he's overdosing and turning blue",
+    "scared hes overdosing right now",
+    "i tried to keep him from overdosing but now he won't wake up",
+])
+def test_avoiding_words_beside_an_overdose_happening_now_still_count(text):
+    assert mentions_overdose_in_progress(text)

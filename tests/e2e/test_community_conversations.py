@@ -24,8 +24,8 @@ def answer(name: str, language: str = "en") -> str:
     raise KeyError(name)
 
 
-def holdout_messages(intent: str) -> list[str]:
-    held_out = yaml.safe_load((PROJECT_ROOT / "tests" / "nlu_holdout.yml").read_text())
+def holdout_messages(intent: str, name: str = "nlu_holdout.yml") -> list[str]:
+    held_out = yaml.safe_load((PROJECT_ROOT / "tests" / name).read_text())
     examples = "".join(block["examples"] for block in held_out["nlu"] if block.get("intent") == intent)
     return [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]) for line in examples.splitlines() if line.strip().startswith("- ")]
 
@@ -87,12 +87,62 @@ def test_something_the_line_does_not_do_gets_the_menu(hotline):
     assert status == 200 and replies == [answer("utter_default")]
 
 
-def test_every_emergency_message_of_the_held_out_set_is_answered_911_first(hotline):
-    messages = holdout_messages("emergency")
-    assert 30 <= len(messages) <= 100
+@pytest.mark.parametrize("name, senders, least", [("nlu_holdout.yml", "+142555501", 30), ("nlu_holdout_2.yml", "+142555502", 10)])
+def test_every_emergency_message_of_the_held_out_sets_is_answered_911_first(hotline, name, senders, least):
+    messages = holdout_messages("emergency", name)
+    assert least <= len(messages) <= 100
     missed = []
     for i, message in enumerate(messages):
-        status, replies = text(hotline, f"+142555501{i:02d}", message)
+        status, replies = text(hotline, f"{senders}{i:02d}", message)
         if status != 200 or not replies or replies[0] not in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES):
             missed.append((message, replies))
     assert missed == []
+
+
+def test_no_held_out_message_without_an_overdose_in_progress_gets_only_the_emergency_steps(hotline):
+    """Stories of a past overdose that ask for a service, and questions about avoiding one (issue
+    22): answered, whatever else is added."""
+    messages = [m for m in holdout_messages("find_service", "nlu_holdout_2.yml") if re.search(r"\bo\.?d|overdos|sobredosis", m, re.I)]
+    messages += holdout_messages("education/safer_use", "nlu_holdout_2.yml")
+    assert len(messages) >= 10
+    only_emergency = []
+    for i, message in enumerate(messages):
+        status, replies = text(hotline, f"+142555503{i:02d}", message)
+        if status != 200 or not replies or all(reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES) for reply in replies):
+            only_emergency.append((message, replies))
+    assert only_emergency == []
+
+
+def test_a_story_of_a_past_overdose_gets_the_places_and_one_gentle_line(hotline):
+    message = "my friend od'd last month and he's ok now but i want narcan at home. where can i get some near 98104"
+    status, replies = text(hotline, "+14255550399", message)
+    assert status == 200 and replies[0].startswith("Naloxone (Narcan) near 98104:"), replies
+    assert replies[1:] == [answer("utter_after_overdose")]
+
+
+def test_a_place_by_name_then_when_it_closes(hotline):
+    person = "+14255550398"
+    status, replies = text(hotline, person, "what are the hours for brodway drug checkin")
+    assert status == 200 and replies[0].startswith("Broadway Drug Checking: 815 E Roy St, Seattle. "), replies
+    assert text(hotline, person, "when does it close")[1] == replies
+    assert text(hotline, person, "ok im done, thanks bye")[1] == [answer("utter_goodbye")]
+
+
+def test_a_legal_question_gets_the_legal_answer_in_the_texter_language(hotline):
+    assert text(hotline, "+14255550397", "do i need a prescription for narcan")[1] == [answer("utter_education/legal")]
+    assert text(hotline, "+14255550396", "¿se necesita receta para comprar naloxona?")[1] == [answer("utter_education/legal", "es")]
+
+
+@pytest.mark.parametrize("sender, message, header", [
+    ("+12535550111", "testing 98104", "HIV and hep C testing near 98104:"),
+    ("+12535550112", "wound care 98104", "Wound care near 98104:"),
+])
+def test_a_service_word_then_a_zip_is_a_search_not_out_of_scope(hotline, sender, message, header):
+    """As short as "testing 123", which is out of scope; CI's model once read the first as that."""
+    status, replies = text(hotline, sender, message)
+    assert status == 200 and replies[0].splitlines()[0] == header, replies
+
+
+def test_a_question_about_avoiding_an_overdose_gets_safer_use_advice_and_no_emergency_steps(hotline):
+    status, replies = text(hotline, "+12535550113", "whats the best way to keep from overdosing")
+    assert status == 200 and replies == [answer("utter_education/safer_use")], replies
