@@ -9,7 +9,7 @@ from bot.cli import build_parser
 from tests.conftest import PROJECT_ROOT
 
 PAGES = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
-# Pages other branches write (the integrator merges them); empty this once they have landed.
+# Pages a branch links to before another branch writes them (empty when every branch has landed).
 WRITTEN_ELSEWHERE: set[str] = set()
 
 
