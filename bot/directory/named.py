@@ -4,7 +4,6 @@ is one active service at one location, with its address, today's hours and phone
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from difflib import SequenceMatcher
@@ -13,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Location, ServicePoint
+from bot.directory.places import built_from_directory
 from bot.directory.search import ServiceMatch, service_details
 
-_CACHE_SECONDS = 60.0
 # Words every other place shares, or that only say what kind of thing it is: they neither make a
 # name nor tell two names apart.
 _FILLER = {
@@ -94,13 +93,8 @@ _cache: dict[str, tuple[float, list[_Name]]] = {}
 
 
 def _names(session: Session) -> list[_Name]:
-    """Rebuilt at most once a minute, so that an import shows up."""
-    key = str(session.get_bind().url)
-    cached = _cache.get(key)
-    if cached is None or time.monotonic() - cached[0] > _CACHE_SECONDS:
-        cached = (time.monotonic(), _build(session))
-        _cache[key] = cached
-    return cached[1]
+    """The directory's place names (built_from_directory: rebuilt at most once a minute)."""
+    return built_from_directory(_cache, session, _build)
 
 
 def find_named_place(session: Session, text: str) -> NamedPlace | None:

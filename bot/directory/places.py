@@ -6,6 +6,7 @@ import re
 import time
 from dataclasses import dataclass, replace
 from statistics import mean
+from typing import Callable, TypeVar
 
 import zipcodes
 from sqlalchemy import select
@@ -98,16 +99,23 @@ def _build(session: Session) -> Gazetteer:
 
 
 _cache: dict[str, tuple[float, Gazetteer]] = {}
+_T = TypeVar("_T")
+
+
+def built_from_directory(cache: dict, session: Session, build: Callable[[Session], _T]) -> _T:
+    """`build(session)`, kept per database in `cache` and rebuilt at most once a minute, so that
+    an import shows up without rebuilding on every message."""
+    key = str(session.get_bind().url)
+    cached = cache.get(key)
+    if cached is None or time.monotonic() - cached[0] > _CACHE_SECONDS:
+        cached = (time.monotonic(), build(session))
+        cache[key] = cached
+    return cached[1]
 
 
 def gazetteer(session: Session) -> Gazetteer:
-    """Built from the directory; rebuilt at most once a minute so that an import shows up."""
-    key = str(session.get_bind().url)
-    cached = _cache.get(key)
-    if cached is None or time.monotonic() - cached[0] > _CACHE_SECONDS:
-        cached = (time.monotonic(), _build(session))
-        _cache[key] = cached
-    return cached[1]
+    """The directory's neighbourhoods and cities (built_from_directory)."""
+    return built_from_directory(_cache, session, _build)
 
 
 def find_place(session: Session, text: str) -> PlaceMatch:
