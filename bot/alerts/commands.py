@@ -14,29 +14,6 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _radius(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        from bot.alerts.sending import MAX_RADIUS_MILES, MIN_RADIUS_MILES, AlertError
-
-        raise AlertError(f"--radius-miles must be a number of miles between {MIN_RADIUS_MILES:g} and "
-                         f"{MAX_RADIUS_MILES:g}, not {text!r}") from None
-
-
-def _place(session, near: str):
-    from bot.alerts.sending import AlertError
-    from bot.directory.places import resolve_place
-
-    value = " ".join(near.split())
-    place = resolve_place(session, value) if value else None
-    if place is None:
-        if value.isdigit() and len(value) == 5:
-            raise AlertError(f"--near {value} is not a known US ZIP code")
-        raise AlertError(f"--near {value!r} is neither a US ZIP code nor a city or neighbourhood the directory knows")
-    return place
-
-
 def _confirmed(prompt: str) -> bool:
     try:
         return input(prompt).strip().lower() in ("y", "yes")
@@ -45,14 +22,14 @@ def _confirmed(prompt: str) -> bool:
 
 
 def cmd_alerts_send(args) -> int:
-    from bot.alerts.sending import AlertError, draft, earlier_same, send
+    from bot.alerts.sending import AlertError, draft, earlier_same, parse_radius, resolve_area, send
     from bot.db import session_scope
 
     settings = get_settings()
     try:
-        radius = _radius(args.radius_miles)
+        radius = parse_radius(args.radius_miles)
         with session_scope() as session:
-            alert = draft(session, _place(session, args.near), radius, args.text, args.text_es)
+            alert = draft(session, resolve_area(session, args.near), radius, args.text, args.text_es)
             earlier = earlier_same(session, alert)
     except AlertError as exc:
         return _fail(str(exc), 2)

@@ -30,11 +30,48 @@ class AlertError(ValueError):
     """An alert that cannot be sent as asked; the message says why and what to do."""
 
 
-def check_radius(radius_miles: float) -> float:
+@dataclass(frozen=True)
+class Fields:
+    """What the messages call each part of an alert: the command's flags, or the console's labels."""
+
+    near: str = "--near"
+    radius: str = "--radius-miles"
+    text: str = "--text"
+    text_es: str = "--text-es"
+
+
+COMMAND_FIELDS = Fields()
+
+
+def parse_radius(text: str, fields: Fields = COMMAND_FIELDS) -> float:
+    """The radius as typed, in miles, checked."""
+    try:
+        radius = float((text or "").strip())
+    except ValueError:
+        raise AlertError(f"{fields.radius} must be a number of miles between {MIN_RADIUS_MILES:g} and "
+                         f"{MAX_RADIUS_MILES:g}, not {text!r}") from None
+    return check_radius(radius, fields)
+
+
+def check_radius(radius_miles: float, fields: Fields = COMMAND_FIELDS) -> float:
     if not MIN_RADIUS_MILES <= radius_miles <= MAX_RADIUS_MILES:  # NaN fails too
-        raise AlertError(f"--radius-miles must be between {MIN_RADIUS_MILES:g} and {MAX_RADIUS_MILES:g} miles, "
+        raise AlertError(f"{fields.radius} must be between {MIN_RADIUS_MILES:g} and {MAX_RADIUS_MILES:g} miles, "
                          f"not {radius_miles:g}")
     return radius_miles
+
+
+def resolve_area(session: Session, near: str, fields: Fields = COMMAND_FIELDS) -> Place:
+    """The place an alert is for: a US ZIP code, or a city or neighbourhood the directory knows."""
+    from bot.directory.places import resolve_place
+
+    value = " ".join((near or "").split())
+    place = resolve_place(session, value) if value else None
+    if place is None:
+        if value.isdigit() and len(value) == 5:
+            raise AlertError(f"{fields.near} {value} is not a known US ZIP code")
+        raise AlertError(f"{fields.near} {value!r} is neither a US ZIP code nor a city or neighbourhood the "
+                         f"directory knows")
+    return place
 
 
 def check_text(text: str | None, language: str, flag: str) -> str:
@@ -80,10 +117,11 @@ class Draft:
         return alert_body(self.text_en, "en")
 
 
-def draft(session: Session, place: Place, radius_miles: float, text_en: str | None, text_es: str | None) -> Draft:
-    radius = check_radius(radius_miles)
-    english = check_text(text_en, "en", "--text")
-    spanish = check_text(text_es, "es", "--text-es") if text_es is not None else None
+def draft(session: Session, place: Place, radius_miles: float, text_en: str | None, text_es: str | None,
+          fields: Fields = COMMAND_FIELDS) -> Draft:
+    radius = check_radius(radius_miles, fields)
+    english = check_text(text_en, "en", fields.text)
+    spanish = check_text(text_es, "es", fields.text_es) if text_es is not None else None
     return Draft(place, radius, english, spanish, within(session, place.latitude, place.longitude, radius))
 
 

@@ -5,9 +5,10 @@ transaction as the change itself.
 
 Logged out, only the login page and its static files are served; everything else redirects
 to the login page. Every POST carries the session's CSRF token or gets 403. Viewers see the
-board, the roster (without phone numbers), the directory search, the reports and the health
-page; managers also change the roster and the directory, see the audit log, and may ask for
-the number of one handoff's person (audited).
+board, the roster (without phone numbers), the directory search and its reported wrong listings,
+the alerts sent, the reports and the health page; managers also change the roster and the
+directory, clear reported listings, send alerts, see the audit log, and may ask for the number of
+one handoff's person (audited).
 """
 from __future__ import annotations
 
@@ -32,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 PUBLIC_PATHS = ("/login", "/static/", "/metrics")  # /metrics checks its own token
-NAV = (("/board", "Board"), ("/roster", "Roster"), ("/directory", "Directory"), ("/reports", "Reports"),
-       ("/health", "Health"), ("/audit", "Audit log"))
+NAV = (("/board", "Board"), ("/roster", "Roster"), ("/directory", "Directory"), ("/alerts", "Alerts"),
+       ("/reports", "Reports"), ("/health", "Health"), ("/audit", "Audit log"))
 # The console's own pages only: scripts, styles, images and forms from itself; no framing.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
@@ -218,6 +219,10 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
     from bot.console import pages
 
     pages.add_routes(app, render, manager_only, _db, settings)
+
+    from bot.console import alerts_page
+
+    alerts_page.add_routes(app, render, manager_only, _db, settings)
 
     @app.get("/audit")
     @manager_only

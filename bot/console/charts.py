@@ -104,4 +104,21 @@ def reports(session: Session, sla_seconds: float, now: datetime) -> list[Report]
         Report("agencies", "Referrals and consent rate per agency", "bars",
                ["agency", "referrals", "consented", "consent_rate_percent", "accepted_within_sla_percent"], agencies,
                "agency", ["referrals", "consented"]),
+        follow_up_linkage(figures["linkage"]),
     ]
+
+
+LINKAGE_COUNTS = ["sent", "answered", "connected", "reopened"]
+
+
+def follow_up_linkage(linkage: dict) -> Report:
+    """Check-ins sent, answered, connected (replied 1) and re-opened (2 or 3), in all, by the source
+    of the first handoff and by the referring agency (bot/handoff/reports.py linkage, as `hub
+    report`); re-contacts, the handoffs a reply re-opened, on the first row."""
+    rows = [{"group": "all check-ins", **linkage["check_ins"], "re_contacts": linkage["re_contacts"]}]
+    rows += [{"group": f"source: {name}", **row, "re_contacts": None} for name, row in sorted(linkage["by_source"].items())]
+    rows += [{"group": f"agency: {name}", **row, "re_contacts": None} for name, row in sorted(linkage["by_agency"].items())]
+    if not linkage["check_ins"]["sent"] and not linkage["re_contacts"]:
+        rows = []
+    return Report("follow-up-linkage", "Follow-up check-ins: sent, answered, connected, re-opened", "bars",
+                  ["group", *LINKAGE_COUNTS, "re_contacts"], rows, "group", LINKAGE_COUNTS)

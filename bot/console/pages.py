@@ -1,4 +1,4 @@
-"""The console's directory, reports and health pages."""
+"""The console's directory (with the reported wrong listings), reports and health pages."""
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +14,7 @@ from bot.console import audit
 from bot.console.directory import UploadError, assistant_answer, import_zip, issue_rows
 from bot.db.models import DeadlineMiss
 from bot.directory.hsds import HsdsValidationError
+from bot.directory.reports import ReportError, clear_report, open_reports
 from bot.directory.taxonomy import SERVICE_TYPES
 
 
@@ -42,8 +43,10 @@ def add_routes(app, render, manager_only, db, settings: Settings) -> None:
                 answer = await db(assistant_answer, service, zip_code, settings.search_radius_miles)
             except UploadError as exc:
                 answer_error = str(exc)
+        listing_reports = await db(open_reports, settings.closed_reports)
         return render(request, "directory.html", status=status, service_types=SERVICE_TYPES, service=service,
-                      zip_code=zip_code, answer=answer, answer_error=answer_error, **context)
+                      zip_code=zip_code, answer=answer, answer_error=answer_error, listing_reports=listing_reports,
+                      **context)
 
     @app.get("/directory")
     async def directory(request: Request):
@@ -68,6 +71,25 @@ def add_routes(app, render, manager_only, db, settings: Settings) -> None:
         except UploadError as exc:
             return await directory_page(request, status=400, filename=filename, upload_error=str(exc))
         return await directory_page(request, filename=filename, imported=lines)
+
+    @app.post("/directory/reports/<report_id:int>/clear")
+    @manager_only
+    async def clear_listing_reports(request: Request, report_id: int):
+        """Clears the report and every open report about the same place (its flag is the place's),
+        as `hub directory reports clear ID`."""
+        account = request.ctx.account
+
+        def run(session):
+            cleared = clear_report(session, report_id)
+            message = f"cleared {cleared} report(s) about the place of report {report_id}"
+            audit.record(session, account.email, "listing_reports_cleared", message)
+            return message
+
+        try:
+            message = await db(run)
+        except ReportError as exc:
+            return await directory_page(request, status=404, reports_error=str(exc))
+        return await directory_page(request, reports_cleared=message)
 
     # --- reports --------------------------------------------------------------------------------
 

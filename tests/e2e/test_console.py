@@ -2,7 +2,8 @@
 simulator's test does) beside the whole hotline: sign-in and lockout; a handoff a signed SMS opens
 appears on the board without a reload, with no number; a specialist added in the console is on
 `hub roster list`; a broken directory package is refused by file, row and field, a good one
-imported and searched; reports show charts with their figures. Screenshots of each page go to
+imported and searched; reports show charts with their figures; an alert checked for its reach and sent
+reaches the outbox. Screenshots of each page go to
 test-artifacts/console-*.png."""
 from __future__ import annotations
 
@@ -225,3 +226,39 @@ def test_reports_show_charts_with_their_figures_and_health(page, console):
     expect(page.locator("#figures")).to_contain_text("Worker heartbeat")
     expect(page.locator("#misses")).to_be_visible()
     shot(page, "health")
+
+
+ALERT_TEXT = "Pills sold as oxy in Magnolia are much stronger than usual. Test first, don't use alone."
+SUBSCRIBER, REPORTER = "+12065550178", "+12065550179"
+
+
+def test_a_manager_checks_an_alerts_reach_and_sends_it_through_the_outbox(page, console, hotline):
+    from playwright.sync_api import expect
+
+    from bot.alerts.texts import PHRASES
+
+    # 98199, a mile: nobody else's subscription in the session's other tests lies that close.
+    assert text(hotline, SUBSCRIBER, "ALERTS 98199") == (200, [PHRASES["en"]["subscribed"].format(area="98199")])
+    assert text(hotline, REPORTER, "REPORT pills sold as oxy in magnolia are way stronger, call me 206-555-0179")[0] == 200
+    sign_in(page, console)
+    page.get_by_role("link", name="Alerts").click()
+    form = page.locator("#compose")
+    form.get_by_label("ZIP code or place").fill("98199")
+    form.get_by_label("Radius (miles)").fill("0")
+    form.get_by_label("English text").fill(ALERT_TEXT)
+    form.get_by_role("button", name="Check reach").click()
+    expect(page.locator("#alert-error")).to_contain_text("Radius must be between 0.1 and 100 miles, not 0")
+    form = page.locator("#compose")
+    expect(form.get_by_label("English text")).to_have_value(ALERT_TEXT)  # what was typed stays
+    form.get_by_label("Radius (miles)").fill("1")
+    form.get_by_role("button", name="Check reach").click()
+    expect(page.locator("#reach")).to_contain_text("subscriber(s) within 1 miles of 98199")
+    expect(page.locator("#reach strong")).to_have_text("1")
+    page.get_by_role("button", name="Send to 1 subscriber(s)").click()
+    expect(page.locator("#sent-notice")).to_contain_text("queued for 1 subscriber(s) within 1 miles of 98199")
+    expect(page.locator("#sent tbody tr").first).to_contain_text(ALERT_TEXT)
+    expect(page.locator("#batch-reports")).to_contain_text("pills sold as oxy in magnolia")
+    shot(page, "alerts")
+    for shown in (SUBSCRIBER, SUBSCRIBER[2:], REPORTER[2:], "555-0179"):
+        assert shown not in page.content()
+    assert [m["body"] for m in hotline.outbox(SUBSCRIBER) if m["purpose"] == "area_alert"] == [f"Health Hub alert: {ALERT_TEXT}"]
