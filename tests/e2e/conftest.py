@@ -16,6 +16,27 @@ from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.servers import free_port, wait_until_up
 
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless and quiet: no sandbox (CI runs as root in a container), no GPU, and nothing that
+# reaches out to the network, which is closed here.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+# One Chromium for the whole run, defined here once: Playwright's sync API runs its own event loop,
+# and a second sync_playwright() while the first is open fails ("Sync API inside the asyncio loop").
+@pytest.fixture(scope="session")  # session, like `hotline`, and listed first: a skip starts no server
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements.txt, Tests)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
 BIN = Path(sys.executable).parent
 RASA_DATA = ["data/nlu", "data/rules", "data/stories"]
 TRAINING_INPUTS = ["data/nlu", "data/rules", "data/stories", "domain.yml", "config.yml"]

@@ -16,8 +16,7 @@ import zipfile
 import pytest
 
 from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT
-from tests.e2e.conftest import BIN, text
-from tests.e2e.test_simulator import ARTIFACTS, browser  # noqa: F401 (fixture: Chromium, launched as there)
+from tests.e2e.conftest import ARTIFACTS, BIN, text
 from tests.servers import free_port, wait_until_up
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,6 @@ from bot.privacy import sender_key
 from tests.bot.directory.package_edits import add_row, copy_demo, edit_row, read_rows
 from tests.conftest import TEST_ENV
 from tests.e2e.conftest import running_hotline, text
-from tests.e2e.test_directory_conversations import first_line
 
 pytestmark = pytest.mark.e2e
 

@@ -4,35 +4,17 @@ a narrow screen. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless and quiet: no sandbox (CI runs as root in a container), no GPU, and nothing that
-# reaches out to the network, which is closed here.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 TURN_MS = 90_000  # one Rasa turn on a busy CI machine, or the worker plus one poll of the page
 
 OFFICER, SPECIALIST = "+12065550181", "+12065550111"  # Ofc. Lee and Ana, put on the roster by the hotline fixture
 PERSON = "+12065550155"
-
-
-@pytest.fixture(scope="session")  # session, like `hotline`, and listed first: a skip starts no server
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements.txt, Tests)")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,10 @@ def test_narcan_near_a_zip_answers_with_the_nearest_active_naloxone(hotline):
     reply = replies[0]
     lines = reply.splitlines()
     assert lines[0] == "Naloxone (Narcan) near 98104:"
-    assert lines[1].startswith("1) Downtown Naloxone Vending Machine, 621 3rd Ave, Seattle - 0.2 mi - open 24 hours - (206) 555-0101")
+    # The distance is measured from the ZIP's centroid, which the zipcodes package moves a little
+    # between releases (0.2 mi with 1.x, 0.3 with 2.x): under half a mile either way.
+    assert re.match(r"1\) Downtown Naloxone Vending Machine, 621 3rd Ave, Seattle - 0\.[1-4] mi - open 24 hours - \(206\) 555-0101",
+                    lines[1]), lines[1]
     assert len(lines) == 5 and all(" mi - " in line and "(206) 555-01" in line for line in lines[1:4])
     assert lines[4] == "Reply MORE for more."
     assert all(len(line) <= 160 for line in lines)
