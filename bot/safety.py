@@ -96,6 +96,28 @@ def mentions_past_overdose(text: str) -> bool:
     return bool(_OVERDOSE_WORD.search(text or "")) and not mentions_overdose_in_progress(text)
 
 
+# What may follow the emergency steps (after_emergency_steps).
+ANSWER = "answer"  # the education answer the model found for the text
+SEARCH = "search"  # the directory search the text asks for (it adds the past-overdose line itself)
+AFTER_OVERDOSE = "after_overdose"  # the gentle line about naloxone after a past overdose
+
+
+def after_emergency_steps(text: str, answer_found: bool, search_asked: bool) -> tuple[str, ...]:
+    """What the hotline says after the emergency steps, which always go first, when the model read
+    `text` as an emergency. An overdose in progress gets nothing more: the steps alone are the
+    quickest to read and act on. A text with none in progress (a story of a past overdose, a
+    question about the law) was only told the steps because the model saw "overdose" in it: it
+    also gets its answer, its search, or at least the line for after an overdose."""
+    if mentions_overdose_in_progress(text):
+        return ()
+    after = [ANSWER] if answer_found else []
+    if search_asked:
+        after.append(SEARCH)
+    elif not answer_found and mentions_past_overdose(text):
+        after.append(AFTER_OVERDOSE)
+    return tuple(after)
+
+
 def is_emergency_reply(reply: str) -> bool:
     """Whether a reply is the emergency steps (utter_emergency, or this module's safety net), in
     either language."""
