@@ -104,16 +104,17 @@ AFTER_OVERDOSE = "after_overdose"  # the gentle line about naloxone after a past
 
 def after_emergency_steps(text: str, answer_found: bool, search_asked: bool) -> tuple[str, ...]:
     """What the hotline says after the emergency steps, which always go first, when the model read
-    `text` as an emergency. An overdose in progress gets nothing more: the steps alone are the
-    quickest to read and act on. A text with none in progress (a story of a past overdose, a
-    question about the law) was only told the steps because the model saw "overdose" in it: it
-    also gets its answer, its search, or at least the line for after an overdose."""
-    if mentions_overdose_in_progress(text):
+    `text` as an emergency. Only a text that names an overdose and shows none in progress (a
+    story of a past one, a question about the law) gets more: its answer, its search, or at least
+    the line for after an overdose. An overdose in progress gets the steps alone, the quickest to
+    read and act on; so does a text that names no overdose at all, which the model read as one in
+    words this module does not know ("she's breathing like 2 times a minute")."""
+    if not mentions_past_overdose(text):
         return ()
     after = [ANSWER] if answer_found else []
     if search_asked:
         after.append(SEARCH)
-    elif not answer_found and mentions_past_overdose(text):
+    elif not answer_found:
         after.append(AFTER_OVERDOSE)
     return tuple(after)
 

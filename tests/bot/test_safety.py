@@ -108,6 +108,11 @@ def test_a_past_overdose_without_an_answer_gets_the_gentle_line_or_its_search():
     assert after_emergency_steps(LIBRARY, answer_found=False, search_asked=True) == (SEARCH,)
 
 
-def test_a_text_with_no_overdose_and_no_answer_gets_only_the_steps():
-    assert after_emergency_steps("", False, False) == ()
-    assert after_emergency_steps("🆘🆘🆘", False, False) == ()
+@pytest.mark.parametrize("answer_found", [True, False])
+@pytest.mark.parametrize("search_asked", [True, False])
+def test_a_text_that_names_no_overdose_gets_only_the_steps(answer_found, search_asked):
+    # The model read these as emergencies; the first three are held-out emergencies in words the
+    # keyword net does not know, so nothing may follow the steps.
+    for text in ["she's breathing like 2 times a minute", "my gf is nodding way too hard and i cant get her to answer me",
+                 "ive been trying to wake him for like 5 min, hes making this snoring sound", "", "🆘🆘🆘", "x" * 1600]:
+        assert after_emergency_steps(text, answer_found, search_asked) == ()
