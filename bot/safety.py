@@ -96,6 +96,29 @@ def mentions_past_overdose(text: str) -> bool:
     return bool(_OVERDOSE_WORD.search(text or "")) and not mentions_overdose_in_progress(text)
 
 
+# What may follow the emergency steps (after_emergency_steps).
+ANSWER = "answer"  # the education answer the model found for the text
+SEARCH = "search"  # the directory search the text asks for (it adds the past-overdose line itself)
+AFTER_OVERDOSE = "after_overdose"  # the gentle line about naloxone after a past overdose
+
+
+def after_emergency_steps(text: str, answer_found: bool, search_asked: bool) -> tuple[str, ...]:
+    """What the hotline says after the emergency steps, which always go first, when the model read
+    `text` as an emergency. Only a text that names an overdose and shows none in progress (a
+    story of a past one, a question about the law) gets more: its answer, its search, or at least
+    the line for after an overdose. An overdose in progress gets the steps alone, the quickest to
+    read and act on; so does a text that names no overdose at all, which the model read as one in
+    words this module does not know ("she's breathing like 2 times a minute")."""
+    if not mentions_past_overdose(text):
+        return ()
+    after = [ANSWER] if answer_found else []
+    if search_asked:
+        after.append(SEARCH)
+    elif not answer_found:
+        after.append(AFTER_OVERDOSE)
+    return tuple(after)
+
+
 def is_emergency_reply(reply: str) -> bool:
     """Whether a reply is the emergency steps (utter_emergency, or this module's safety net), in
     either language."""

@@ -2,7 +2,7 @@
 import pytest
 
 from bot.safety import (
-    EMERGENCY_REPLY, EMERGENCY_REPLY_ES, emergency_first, is_emergency_reply, mentions_overdose_in_progress, mentions_past_overdose,
+    AFTER_OVERDOSE, ANSWER, EMERGENCY_REPLY, SEARCH, after_emergency_steps, EMERGENCY_REPLY_ES, emergency_first, is_emergency_reply, mentions_overdose_in_progress, mentions_past_overdose,
 )
 
 
@@ -83,3 +83,36 @@ def test_a_question_about_avoiding_an_overdose_is_not_one_in_progress(text):
 ])
 def test_avoiding_words_beside_an_overdose_happening_now_still_count(text):
     assert mentions_overdose_in_progress(text)
+
+
+LIBRARY = ("I work at a library and we had someone OD in the bathroom last month. My boss wants us to keep "
+           "narcan at the desk. Do we need a prescription or anything?")
+
+
+@pytest.mark.parametrize("answer_found", [True, False])
+@pytest.mark.parametrize("search_asked", [True, False])
+def test_an_overdose_in_progress_gets_the_emergency_steps_and_nothing_else(answer_found, search_asked):
+    for text in ["he's not breathing, do i need a prescription for narcan", "mi amigo no respira", "overdose"]:
+        assert after_emergency_steps(text, answer_found, search_asked) == ()
+
+
+def test_a_story_with_a_question_gets_its_answer_after_the_steps():
+    assert after_emergency_steps(LIBRARY, answer_found=True, search_asked=False) == (ANSWER,)
+    assert after_emergency_steps(LIBRARY, answer_found=True, search_asked=True) == (ANSWER, SEARCH)
+
+
+def test_a_past_overdose_without_an_answer_gets_the_gentle_line_or_its_search():
+    assert after_emergency_steps(LIBRARY, answer_found=False, search_asked=False) == (AFTER_OVERDOSE,)
+    assert after_emergency_steps("mi hermano tuvo una sobredosis el año pasado", False, False) == (AFTER_OVERDOSE,)
+    # The search says the gentle line itself (actions/directory.search_and_reply).
+    assert after_emergency_steps(LIBRARY, answer_found=False, search_asked=True) == (SEARCH,)
+
+
+@pytest.mark.parametrize("answer_found", [True, False])
+@pytest.mark.parametrize("search_asked", [True, False])
+def test_a_text_that_names_no_overdose_gets_only_the_steps(answer_found, search_asked):
+    # The model read these as emergencies; the first three are held-out emergencies in words the
+    # keyword net does not know, so nothing may follow the steps.
+    for text in ["she's breathing like 2 times a minute", "my gf is nodding way too hard and i cant get her to answer me",
+                 "ive been trying to wake him for like 5 min, hes making this snoring sound", "", "🆘🆘🆘", "x" * 1600]:
+        assert after_emergency_steps(text, answer_found, search_asked) == ()

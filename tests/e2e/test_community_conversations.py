@@ -146,3 +146,21 @@ def test_a_service_word_then_a_zip_is_a_search_not_out_of_scope(hotline, sender,
 def test_a_question_about_avoiding_an_overdose_gets_safer_use_advice_and_no_emergency_steps(hotline):
     status, replies = text(hotline, "+12535550113", "whats the best way to keep from overdosing")
     assert status == 200 and replies == [answer("utter_education/safer_use")], replies
+
+
+LIBRARY_STORY = next(m for m in holdout_messages("education/legal", "nlu_holdout_2.yml") if "library" in m)
+
+
+def test_a_story_read_as_an_emergency_gets_911_first_and_then_more(hotline):
+    """The held-out library story (a past overdose, a question about the law): the model reads it
+    as an emergency, so the steps go first; with no overdose in progress, more follows. The
+    ResponseSelector is not sure of its answer (wound care, 0.38), so that is the line for after
+    an overdose (actions/emergency.py ANSWER_CONFIDENCE)."""
+    status, replies = text(hotline, "+12535550114", LIBRARY_STORY)
+    assert status == 200 and replies[0] == EMERGENCY_REPLY, replies
+    assert replies[1:] == [answer("utter_after_overdose")], replies
+
+
+def test_an_overdose_in_progress_gets_only_the_steps_even_with_a_service_word(hotline):
+    status, replies = text(hotline, "+12535550115", "my friend wont wake up and his lips are blue, i have narcan")
+    assert status == 200 and replies == [EMERGENCY_REPLY], replies
