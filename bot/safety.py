@@ -46,7 +46,14 @@ _EMERGENCY = re.compile(
     r"o\.?d'?(?:ing|in|-ing)|o\.?d'?d|is (?:od|o\.d\.)|overdosing|overdosed|having an overdose|"
     r"(?:od|overdose) (?:happening|right now|now)|(?:it'?s|its|this is) an? (?:od|overdose)|sobredosis|no respira\w*|no despierta|no (?:lo |la )?puedo despertar|sin despertar|no reacciona|"
     r"inconsciente|labios (?:morados|azules)|no abre los ojos|sin respirar|no rr?espira|no se despierta|nose despierta|fl[aá]cid[oa]|no (?:se )?(?:mueve|responde)|gárgaras|gargaras|se (?:est[aá] )?muriendo|"
-    r"(?:se )?(?:est[aá] )?poniendo (?:azul|morad[oa]|gris)"
+    r"(?:se )?(?:est[aá] )?poniendo (?:azul|morad[oa]|gris)|"
+    # Signs said in other words, from the held-out sets (issue 22): breaths counted a minute, the
+    # snore of a blocked airway, nodding past waking, a person who can't be roused or won't answer.
+    r"(?:breathing|breaths?|breathes)(?: like| only| about| maybe)? (?:\d+|once|twice|one|two|three) (?:times? |breaths? )?(?:a|per|every) min\w*|"
+    r"snoring (?:sound|noise|weird|funny|strange)\w*|(?:making|makes) (?:\w+ ){0,2}snor\w*|"
+    r"nodding (?:out )?(?:way |really |super )?(?:too )?(?:hard|bad)|"
+    r"(?:trying|tryna|trynna) to wake (?:him|her|them|my \w+)|(?:tratando|intentando) de despertar\w*|"
+    r"(?:can'?t|cant|cannot|couldn'?t) get (?:him|her|them) to (?:answer|talk|open)"
     r")\b",
     re.IGNORECASE,
 )
@@ -104,13 +111,16 @@ AFTER_OVERDOSE = "after_overdose"  # the gentle line about naloxone after a past
 
 def after_emergency_steps(text: str, answer_found: bool, search_asked: bool) -> tuple[str, ...]:
     """What the hotline says after the emergency steps, which always go first, when the model read
-    `text` as an emergency. Only a text that names an overdose and shows none in progress (a
-    story of a past one, a question about the law) gets more: its answer, its search, or at least
-    the line for after an overdose. An overdose in progress gets the steps alone, the quickest to
-    read and act on; so does a text that names no overdose at all, which the model read as one in
-    words this module does not know ("she's breathing like 2 times a minute")."""
-    if not mentions_past_overdose(text):
+    `text` as an emergency. An overdose in progress gets the steps alone, the quickest to read and
+    act on. A text that names an overdose and shows none in progress (a story of a past one, a
+    question about the law) gets its answer, its search, or at least the line for after an
+    overdose. A text that names no overdose at all gets the search it asks for ("she needs
+    methadone near 98104", told at length), and nothing else: it may be an emergency in words this
+    module does not know, where an education answer would be beside the point."""
+    if mentions_overdose_in_progress(text):
         return ()
+    if not mentions_past_overdose(text):
+        return (SEARCH,) if search_asked else ()
     after = [ANSWER] if answer_found else []
     if search_asked:
         after.append(SEARCH)

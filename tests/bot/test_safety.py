@@ -110,9 +110,44 @@ def test_a_past_overdose_without_an_answer_gets_the_gentle_line_or_its_search():
 
 @pytest.mark.parametrize("answer_found", [True, False])
 @pytest.mark.parametrize("search_asked", [True, False])
-def test_a_text_that_names_no_overdose_gets_only_the_steps(answer_found, search_asked):
-    # The model read these as emergencies; the first three are held-out emergencies in words the
-    # keyword net does not know, so nothing may follow the steps.
+def test_signs_of_an_overdose_in_progress_get_only_the_steps(answer_found, search_asked):
+    # Held-out emergencies the keyword net once missed (the model caught them): nothing follows.
     for text in ["she's breathing like 2 times a minute", "my gf is nodding way too hard and i cant get her to answer me",
-                 "ive been trying to wake him for like 5 min, hes making this snoring sound", "", "🆘🆘🆘", "x" * 1600]:
+                 "ive been trying to wake him for like 5 min, hes making this snoring sound"]:
         assert after_emergency_steps(text, answer_found, search_asked) == ()
+
+
+@pytest.mark.parametrize("answer_found", [True, False])
+def test_a_text_that_names_no_overdose_gets_the_steps_then_the_search_it_asks_for(answer_found):
+    # The model read a request as an emergency ("answering nothing else is wrong", issue 22): the
+    # search it asks for follows the steps. An education answer never does: the selector scores
+    # every text, and a sign in words nobody listed would get a beside-the-point answer.
+    request = "hello, i'm a case manager texting for a client, he needs suboxone, he stays by 98104"
+    assert after_emergency_steps(request, answer_found, search_asked=True) == (SEARCH,)
+    for text in [request, "", "🆘🆘🆘", "x" * 1600]:
+        assert after_emergency_steps(text, answer_found, search_asked=False) == ()
+
+
+# Issue 22: real emergencies of the held-out sets that only the model caught; the net must catch
+# them whatever a retrained model reads (the webhook's fast path answers before the model).
+@pytest.mark.parametrize("text", [
+    "she's breathing like 2 times a minute",
+    "he's only breathing once a minute",
+    "ive been trying to wake him for like 5 min, he used about an hour ago and hes making this snoring sound, what do i do",
+    "he's making a weird snoring noise and his lips look off",
+    "my gf is nodding way too hard and i cant get her to answer me, shes breathing weird",
+    "he's nodding out hard and i can't get him to talk",
+    "llevo 5 minutos tratando de despertarlo",
+])
+def test_signs_said_in_other_words_are_an_overdose_in_progress(text):
+    assert mentions_overdose_in_progress(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my husband snores every night lol",
+    "how many times a minute should someone breathe",
+    "i keep nodding off at work, is there a treatment place near 98104",
+    "can you answer me something about narcan",
+])
+def test_everyday_words_near_those_signs_are_not(text):
+    assert not mentions_overdose_in_progress(text)
