@@ -9,8 +9,9 @@ intent macro-F1 and per-intent F1, out_of_scope F1, the education answers chosen
 ResponseSelector, each entity extractor's scores, and service-type recall as the hotline sees it:
 a service phrase of the set counts as found when any extractor's service_type overlaps it, or,
 failing that, when the typo and plural matching of bot/directory/service_words.py finds a service
-in the message (the action server runs it after the model). Messages naming no service that still
-get one are counted too (false services: "I'm done" read as methadone would be one).
+in the message (the action server runs it after the model), or when what the action server
+chooses from the model's values and the text is the phrase's service type. Messages naming no
+service that still get one are counted too (false services: "I'm done" read as methadone would be one).
 
 The emergency check (every emergency message of both sets answered 911 first, through the real
 webhook) is tests/e2e/test_community_conversations.py, which `make eval` runs after this.
@@ -19,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.directory.service_words import service_in_text  # noqa: E402
+from bot.directory.service_words import service_asked_for, service_for_phrase, service_in_text  # noqa: E402
 
 # Held-out file and intent macro-F1 target of each set; a results directory whose name ends in
 # _2 holds the second set's reports. The out_of_scope F1 and service recall targets hold for both.
@@ -66,6 +66,9 @@ def service_recall(directory: Path) -> tuple[dict, list[str]]:
     missed = []
     for text, (gold, predicted) in messages.items():
         matched = service_in_text(text) if not predicted else None
+        # What the action server makes of the model's values and the text (a "detx bed" the model
+        # tagged only as "bed" is still treatment there).
+        chosen = service_asked_for([p.get("value") for p in predicted], text) if predicted else None
         if not gold and (predicted or matched):
             false_services += 1
         for span in gold:
@@ -73,7 +76,7 @@ def service_recall(directory: Path) -> tuple[dict, list[str]]:
             if any(_overlaps(span, p) for p in predicted):
                 by_model += 1
                 by_hotline += 1
-            elif matched:
+            elif matched or (chosen and chosen == service_for_phrase(text[span["start"]:span["end"]])):
                 by_hotline += 1
             else:
                 missed.append(f"{text[span['start']:span['end']]!r} in {text!r}")

@@ -151,7 +151,21 @@ def service_for_phrase(phrase: str) -> str | None:
 
 def service_asked_for(values: list[str], text: str) -> str | None:
     """The service type a request names: of the values the model extracted, the last that is (or
-    maps to) a type, else a typo or plural of a known form in the text itself."""
+    maps to) a type, else a typo or plural of a known form in the text itself. A bed is a
+    shelter's unless the text names a kind of bed: "a detx bed" is detox, which is treatment."""
+    code = _last_service(values)
+    if code == "shelter" and _BED.search(_plain(text)):
+        named = service_in_text(text)
+        if named and named != "shelter":
+            return named
+    return code or service_in_text(text)
+
+
+# "bed" and "cama" map to shelter (data/nlu/service_types.yml), and are never matched loosely.
+_BED = re.compile(r"\b(bed|beds|cama|camas)\b")
+
+
+def _last_service(values: list[str]) -> str | None:
     for value in reversed([v for v in values if v]):
         if str(value).lower() in SERVICE_TYPES:
             return str(value).lower()
@@ -159,4 +173,4 @@ def service_asked_for(values: list[str], text: str) -> str | None:
         code = service_for_phrase(value)
         if code:
             return code
-    return service_in_text(text)
+    return None

@@ -50,3 +50,15 @@ def test_a_code_from_the_model_wins_over_looser_readings():
     assert service_asked_for(["needels", "naloxone"], "narcan and needels") == "naloxone"
     assert service_asked_for([], "narcn near 98104") == "naloxone"
     assert service_asked_for(["pizza"], "pizza near 98104") is None
+
+
+# Issue 22: "need a detx bed rn" was a shelter search, the model having tagged only "bed".
+@pytest.mark.parametrize("values, text, code", [
+    (["shelter"], "need a detx bed rn", "treatment"),
+    (["treatment", "shelter"], "need a detox bed tonight", "treatment"),
+    (["shelter"], "necesito una cama en un detox", "treatment"),
+    (["shelter"], "i need a bed tonight near 98104", "shelter"),
+    (["shelter"], "somewhere to sleep, i need needles too", "shelter"),
+])
+def test_a_bed_is_a_shelter_unless_the_text_names_a_kind_of_bed(values, text, code):
+    assert service_asked_for(values, text) == code
