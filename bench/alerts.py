@@ -151,7 +151,7 @@ def run(args, twilio, work: Path) -> dict:
     from bot.db import session_scope
     from bot.db.models import OutboxMessage
     from bot.handoff.inbound import route
-    from bot.notify.outbox import AREA_ALERT, enqueue
+    from bot.notify.outbox import Purpose, enqueue
     from bot.privacy import sender_key
 
     get_settings.cache_clear()
@@ -166,7 +166,7 @@ def run(args, twilio, work: Path) -> dict:
     assert sent == 0, shown.getvalue()
     print(shown.getvalue().strip(), file=sys.stderr)
     with session_scope() as session:
-        queued = session.scalar(select(func.count()).where(OutboxMessage.purpose == AREA_ALERT))
+        queued = session.scalar(select(func.count()).where(OutboxMessage.purpose == Purpose.AREA_ALERT))
     # STOP after the alert was queued, before their copy went: the worker must not send it.
     late_stops = in_reach[-max(1, args.subscribers // 100):]
     with session_scope() as session:
@@ -185,7 +185,7 @@ def run(args, twilio, work: Path) -> dict:
     handoff_queued = time.monotonic()
     handoff_sent = wait_until(lambda: HANDOFF_ALERT in twilio.bodies(), 60, "the handoff alert")
     with session_scope() as session:
-        area_waiting = session.scalar(select(func.count()).where(OutboxMessage.purpose == AREA_ALERT,
+        area_waiting = session.scalar(select(func.count()).where(OutboxMessage.purpose == Purpose.AREA_ALERT,
                                                                  OutboxMessage.status == "pending"))
     # Half-way, and not on a claim's boundary (a claim is a second's sending), so that the kill
     # finds rows the worker had claimed and not yet sent.
@@ -212,7 +212,7 @@ def run(args, twilio, work: Path) -> dict:
 
     copies = Counter(m["to"] for m in twilio.messages if m["body"].startswith(("Health Hub alert:", "Alerta de Health Hub:")))
     with session_scope() as session:
-        statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(OutboxMessage.purpose == AREA_ALERT)
+        statuses = dict(session.execute(select(OutboxMessage.status, func.count()).where(OutboxMessage.purpose == Purpose.AREA_ALERT)
                                         .group_by(OutboxMessage.status)).all())
     steady_end = killed_at - 1
     return {

@@ -164,7 +164,7 @@ def collect_late(database_url: str, texts: list[Text], wait: float) -> None:
     from sqlalchemy import create_engine, select
 
     from bot.db.models import OutboxMessage
-    from bot.notify.outbox import LATE_ANSWER
+    from bot.notify.outbox import Purpose
 
     engine = create_engine(database_url, future=True)
     by_number = {text.number: text for text in texts}
@@ -173,7 +173,7 @@ def collect_late(database_url: str, texts: list[Text], wait: float) -> None:
     while True:
         with engine.connect() as connection:
             rows = connection.execute(select(OutboxMessage.to_number, OutboxMessage.body, OutboxMessage.created_at,
-                                             OutboxMessage.sent_at).where(OutboxMessage.purpose == LATE_ANSWER)).all()
+                                             OutboxMessage.sent_at).where(OutboxMessage.purpose == Purpose.LATE_ANSWER)).all()
         found: dict[str, list] = {}
         for number, body, created_at, sent_at in rows:
             if number in by_number:

@@ -19,7 +19,7 @@ from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, Work
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
-from bot.notify.outbox import AREA_ALERT, UNSETTLED
+from bot.notify.outbox import Purpose, UNSETTLED
 from bot.privacy import sender_key
 
 # A message may wait a little (a retry after a Twilio hiccup); one waiting longer than this means
@@ -53,10 +53,10 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     # message first): only the age of the others tells that delivery has stopped.
     backlog, oldest = session.execute(
         select(func.count(), func.min(OutboxMessage.created_at))
-        .where(OutboxMessage.status.in_(UNSETTLED), OutboxMessage.purpose != AREA_ALERT)
+        .where(OutboxMessage.status.in_(UNSETTLED), OutboxMessage.purpose != Purpose.AREA_ALERT)
     ).one()
     area_alerts = session.scalar(select(func.count()).where(OutboxMessage.status.in_(UNSETTLED),
-                                                            OutboxMessage.purpose == AREA_ALERT))
+                                                            OutboxMessage.purpose == Purpose.AREA_ALERT))
     recent = OutboxMessage.created_at >= now - RECENT
     failed = session.scalar(select(func.count()).where(recent, or_(OutboxMessage.status == "failed",
                                                                    OutboxMessage.delivery_status == "failed")))

@@ -16,7 +16,7 @@ from bot.alerts.texts import alert_body
 from bot.clock import utcnow
 from bot.db.models import AreaAlert, OutboxMessage
 from bot.directory.geo import Place
-from bot.notify.outbox import AREA_ALERT
+from bot.notify.outbox import Purpose
 from bot.notify.segments import outside_gsm, sms_length
 
 MIN_RADIUS_MILES, MAX_RADIUS_MILES = 0.1, 100.0
@@ -142,7 +142,7 @@ def send(session: Session, alert: Draft, from_number: str) -> AreaAlert:
     session.flush()
     bodies = {language: alert.body_for(language) for language in {r.language for r in alert.recipients}}
     rows = [
-        {"to_number": r.to_number, "from_number": from_number, "body": bodies[r.language], "purpose": AREA_ALERT,
+        {"to_number": r.to_number, "from_number": from_number, "body": bodies[r.language], "purpose": Purpose.AREA_ALERT,
          "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now, "area_alert_id": sent.id}
         for r in alert.recipients
     ]

@@ -13,6 +13,7 @@ from bot.clock import utcnow
 from bot.db.models import Handoff, OutboxMessage, Specialist
 from bot.handoff.engine import alert_next, log
 from bot.handoff.states import OFFERED, State
+from bot.notify.outbox import Purpose
 from bot.notify.receipts import record_receipt
 
 
@@ -21,7 +22,7 @@ def alert_not_delivered(session: Session, message: OutboxMessage, reason: str, n
     coordinator), if it is still waiting on the specialist that alert was for; returns who was
     alerted now. Anything else (a relay, a notice, a handoff already accepted or passed on) is
     left as it is: a second receipt, or a replayed one, changes nothing."""
-    if message.purpose not in ("alert", "escalation") or message.handoff_id is None:
+    if message.purpose not in (Purpose.ALERT, Purpose.ESCALATION) or message.handoff_id is None:
         return None
     now = now or utcnow()
     handoff = session.get(Handoff, message.handoff_id, with_for_update=True)

@@ -19,7 +19,7 @@ from bot.handoff.refs import new_ref, normalise as normalise_ref
 from bot.clock import utcnow
 from bot.handoff.roster import choose_specialist, coordinator
 from bot.handoff.states import AWAITING, OFFERED, OPEN, ConsentBy, Source, State
-from bot.notify.outbox import enqueue
+from bot.notify.outbox import Purpose, enqueue
 
 OUTCOMES = ("reached", "engaged", "declined", "unreachable", "other")
 
@@ -97,7 +97,7 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
         handoff.alerted_at = handoff.alerted_at or now
         handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
         log(session, handoff, "alerted", now, specialist)
-        send(session, specialist.phone, texts.alert(handoff, handed_on), "alert", handoff.id)
+        send(session, specialist.phone, texts.alert(handoff, handed_on), Purpose.ALERT, handoff.id)
         return specialist
     fallback = coordinator(session)
     if fallback and fallback.id not in asked:
@@ -108,9 +108,9 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
         handoff.escalation_level += 1
         handoff.deadline_at = now + timedelta(seconds=settings.expire_after_seconds)
         log(session, handoff, "escalated", now, fallback)
-        send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on), "escalation", handoff.id)
+        send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on), Purpose.ESCALATION, handoff.id)
         if was_alerted and not handed_on:
-            send(session, handoff.person_number, texts.person_delayed(handoff), "notice")
+            send(session, handoff.person_number, texts.person_delayed(handoff), Purpose.NOTICE)
         return fallback
     # Nobody to ask now: try again when the escalation period has passed (someone may come on call).
     handoff.state = State.CREATED
@@ -137,7 +137,7 @@ def hand_on(session: Session, handoff: Handoff, why: str, now: datetime, notify_
     notice = texts.person_handed_on(handoff, "coordinator" if taker is not None and taker.is_coordinator else
                                     "specialist" if taker is not None else "nobody")
     if notify_person:
-        send(session, handoff.person_number, notice, "notice")
+        send(session, handoff.person_number, notice, Purpose.NOTICE)
     return notice
 
 
@@ -164,7 +164,7 @@ def escalate_due(session: Session, now: datetime | None = None) -> int:
             handoff.state = State.EXPIRED
             handoff.closed_at = now
             log(session, handoff, "expired", now)
-            send(session, handoff.person_number, texts.person_expired(handoff), "notice")
+            send(session, handoff.person_number, texts.person_expired(handoff), Purpose.NOTICE)
         else:
             if handoff.state == State.ALERTED:
                 log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
@@ -189,7 +189,7 @@ def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
     stale_at = handoff.created_at + timedelta(seconds=settings.handoff_max_age_seconds)
     if reminded is None:
         log(session, handoff, "done_reminder", now, holder)
-        send(session, holder.phone if holder else None, texts.done_reminder(handoff, settings.done_reminder_seconds), "reminder")
+        send(session, holder.phone if holder else None, texts.done_reminder(handoff, settings.done_reminder_seconds), Purpose.REMINDER)
         handoff.deadline_at = now + wait
         return
     fallback = coordinator(session)
@@ -200,10 +200,10 @@ def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
         return
     handoff.specialist_id = fallback.id
     log(session, handoff, "done_overdue", now, fallback)
-    send(session, fallback.phone, texts.done_overdue_coordinator(handoff, holder.name if holder else None), "escalation")
+    send(session, fallback.phone, texts.done_overdue_coordinator(handoff, holder.name if holder else None), Purpose.ESCALATION)
     if holder is not None:
-        send(session, holder.phone, texts.done_overdue_specialist(handoff), "notice")
-    send(session, handoff.person_number, texts.person_handed_on(handoff, "coordinator"), "notice")
+        send(session, holder.phone, texts.done_overdue_specialist(handoff), Purpose.NOTICE)
+    send(session, handoff.person_number, texts.person_handed_on(handoff, "coordinator"), Purpose.NOTICE)
 
 
 def _close_stale(session: Session, handoff: Handoff, now: datetime) -> None:
@@ -216,10 +216,10 @@ def _close_stale(session: Session, handoff: Handoff, now: datetime) -> None:
     handoff.deadline_at = None
     log(session, handoff, "stale", now, holder)
     days = round(get_settings().handoff_max_age_seconds / 86400, 1)
-    send(session, handoff.person_number, texts.person_closed(handoff) if was_accepted else texts.person_expired(handoff), "notice")
+    send(session, handoff.person_number, texts.person_closed(handoff) if was_accepted else texts.person_expired(handoff), Purpose.NOTICE)
     fallback = coordinator(session)
     for told in {s.id: s for s in (holder, fallback) if s is not None}.values():
-        send(session, told.phone, texts.closed_stale(handoff, days), "notice")
+        send(session, told.phone, texts.closed_stale(handoff, days), Purpose.NOTICE)
 
 
 def _find(session: Session, ref: str, lock: bool = False) -> Handoff:
@@ -268,7 +268,7 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
             # The officer consented to the handoff for them; check-ins are the person's own choice.
             from bot.handoff.follow_up import ask  # here: follow_up builds on this module
             first_text = f"{first_text} {ask(handoff, now)}".strip()
-        send(session, handoff.person_number, first_text, "notice")
+        send(session, handoff.person_number, first_text, Purpose.NOTICE)
     return texts.accepted(handoff)
 
 
@@ -297,7 +297,7 @@ def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: 
     handoff.outcome = outcome
     handoff.closed_at = now
     log(session, handoff, "closed", now, specialist, detail=outcome)
-    send(session, handoff.person_number, texts.person_closed(handoff), "notice")
+    send(session, handoff.person_number, texts.person_closed(handoff), Purpose.NOTICE)
     return texts.closed(handoff)
 
 
@@ -322,7 +322,7 @@ def relay_for_person(session: Session, person_key: str) -> Handoff | None:
 def relay_to_specialist(session: Session, handoff: Handoff, text: str) -> None:
     specialist = session.get(Specialist, handoff.specialist_id)
     for part in texts.from_person(handoff, text):
-        send(session, specialist.phone, part, "relay")
+        send(session, specialist.phone, part, Purpose.RELAY)
 
 
 def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
@@ -331,7 +331,7 @@ def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
     if not handoff.person_number:
         raise HandoffError(texts.cannot_reach(handoff))
     for part in texts.from_specialist(handoff, text):
-        send(session, handoff.person_number, part, "relay")
+        send(session, handoff.person_number, part, Purpose.RELAY)
 
 
 def open_relays(session: Session, specialist: Specialist) -> list[Handoff]:

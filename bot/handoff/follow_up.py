@@ -29,9 +29,8 @@ from bot.handoff import engine, texts
 from bot.handoff.follow_up_texts import say
 from bot.handoff.states import OPEN, ConsentBy, Source
 from bot.notify.optout import number_opted_out
-from bot.notify.outbox import FOLLOW_UP, enqueue
+from bot.notify.outbox import Purpose, enqueue
 
-PURPOSE = FOLLOW_UP  # the outbox sends it after handoff alerts, relays and late answers (PRIORITY)
 # Outcomes after which a check-in makes sense: the person and a specialist were in touch.
 CHECKED_OUTCOMES = ("reached", "engaged")
 # A reply to a check-in counts for this long after it was sent; later, "2" is just a text.
@@ -95,7 +94,7 @@ def _ask_waiting(session: Session, now: datetime, settings: Settings) -> int:
         ).rowcount
         if claimed:
             enqueue(session, to_number=handoff.person_number, from_number=settings.hotline_number,
-                    body=say("question", handoff.language), purpose=PURPOSE)
+                    body=say("question", handoff.language), purpose=Purpose.FOLLOW_UP)
             asked += 1
     return asked
 
@@ -158,7 +157,7 @@ def _record(session: Session, handoff: Handoff, round_: int, status: str, now: d
             session.flush()
             if status == "sent":
                 enqueue(session, to_number=handoff.person_number, from_number=settings.hotline_number,
-                        body=say("check_in", handoff.language), purpose=PURPOSE, handoff_id=handoff.id)
+                        body=say("check_in", handoff.language), purpose=Purpose.FOLLOW_UP, handoff_id=handoff.id)
     except IntegrityError:
         return False
     return True
@@ -277,7 +276,7 @@ def _answer_question(session: Session, number: str | None, number_key: str, text
 
 
 def _specialist_wrote_since(session: Session, number: str, since: datetime | None) -> bool:
-    query = select(OutboxMessage.id).where(OutboxMessage.to_number == number, OutboxMessage.purpose == "relay")
+    query = select(OutboxMessage.id).where(OutboxMessage.to_number == number, OutboxMessage.purpose == Purpose.RELAY)
     if since is not None:
         query = query.where(OutboxMessage.created_at >= since)
     return session.scalar(query.limit(1)) is not None

@@ -23,6 +23,7 @@ from bot.clock import utcnow
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.handoff import engine, referrers, texts
 from bot.handoff.states import Source, State
+from bot.notify.outbox import Purpose
 from bot.handoff.transfer import TransferError, find
 
 OUTCOMES = ("intro_joined", "intro_declined", "intro_no_answer", "intro_failed")
@@ -116,7 +117,7 @@ def missed(session: Session, ref: str, event: str, now: datetime | None = None, 
     specialist = _specialist(session, handoff)
     engine.log(session, handoff, event, now or utcnow(), specialist, detail=detail)
     if specialist is not None:
-        engine.send(session, specialist.phone, texts.introduction_missed(handoff, event), "notice")
+        engine.send(session, specialist.phone, texts.introduction_missed(handoff, event), Purpose.NOTICE)
     return True
 
 

@@ -6,7 +6,8 @@ language below. Adding a kind is a new member, its phrases, and nothing else (do
 from __future__ import annotations
 
 from bot.db.models import Handoff
-from bot.handoff.states import Source, Word
+from bot.handoff.states import Source
+from bot.words import Word
 from bot.language import phrase
 
 

@@ -7,14 +7,7 @@ compares equal to its State.
 """
 from __future__ import annotations
 
-from enum import Enum
-
-
-class Word(str, Enum):
-    """A stored word: str() and formatting give the bare value, as the database holds it."""
-
-    def __str__(self) -> str:
-        return self.value
+from bot.words import Word
 
 
 class State(Word):

@@ -25,6 +25,7 @@ from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.handoff import engine
 from bot.handoff.roster import choose_specialist
 from bot.handoff.states import RINGABLE, Source, State
+from bot.notify.outbox import Purpose
 
 # Twilio's DialCallStatus for a call that did not connect the specialist, as a log event.
 # "completed" without an acceptance means the specialist answered but did not press 1 (or a
@@ -119,7 +120,7 @@ def accept_call(session: Session, ref: str, specialist_id: int, now: datetime | 
     handoff = find(session, ref)
     specialist = _ringing(session, handoff, specialist_id)
     reply = engine.accept(session, specialist, handoff.ref, now, notify_person=handoff.source != Source.COMMUNITY, detail="by phone")
-    engine.send(session, specialist.phone, reply, "notice")
+    engine.send(session, specialist.phone, reply, Purpose.NOTICE)
     return handoff
 
 

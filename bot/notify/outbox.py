@@ -11,31 +11,42 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.db.models import OutboxMessage
+from bot.words import Word
 
 MAX_ATTEMPTS = 8
 # How long a message waits while an operator alarm (a refused auth token, a full queue) stands,
 # retried every few minutes; past it, it fails and is counted in `hub status`.
 ALARM_HOLD = timedelta(hours=24)
-# The purpose of a turn's answer that missed the webhook's answer deadline (bot/channels).
-LATE_ANSWER = "late_answer"
-# A check-in after a handoff (issue 20), and a drug-supply alert to the subscribers of an area
-# (bot/alerts).
-FOLLOW_UP = "follow_up"
-AREA_ALERT = "area_alert"
+
+
+class Purpose(Word):
+    """Why a message is in the outbox: what the worker sends first (PRIORITY), what `hub status`
+    counts apart, and what a delivery failure tells a person about."""
+
+    ALERT = "alert"  # a handoff alert to a specialist
+    ESCALATION = "escalation"  # the same alert to the next specialist or the coordinator
+    RELAY = "relay"  # words between a person and their specialist
+    NOTICE = "notice"  # a person or specialist told where a handoff stands
+    LATE_ANSWER = "late_answer"  # a turn's answer that missed the webhook's deadline (bot/channels)
+    DIRECTORY = "directory"  # a voice caller's list of places, by text
+    REMINDER = "reminder"  # a specialist reminded to close a handoff
+    FOLLOW_UP = "follow_up"  # a check-in after a handoff (issue 20)
+    AREA_ALERT = "area_alert"  # a drug-supply alert to an area's subscribers (bot/alerts)
+
 
 # Which due messages the worker sends first, lowest first, since HUB_SEND_RATE lets only so many
 # out a second: a specialist's alert and the words of a conversation in progress must never wait
 # behind an alert to ten thousand subscribers. Defined here only; the claim query orders by it.
 PRIORITY = {
-    "alert": 0,  # a handoff alert to a specialist
-    "escalation": 0,  # the same alert to the next specialist or the coordinator
-    "relay": 1,  # words between a person and their specialist
-    "notice": 1,  # a person told where their handoff stands
-    LATE_ANSWER: 2,
-    "directory": 2,  # a voice caller's list of places, by text
-    "reminder": 2,  # a specialist reminded to close a handoff
-    FOLLOW_UP: 3,
-    AREA_ALERT: 9,
+    Purpose.ALERT: 0,
+    Purpose.ESCALATION: 0,
+    Purpose.RELAY: 1,
+    Purpose.NOTICE: 1,
+    Purpose.LATE_ANSWER: 2,
+    Purpose.DIRECTORY: 2,
+    Purpose.REMINDER: 2,
+    Purpose.FOLLOW_UP: 3,
+    Purpose.AREA_ALERT: 9,
 }
 # A purpose not named above goes after those named and before area alerts.
 DEFAULT_PRIORITY = 5
@@ -43,7 +54,8 @@ DEFAULT_PRIORITY = 5
 
 def priority_order():
     """The claim query's ORDER BY term for PRIORITY."""
-    return case(PRIORITY, value=OutboxMessage.purpose, else_=DEFAULT_PRIORITY)
+    return case({purpose.value: rank for purpose, rank in PRIORITY.items()}, value=OutboxMessage.purpose,
+                else_=DEFAULT_PRIORITY)
 
 
 def enqueue(session: Session, *, to_number: str, from_number: str, body: str, purpose: str,

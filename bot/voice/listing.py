@@ -9,7 +9,7 @@ from bot.directory import UnknownServiceType
 from bot.directory.near import UnknownPlace, search_near
 from bot.directory.sms import format_results
 from bot.directory.reports import remember_listing
-from bot.notify.outbox import enqueue
+from bot.notify.outbox import Purpose, enqueue
 from bot.privacy import sender_key
 
 
@@ -25,5 +25,5 @@ def text_list(session: Session, to_number: str, code: str, place_label: str, *, 
     remember_listing(session, sender_key(to_number, settings.require_secret_key(), settings.default_region),
                      nearby.result.matches, offset, language)
     enqueue(session, to_number=to_number, from_number=settings.hotline_number,
-            body=format_results(nearby.result, nearby.place.label, language), purpose="directory")
+            body=format_results(nearby.result, nearby.place.label, language), purpose=Purpose.DIRECTORY)
     return True

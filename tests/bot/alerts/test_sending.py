@@ -8,7 +8,7 @@ from bot.alerts.subscriptions import subscribe
 from bot.db import session_scope
 from bot.db.models import OutboxMessage
 from bot.directory.geo import lookup_zip
-from bot.notify.outbox import AREA_ALERT
+from bot.notify.outbox import Purpose
 from bot.notify.segments import sms_length
 
 DOWNTOWN = lookup_zip("98104")
@@ -34,8 +34,8 @@ def test_each_subscriber_gets_it_in_their_language_through_the_outbox(migrated_d
     with session_scope() as session:
         alert = send(session, draft(session, DOWNTOWN, 5, ENGLISH, SPANISH), HOTLINE)
         assert alert.recipients == 2
-    assert queued() == [("+12065550101", f"Health Hub alert: {ENGLISH}", AREA_ALERT, "pending"),
-                        ("+12065550102", f"Alerta de Health Hub: {SPANISH}", AREA_ALERT, "pending")]
+    assert queued() == [("+12065550101", f"Health Hub alert: {ENGLISH}", Purpose.AREA_ALERT, "pending"),
+                        ("+12065550102", f"Alerta de Health Hub: {SPANISH}", Purpose.AREA_ALERT, "pending")]
 
 
 def test_without_a_spanish_text_spanish_speakers_get_the_english_one_and_the_coordinator_is_told(migrated_db):

@@ -1,6 +1,5 @@
 """What every Twilio webhook needs before Rasa sees it, without a server: the signature, the form
 as Twilio signed it, a bounded clean text, a one-time MessageSid, numbers as stand-ins."""
-import asyncio
 import threading
 from types import SimpleNamespace
 
@@ -13,7 +12,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.db.models import Handoff, InboundMessage, OutboxMessage
 from bot.handoff import engine
-from bot.notify.outbox import LATE_ANSWER
+from bot.notify.outbox import Purpose
 from tests.conftest import TEST_ENV
 
 PATH = "/webhooks/twilio_sms/webhook"
@@ -162,14 +161,5 @@ def test_late_answers_go_to_the_outbox_in_order(migrated_db):
     with session_scope() as session:
         rows = [(m.to_number, m.from_number, m.body, m.purpose)
                 for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-    assert rows == [("+12065550142", "+12065550100", "first", LATE_ANSWER),
-                    ("+12065550142", "+12065550100", "second", LATE_ANSWER)]
-
-
-def test_run_blocking_runs_off_the_event_loop_with_arguments():
-    async def main():
-        loop_thread = threading.get_ident()
-        thread, value = await inbound.run_blocking(lambda a, b=0: (threading.get_ident(), a + b), 2, b=3)
-        return thread != loop_thread, value
-
-    assert asyncio.run(main()) == (True, 5)
+    assert rows == [("+12065550142", "+12065550100", "first", Purpose.LATE_ANSWER),
+                    ("+12065550142", "+12065550100", "second", Purpose.LATE_ANSWER)]

@@ -190,12 +190,12 @@ def test_when_rasa_says_nothing_the_texter_still_gets_a_plain_answer(post):
 
 def late_answers(number="+12065550142", expect=1, wait=10.0):
     """The late answers queued in the outbox for `number`, once at least `expect` are there."""
-    from bot.notify.outbox import LATE_ANSWER, list_messages
+    from bot.notify.outbox import Purpose, list_messages
 
     deadline = time.monotonic() + wait
     while True:
         with session_scope() as session:
-            bodies = [row.body for row in list_messages(session, number) if row.purpose == LATE_ANSWER]
+            bodies = [row.body for row in list_messages(session, number) if row.purpose == Purpose.LATE_ANSWER]
         if len(bodies) >= expect or time.monotonic() > deadline:
             return bodies
         time.sleep(0.05)

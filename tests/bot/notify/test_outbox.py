@@ -47,16 +47,16 @@ def queue_for(purpose, body):
 
 
 def test_handoff_alerts_relays_late_answers_and_follow_ups_come_before_area_alerts():
-    from bot.notify.outbox import AREA_ALERT, FOLLOW_UP, LATE_ANSWER, PRIORITY
+    from bot.notify.outbox import Purpose, PRIORITY
 
-    assert PRIORITY["alert"] < PRIORITY["relay"] < PRIORITY[LATE_ANSWER] < PRIORITY[FOLLOW_UP] < PRIORITY[AREA_ALERT]
+    assert PRIORITY["alert"] < PRIORITY["relay"] < PRIORITY[Purpose.LATE_ANSWER] < PRIORITY[Purpose.FOLLOW_UP] < PRIORITY[Purpose.AREA_ALERT]
 
 
 def test_the_claim_query_orders_by_the_priority_table(migrated_db):
-    from bot.notify.outbox import AREA_ALERT, FOLLOW_UP, LATE_ANSWER, claim_due
+    from bot.notify.outbox import Purpose, claim_due
 
-    for purpose in (AREA_ALERT, AREA_ALERT, "some_new_purpose", FOLLOW_UP, LATE_ANSWER, "relay", "escalation", "alert"):
+    for purpose in (Purpose.AREA_ALERT, Purpose.AREA_ALERT, "some_new_purpose", Purpose.FOLLOW_UP, Purpose.LATE_ANSWER, "relay", "escalation", "alert"):
         queue_for(purpose, purpose)
     with session_scope() as session:
         order = [claim.body for claim in claim_due(session, limit=20)]
-    assert order == ["escalation", "alert", "relay", LATE_ANSWER, FOLLOW_UP, "some_new_purpose", AREA_ALERT, AREA_ALERT]
+    assert order == ["escalation", "alert", "relay", Purpose.LATE_ANSWER, Purpose.FOLLOW_UP, "some_new_purpose", Purpose.AREA_ALERT, Purpose.AREA_ALERT]
