@@ -2,12 +2,10 @@
 a bounded clean text, and the sender's HMAC key."""
 from __future__ import annotations
 
-import asyncio
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Mapping
 from urllib.parse import parse_qs
 
 from sanic.request import Request, RequestParameters
@@ -20,7 +18,7 @@ from bot.config import Settings
 from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
 from bot.notify.optout import number_opted_out
-from bot.notify.outbox import LATE_ANSWER, enqueue
+from bot.notify.outbox import Purpose, enqueue
 from bot.phonebook import stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.db import session_scope
@@ -28,13 +26,6 @@ from bot.db.models import InboundMessage
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message body
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_T = TypeVar("_T")
-
-
-async def run_blocking(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    """`function(*args, **kwargs)` (the database, Twilio's REST API) on the event loop's executor,
-    so that other conversations go on meanwhile: the one way the channels run blocking work."""
-    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args, **kwargs))
 
 
 def signature_is_valid(settings: Settings, path: str, query_string: str, params: Mapping, signature: str | None) -> bool:
@@ -142,4 +133,4 @@ def send_late_answer(number: str, replies: list[str], settings: Settings) -> Non
     never to a number that texted STOP."""
     with session_scope() as session:
         for reply in replies:
-            enqueue(session, to_number=number, from_number=settings.hotline_number, body=reply, purpose=LATE_ANSWER)
+            enqueue(session, to_number=number, from_number=settings.hotline_number, body=reply, purpose=Purpose.LATE_ANSWER)

@@ -25,7 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import run_blocking
+from bot.blocking import run_blocking
 from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope

@@ -17,12 +17,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.blocking import run_blocking
 from bot.channels.admission import Admission, in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
     phone_number,
-    run_blocking,
     send_late_answer,
     signature_is_valid,
     take_message,

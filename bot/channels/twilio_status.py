@@ -15,7 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.inbound import query_params, run_blocking, signature_is_valid, webhook_params
+from bot.blocking import run_blocking
+from bot.channels.inbound import query_params, signature_is_valid, webhook_params
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
 from bot.handoff.delivery import take_receipt

@@ -24,7 +24,8 @@ from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.channels.call_control import CallControlError, call_control_for
-from bot.channels.inbound import query_params, run_blocking
+from bot.blocking import run_blocking
+from bot.channels.inbound import query_params
 from bot.channels.voice_twiml import VoiceTwiml
 from bot.config import Settings
 from bot.handoff import call_flow, referrers, transfer

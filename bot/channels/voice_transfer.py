@@ -20,7 +20,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.channels.inbound import first_delivery, query_params, run_blocking
+from bot.blocking import run_blocking
+from bot.channels.inbound import first_delivery, query_params
 from bot.channels.voice_introduction import call_person, can_call_out
 from bot.channels.voice_twiml import CHANNEL, VoiceTwiml, keys_pressed
 from bot.handoff import call_flow, referrers, transfer

@@ -12,7 +12,6 @@ one handoff's person (audited).
 """
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import time
@@ -24,6 +23,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.blocking import run_blocking
 from bot.config import Settings, get_settings
 from bot.console import accounts, audit, sessions
 from bot.console.throttle import Throttle
@@ -73,12 +73,11 @@ def _secure(request: Request, settings: Settings) -> bool:
 
 def _db(work: Callable[..., Any], *args: Any) -> Awaitable[Any]:
     """`work(session, *args)` in one transaction, on the executor: the event loop goes on serving
-    meanwhile. (bot.channels.inbound.run_blocking does the same, but importing bot.channels loads
-    Rasa and TensorFlow, seconds of start-up and memory the console has no use for.)"""
+    meanwhile."""
     def run():
         with session_scope() as session:
             return work(session, *args)
-    return asyncio.get_running_loop().run_in_executor(None, run)
+    return run_blocking(run)
 
 
 def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sanic:
