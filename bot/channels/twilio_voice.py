@@ -36,13 +36,13 @@ from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.channels import voice_caller, voice_introduction, voice_transfer
+from bot.blocking import run_blocking
 from bot.channels.admission import in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
     first_delivery,
     query_params,
-    run_blocking,
     signature_is_valid,
     text_for_rasa,
     webhook_params,
@@ -62,6 +62,9 @@ logger = logging.getLogger(__name__)
 
 MAX_QUIET = 3  # menus said to silence before the call ends
 MAX_WAITS = 5  # holding messages said while one turn runs late, before the caller gets the menu back
+# A held turn whose caller hung up is never collected; past this (far more than MAX_WAITS holds
+# take) its entry is dropped, so that a long night of hang-ups does not grow the server's memory.
+HELD_TURN_KEPT_SECONDS = 600.0
 class VoiceCollectingOutputChannel(CollectingOutputChannel):
     """Collects the bot's messages; named twilio_voice so that Rasa picks the voice variations of
     responses (domain.yml `channel: twilio_voice`)."""
@@ -92,7 +95,7 @@ class TwilioVoiceInput(InputChannel):
     def __init__(self) -> None:
         # Turns that ran past the answer deadline, by (CallSid, turn), until the call collects
         # their answer (step=wait); and the tasks that outlive their webhook.
-        self._waiting: Dict[Tuple[str, int], Tuple["asyncio.Task", str, str]] = {}
+        self._waiting: Dict[Tuple[str, int], Tuple["asyncio.Task", str, str, float]] = {}
         self._background: Set["asyncio.Task"] = set()
 
     @classmethod
@@ -354,7 +357,13 @@ class TwilioVoiceInput(InputChannel):
     def _hold(self, tw: VoiceTwiml, turn: Turn, language: str, text: str, work: "asyncio.Task", waits: int) -> HTTPResponse:
         """No dead air while a turn runs past the deadline: a holding <Say>, then a <Redirect> back
         here (step=wait) that collects the answer when it is ready."""
-        self._waiting[(turn.call_sid, turn.turn)] = (work, language, text)
+        now = time.monotonic()
+        for key in [key for key, (*_, held_at) in self._waiting.items() if now - held_at > HELD_TURN_KEPT_SECONDS]:
+            logger.info("twilio_voice call %s turn %s: the caller never came back for the answer", *key)
+            del self._waiting[key]
+        key = (turn.call_sid, turn.turn)
+        held_since = self._waiting[key][3] if key in self._waiting else now
+        self._waiting[key] = (work, language, text, held_since)
         twiml = VoiceResponse()
         tw.say(twiml, texts.say(language, "still_holding" if waits else "holding"), language)
         twiml.redirect(tw.url("webhook", step="wait", lang=language, t=turn.turn, w=waits + 1), method="POST")
@@ -372,7 +381,7 @@ class TwilioVoiceInput(InputChannel):
             twiml = VoiceResponse()
             tw.say(twiml, texts.say(turn.language, "trouble_continue"), turn.language)
             return self._menu(tw, turn, turn.language, twiml=twiml)
-        work, language, text = pending
+        work, language, text, _ = pending
         if await within(work, tw.settings.answer_deadline_seconds - (time.monotonic() - turn.arrived)):
             del self._waiting[(turn.call_sid, turn.turn)]
             return await self._answer(tw, turn, language, text, work.result())

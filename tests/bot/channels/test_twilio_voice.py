@@ -430,3 +430,25 @@ def test_a_wait_for_an_answer_this_server_does_not_hold_keeps_the_call_going(cal
     status, root = call.post(f"{WEBHOOK}?step=wait&lang=en&t=1&w=1")
     assert status == 200 and root.find("Hangup") is None
     assert "couldn't get that answer in time" in said(root) and only(root, "Gather") is not None
+
+
+def test_a_held_turn_whose_caller_hung_up_is_not_kept_forever(call, deadline, monkeypatch):
+    # The caller hangs up while held: nobody follows the Redirect, so only a later hold (of any
+    # call) can drop the entry; before the fix, every such turn stayed in memory for good.
+    monkeypatch.setattr("bot.channels.twilio_voice.HELD_TURN_KEPT_SECONDS", 0.5)
+    rasa = FakeRasa([{"text": "Here are the closest places."}], delay=1.5)
+    _, root = call.post(WEBHOOK)
+    _, held = call.post(only(root, "Gather").get("action"), rasa, SpeechResult="narcan near 98104")
+    assert held.find("Redirect") is not None  # held, and then the caller hangs up
+    time.sleep(0.6)
+    other = Call(call.base_url, sender="+12065550143")
+    _, root = other.post(WEBHOOK)
+    _, other_held = other.post(only(root, "Gather").get("action"), rasa, SpeechResult="shelter near 98104")
+    assert other_held.find("Redirect") is not None
+    # The first call's turn is gone: were it to come back after all, the call goes on without it.
+    _, root = call.post(held.find("Redirect").text)
+    assert "couldn't get that answer in time" in said(root) and root.find("Hangup") is None
+    # The turn held within the time is still collected.
+    time.sleep(1.0)
+    _, answer = other.post(other_held.find("Redirect").text)
+    assert said(only(answer, "Gather")) == "Here are the closest places."
