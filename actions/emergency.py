@@ -1,7 +1,7 @@
-"""The emergency answer: the steps first, always; then, when bot/safety.py sees an overdose named
-but none in progress, what the text asked for (an education answer, a search, or the line for
-after an overdose), so that a story the model took for an emergency is not left with the steps
-alone."""
+"""The emergency answer: the steps first, always; then, when bot/safety.py sees no overdose in
+progress, what the text asked for (after a past overdose: an education answer, a search, or the
+line for after an overdose; with none named: the search it asks for), so that a story or a
+request the model took for an emergency is not left with the steps alone."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -16,7 +16,7 @@ from actions.threads import in_thread
 from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.directory.service_words import service_asked_for
-from bot.safety import AFTER_OVERDOSE, ANSWER, SEARCH, after_emergency_steps, mentions_past_overdose
+from bot.safety import AFTER_OVERDOSE, ANSWER, SEARCH, after_emergency_steps, mentions_overdose_in_progress
 
 # The ResponseSelector's confidence from which its education answer follows the steps. It scores
 # every message, and its confidence is a softmax over the eight education answers, so every text
@@ -60,7 +60,7 @@ class ActionEmergency(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_emergency")
         text = tracker.latest_message.get("text") or ""
-        if not mentions_past_overdose(text):
+        if mentions_overdose_in_progress(text):
             return []  # the steps alone (after_emergency_steps says so): nothing to look up
         answer = education_answer(tracker.latest_message)
         request = directory_request(tracker, text)

@@ -85,6 +85,17 @@ def test_a_story_that_asks_for_a_service_near_a_zip_gets_the_steps_then_the_plac
     assert events[:3] == [SlotSet("service_type", "naloxone"), SlotSet("location", "98104"), SlotSet("result_offset", 3.0)]
 
 
+def test_a_request_the_model_took_for_an_emergency_gets_the_steps_then_the_places(demo_db):
+    # Issue 22: a held-out request told at length ("i'm a nurse asking for my patient ... she needs
+    # methadone and lives near 9810x") named no overdose, and got only the steps.
+    text = "hi, i'm a case manager texting for a client without a phone, he needs narcan and stays near 98104"
+    messages, events = run(tracker(text, selected(confidence=1.0), entities=[{"entity": "service_type", "value": "naloxone"}]))
+    assert messages[0]["response"] == "utter_emergency"
+    assert messages[1]["text"].startswith("Naloxone (Narcan) near 98104:\n1) ")
+    assert responses(messages[2:]) == []  # no overdose named: no line about one, and no education answer
+    assert events[:2] == [SlotSet("service_type", "naloxone"), SlotSet("location", "98104")]
+
+
 def test_an_unknown_zip_in_a_story_is_no_search(demo_db):
     messages, events = run(tracker("my friend od'd last month, narcan near 00000", None,
                                    entities=[{"entity": "service_type", "value": "naloxone"}]))
