@@ -17,7 +17,7 @@ from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, WorkerHeartbeat
-from bot.handoff.delivery import alert_not_delivered
+from bot.handoff.delivery import not_delivered
 from bot.handoff.engine import escalate_due
 from bot.handoff.follow_up import run_due as follow_ups_due
 from bot.metrics import deliveries
@@ -131,7 +131,8 @@ def deliver_due(transport: Transport, batch: int = 20, pace: SendPace | None = N
 def after_attempt(session: Session, row: OutboxMessage, delivery: Delivery, settings: Settings) -> None:
     """What an attempt's outcome means beyond its row, in the same transaction: a STOP Twilio
     reported (21610) kept in the opt-out list; an operator alarm raised, or cleared once a
-    message goes out again; an alert that will never arrive re-offered at once."""
+    message goes out again; an alert that will never arrive re-offered at once, relayed words
+    reported (bot/handoff/delivery.py)."""
     if delivery.blocked:
         restore_opt_out(session, row.to_number, settings)
     if delivery.alarm:
@@ -142,7 +143,7 @@ def after_attempt(session: Session, row: OutboxMessage, delivery: Delivery, sett
         for name in clear_alarms(session, "twilio_"):
             logger.info("operator alarm %s cleared: messages go out again", name)
     if row.status in ("blocked", "failed"):
-        alert_not_delivered(session, row, delivery.error or row.status)
+        not_delivered(session, row, delivery.error or row.status)
 
 
 def escalate() -> int:

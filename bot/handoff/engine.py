@@ -322,7 +322,7 @@ def relay_for_person(session: Session, person_key: str) -> Handoff | None:
 def relay_to_specialist(session: Session, handoff: Handoff, text: str) -> None:
     specialist = session.get(Specialist, handoff.specialist_id)
     for part in texts.from_person(handoff, text):
-        send(session, specialist.phone, part, Purpose.RELAY)
+        send(session, specialist.phone, part, Purpose.RELAY, handoff.id)
 
 
 def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
@@ -331,7 +331,7 @@ def relay_to_person(session: Session, handoff: Handoff, text: str) -> None:
     if not handoff.person_number:
         raise HandoffError(texts.cannot_reach(handoff))
     for part in texts.from_specialist(handoff, text):
-        send(session, handoff.person_number, part, Purpose.RELAY)
+        send(session, handoff.person_number, part, Purpose.RELAY, handoff.id)
 
 
 def open_relays(session: Session, specialist: Specialist) -> list[Handoff]:

@@ -35,6 +35,7 @@ PERSON = {
         "opened_alerted": "Thanks. A harm reduction specialist will text you from this number, usually within {minutes} minutes. Your reference is {ref}.",
         "opened_escalated": "Thanks. No specialist is on call right now, so our coordinator has your request ({ref}) and will text you from this number as soon as they can.",
         "opened_saved": "Thanks. Nobody is on call right now. We saved your request ({ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
+        "relay_failed": "Your last message did not reach the specialist's phone ({ref}). We told our coordinator, who will make sure someone gets back to you. If someone is not breathing, call 911.",
     },
     "es": {
         "specialist_label": "Especialista",
@@ -49,6 +50,7 @@ PERSON = {
         "opened_alerted": "Gracias. Una persona especialista te escribirá desde este número, normalmente en menos de {minutes} minutos. Tu referencia es {ref}.",
         "opened_escalated": "Gracias. Ahora no hay especialistas de guardia; nuestra coordinadora tiene tu solicitud ({ref}) y te escribirá en cuanto pueda.",
         "opened_saved": "Gracias. Ahora no hay nadie de guardia. Guardamos tu solicitud ({ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
+        "relay_failed": "Tu último mensaje no llegó al teléfono de la persona especialista ({ref}). Avisamos a nuestra coordinadora, que se asegurará de que alguien te responda. Si alguien no respira, llama al 911.",
     },
 }
 
@@ -199,6 +201,20 @@ def introduction_missed(handoff: Handoff, event: str) -> str:
         "intro_failed": "we could not bring the person into the call",
     }[event]
     return f"Health Hub {handoff.ref}: {why}. They have a text from the hotline; text here and it goes to them."
+
+
+def relay_failed_to_person(handoff: Handoff, reason: str) -> str:
+    return (f"Health Hub {handoff.ref}: your message did not reach the person's phone ({reason}). "
+            "It will not be resent; try again later, or call them if you have their OK.")
+
+
+def relay_failed_to_specialist(handoff: Handoff, specialist_name: str | None, reason: str) -> str:
+    return (f"Health Hub {handoff.ref}: a message from the person did not reach {specialist_name or 'the specialist'}'s "
+            f"phone ({reason}). The person was told. Please check in with the specialist, or take it over.")
+
+
+def person_relay_failed(handoff: Handoff) -> str:
+    return _person(handoff, "relay_failed")
 
 
 def person_delayed(handoff: Handoff) -> str:

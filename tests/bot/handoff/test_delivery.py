@@ -1,12 +1,13 @@
 """An alert that cannot reach its specialist's phone moves the handoff on at once, whether the
-worker learns it from Twilio's answer (an invalid number, a STOP) or from a delivery receipt."""
-from sqlalchemy import select
+worker learns it from Twilio's answer (an invalid number, a STOP) or from a delivery receipt; relayed
+words that cannot reach their phone are reported to whoever can act on it."""
+from sqlalchemy import func, select
 
 from bot.config import get_settings
 from bot.db import session_scope
-from bot.db.models import Handoff, OutboxMessage
+from bot.db.models import Handoff, HandoffLog, OutboxMessage
 from bot.handoff import engine
-from bot.handoff.delivery import alert_not_delivered
+from bot.handoff.delivery import alert_not_delivered, take_receipt
 from bot.notify.optout import opt_out
 from bot.notify.outbox import Delivery
 from bot.privacy import sender_key
@@ -73,3 +74,89 @@ def test_a_relay_or_an_old_alert_moves_nothing(roster):
                                                                   "next_attempt_at", "created_at", "handoff_id")}, purpose="relay")
         assert alert_not_delivered(session, relay, "undelivered") is None
     assert holder(handoff_id) == ("alerted", roster["ben"])
+
+
+# --- relayed words that never arrive are reported, once (principle 8) ------------------------
+
+def accepted_handoff(roster):
+    handoff_id = open_handoff()
+    with session_scope() as session:
+        handoff = session.get(Handoff, handoff_id)
+        engine.accept(session, session.get(engine.Specialist, roster["ana"]), handoff.ref)
+    return handoff_id
+
+
+def relay(handoff_id, to_specialist: bool, text="are you still there?"):
+    with session_scope() as session:
+        handoff = session.get(Handoff, handoff_id)
+        before = session.scalar(select(func.max(OutboxMessage.id))) or 0
+        (engine.relay_to_specialist if to_specialist else engine.relay_to_person)(session, handoff, text)
+        return [m.id for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id > before))]
+
+
+def notices_to(number, handoff_id):
+    with session_scope() as session:
+        return [m.body for m in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_number == number, OutboxMessage.purpose == "notice", OutboxMessage.handoff_id == handoff_id))]
+
+
+def events(handoff_id):
+    with session_scope() as session:
+        return [row.event for row in session.scalars(select(HandoffLog).where(HandoffLog.handoff_id == handoff_id).order_by(HandoffLog.id))]
+
+
+def test_words_that_never_reach_the_person_are_reported_to_their_specialist(roster):
+    handoff_id = accepted_handoff(roster)
+    (row_id,) = relay(handoff_id, to_specialist=False)
+    with session_scope() as session:
+        take_receipt(session, row_id, "SM1", "undelivered", "30003")
+    (notice,) = notices_to("+12065550111", handoff_id)
+    assert "did not reach the person's phone (undelivered 30003)" in notice and "H-" in notice
+    assert events(handoff_id)[-1] == "relay_failed_person"
+    assert notices_to("+12065550119", handoff_id) == []  # the specialist can act on it; nobody else is bothered
+
+
+def test_words_that_never_reach_the_specialist_are_told_to_the_person_and_the_coordinator(roster):
+    handoff_id = accepted_handoff(roster)
+    (row_id,) = relay(handoff_id, to_specialist=True)
+    with session_scope() as session:
+        take_receipt(session, row_id, "SM1", "failed", "30005")
+    person = [b for b in notices_to("+12065550142", handoff_id) if "did not reach the specialist" in b]
+    assert len(person) == 1 and "911" in person[0]
+    (coordinator,) = notices_to("+12065550119", handoff_id)
+    assert "did not reach Ana's phone (failed 30005)" in coordinator
+    assert "are you still there" not in coordinator  # the words stay between the two
+
+
+def test_a_long_message_failing_part_by_part_or_a_replayed_receipt_is_reported_once(roster):
+    handoff_id = accepted_handoff(roster)
+    parts = relay(handoff_id, to_specialist=False, text="word " * 400)
+    assert len(parts) > 1
+    with session_scope() as session:
+        for i, row_id in enumerate(parts + parts):
+            take_receipt(session, row_id, f"SM{row_id}", "undelivered", "30003")
+    assert len(notices_to("+12065550111", handoff_id)) == 1
+    assert events(handoff_id).count("relay_failed_person") == 1
+
+
+def test_words_the_worker_gives_up_on_are_reported_too(roster):
+    handoff_id = accepted_handoff(roster)
+    with session_scope() as session:  # the alert and the person's notice are out already
+        for row in session.scalars(select(OutboxMessage)):
+            row.status = "sent"
+    relay(handoff_id, to_specialist=False)
+    deliver_due(Refusing({"+12065550142": Delivery(ok=False, error="Twilio 400 21211")}))
+    (notice,) = notices_to("+12065550111", handoff_id)
+    assert "did not reach the person's phone (Twilio 400 21211)" in notice
+    assert "relay_failed_person" in events(handoff_id)
+
+
+def test_a_relay_delivered_or_a_notice_undelivered_reports_nothing(roster):
+    handoff_id = accepted_handoff(roster)
+    (row_id,) = relay(handoff_id, to_specialist=False)
+    with session_scope() as session:
+        take_receipt(session, row_id, "SM1", "delivered", None)
+        notice = session.scalar(select(OutboxMessage).where(OutboxMessage.purpose == "notice"))
+        take_receipt(session, notice.id, "SM2", "undelivered", "30003")
+    assert notices_to("+12065550111", handoff_id) == []
+    assert not {"relay_failed_person", "relay_failed_specialist"} & set(events(handoff_id))
