@@ -46,7 +46,7 @@ def two_turns(call, **first):
 
 def test_twilio_s_withheld_caller_ids_are_known():
     assert all(caller_id_withheld(sender) for sender in WITHHELD + ["anonymous", "", None, " RESTRICTED "])
-    assert not caller_id_withheld("+12065550142") and not caller_id_withheld("+12662066968")
+    assert not caller_id_withheld("+12065550142") and not caller_id_withheld("+12665550166")
 
 
 @pytest.mark.parametrize("sender", WITHHELD)
