@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
+from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES, mentions_overdose_in_progress
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import text
 
@@ -108,6 +108,33 @@ def test_no_held_out_message_without_an_overdose_in_progress_gets_only_the_emerg
     only_emergency = []
     for i, message in enumerate(messages):
         status, replies = text(hotline, f"+142555503{i:02d}", message)
+        if status != 200 or not replies or all(reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES) for reply in replies):
+            only_emergency.append((message, replies))
+    assert only_emergency == []
+
+
+def every_holdout_message(name: str) -> list[tuple[str, str]]:
+    held_out = yaml.safe_load((PROJECT_ROOT / "tests" / name).read_text())
+    return [(block["intent"], re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]))
+            for block in held_out["nlu"] if block.get("intent")
+            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+
+
+# Fictional numbers (555-01xx) in area codes no other test here texts from: one per message, so
+# that each is the first text of its conversation.
+FRESH_NUMBERS = [f"+1{area}55501{i:02d}" for area in (564, 971, 503, 541, 458, 208) for i in range(100)]
+
+
+def test_no_held_out_text_without_an_overdose_in_progress_gets_only_the_emergency_steps(hotline):
+    """Issue 22's target, on every text of both sets that is no emergency and names no overdose in
+    progress (over 500): whatever the model reads, the steps are never all it gets."""
+    messages = [message for name in ("nlu_holdout.yml", "nlu_holdout_2.yml")
+                for intent, message in every_holdout_message(name)
+                if intent != "emergency" and not mentions_overdose_in_progress(message)]
+    assert 450 <= len(messages) <= len(FRESH_NUMBERS)
+    only_emergency = []
+    for number, message in zip(FRESH_NUMBERS, messages):
+        status, replies = text(hotline, number, message)
         if status != 200 or not replies or all(reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES) for reply in replies):
             only_emergency.append((message, replies))
     assert only_emergency == []
