@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.alerts import reports, subscriptions
 from bot.alerts.texts import report_thanks, say
 from bot.config import get_settings
+from bot.directory.feedback import named_place_report
 from bot.directory.places import find_place
 from bot.language import detect_language
 from bot.notify.optout import keyword
@@ -42,7 +43,11 @@ def answer(session: Session, number: str | None, number_key: str, text: str, fro
         language = detect_language(words, previous=keyword_language)
         if not words:
             return [say(language, "report_how")]
-        reports.record(session, words, language, get_settings().default_region)
+        region = get_settings().default_region
+        listing = named_place_report(session, number_key, words, language, region)
+        if listing is not None:  # "REPORT Cedar Street Clinic is closed": the directory's, not a bad batch
+            return listing
+        reports.record(session, words, language, region)
         # An overdose happening now: the 911 steps first (the SMS channel has sent them already).
         return emergency_first(text, [report_thanks(language)], language)
     return None

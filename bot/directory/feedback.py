@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.db.models import ServicePoint
+from bot.directory.named import find_named_place
 from bot.directory.reports import Listing, ListedPlace, last_listing, record_report
 from bot.language import detect_language, phrase
 from bot.phonebook import blank_numbers
@@ -131,6 +134,35 @@ def listing_feedback(session: Session, number_key: str, text: str, region: str =
     record_report(session, number_key, place, _kind(text, "wrong"), blank_numbers(text, region), language, now)
     if place is None:
         return [phrase(_PHRASES, language, "thanks unknown")]
+    return [phrase(_PHRASES, language, "thanks place", name=place.name)]
+
+
+# Words of the drug supply: a REPORT that has them is about a bad batch too, whatever place it names.
+_SUPPLY = re.compile(
+    r"\b(batch|pills?|bars?|fent\w*|fetty|dope|supply|cut|laced|xylazine|tranq|heroin|meth|coke|crack|blues|"
+    r"stronger|lote|pastillas?|fentanilo|cortad[oa])\b",
+    re.I,
+)
+
+
+def named_place_report(session: Session, number_key: str, words: str, language: str, region: str = "US",
+                       now: datetime | None = None) -> list[str] | None:
+    """A place of the directory reported by name with no list shown, as REPORT brings them
+    ("REPORT Cedar Street Clinic is closed"): queued as a listing report and thanked, or None when
+    the words name no place, say nothing wrong with it, speak of the drug supply (a bad-batch
+    report, bot/alerts) or suggest an overdose in progress."""
+    if not words or mentions_overdose_in_progress(words) or _SUPPLY.search(words):
+        return None
+    kind = _kind(words, "")
+    if not kind:
+        return None
+    named = find_named_place(session, words)
+    if named is None:
+        return None
+    name = session.scalar(select(ServicePoint.name).where(ServicePoint.service_id == named.service_id,
+                                                          ServicePoint.location_id == named.location_id).limit(1))
+    place = ListedPlace(0, named.service_id, named.location_id, name or "", None)
+    record_report(session, number_key, place, kind, blank_numbers(words, region), language, now)
     return [phrase(_PHRASES, language, "thanks place", name=place.name)]
 
 

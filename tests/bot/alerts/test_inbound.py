@@ -155,3 +155,31 @@ def test_a_specialists_report_is_words_for_the_person_not_a_report(demo_db):
     handled, _ = text("Report back when you're there", number=OTHER, key=OTHER_KEY)
     assert handled and reports() == []  # a specialist's text: a command or relay, never a report
     assert text("ALERTS 98104", number=OTHER, key=OTHER_KEY)[1] == [PHRASES["en"]["subscribed"].format(area="98104")]
+
+
+def listing_reports():
+    from bot.db.models import ListingReport
+    with session_scope() as session:
+        return [(r.place_name, r.kind, r.reporter_key, r.language) for r in session.scalars(select(ListingReport))]
+
+
+def test_a_directory_place_reported_closed_by_name_goes_to_the_directory_not_the_bad_batch_list(demo_db):
+    # Before: "REPORT <place> is closed" landed in the bad-batch list, where nobody fixes listings.
+    from bot.directory.feedback import _PHRASES as LISTING_PHRASES
+    handled, replies = text("REPORT pioneer square drop-in center is closed, went there today")
+    assert handled and replies == [LISTING_PHRASES["en"]["thanks place"].format(name="Pioneer Square Drop-In Center")]
+    assert reports() == []
+    assert listing_reports() == [("Pioneer Square Drop-In Center", "closed", KEY, "en")]
+    handled, replies = text("REPORTE el pioneer square drop-in center ya no existe", number=OTHER, key=OTHER_KEY)
+    assert replies == [LISTING_PHRASES["es"]["thanks place"].format(name="Pioneer Square Drop-In Center")]
+    assert len(listing_reports()) == 2 and reports() == []
+
+
+@pytest.mark.parametrize("body", [
+    "REPORT blue pills going around by the pioneer square drop-in center, they were out of narcan",
+    "REPORT the pioneer square drop-in center is great",  # nothing wrong with it: kept as said
+    "REPORT belltown is closed off by cops tonight",  # no place of the directory by name
+])
+def test_a_report_that_is_no_listing_report_stays_a_bad_batch_report(demo_db, body):
+    handled, _ = text(body)
+    assert handled and len(reports()) == 1 and listing_reports() == []
