@@ -443,8 +443,10 @@ def cmd_roster_set_coordinator(args) -> int:
 
     try:
         with session_scope() as session:
-            person = set_coordinator(session, args.phone, args.name, get_settings().default_region)
-            print(f"coordinator: {person.name} ({person.phone}); alerts nobody accepted in time go there")
+            done = set_coordinator(session, args.phone, args.name, get_settings().default_region)
+            print(f"coordinator: {done.person.name} ({done.person.phone}); alerts nobody accepted in time go there"
+                  + (f"; the requests waiting on the coordinator before are theirs now: {', '.join(done.moved)}"
+                     if done.moved else ""))
     except RosterError as exc:
         return _roster_failure(exc)
     return 0

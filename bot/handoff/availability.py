@@ -11,16 +11,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
+from bot.config import get_settings
 from bot.db.models import Handoff, Specialist
 from bot.handoff import engine, texts
 from bot.handoff.roster import is_on_call
-from bot.handoff.states import OFFERED, OPEN
+from bot.handoff.states import OFFERED, OPEN, State
+from bot.notify.outbox import Purpose
 
 # OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
 # Only phrases nobody would send a person as a whole message ("fuera" alone may mean "I'm outside").
@@ -68,6 +70,27 @@ def leave_roster(session: Session, specialist: Specialist, now: datetime | None 
     specialist.active = 0
     session.flush()
     return _hand_on_all(session, specialist, "removed", now or utcnow())
+
+
+def coordinator_changed(session: Session, coordinator: Specialist, now: datetime | None = None) -> list[str]:
+    """`hub roster set-coordinator`: the requests waiting on the coordinator who is no longer one
+    (they may not read the line any more) go to the new one at once, with the coordinator's full
+    time to answer. The person was told already that the coordinator has their request, and is not
+    told again. Returns the references moved."""
+    now = now or utcnow()
+    waiting = list(session.scalars(
+        select(Handoff).where(Handoff.state == State.ESCALATED, Handoff.specialist_id != coordinator.id)
+        .order_by(Handoff.id).with_for_update()
+    ))
+    for handoff in waiting:
+        before = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
+        engine.log(session, handoff, "passed", now, before, detail="coordinator changed")
+        handoff.specialist_id = coordinator.id
+        handoff.deadline_at = now + timedelta(seconds=get_settings().expire_after_seconds)
+        engine.log(session, handoff, "escalated", now, coordinator)
+        engine.send(session, coordinator.phone, texts.coordinator_alert(handoff, was_alerted=True, from_previous=True), Purpose.ESCALATION,
+                    handoff.id)
+    return [handoff.ref for handoff in waiting]
 
 
 def stop(session: Session, specialist: Specialist, now: datetime | None = None) -> list[str]:

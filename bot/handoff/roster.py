@@ -282,9 +282,19 @@ def remove(session: Session, phone: str, region: str = "US") -> Removed:
     return Removed(person.name, phone, handed_on)
 
 
+@dataclass(frozen=True)
+class CoordinatorSet:
+    person: Specialist
+    moved: list[str]  # references of the requests that waited on the coordinator before, now theirs
+
+
 def set_coordinator(session: Session, phone: str, name: str | None = None, region: str = "US",
-                    now: datetime | None = None) -> Specialist:
-    """The one coordinator, who gets the alerts nobody accepted in time."""
+                    now: datetime | None = None) -> CoordinatorSet:
+    """The one coordinator, who gets the alerts nobody accepted in time; the requests waiting on
+    the coordinator before go to them at once."""
+    # availability imports this module (OPEN_STATES, is_on_call): imported here, not at the top
+    from bot.handoff.availability import coordinator_changed
+
     phone = normalise_phone(phone, region)
     session.execute(update(Specialist).values(is_coordinator=0))
     person = session.scalar(select(Specialist).where(Specialist.phone == phone))
@@ -294,7 +304,7 @@ def set_coordinator(session: Session, phone: str, name: str | None = None, regio
         session.add(person)
     person.is_coordinator, person.active = 1, 1
     session.flush()
-    return person
+    return CoordinatorSet(person, coordinator_changed(session, person, now))
 
 
 def roster_listing(session: Session) -> list[dict]:

@@ -79,8 +79,10 @@ def alert(handoff: Handoff, handed_on: bool = False) -> str:
     )
 
 
-def coordinator_alert(handoff: Handoff, was_alerted: bool, handed_on: bool = False) -> str:
-    if handed_on:
+def coordinator_alert(handoff: Handoff, was_alerted: bool, handed_on: bool = False, from_previous: bool = False) -> str:
+    if from_previous:
+        why = "You are the coordinator now, and it was waiting on the previous one"
+    elif handed_on:
         why = "The specialist who had it can't continue, and no other specialist is on call"
     else:
         why = "No specialist accepted it in time" if was_alerted else "No specialist is on call"

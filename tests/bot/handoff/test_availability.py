@@ -154,3 +154,22 @@ def test_adding_back_someone_who_texted_off_puts_them_on_call_but_a_stop_holds(r
     with session_scope() as session:
         off = {s.name: s.off_call for s in session.scalars(select(Specialist))}
     assert off["Ben"] is None and off["Ana"] == "stop"
+
+
+def test_a_new_coordinator_gets_the_requests_waiting_on_the_old_one(roster, capsys):
+    # Before: they stayed with the old coordinator, who may no longer read the line, until expiry.
+    ref = other_handoff()  # 98122: only Ana covers it
+    send(ANA, f"PASS {ref}")
+    assert holder(ref) == ("escalated", "Coordinator")
+    told_before = messages("+12065550143")
+    assert main(["roster", "set-coordinator", "--phone", "+12065550118", "--name", "Dee"]) == 0
+    assert f"the requests waiting on the coordinator before are theirs now: {ref}" in capsys.readouterr().out
+    assert holder(ref) == ("escalated", "Dee")
+    (alert,) = messages("+12065550118", "escalation")
+    assert alert.startswith(f"Health Hub {ref} needs the coordinator: You are the coordinator now")
+    assert messages("+12065550143") == told_before  # the person knows the coordinator has it already
+    _, replies = send("+12065550118", f"ACCEPT {ref}")
+    assert holder(ref) == ("accepted", "Dee")
+    # Setting the same coordinator again moves nothing.
+    assert main(["roster", "set-coordinator", "--phone", "+12065550118"]) == 0
+    assert "waiting on the coordinator before" not in capsys.readouterr().out

@@ -118,9 +118,9 @@ def test_officers_and_the_coordinator(migrated_db):
         with pytest.raises(RosterError, match="already registered for Seattle PD"):
             add_officer(session, "Ofc. Lee", "+12065550181", "Seattle PD", None, "k" * 32)
         assert add_officer(session, "Ofc. Lee", "+12065550181", "Seattle PD", "4821", "k" * 32).pin_only
-        kim = set_coordinator(session, "+12065550119", "Kim")
+        kim = set_coordinator(session, "+12065550119", "Kim").person
         assert [(r["name"], r["role"]) for r in roster_listing(session)] == [("Kim", "coordinator"), ("Ofc. Lee", "officer")]
-        assert set_coordinator(session, "+12065550119").id == kim.id
+        assert set_coordinator(session, "+12065550119").person.id == kim.id
         with pytest.raises(RosterError) as bad:
             set_coordinator(session, "nope")
         assert bad.value.field == "phone"
