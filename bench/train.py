@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -74,20 +73,25 @@ def train(config: Path, workdir: Path) -> dict:
     out = workdir / f"models-{config.stem}"
     command = [str(RASA), "train", "--data", *DATA, "--config", str(config), "--fixed-model-name", "bench",
                "--out", str(out)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    log = workdir / f"train-{config.stem}.log"
     start = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        # wait4: this training's own CPU time and peak memory (RUSAGE_CHILDREN would give the
+        # largest peak of every training so far).
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0 or not (out / "bench.tar.gz").exists():
-        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+    text = log.read_text(errors="replace")
+    if process.returncode != 0 or not (out / "bench.tar.gz").exists():
+        sys.stderr.write(text[-6000:])
         raise SystemExit(f"bench/train.py: rasa train failed with {config}")
     return {
         "config": str(config),
         "wall_s": round(wall, 1),
-        "cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1),
-        "peak_mb": round(after.ru_maxrss / 1024),
-        "components_s": _components(done.stdout + done.stderr),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
+        "peak_mb": round(usage.ru_maxrss / 1024),
+        "components_s": _components(text),
         "load_average_after": os.getloadavg()[0],
     }
 
