@@ -119,7 +119,9 @@ def after_emergency_steps(text: str, answer_found: bool, search_asked: bool) -> 
     module does not know, where an education answer would be beside the point."""
     if mentions_overdose_in_progress(text):
         return ()
-    if not mentions_past_overdose(text):
+    # No overdose named at all: mentions_past_overdose's question, without looking again for one
+    # in progress.
+    if not _OVERDOSE_WORD.search(text or ""):
         return (SEARCH,) if search_asked else ()
     after = [ANSWER] if answer_found else []
     if search_asked:

@@ -36,6 +36,8 @@ _SIMILARITY_LONG = 0.78  # from 7 letters on, two letters off is still a typo ("
 _CHECKING = re.compile(r"\b(test|tested|testing|check|checked|checking|analy[sz]e|analizar|analizan|revisar|revisan)\b")
 _BODY_TEST = re.compile(r"\b(hiv|vih|hep|hepatitis|std|stds|sti|stis|its|ets)\b")
 _STRIPS = re.compile(r"\b(strips?|stips?|tiras?)\b")
+# "bed" and "cama" map to shelter (data/nlu/service_types.yml), and are never matched loosely.
+_BED = re.compile(r"\b(bed|beds|cama|camas)\b")
 
 
 def _plain(text: str) -> str:
@@ -159,10 +161,6 @@ def service_asked_for(values: list[str], text: str) -> str | None:
         if named and named != "shelter":
             return named
     return code or service_in_text(text)
-
-
-# "bed" and "cama" map to shelter (data/nlu/service_types.yml), and are never matched loosely.
-_BED = re.compile(r"\b(bed|beds|cama|camas)\b")
 
 
 def _last_service(values: list[str]) -> str | None:

@@ -11,18 +11,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.config import get_settings
 from bot.db.models import Handoff, Specialist
 from bot.handoff import engine, texts
 from bot.handoff.roster import is_on_call
 from bot.handoff.states import OFFERED, OPEN, State
-from bot.notify.outbox import Purpose
 
 # OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
 # Only phrases nobody would send a person as a whole message ("fuera" alone may mean "I'm outside").
@@ -85,11 +83,7 @@ def coordinator_changed(session: Session, coordinator: Specialist, now: datetime
     for handoff in waiting:
         before = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
         engine.log(session, handoff, "passed", now, before, detail="coordinator changed")
-        handoff.specialist_id = coordinator.id
-        handoff.deadline_at = now + timedelta(seconds=get_settings().expire_after_seconds)
-        engine.log(session, handoff, "escalated", now, coordinator)
-        engine.send(session, coordinator.phone, texts.coordinator_alert(handoff, was_alerted=True, from_previous=True), Purpose.ESCALATION,
-                    handoff.id)
+        engine.offer_to_coordinator(session, handoff, coordinator, now, was_alerted=True, from_previous=True)
     return [handoff.ref for handoff in waiting]
 
 

@@ -102,13 +102,8 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
     fallback = coordinator(session)
     if fallback and fallback.id not in asked:
         was_alerted = handoff.alerted_at is not None
-        handoff.state = State.ESCALATED
-        handoff.specialist_id = fallback.id
-        handoff.alerted_at = handoff.alerted_at or now
         handoff.escalation_level += 1
-        handoff.deadline_at = now + timedelta(seconds=settings.expire_after_seconds)
-        log(session, handoff, "escalated", now, fallback)
-        send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on), Purpose.ESCALATION, handoff.id)
+        offer_to_coordinator(session, handoff, fallback, now, was_alerted, handed_on)
         if was_alerted and not handed_on:
             send(session, handoff.person_number, texts.person_delayed(handoff), Purpose.NOTICE)
         return fallback
@@ -118,6 +113,19 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
     handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
     log(session, handoff, "unassigned", now, detail="no specialist on call and no coordinator left to ask")
     return None
+
+
+def offer_to_coordinator(session: Session, handoff: Handoff, fallback: Specialist, now: datetime, was_alerted: bool,
+                         handed_on: bool = False, from_previous: bool = False) -> None:
+    """The coordinator has the alert now, theirs to ACCEPT within HUB_EXPIRE_AFTER: after the last
+    specialist (alert_next), or from the coordinator before them (availability.coordinator_changed)."""
+    handoff.state = State.ESCALATED
+    handoff.specialist_id = fallback.id
+    handoff.alerted_at = handoff.alerted_at or now
+    handoff.deadline_at = now + timedelta(seconds=get_settings().expire_after_seconds)
+    log(session, handoff, "escalated", now, fallback)
+    send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on, from_previous), Purpose.ESCALATION,
+         handoff.id)
 
 
 def hand_on(session: Session, handoff: Handoff, why: str, now: datetime, notify_person: bool = True) -> str | None:

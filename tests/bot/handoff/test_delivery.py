@@ -133,7 +133,7 @@ def test_a_long_message_failing_part_by_part_or_a_replayed_receipt_is_reported_o
     parts = relay(handoff_id, to_specialist=False, text="word " * 400)
     assert len(parts) > 1
     with session_scope() as session:
-        for i, row_id in enumerate(parts + parts):
+        for row_id in parts + parts:
             take_receipt(session, row_id, f"SM{row_id}", "undelivered", "30003")
     assert len(notices_to("+12065550111", handoff_id)) == 1
     assert events(handoff_id).count("relay_failed_person") == 1
