@@ -76,11 +76,12 @@ def relay_not_delivered(session: Session, message: OutboxMessage, reason: str, n
         send(session, specialist.phone if specialist else None, texts.relay_failed_to_person(handoff, reason),
              Purpose.NOTICE, handoff.id)
     else:
-        send(session, handoff.person_number, texts.person_relay_failed(handoff), Purpose.NOTICE, handoff.id)
         fallback = coordinator(session)
-        if fallback is not None and (specialist is None or fallback.id != specialist.id):
+        told = fallback is not None and (specialist is None or fallback.id != specialist.id)
+        if told:
             send(session, fallback.phone, texts.relay_failed_to_specialist(handoff, specialist.name if specialist else None, reason),
                  Purpose.NOTICE, handoff.id)
+        send(session, handoff.person_number, texts.person_relay_failed(handoff, coordinator_told=told), Purpose.NOTICE, handoff.id)
     return event
 
 

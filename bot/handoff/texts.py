@@ -36,6 +36,7 @@ PERSON = {
         "opened_escalated": "Thanks. No specialist is on call right now, so our coordinator has your request ({ref}) and will text you from this number as soon as they can.",
         "opened_saved": "Thanks. Nobody is on call right now. We saved your request ({ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
         "relay_failed": "Your last message did not reach the specialist's phone ({ref}). We told our coordinator, who will make sure someone gets back to you. If someone is not breathing, call 911.",
+        "relay_failed_untold": "Your last message did not reach the specialist's phone ({ref}). Please send it again in a little while. If someone is not breathing, call 911.",
     },
     "es": {
         "specialist_label": "Especialista",
@@ -51,6 +52,7 @@ PERSON = {
         "opened_escalated": "Gracias. Ahora no hay especialistas de guardia; nuestra coordinadora tiene tu solicitud ({ref}) y te escribirá en cuanto pueda.",
         "opened_saved": "Gracias. Ahora no hay nadie de guardia. Guardamos tu solicitud ({ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
         "relay_failed": "Tu último mensaje no llegó al teléfono de la persona especialista ({ref}). Avisamos a nuestra coordinadora, que se asegurará de que alguien te responda. Si alguien no respira, llama al 911.",
+        "relay_failed_untold": "Tu último mensaje no llegó al teléfono de la persona especialista ({ref}). Por favor, vuelve a enviarlo en un rato. Si alguien no respira, llama al 911.",
     },
 }
 
@@ -215,8 +217,10 @@ def relay_failed_to_specialist(handoff: Handoff, specialist_name: str | None, re
             f"phone ({reason}). The person was told. Please check in with the specialist, or take it over.")
 
 
-def person_relay_failed(handoff: Handoff) -> str:
-    return _person(handoff, "relay_failed")
+def person_relay_failed(handoff: Handoff, coordinator_told: bool) -> str:
+    """Only says the coordinator was told when one was (there may be none on call, or the
+    specialist whose phone failed may be the coordinator)."""
+    return _person(handoff, "relay_failed" if coordinator_told else "relay_failed_untold")
 
 
 def person_delayed(handoff: Handoff) -> str:

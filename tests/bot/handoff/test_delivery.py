@@ -160,3 +160,16 @@ def test_a_relay_delivered_or_a_notice_undelivered_reports_nothing(roster):
         take_receipt(session, notice.id, "SM2", "undelivered", "30003")
     assert notices_to("+12065550111", handoff_id) == []
     assert not {"relay_failed_person", "relay_failed_specialist"} & set(events(handoff_id))
+
+
+def test_the_person_is_not_told_the_coordinator_knows_when_nobody_could_be_told(roster):
+    # Found in review: "We told our coordinator" was said even with no coordinator to tell.
+    handoff_id = accepted_handoff(roster)
+    with session_scope() as session:
+        session.get(engine.Specialist, roster["coordinator"]).active = 0
+    (row_id,) = relay(handoff_id, to_specialist=True)
+    with session_scope() as session:
+        take_receipt(session, row_id, "SM1", "undelivered", "30003")
+    (told,) = [b for b in notices_to("+12065550142", handoff_id) if "did not reach the specialist" in b]
+    assert "coordinator" not in told and "send it again" in told and "911" in told
+    assert notices_to("+12065550119", handoff_id) == []
