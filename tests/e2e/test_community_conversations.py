@@ -24,10 +24,15 @@ def answer(name: str, language: str = "en") -> str:
     raise KeyError(name)
 
 
-def holdout_messages(intent: str, name: str = "nlu_holdout.yml") -> list[str]:
+def every_holdout_message(name: str) -> list[tuple[str, str]]:
     held_out = yaml.safe_load((PROJECT_ROOT / "tests" / name).read_text())
-    examples = "".join(block["examples"] for block in held_out["nlu"] if block.get("intent") == intent)
-    return [re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]) for line in examples.splitlines() if line.strip().startswith("- ")]
+    return [(block["intent"], re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]))
+            for block in held_out["nlu"] if block.get("intent")
+            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+
+
+def holdout_messages(intent: str, name: str = "nlu_holdout.yml") -> list[str]:
+    return [message for labelled, message in every_holdout_message(name) if labelled == intent]
 
 
 def test_a_spanish_texter_gets_the_whole_flow_in_spanish(hotline):
@@ -111,13 +116,6 @@ def test_no_held_out_message_without_an_overdose_in_progress_gets_only_the_emerg
         if status != 200 or not replies or all(reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES) for reply in replies):
             only_emergency.append((message, replies))
     assert only_emergency == []
-
-
-def every_holdout_message(name: str) -> list[tuple[str, str]]:
-    held_out = yaml.safe_load((PROJECT_ROOT / "tests" / name).read_text())
-    return [(block["intent"], re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]))
-            for block in held_out["nlu"] if block.get("intent")
-            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
 
 
 # Fictional numbers (555-01xx) in area codes no other test here texts from: one per message, so
