@@ -31,7 +31,17 @@ class AccountError(ValueError):
 
 
 class LoginRefused(Exception):
-    """Sign-in refused. The message never says whether the email exists."""
+    """Sign-in refused. The message never says whether the email exists, nor that its account is
+    locked (that would tell a guesser it exists); `locked` says so, for the audit log only."""
+
+    def __init__(self, locked: bool = False):
+        super().__init__(WRONG_EMAIL_OR_PASSWORD)
+        self.locked = locked
+
+
+# The one answer to every refused sign-in: unknown email, wrong password, locked account.
+WRONG_EMAIL_OR_PASSWORD = (f"Wrong email or password. After {MAX_FAILURES} wrong passwords in a row an account is "
+                           f"locked for {LOCKOUT.total_seconds() / 60:g} min; a manager can reset the password.")
 
 
 @dataclass(frozen=True)
@@ -108,18 +118,16 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
     user = session.scalar(select(ConsoleUser).where(ConsoleUser.email == email)) if email else None
     if user is None:
         _verify(_DUMMY_HASH, password or "")
-        raise LoginRefused("Wrong email or password.")
+        raise LoginRefused()
     if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
-        raise LoginRefused(f"This account is locked after {MAX_FAILURES} wrong passwords. Try again in {minutes} "
-                           f"min, or ask a manager to reset the password.")
+        _verify(_DUMMY_HASH, password or "")  # as long as any other refusal
+        raise LoginRefused(locked=True)
     if not _verify(user.password_hash, password or ""):
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until, user.failed_logins = now + LOCKOUT, 0
-            raise LoginRefused(f"This account is locked after {MAX_FAILURES} wrong passwords. Try again in "
-                               f"{LOCKOUT.total_seconds() / 60:g} min, or ask a manager to reset the password.")
-        raise LoginRefused("Wrong email or password.")
+            raise LoginRefused(locked=True)
+        raise LoginRefused()
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)

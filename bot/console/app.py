@@ -143,7 +143,7 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
             try:
                 account = accounts.authenticate(session, email, password)
             except accounts.LoginRefused as exc:
-                if "locked" in str(exc):
+                if exc.locked:
                     audit.record(session, email.strip().lower()[:254] or "-", "account_locked", "sign-in refused: locked")
                 return None, str(exc)
             audit.record(session, account.email, "sign_in", f"signed in as {account.role}")

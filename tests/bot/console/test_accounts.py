@@ -52,9 +52,10 @@ def test_repeated_wrong_passwords_lock_the_account_until_a_reset(migrated_db):
     for attempt in range(accounts.MAX_FAILURES):
         with session_scope() as session, pytest.raises(accounts.LoginRefused) as refused:
             accounts.authenticate(session, "ana@example.org", f"wrong {attempt}", now)
-    assert "locked" in str(refused.value)
-    with session_scope() as session, pytest.raises(accounts.LoginRefused, match="locked"):
+    assert refused.value.locked
+    with session_scope() as session, pytest.raises(accounts.LoginRefused) as refused:
         accounts.authenticate(session, "ana@example.org", PASSWORD, now)  # the right password no longer helps
+    assert refused.value.locked
     with session_scope() as session:  # the lockout ends by itself
         assert accounts.authenticate(session, "ana@example.org", PASSWORD, now + accounts.LOCKOUT + timedelta(seconds=1))
 
@@ -68,7 +69,25 @@ def test_unknown_emails_and_wrong_passwords_get_the_same_answer(migrated_db):
             with pytest.raises(accounts.LoginRefused) as refused:
                 accounts.authenticate(session, email, password)
             answers.add(str(refused.value))
-        assert answers == {"Wrong email or password."}
+        assert answers == {accounts.WRONG_EMAIL_OR_PASSWORD}
+
+
+def test_a_locked_account_gets_the_answer_of_an_unknown_email(migrated_db):
+    """Review 16: the lockout must not tell whoever tries that the email has an account."""
+    with session_scope() as session:
+        accounts.add_user(session, "ana@example.org", "viewer", PASSWORD)
+    now = utcnow()
+    answers = set()
+    for attempt in range(accounts.MAX_FAILURES + 2):
+        for email in ("ana@example.org", "nobody@example.org"):
+            with session_scope() as session, pytest.raises(accounts.LoginRefused) as refused:
+                accounts.authenticate(session, email, f"wrong {attempt}", now)
+            answers.add(str(refused.value))
+    with session_scope() as session, pytest.raises(accounts.LoginRefused) as refused:
+        accounts.authenticate(session, "ana@example.org", PASSWORD, now)
+    assert refused.value.locked  # for the audit log only
+    answers.add(str(refused.value))
+    assert answers == {accounts.WRONG_EMAIL_OR_PASSWORD}
 
 
 def test_a_reset_ends_older_sessions_and_lifts_a_lockout(migrated_db):

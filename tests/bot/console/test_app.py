@@ -4,6 +4,7 @@ CSRF token; viewers may not change anything; cookies carry their flags; a number
 a manager who asks, and that is audited."""
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -15,6 +16,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from bot.console import accounts
+from bot.db.models import AuditLog
 from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
 from tests.servers import free_port, wait_until_up
 
@@ -49,6 +52,10 @@ class Console:
         from bot.db import engine_for, session_scope
 
         return session_scope(engine_for(self.database_url))
+
+
+def error_of(page: requests.Response) -> str:
+    return html.unescape(re.search(r'<p class="error" role="alert">([^<]*)</p>', page.text).group(1))
 
 
 def csrf_of(page: requests.Response) -> str:
@@ -155,9 +162,13 @@ def test_sign_in_wrong_passwords_lock_the_account(console):
     for attempt in range(5):
         browser, answer = console.sign_in("locked@example.org", f"wrong password {attempt}")
         assert answer.status_code == 401 and "/login" in answer.url
-    assert "locked" in answer.text
-    _, answer = console.sign_in("locked@example.org")
-    assert answer.status_code == 401 and "locked" in answer.text
+    _, unknown = console.sign_in("nobody-at-all@example.org", "wrong password")
+    _, answer = console.sign_in("locked@example.org")  # the right password, locked: the same answer (review 16)
+    assert answer.status_code == unknown.status_code == 401
+    assert error_of(answer) == error_of(unknown) == accounts.WRONG_EMAIL_OR_PASSWORD
+    with console.db() as session:
+        assert session.scalar(select(AuditLog.detail).where(AuditLog.action == "account_locked",
+                                                            AuditLog.actor == "locked@example.org")) is not None
     assert console.hub("users", "list").stdout.count("LOCKED") == 1
     done = console.hub("users", "reset-password", "--email", "locked@example.org", "--password-stdin",
                        stdin="a fresh long password\n")
