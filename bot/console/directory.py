@@ -3,8 +3,10 @@ when every file, row and field is valid (bot/directory/importer.py, as `hub dire
 and what the assistant would answer for a service near a ZIP code."""
 from __future__ import annotations
 
+import lzma
 import tempfile
 import zipfile
+import zlib
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
@@ -15,6 +17,12 @@ from bot.directory.importer import ImportSummary, import_package
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # bytes of zip
 UNPACKED_LIMIT = 500 * 1024 * 1024  # bytes once unpacked: a zip bomb stops here
+CHUNK = 1024 * 1024  # a member is copied to disk this much at a time, never read whole
+# What reading a member raises when it is damaged or not readable here: a bad CRC-32 or a truncated
+# member (BadZipFile, EOFError), damaged compressed data (zlib.error; OSError and LZMAError from
+# bz2 and lzma), an unsupported compression method (NotImplementedError), or an encrypted member
+# (RuntimeError). Reading from memory: an OSError here is never the disk's.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, lzma.LZMAError)
 
 
 class UploadError(ValueError):
@@ -28,23 +36,48 @@ def _unpack(data: bytes, into: Path) -> Path:
         raise UploadError(f"the file is larger than {UPLOAD_LIMIT // (1024 * 1024)} MB")
     try:
         archive = zipfile.ZipFile(BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError):
         raise UploadError("the file is not a zip archive") from None
+    too_large = UploadError(f"the package unpacks to more than {UNPACKED_LIMIT // (1024 * 1024)} MB")
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         if sum(m.file_size for m in members) > UNPACKED_LIMIT:
-            raise UploadError(f"the package unpacks to more than {UNPACKED_LIMIT // (1024 * 1024)} MB")
+            raise too_large
+        budget = UNPACKED_LIMIT  # what is written counts, whatever the headers said
         for member in members:
             path = PurePosixPath(member.filename)
             if path.is_absolute() or ".." in path.parts or "\\" in member.filename:
                 raise UploadError(f"{member.filename!r} points outside the package")
             target = into.joinpath(*path.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(member))
+            budget = _copy_member(archive, member, target, budget, too_large)
     descriptors = sorted(into.rglob("datapackage.json"), key=lambda p: len(p.parts))
     if not descriptors:
         raise UploadError("the zip holds no datapackage.json (an HSDS tabular data package has one)")
     return descriptors[0].parent
+
+
+def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, budget: int,
+                 too_large: UploadError) -> int:
+    """`member` streamed into `target`; what is left of the byte budget."""
+    damaged = UploadError(f"the zip is damaged: {member.filename} could not be unpacked. Make the zip again "
+                          f"(plain or deflate compression, no password) and upload it.")
+    try:
+        source = archive.open(member)
+    except _DAMAGED:
+        raise damaged from None
+    with source, target.open("wb") as out:
+        while True:
+            try:
+                chunk = source.read(CHUNK)
+            except _DAMAGED:
+                raise damaged from None
+            if not chunk:
+                return budget
+            budget -= len(chunk)
+            if budget < 0:
+                raise too_large
+            out.write(chunk)
 
 
 def import_zip(session: Session, data: bytes) -> ImportSummary:

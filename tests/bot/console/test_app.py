@@ -259,6 +259,18 @@ def test_a_broken_package_writes_nothing_and_names_file_row_and_field(console):
         assert message in refused.text
 
 
+def test_a_corrupt_package_gets_400_with_a_plain_message(console):
+    """Review 22: a member that cannot be unpacked (here a bad CRC-32) was an HTTP 500."""
+    manager, board = console.sign_in("manager@example.org")
+    data = bytearray(package_zip())
+    services = (DEMO_DIRECTORY / "services.csv").read_bytes()
+    data[data.index(services) + 30] ^= 1
+    refused = manager.post(console.url + "/directory/upload", data={"csrf": csrf_of(board)},
+                           files={"package": ("directory.zip", bytes(data), "application/zip")})
+    assert refused.status_code == 400
+    assert "the zip is damaged: directory/services.csv could not be unpacked" in html.unescape(refused.text)
+
+
 def test_reports_draw_svg_charts_with_their_tables_and_csv(console):
     open_handoff(console)
     viewer, _ = console.sign_in("viewer@example.org")
