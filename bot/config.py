@@ -9,6 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -82,6 +83,9 @@ class Settings:
     console_port: int = 5006
     console_idle_seconds: float = 30 * 60
     console_secure_cookie: str = "auto"
+    # The reverse proxy in front of the console (HUB_TRUSTED_PROXY, addresses or networks): only
+    # from there is an X-Forwarded-For believed, for the sign-in throttle. Empty: from nowhere.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     metrics_token: str | None = field(default=None, repr=False)
     worker_metrics_port: int | None = None
     # Messages a second the worker sends at most (bot/notify/pacing.py): the limit of the hotline
@@ -165,6 +169,7 @@ def get_settings() -> Settings:
     secure_cookie = (env.get("HUB_CONSOLE_SECURE_COOKIE") or "auto").strip().lower()
     if secure_cookie not in {"auto", "on"}:
         raise ConfigError(f"HUB_CONSOLE_SECURE_COOKIE must be 'auto' or 'on', not {secure_cookie!r}")
+    trusted_proxies = parse_networks("HUB_TRUSTED_PROXY", env.get("HUB_TRUSTED_PROXY"))
     metrics_token = (env.get("HUB_METRICS_TOKEN") or "").strip() or None
     if metrics_token is not None and len(metrics_token) < 16:
         raise ConfigError("HUB_METRICS_TOKEN must be at least 16 characters (or empty: no metrics are served)")
@@ -204,6 +209,7 @@ def get_settings() -> Settings:
         console_port=console_port,
         console_idle_seconds=console_idle,
         console_secure_cookie=secure_cookie,
+        trusted_proxies=trusted_proxies,
         metrics_token=metrics_token,
         worker_metrics_port=_positive_int("HUB_WORKER_METRICS_PORT", worker_metrics, 1, 65535) if worker_metrics else None,
         send_rate=send_rate,
@@ -235,6 +241,21 @@ def _send_rate(text: str) -> float:
     if not 0.01 <= rate <= 1000:
         raise ConfigError("HUB_SEND_RATE must be between 0.01 and 1000 messages a second")
     return rate
+
+
+def parse_networks(name: str, text: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
+    """An address or a network in CIDR notation (10.0.0.0/8), or several, comma-separated; empty
+    for none."""
+    networks = []
+    for part in (part.strip() for part in (text or "").split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ip_network(part))  # strict: 10.0.0.1/8 is a typing error, not a network
+        except ValueError:
+            raise ConfigError(f"{name} must be an IP address or a network such as 10.0.0.0/8 (several: "
+                              f"comma-separated), not {part!r}") from None
+    return tuple(networks)
 
 
 def split_keys(text: str | None) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 from bot.blocking import run_blocking
 from bot.config import Settings, get_settings
 from bot.console import accounts, audit, sessions
-from bot.console.throttle import Throttle
+from bot.console.throttle import Throttle, client_address
 from bot.db import session_scope
 
 logger = logging.getLogger(__name__)
@@ -134,10 +134,11 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
     @app.post("/login")
     async def login(request: Request):
         email, password = request.form.get("email") or "", request.form.get("password") or ""
-        address = request.remote_addr or request.ip
-        if not throttle.allow(address):
+        address = client_address(request.ip, request.headers.get("X-Forwarded-For"), settings.trusted_proxies)
+        if not throttle.allow(address, email):
             return render(request, "login.html", status=429, email=email,
-                          error="Too many sign-in attempts from this address. Wait a few minutes and try again.")
+                          error="Too many failed sign-ins for this email from this address. Wait a few minutes "
+                                "and try again.")
 
         def check(session):
             try:
@@ -151,7 +152,7 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
 
         account, error = await _db(check)
         if account is None:
-            throttle.failed(address)
+            throttle.failed(address, email)
             return render(request, "login.html", status=401, email=email, error=error)
         request.ctx.session = sessions.new_session(time.time(), account.id, account.epoch)
         return response.redirect("/board", status=303)
