@@ -82,6 +82,8 @@ class Settings:
     # https ("auto"); and the token Prometheus sends for /metrics (no token: no metrics served).
     console_port: int = 5006
     console_idle_seconds: float = 30 * 60
+    # However busy, a session ends this long after its sign-in (HUB_CONSOLE_SESSION_MAX).
+    console_session_max_seconds: float = 12 * 3600
     console_secure_cookie: str = "auto"
     # The reverse proxy in front of the console (HUB_TRUSTED_PROXY, addresses or networks): only
     # from there is an X-Forwarded-For believed, for the sign-in throttle. Empty: from nowhere.
@@ -166,6 +168,7 @@ def get_settings() -> Settings:
         raise ConfigError("HUB_FOLLOW_UP_AGAIN must be longer than HUB_FOLLOW_UP_AFTER (or empty for no second check-in)")
     console_port = _positive_int("HUB_CONSOLE_PORT", env.get("HUB_CONSOLE_PORT") or "5006", 1, 65535)
     console_idle = parse_duration("HUB_CONSOLE_IDLE_TIMEOUT", env.get("HUB_CONSOLE_IDLE_TIMEOUT") or "30m")
+    console_session_max = parse_duration("HUB_CONSOLE_SESSION_MAX", env.get("HUB_CONSOLE_SESSION_MAX") or "12h")
     secure_cookie = (env.get("HUB_CONSOLE_SECURE_COOKIE") or "auto").strip().lower()
     if secure_cookie not in {"auto", "on"}:
         raise ConfigError(f"HUB_CONSOLE_SECURE_COOKIE must be 'auto' or 'on', not {secure_cookie!r}")
@@ -208,6 +211,7 @@ def get_settings() -> Settings:
         quiet_hours=parse_quiet_hours(env.get("HUB_QUIET_HOURS", "21:00-09:00")),
         console_port=console_port,
         console_idle_seconds=console_idle,
+        console_session_max_seconds=console_session_max,
         console_secure_cookie=secure_cookie,
         trusted_proxies=trusted_proxies,
         metrics_token=metrics_token,

@@ -20,6 +20,12 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
 
+def _ours(name, kind, parent_names) -> bool:
+    """Not SQLite's own sqlite_sequence (which an AUTOINCREMENT table makes): autogenerate would
+    drop it."""
+    return not (kind == "table" and name == "sqlite_sequence")
+
+
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
@@ -35,7 +41,8 @@ def run_migrations_online() -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         # Batch mode lets later migrations alter SQLite tables (it copies and recreates them).
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          include_name=_ours)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

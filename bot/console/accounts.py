@@ -1,18 +1,22 @@
-"""Staff accounts of the console: managers and viewers, argon2-hashed passwords, and the lockout
-after repeated wrong passwords. No web code here: `hub users` and the console both call it."""
+"""Staff accounts of the console: managers and viewers, argon2-hashed passwords, the lockout
+after repeated wrong passwords, and the server's record of each signed-in session (Sign out and
+"Sign out everywhere" end them; none outlives its absolute lifetime). No web code here: `hub users`
+and the console both call it."""
 from __future__ import annotations
 
+import hmac
 import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.db.models import ConsoleUser
+from bot.db.models import ConsoleSignIn, ConsoleUser
 
 MANAGER, VIEWER = "manager", "viewer"
 ROLES = (MANAGER, VIEWER)
@@ -50,6 +54,7 @@ class Account:
     email: str
     role: str
     epoch: int
+    secret: str = field(repr=False, compare=False)  # the account's session secret, for its cookies
 
 
 def normalise_email(text: str | None) -> str:
@@ -75,7 +80,7 @@ def add_user(session: Session, email: str, role: str, password: str, now: dateti
     if session.scalar(select(ConsoleUser).where(ConsoleUser.email == email)) is not None:
         raise AccountError(f"{email} already has an account")
     user = ConsoleUser(email=email, role=role, password_hash=_hasher.hash(password), failed_logins=0,
-                       session_epoch=0, created_at=now or utcnow())
+                       session_epoch=0, session_secret=secrets.token_urlsafe(32), created_at=now or utcnow())
     session.add(user)
     session.flush()
     return user
@@ -94,7 +99,8 @@ def list_users(session: Session) -> list[ConsoleUser]:
 
 def remove_user(session: Session, email: str) -> str:
     user = find_user(session, email)
-    session.delete(user)  # its sessions end with it: they name a user that is gone
+    session.execute(delete(ConsoleSignIn).where(ConsoleSignIn.user_id == user.id))  # its sessions end with it
+    session.delete(user)
     return user.email
 
 
@@ -103,7 +109,7 @@ def reset_password(session: Session, email: str, password: str) -> ConsoleUser:
     user = find_user(session, email)
     user.password_hash = _hasher.hash(check_password(password))
     user.failed_logins, user.locked_until = 0, None
-    user.session_epoch += 1
+    end_every_session(session, user.id)
     return user
 
 
@@ -131,15 +137,52 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    return Account(user.id, user.email, user.role, user.session_epoch)
+    return _account(user)
 
 
-def current_account(session: Session, user_id: int, epoch: int) -> Account | None:
-    """The account a session names, while it exists and its password has not been reset since."""
+def _account(user: ConsoleUser) -> Account:
+    return Account(user.id, user.email, user.role, user.session_epoch, user.session_secret)
+
+
+def start_session(session: Session, account: Account, lifetime_seconds: float, now: datetime | None = None) -> str:
+    """A new signed-in session of `account`: the id its cookie carries. Sessions past their
+    lifetime, anyone's, are forgotten meanwhile."""
+    now = now or utcnow()
+    session.execute(delete(ConsoleSignIn).where(ConsoleSignIn.created_at <= now - timedelta(seconds=lifetime_seconds)))
+    sid = secrets.token_urlsafe(32)
+    session.add(ConsoleSignIn(id=sid, user_id=account.id, created_at=now))
+    return sid
+
+
+def end_session(session: Session, sid: str) -> None:
+    """Sign out: the server forgets that session, so no copy of its cookie works again."""
+    session.execute(delete(ConsoleSignIn).where(ConsoleSignIn.id == sid))
+
+
+def end_every_session(session: Session, user_id: int) -> None:
+    """Every session of the account ends (Sign out everywhere, a password reset): its epoch moves
+    on, and the server forgets them."""
     user = session.get(ConsoleUser, user_id)
-    if user is None or user.session_epoch != epoch:
+    if user is not None:
+        user.session_epoch += 1
+    session.execute(delete(ConsoleSignIn).where(ConsoleSignIn.user_id == user_id))
+
+
+def current_account(session: Session, user_id: int, epoch: int, secret: str, sid: str, lifetime_seconds: float,
+                    now: datetime | None = None) -> Account | None:
+    """The account a session names: while the account exists with that secret and epoch (no reset
+    or "Sign out everywhere" since), and the server still holds the session, for at most its
+    lifetime."""
+    now = now or utcnow()
+    user = session.get(ConsoleUser, user_id)
+    if user is None or user.session_epoch != epoch or not hmac.compare_digest(user.session_secret.encode(),
+                                                                             (secret or "").encode()):
         return None
-    return Account(user.id, user.email, user.role, user.session_epoch)
+    signed_in = session.get(ConsoleSignIn, sid) if sid else None
+    if (signed_in is None or signed_in.user_id != user.id
+            or signed_in.created_at <= now - timedelta(seconds=lifetime_seconds)):
+        return None
+    return _account(user)
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -4,7 +4,8 @@ status); every change and every number shown is written to the audit log in the 
 transaction as the change itself.
 
 Logged out, only the login page and its static files are served; everything else redirects
-to the login page. Every POST carries the session's CSRF token or gets 403. Viewers see the
+to the login page. Sign out forgets the session on the server; everyone's account page has "Sign
+out everywhere"; the board's own poll does not keep a session from idling out. Every POST carries the session's CSRF token or gets 403. Viewers see the
 board, the roster (without phone numbers), the directory search and its reported wrong listings,
 the alerts sent, the reports and the health page; managers also change the roster and the
 directory, clear reported listings, send alerts, see the audit log, and may ask for the number of
@@ -28,11 +29,15 @@ from bot.config import Settings, get_settings
 from bot.console import accounts, audit, sessions
 from bot.console.throttle import Throttle, client_address
 from bot.db import session_scope
+from bot.handoff.texts import _duration
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 PUBLIC_PATHS = ("/login", "/static/", "/metrics")  # /metrics checks its own token
+# What the open board asks every 2 s by itself (static/board.js): not a person's activity, so it
+# does not hold off the idle timeout.
+BOARD_POLL = "/board.json"
 NAV = (("/board", "Board"), ("/roster", "Roster"), ("/directory", "Directory"), ("/alerts", "Alerts"),
        ("/reports", "Reports"), ("/health", "Health"), ("/audit", "Audit log"))
 # The console's own pages only: scripts, styles, images and forms from itself; no framing.
@@ -93,11 +98,13 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
     async def sign_in_required(request: Request):
         now = time.time()
         session = sessions.decode(request.cookies.get(sessions.COOKIE), secret, now, settings.console_idle_seconds)
-        request.ctx.session = (session or sessions.new_session(now)).used_at(now)
+        current = session or sessions.new_session(now)
+        request.ctx.session = current if request.path == BOARD_POLL else current.used_at(now)
         request.ctx.account = None
-        if request.ctx.session.user_id is not None:
-            request.ctx.account = await _db(accounts.current_account, request.ctx.session.user_id, request.ctx.session.epoch)
-            if request.ctx.account is None:  # removed, or the password was reset since
+        if current.user_id is not None:
+            request.ctx.account = await _db(accounts.current_account, current.user_id, current.epoch, current.secret,
+                                            current.sid, settings.console_session_max_seconds)
+            if request.ctx.account is None:  # signed out, removed, reset, or past HUB_CONSOLE_SESSION_MAX
                 request.ctx.session = sessions.new_session(now)
         if request.path.startswith("/static/") or request.path == "/metrics":
             return None
@@ -146,19 +153,38 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
             except accounts.LoginRefused as exc:
                 if exc.locked:
                     audit.record(session, email.strip().lower()[:254] or "-", "account_locked", "sign-in refused: locked")
-                return None, str(exc)
+                return None, None, str(exc)
             audit.record(session, account.email, "sign_in", f"signed in as {account.role}")
-            return account, None
+            return account, accounts.start_session(session, account, settings.console_session_max_seconds), None
 
-        account, error = await _db(check)
+        account, sid, error = await _db(check)
         if account is None:
             throttle.failed(address, email)
             return render(request, "login.html", status=401, email=email, error=error)
-        request.ctx.session = sessions.new_session(time.time(), account.id, account.epoch)
+        request.ctx.session = sessions.new_session(time.time(), account.id, account.epoch, account.secret, sid)
         return response.redirect("/board", status=303)
 
     @app.post("/logout")
     async def logout(request: Request):
+        if request.ctx.account is not None:
+            await _db(accounts.end_session, request.ctx.session.sid)  # no copy of the cookie works again
+        request.ctx.session = sessions.new_session(time.time())
+        return response.redirect("/login", status=303)
+
+    @app.get("/account")
+    async def account_page(request: Request):
+        return render(request, "account.html", idle=_duration(settings.console_idle_seconds),
+                      lifetime=_duration(settings.console_session_max_seconds))
+
+    @app.post("/account/sign-out-everywhere")
+    async def sign_out_everywhere(request: Request):
+        account = request.ctx.account
+
+        def end(session):
+            accounts.end_every_session(session, account.id)
+            audit.record(session, account.email, "sign_out_everywhere", "ended every session of the account")
+
+        await _db(end)
         request.ctx.session = sessions.new_session(time.time())
         return response.redirect("/login", status=303)
 

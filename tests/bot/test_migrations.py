@@ -14,8 +14,40 @@ from tests.conftest import DEMO_DIRECTORY
 
 def test_models_and_migrations_agree(migrated_db):
     with migrated_db.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        # sqlite_sequence: SQLite's own, made by an AUTOINCREMENT table (console_user)
+        context = MigrationContext.configure(connection, opts={
+            "include_name": lambda name, kind, parent: not (kind == "table" and name == "sqlite_sequence")})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def test_console_account_ids_are_never_given_twice_after_the_upgrade(migrated_db):
+    """Review 5: 0018 rebuilds console_user with AUTOINCREMENT and gives each account its own
+    session secret."""
+    from sqlalchemy import text
+
+    command.downgrade(alembic_config(), "0015_area_alerts")
+    with get_engine().begin() as connection:
+        for n in (1, 2, 3):
+            connection.execute(text("INSERT INTO console_user (email, role, password_hash, created_at) "
+                                    f"VALUES ('u{n}@example.org', 'viewer', 'x', '2026-11-01 00:00:00')"))
+        connection.execute(text("DELETE FROM console_user WHERE id = 3"))
+    command.upgrade(alembic_config(), "head")
+    with get_engine().begin() as connection:
+        assert "AUTOINCREMENT" in connection.execute(
+            text("SELECT sql FROM sqlite_master WHERE name = 'console_user'")).scalar_one().upper()
+        secrets = connection.execute(text("SELECT session_secret FROM console_user ORDER BY id")).scalars().all()
+        assert len(secrets) == 2 and len(set(secrets)) == 2 and all(len(s) >= 32 for s in secrets)
+        connection.execute(text("INSERT INTO console_user (email, role, password_hash, session_secret, created_at) "
+                                "VALUES ('u4@example.org', 'viewer', 'x', 's', '2026-11-01 00:00:00')"))
+        removed_after = connection.execute(text("SELECT id FROM console_user WHERE email = 'u4@example.org'")).scalar_one()
+        connection.execute(text("DELETE FROM console_user WHERE id = :id"), {"id": removed_after})
+        connection.execute(text("INSERT INTO console_user (email, role, password_hash, session_secret, created_at) "
+                                "VALUES ('u5@example.org', 'viewer', 'x', 't', '2026-11-01 00:00:00')"))
+        assert connection.execute(text("SELECT id FROM console_user WHERE email = 'u5@example.org'")).scalar_one() > removed_after
+    command.downgrade(alembic_config(), "0015_area_alerts")
+    command.upgrade(alembic_config(), "head")
+    get_engine().dispose()
 
 
 def test_upgrading_a_populated_directory_fills_the_search_index(demo_db):

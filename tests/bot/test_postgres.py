@@ -168,3 +168,23 @@ def test_two_simultaneous_accepts_on_postgres_exactly_one_wins(postgres_db, monk
         handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))
         notices = session.scalar(select(func.count()).where(OutboxMessage.to_number == "+12065550142"))
     assert handoff.state == "accepted" and notices == 1  # the person is told once
+
+
+def test_console_account_ids_are_never_given_twice_on_postgres(postgres_db):
+    """Review 5, on PostgreSQL: 0018 alters console_user in place (its sequence goes on) and gives
+    each existing account a session secret."""
+    from sqlalchemy import text
+
+    from bot.console import accounts
+
+    command.downgrade(alembic_config(), "0015_area_alerts")
+    with postgres_db.begin() as connection:
+        for n in (1, 2, 3):
+            connection.execute(text("INSERT INTO console_user (email, role, password_hash, created_at) "
+                                    f"VALUES ('u{n}@example.org', 'viewer', 'x', '2026-11-01 00:00:00')"))
+        removed = connection.execute(text("SELECT max(id) FROM console_user")).scalar_one()
+        connection.execute(text("DELETE FROM console_user WHERE id = :id"), {"id": removed})
+    command.upgrade(alembic_config(), "head")
+    with session_scope() as session:
+        assert len(set(session.scalars(text("SELECT session_secret FROM console_user")).all())) == 2
+        assert accounts.add_user(session, "pat@example.org", "manager", "correct horse battery").id > removed

@@ -10,7 +10,7 @@ from bot.cli import main
 from bot.clock import utcnow
 from bot.console import accounts
 from bot.db import session_scope
-from bot.db.models import AuditLog, ConsoleUser
+from bot.db.models import AuditLog, ConsoleSignIn, ConsoleUser
 
 PASSWORD = "correct horse battery"
 
@@ -93,12 +93,12 @@ def test_a_locked_account_gets_the_answer_of_an_unknown_email(migrated_db):
 def test_a_reset_ends_older_sessions_and_lifts_a_lockout(migrated_db):
     with session_scope() as session:
         user = accounts.add_user(session, "ana@example.org", "viewer", PASSWORD)
+        ana, sid = sign_in(session, "ana@example.org")
         user.locked_until = utcnow() + timedelta(hours=1)
-        account_id, epoch = user.id, user.session_epoch
-        assert accounts.current_account(session, account_id, epoch) is not None
+        assert current(session, ana, sid) is not None
         accounts.reset_password(session, "ana@example.org", "another long password")
-        assert accounts.current_account(session, account_id, epoch) is None
-        assert accounts.authenticate(session, "ana@example.org", "another long password").epoch == epoch + 1
+        assert current(session, ana, sid) is None
+        assert accounts.authenticate(session, "ana@example.org", "another long password").epoch == ana.epoch + 1
 
 
 def test_hub_users_commands_are_audited(migrated_db, capsys, monkeypatch):
@@ -124,3 +124,82 @@ def test_hub_users_commands_are_audited(migrated_db, capsys, monkeypatch):
         assert "PASSWORD" not in repr(details) and PASSWORD not in repr(details)
     assert details == ["added ana@example.org as manager", "added ben@example.org as viewer",
                        "reset the password of ben@example.org", "removed ben@example.org"]
+
+
+LIFETIME = 12 * 3600
+
+
+def sign_in(session, email: str, now=None) -> tuple[accounts.Account, str]:
+    account = accounts.authenticate(session, email, PASSWORD, now)
+    return account, accounts.start_session(session, account, LIFETIME, now)
+
+
+def current(session, account: accounts.Account, sid: str, now=None, secret: str | None = None):
+    return accounts.current_account(session, account.id, account.epoch, account.secret if secret is None else secret,
+                                    sid, LIFETIME, now)
+
+
+def test_a_removed_accounts_id_is_never_given_to_another(migrated_db):
+    """Review 5: SQLite gave the newest account's id again once it was removed."""
+    with session_scope() as session:
+        for email in ("ana@example.org", "ben@example.org", "lee@example.org"):
+            accounts.add_user(session, email, "viewer", PASSWORD)
+    with session_scope() as session:
+        lee, lee_session = sign_in(session, "lee@example.org")
+        accounts.remove_user(session, "lee@example.org")
+    with session_scope() as session:
+        pat = accounts.add_user(session, "pat@example.org", "manager", PASSWORD)
+        assert pat.id > lee.id
+        assert accounts.current_account(session, lee.id, lee.epoch, lee.secret, lee_session, LIFETIME) is None
+
+
+def test_a_session_names_its_account_by_a_secret_of_the_account(migrated_db):
+    """Review 5: an id and an epoch alone are not enough (a restored database may give an id again)."""
+    with session_scope() as session:
+        accounts.add_user(session, "ana@example.org", "viewer", PASSWORD)
+        ben = accounts.add_user(session, "ben@example.org", "viewer", PASSWORD)
+        assert len(ben.session_secret) >= 32
+        ana, sid = sign_in(session, "ana@example.org")
+        assert ana.secret != ben.session_secret and ana.secret not in repr(ana)
+        assert current(session, ana, sid) == ana
+        assert current(session, ana, sid, secret=ben.session_secret) is None
+        assert current(session, ana, sid, secret="") is None
+
+
+def test_signing_out_forgets_that_session_only(migrated_db):
+    """Review 7: a copied cookie was still good after Sign out."""
+    with session_scope() as session:
+        accounts.add_user(session, "ana@example.org", "viewer", PASSWORD)
+        ana, first = sign_in(session, "ana@example.org")
+        _, second = sign_in(session, "ana@example.org")
+        assert first != second
+        accounts.end_session(session, first)
+        assert current(session, ana, first) is None
+        assert current(session, ana, second) == ana
+        assert current(session, ana, "no such session") is None
+
+
+def test_signing_out_everywhere_ends_every_session_of_the_account(migrated_db):
+    with session_scope() as session:
+        for email in ("ana@example.org", "ben@example.org"):
+            accounts.add_user(session, email, "viewer", PASSWORD)
+        ana, first = sign_in(session, "ana@example.org")
+        _, second = sign_in(session, "ana@example.org")
+        ben, bens = sign_in(session, "ben@example.org")
+        accounts.end_every_session(session, ana.id)
+        assert current(session, ana, first) is None and current(session, ana, second) is None
+        assert current(session, ben, bens) == ben
+        again, third = sign_in(session, "ana@example.org")
+        assert again.epoch == ana.epoch + 1 and current(session, again, third) == again
+
+
+def test_a_session_ends_at_its_absolute_lifetime_however_busy(migrated_db):
+    start = utcnow()
+    with session_scope() as session:
+        accounts.add_user(session, "ana@example.org", "viewer", PASSWORD)
+        ana, sid = sign_in(session, "ana@example.org", start)
+        assert current(session, ana, sid, start + timedelta(seconds=LIFETIME - 1)) == ana
+        assert current(session, ana, sid, start + timedelta(seconds=LIFETIME + 1)) is None
+        # Signing in forgets the sessions past their lifetime.
+        sign_in(session, "ana@example.org", start + timedelta(seconds=LIFETIME + 1))
+        assert session.get(ConsoleSignIn, sid) is None

@@ -4,20 +4,23 @@ CSRF token; viewers may not change anything; cookies carry their flags; a number
 a manager who asks, and that is audited."""
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import re
 import subprocess
 import sys
+import time
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import select
 
-from bot.console import accounts
-from bot.db.models import AuditLog
+from bot.console import accounts, sessions
+from bot.db.models import AuditLog, ConsoleSignIn, ConsoleUser
 from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
 from tests.servers import free_port, wait_until_up
 
@@ -300,6 +303,90 @@ def test_metrics_need_the_token(console):
     open_handoff(console, number=None)
     scraped = requests.get(console.url + "/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"})
     assert scraped.status_code == 200 and re.search(r'hub_handoffs\{state="(created|alerted)"\} [1-9]', scraped.text)
+
+
+def add_account(console: Console, email: str, role: str = "viewer") -> None:
+    done = console.hub("users", "add", "--email", email, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+
+
+def signed_out(console: Console, cookie: str, path: str = "/board") -> bool:
+    answer = requests.get(console.url + path, cookies={sessions.COOKIE: cookie}, allow_redirects=False)
+    assert answer.status_code in (200, 303), answer.status_code
+    return (answer.status_code, answer.headers.get("Location")) == (303, "/login")
+
+
+def test_a_removed_accounts_cookie_never_signs_in_as_a_newer_account(console):
+    """Review 5: on SQLite the newest account's id was given again to the next one, whose epoch
+    was 0 too, so the removed person's cookie signed in as the new (manager) account."""
+    add_account(console, "lee@example.org")
+    lee, board = console.sign_in("lee@example.org")
+    assert board.url.endswith("/board")
+    cookie = lee.cookies.get(sessions.COOKIE)
+    assert console.hub("users", "remove", "--email", "lee@example.org").returncode == 0
+    add_account(console, "pat@example.org", "manager")
+    assert signed_out(console, cookie)
+    assert "pat@example.org" not in requests.get(console.url + "/board", cookies={sessions.COOKIE: cookie}).text
+
+
+def test_signing_out_ends_the_session_on_the_server(console):
+    """Review 7: Sign out replaced only the browser's cookie; a copy of it stayed good."""
+    add_account(console, "copied@example.org")
+    browser, board = console.sign_in("copied@example.org")
+    copy = browser.cookies.get(sessions.COOKIE)
+    other, _ = console.sign_in("copied@example.org")  # the same person elsewhere
+    assert not signed_out(console, copy)
+    assert browser.post(console.url + "/logout", data={"csrf": csrf_of(board)}).url.endswith("/login")
+    assert signed_out(console, copy)
+    assert not signed_out(console, other.cookies.get(sessions.COOKIE))  # only that session ended
+
+
+def test_sign_out_everywhere_on_the_account_page_ends_every_session(console):
+    add_account(console, "everywhere@example.org")
+    here, _ = console.sign_in("everywhere@example.org")
+    there, _ = console.sign_in("everywhere@example.org")
+    page = here.get(console.url + "/account")
+    assert page.status_code == 200 and "everywhere@example.org" in page.text and "Sign out everywhere" in page.text
+    assert 'href="/account"' in page.text  # reached from every page's header
+    done = here.post(console.url + "/account/sign-out-everywhere", data={"csrf": csrf_of(page)})
+    assert done.status_code == 200 and done.url.endswith("/login")
+    assert signed_out(console, there.cookies.get(sessions.COOKIE))
+    assert here.get(console.url + "/board", allow_redirects=False).status_code == 303
+    _, again = console.sign_in("everywhere@example.org")  # a new sign-in works
+    assert again.url.endswith("/board")
+    with console.db() as session:
+        assert session.scalar(select(AuditLog.detail).where(AuditLog.action == "sign_out_everywhere",
+                                                            AuditLog.actor == "everywhere@example.org"))
+
+
+def test_a_session_ends_after_HUB_CONSOLE_SESSION_MAX_however_busy(console):
+    """Review 7: a session used every few seconds lived forever; now 12 h at most (the default)."""
+    add_account(console, "busy@example.org")
+    browser, _ = console.sign_in("busy@example.org")
+    assert browser.get(console.url + "/board", allow_redirects=False).status_code == 200
+    with console.db() as session:
+        for row in session.scalars(select(ConsoleSignIn).join(ConsoleUser).where(ConsoleUser.email == "busy@example.org")):
+            row.created_at -= timedelta(hours=12, minutes=1)
+    assert browser.get(console.url + "/board", allow_redirects=False).status_code == 303
+
+
+def test_the_boards_poll_does_not_keep_a_session_alive(console):
+    """Review 7: /board.json, asked every 2 s by an open board, counted as activity, so a board
+    left open on an office screen never idled out."""
+    browser, _ = console.sign_in("viewer@example.org")
+    key = TEST_ENV["HUB_SECRET_KEY"]
+    now = time.time()
+    signed_in = sessions.decode(browser.cookies.get(sessions.COOKIE), key, now, 3600)
+    idle = sessions.encode(dataclasses.replace(signed_in, seen=now - 29 * 60), key)  # 29 of the 30 minutes idle
+    polled = requests.get(console.url + "/board.json", cookies={sessions.COOKIE: idle}, allow_redirects=False)
+    assert polled.status_code == 200
+    after_poll = sessions.decode(polled.cookies.get(sessions.COOKIE), key, time.time(), 3600)
+    assert after_poll.seen == int(now - 29 * 60)  # the idle clock runs on
+    page = requests.get(console.url + "/board", cookies={sessions.COOKIE: idle}, allow_redirects=False)
+    assert page.status_code == 200
+    assert sessions.decode(page.cookies.get(sessions.COOKIE), key, time.time(), 3600).seen >= int(now)  # a page is activity
+    gone = sessions.encode(dataclasses.replace(signed_in, seen=now - 31 * 60), key)
+    assert signed_out(console, gone, "/board.json")
 
 
 def test_many_failed_sign_ins_for_one_email_from_one_address_are_refused_before_any_password_is_checked(console):

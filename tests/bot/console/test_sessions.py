@@ -1,5 +1,9 @@
 """Console session cookies: signed, expiring when idle, and carrying the CSRF token; the sign-in
 throttle and the client address it counts by."""
+import base64
+import hashlib
+import hmac
+import json
 from ipaddress import ip_network
 
 import pytest
@@ -12,15 +16,19 @@ KEY = "k" * 32
 
 
 def test_a_session_round_trips_and_cannot_be_altered():
-    session = sessions.new_session(1000.0, user_id=7, epoch=2)
+    session = sessions.new_session(1000.0, user_id=7, epoch=2, secret="account secret", sid="session id")
     cookie = sessions.encode(session, KEY)
     assert "=" not in cookie and '"' not in cookie  # a plain cookie value, not a quoted string
     assert sessions.decode(cookie, KEY, 1010.0, 60) == session
     body, signature = cookie.rsplit(".", 1)
-    forged = sessions.encode(sessions.ConsoleSession(1, 2, session.csrf, 1000.0), "another key of 32 characters....")
+    forged = sessions.encode(sessions.ConsoleSession(1, 2, "s", "i", session.csrf, 1000.0), "another key of 32 characters....")
     for bad in (forged, body + "." + "0" * 64, body, "", None, "x" * 5000, "😀.😀", cookie[:-1] + "0"):
         assert sessions.decode(bad, KEY, 1010.0, 60) is None
     assert sessions.decode(cookie, KEY, 1000.0 + 61, 60) is None  # idle too long
+    # A cookie of the older form (id, epoch, csrf, seen: no account secret, no server id) is no session.
+    older = base64.urlsafe_b64encode(json.dumps([7, 2, session.csrf, 1000]).encode()).decode().rstrip("=")
+    older += "." + hmac.new(sessions._key(KEY), older.encode(), hashlib.sha256).hexdigest()
+    assert sessions.decode(older, KEY, 1010.0, 60) is None
 
 
 def test_csrf_tokens_must_match_the_session():
