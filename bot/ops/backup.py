@@ -64,7 +64,7 @@ TABLES = {
     "listing_report": "texters' reports of wrong listings: the place, the kind, their words until the retention "
                       "purge, and the HMAC key of the number (to count different numbers); no number",
     "console_user": "the console's staff accounts: email, role (manager or viewer), an argon2 hash of the password, "
-                    "failed sign-ins and lockout, last sign-in, a random session secret",
+                    "failed sign-ins and lockout, last sign-in, a random value its session cookies carry",
     "console_session": "the console's signed-in sessions: a random id, the account and when it began; "
                        "signed-out and expired ones are deleted",
     "audit_log": "who did what in the console, and when (every change, every number shown): staff email, action and "
