@@ -218,14 +218,14 @@ def _late_answers(number: str, after_id: int, wait: float, echo: bool) -> list[s
 
     from bot.db import session_scope
     from bot.db.models import OutboxMessage
-    from bot.notify.outbox import Purpose
+    from bot.notify.outbox import LATE_ANSWERS
 
     found: list[str] = []
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         with session_scope() as session:
             rows = list(session.scalars(select(OutboxMessage).where(
-                OutboxMessage.to_number == number, OutboxMessage.id > after_id, OutboxMessage.purpose == Purpose.LATE_ANSWER,
+                OutboxMessage.to_number == number, OutboxMessage.id > after_id, OutboxMessage.purpose.in_(LATE_ANSWERS),
             ).order_by(OutboxMessage.id)))
         for row in rows:
             found.append(row.body)
