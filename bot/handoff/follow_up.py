@@ -14,10 +14,11 @@ assistant.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -127,7 +128,11 @@ def rounds(settings: Settings) -> list[tuple[int, float]]:
         [(2, settings.follow_up_again_seconds)] if settings.follow_up_again_seconds else [])
 
 
-def _due(session: Session, round_: int, delay: float, now: datetime) -> list[Handoff]:
+def _due(session: Session, round_: int, delay: float, now: datetime) -> Iterator[Handoff]:
+    """The handoffs due this round, oldest closed first, in pages of _BATCH. Rows deferred by
+    quiet hours are left as they are, so a full page is paged past (after its last closed_at and
+    id) rather than asked for again: check-ins due elsewhere, behind a page of people in their
+    night, go in the same pass."""
     this_round = aliased(CheckIn)
     query = select(Handoff).where(
         Handoff.follow_up_consent == "yes", Handoff.state == "closed", Handoff.outcome.in_(CHECKED_OUTCOMES),
@@ -140,7 +145,16 @@ def _due(session: Session, round_: int, delay: float, now: datetime) -> list[Han
             exists().where(earlier.handoff_id == Handoff.id, earlier.round == round_ - 1),
             ~exists().where(earlier.handoff_id == Handoff.id, earlier.answer.is_not(None)),
         )
-    return list(session.scalars(query.order_by(Handoff.closed_at).limit(_BATCH).with_for_update(skip_locked=True)))
+    after = None
+    while True:
+        page_query = query if after is None else query.where(or_(
+            Handoff.closed_at > after[0], and_(Handoff.closed_at == after[0], Handoff.id > after[1])))
+        page = list(session.scalars(page_query.order_by(Handoff.closed_at, Handoff.id).limit(_BATCH)
+                                    .with_for_update(skip_locked=True)))
+        yield from page
+        if len(page) < _BATCH:
+            return
+        after = (page[-1].closed_at, page[-1].id)
 
 
 def _open_again(session: Session, handoff: Handoff) -> bool:

@@ -210,6 +210,20 @@ def test_quiet_hours_defer_and_do_not_drop(roster):
     assert run(datetime(2026, 11, 25, 17, 0)) == 1 and sent_check_ins() == [CHECK_IN]
 
 
+def test_check_ins_deferred_by_quiet_hours_do_not_hold_up_the_others(roster, monkeypatch):
+    # Review 20: a whole batch of due check-ins in quiet hours (New York, 23:00) came back on
+    # every pass, and one due in Seattle (20:00, not quiet), closed later, waited till morning.
+    monkeypatch.setattr(follow_up, "_BATCH", 3)  # the batch is 100; three rows make the same case
+    closed = datetime(2026, 11, 24, 0, 0)
+    new_york = [closed_handoff(closed + timedelta(minutes=i), area="10001", number=f"+121255501{30 + i}",
+                               key=key_of(f"+121255501{30 + i}")) for i in range(4)]
+    seattle = closed_handoff(closed + timedelta(hours=2))
+    now = datetime(2026, 11, 25, 4, 0)
+    assert run(now) == 1 and sent_check_ins() == [CHECK_IN] and check_ins(seattle) == [(1, "sent", None)]
+    assert all(check_ins(ref) == [] for ref in new_york)  # deferred, not dropped
+    assert run(datetime(2026, 11, 25, 14, 0)) == 4  # 09:00 in New York
+
+
 def test_never_to_a_number_that_texted_stop(roster, no_quiet_hours):
     closed = datetime(2026, 11, 23, 18, 0)
     ref = closed_handoff(closed)
