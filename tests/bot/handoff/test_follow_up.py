@@ -259,7 +259,6 @@ def test_the_worker_queues_check_ins_in_its_pass(roster, no_quiet_hours, monkeyp
     monkeypatch.setenv("HUB_FOLLOW_UP_AFTER", "3s")
     get_settings.cache_clear()
     closed_handoff(utcnow() - timedelta(seconds=4))
-    monkeypatch.setattr(worker, "_last_follow_up", [float("-inf")])
     worker.run_once(OutboxTransport())
     with session_scope() as session:
         statuses = list(session.scalars(select(OutboxMessage.status).where(OutboxMessage.purpose == "follow_up")))
@@ -275,7 +274,6 @@ def test_a_failing_follow_up_pass_never_holds_up_the_outbox(migrated_db, monkeyp
         raise RuntimeError("no zone data")
 
     monkeypatch.setattr(worker, "follow_ups_due", broken)
-    monkeypatch.setattr(worker, "_last_follow_up", [float("-inf")])
     with session_scope() as session:
         enqueue(session, to_number=ANA, from_number="+12065550100", body="alert", purpose="alert")
     worker.run_once(OutboxTransport())
