@@ -164,7 +164,7 @@ def collect_late(database_url: str, texts: list[Text], wait: float) -> None:
     from sqlalchemy import create_engine, select
 
     from bot.db.models import OutboxMessage
-    from bot.notify.outbox import Purpose
+    from bot.notify.outbox import LATE_ANSWERS
 
     engine = create_engine(database_url, future=True)
     by_number = {text.number: text for text in texts}
@@ -173,7 +173,7 @@ def collect_late(database_url: str, texts: list[Text], wait: float) -> None:
     while True:
         with engine.connect() as connection:
             rows = connection.execute(select(OutboxMessage.to_number, OutboxMessage.body, OutboxMessage.created_at,
-                                             OutboxMessage.sent_at).where(OutboxMessage.purpose == Purpose.LATE_ANSWER)).all()
+                                             OutboxMessage.sent_at).where(OutboxMessage.purpose.in_(LATE_ANSWERS))).all()
         found: dict[str, list] = {}
         for number, body, created_at, sent_at in rows:
             if number in by_number:

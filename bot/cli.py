@@ -218,14 +218,14 @@ def _late_answers(number: str, after_id: int, wait: float, echo: bool) -> list[s
 
     from bot.db import session_scope
     from bot.db.models import OutboxMessage
-    from bot.notify.outbox import Purpose
+    from bot.notify.outbox import LATE_ANSWERS
 
     found: list[str] = []
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         with session_scope() as session:
             rows = list(session.scalars(select(OutboxMessage).where(
-                OutboxMessage.to_number == number, OutboxMessage.id > after_id, OutboxMessage.purpose == Purpose.LATE_ANSWER,
+                OutboxMessage.to_number == number, OutboxMessage.id > after_id, OutboxMessage.purpose.in_(LATE_ANSWERS),
             ).order_by(OutboxMessage.id)))
         for row in rows:
             found.append(row.body)
@@ -314,7 +314,7 @@ def cmd_status(args) -> int:
 
 def cmd_worker(args) -> int:
     from bot.notify.transports import transport_for
-    from bot.worker import run_forever, run_once
+    from bot.worker import once_jobs, run_forever
 
     settings = get_settings()
     transport = transport_for(settings)
@@ -323,8 +323,9 @@ def cmd_worker(args) -> int:
 
         serve_worker_metrics(settings, os.environ.get("HUB_BIND_HOST") or "127.0.0.1")
     if args.once:
-        print(f"handled {run_once(transport)} handoff deadline(s) and message(s)")
-        return 0
+        jobs = once_jobs()
+        print(f"handled {jobs.run_due(transport)} handoff deadline(s) and message(s)")
+        return _fail(f"the worker's {', '.join(jobs.failing())} job(s) failed: see the log") if jobs.failing() else 0
     run_forever(transport, args.interval)
     return 0
 

@@ -27,7 +27,8 @@ from bot.privacy import sender_key
 BACKLOG_AGE_LIMIT = timedelta(minutes=5)
 # Failed and undelivered messages count for this long after they were queued.
 RECENT = timedelta(hours=24)
-# The worker beats every 15 s, between sends too: this long without one, it is stopped or stuck.
+# The worker beats every 15 s after a delivery pass that worked, between sends too: this long
+# without one, it is stopped or stuck, or cannot deliver.
 HEARTBEAT_LIMIT = timedelta(minutes=2)
 
 
@@ -90,7 +91,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     if last_beat is None:
         needs.append("no worker has ever run: nothing is delivered (start `hub worker`)")
     elif not alive:
-        needs.append(f"no worker heartbeat for {beat_age // 60} min: the worker is stopped or stuck")
+        needs.append(f"no worker heartbeat for {beat_age // 60} min: the worker is stopped or stuck, or its delivery passes fail")
 
     # Holding replies, counted per hour by every Rasa server (bot/metrics.py): the hour under way
     # and the 24 before it.

@@ -1,5 +1,10 @@
 """The worker: delivers the outbox with retries, escalates overdue handoffs, queues follow-up
-check-ins, and purges what is older than the retention period. Started by `make run` as `hub worker`."""
+check-ins, and purges what is older than the retention period. Started by `make run` as `hub worker`.
+
+Each of these is a job (JOBS) run in its own try: one that fails backs off on its own, doubling
+up to five minutes, while the others go on (an unreachable tracker store stops the purge, never
+an alert). A job failing JOB_ALARM_AFTER times in a row raises an operator alarm naming it, which
+`hub status` and the console's Health page show; it is cleared when the job works again."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +13,8 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -32,15 +39,21 @@ from bot.retention import Purged, purge
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY_SECONDS = 3600
-# A worker records that it is alive this often (`hub status` reads it), between sends too, so a
-# long batch is not mistaken for a stopped worker.
+# A worker records that it delivers this often (`hub status` reads it): after each delivery pass
+# that succeeded, and between sends too, so a long batch is not mistaken for a stopped worker. A
+# worker that goes round its loop while every delivery pass fails records nothing.
 HEARTBEAT_EVERY_SECONDS = 15.0
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"[:128]
 HEARTBEAT_KEPT = timedelta(days=1)
 _STARTED_AT = utcnow()
 _last_beat = [float("-inf")]
+# Check-ins are timed in hours, and the worker polls four times a second.
 FOLLOW_UP_EVERY_SECONDS = 1.0
-_last_follow_up = [float("-inf")]
+# A job that fails is tried again after JOB_RETRY_FIRST seconds, then twice as long after each
+# failure in a row, up to JOB_RETRY_MAX; after JOB_ALARM_AFTER failures in a row it needs a person.
+JOB_RETRY_FIRST = 1.0
+JOB_RETRY_MAX = 300.0
+JOB_ALARM_AFTER = 3
 _paces: dict[float, SendPace] = {}
 
 
@@ -125,6 +138,7 @@ def deliver_due(transport: Transport, batch: int = 20, pace: SendPace | None = N
                 logger.warning("outbox message %s not delivered (attempt %s): %s", claim.id, row.attempts, delivery.error)
             after_attempt(session, row, delivery, settings)
         beat()
+    beat()  # a delivery pass that succeeded (at most every HEARTBEAT_EVERY_SECONDS)
     return len(claimed)
 
 
@@ -152,23 +166,9 @@ def escalate() -> int:
 
 
 def follow_up() -> int:
-    """Check-ins that are due (and questions waiting for a caller's number), at most every
-    FOLLOW_UP_EVERY_SECONDS: they are timed in hours, and the worker polls four times a second."""
-    if time.monotonic() - _last_follow_up[0] < FOLLOW_UP_EVERY_SECONDS:
-        return 0
-    _last_follow_up[0] = time.monotonic()
-    try:
-        with session_scope() as session:
-            return follow_ups_due(session)
-    except Exception:  # a check-in can wait for the next pass; alerts and relays in the outbox cannot
-        logger.exception("follow-up check-ins not queued; retrying")
-        return 0
-
-
-def run_once(transport: Transport) -> int:
-    """One pass: escalate what is overdue and queue the check-ins that are due, then deliver, so
-    what they queue goes out in the same pass."""
-    return escalate() + follow_up() + deliver_due(transport)
+    """Check-ins that are due, and questions waiting for a caller's number."""
+    with session_scope() as session:
+        return follow_ups_due(session)
 
 
 def purge_expired() -> Purged:
@@ -177,28 +177,130 @@ def purge_expired() -> Purged:
         return purge(session, settings.retention_days, settings.endpoints_path)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One of the worker's jobs: `run` does it once (given the transport) and returns how much it
+    handled (anything handled sends the worker round again at once); `every` is how long to wait
+    after it worked (0: every pass)."""
+
+    run: Callable[[Transport], int]
+    every: float = 0.0
+
+
+def _purge_job(transport: Transport) -> int:
+    purge_expired()
+    return 0
+
+
+# The worker's jobs, in the order of a pass: escalations and check-ins first, so what they queue
+# goes out in the same pass; the purge last, so that a long one never holds up a pass's alerts.
+# A new job is one row.
+JOBS: dict[str, Job] = {
+    "escalation": Job(lambda transport: escalate()),
+    "follow_up": Job(lambda transport: follow_up(), every=FOLLOW_UP_EVERY_SECONDS),
+    "delivery": Job(lambda transport: deliver_due(transport)),
+    "purge": Job(_purge_job, every=PURGE_EVERY_SECONDS),
+}
+
+
+def job_retry_after(failures: int) -> float:
+    """Seconds before a job that failed `failures` times in a row is tried again."""
+    return min(JOB_RETRY_MAX, JOB_RETRY_FIRST * 2 ** (failures - 1))
+
+
+def job_alarm(name: str) -> str:
+    """The operator alarm (bot/notify/alarms.py) of a job that keeps failing."""
+    return f"worker_{name}"
+
+
+class Jobs:
+    """The jobs of one worker, with when each is due and how many times in a row it has failed.
+    Each runs in its own try: a failure is logged, the job backs off (job_retry_after), and the
+    others go on. At JOB_ALARM_AFTER failures in a row the job's alarm is raised; the first time
+    a job works after that, or the first time it works in this process (a worker before this one
+    may have left the alarm standing), the alarm is cleared."""
+
+    def __init__(self, jobs: dict[str, Job] | None = None, clock: Callable[[], float] = time.monotonic):
+        self.jobs, self.clock = JOBS if jobs is None else jobs, clock
+        self.next_at = dict.fromkeys(self.jobs, float("-inf"))
+        self.failures = dict.fromkeys(self.jobs, 0)
+        self._alarm_may_stand = set(self.jobs)
+
+    def run_due(self, transport: Transport) -> int:
+        """One pass: every job that is due, in order; how much they handled."""
+        handled = 0
+        for name, job in self.jobs.items():
+            if self.clock() < self.next_at[name]:
+                continue
+            try:
+                handled += job.run(transport)
+            except Exception as exc:  # a database hiccup, a store gone: this job waits, the others go on
+                self._failed(name, exc)
+            else:
+                self._worked(name)
+        return handled
+
+    def failing(self) -> list[str]:
+        return [name for name, failures in self.failures.items() if failures]
+
+    def _failed(self, name: str, exc: Exception) -> None:
+        self.failures[name] += 1
+        failures, wait = self.failures[name], job_retry_after(self.failures[name])
+        self.next_at[name] = self.clock() + wait
+        logger.exception("worker job %s failed (%s in a row); trying again in %g s", name, failures, wait)
+        if failures < JOB_ALARM_AFTER:
+            return
+        # The error's kind only: its words may quote a URL or a query.
+        detail = f"the worker's {name} job has failed {failures} times in a row ({type(exc).__name__}, on {WORKER_ID}): see its log"
+        try:
+            with session_scope() as session:
+                raised = raise_alarm(session, job_alarm(name), detail)
+        except Exception:
+            logger.exception("operator alarm %s not recorded", job_alarm(name))
+            return
+        self._alarm_may_stand.add(name)
+        if raised:
+            logger.error("operator alarm %s: %s", job_alarm(name), detail)
+
+    def _worked(self, name: str) -> None:
+        self.failures[name] = 0
+        self.next_at[name] = self.clock() + self.jobs[name].every
+        if name not in self._alarm_may_stand:
+            return
+        try:
+            with session_scope() as session:
+                cleared = clear_alarms(session, job_alarm(name))
+        except Exception:
+            logger.exception("operator alarm %s not cleared; trying again after the next pass", job_alarm(name))
+            return
+        self._alarm_may_stand.discard(name)
+        for alarm in cleared:
+            logger.info("operator alarm %s cleared: the job works again", alarm)
+
+
+def once_jobs() -> Jobs:
+    """The jobs of `hub worker --once`: every one but the purge (`hub purge` does that)."""
+    return Jobs({name: job for name, job in JOBS.items() if name != "purge"})
+
+
+def run_once(transport: Transport) -> int:
+    """One pass of every job but the purge, each in its own try; how much they handled."""
+    return once_jobs().run_due(transport)
+
+
 def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Event | None = None,
                 purge_every: float = PURGE_EVERY_SECONDS) -> None:
     """Poll until stopped (SIGINT/SIGTERM, or `stop` when run in a thread). A quarter-second idle
     poll is one indexed query, and keeps an alert well within a second of its handoff. The
-    retention purge runs at start and then every `purge_every` seconds."""
+    retention purge runs in the first pass and then every `purge_every` seconds."""
     if stop is None:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     logger.info("worker started (%s)", type(transport).__name__)
-    next_purge = time.monotonic()
+    jobs = Jobs({**JOBS, "purge": Job(JOBS["purge"].run, every=purge_every)})
     beat(force=True)
     while not stop.is_set():
-        beat()
-        try:
-            if time.monotonic() >= next_purge:
-                purge_expired()
-                next_purge = time.monotonic() + purge_every
-            handled = run_once(transport)
-        except Exception:  # a database hiccup must not end the worker
-            logger.exception("worker pass failed; retrying")
-            handled = 0
-        if not handled:
+        if not jobs.run_due(transport):
             stop.wait(interval)
     logger.info("worker stopped")

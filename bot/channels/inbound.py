@@ -21,6 +21,7 @@ from bot.notify.optout import number_opted_out
 from bot.notify.outbox import Purpose, enqueue
 from bot.phonebook import stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
+from bot.safety import is_emergency_reply
 from bot.db import session_scope
 from bot.db.models import InboundMessage
 
@@ -130,7 +131,9 @@ def attach_person_number(key: str, number: str) -> None:
 def send_late_answer(number: str, replies: list[str], settings: Settings) -> None:
     """A turn's replies that missed the answer deadline, to the outbox in order, in one
     transaction (the webhook gave only the holding reply). The worker delivers them once, and
-    never to a number that texted STOP."""
+    never to a number that texted STOP. A turn that gives the 911 steps goes ahead of every
+    other message, the whole turn in order (a surge is when the steps must not wait)."""
+    purpose = Purpose.LATE_EMERGENCY if any(is_emergency_reply(reply) for reply in replies) else Purpose.LATE_ANSWER
     with session_scope() as session:
         for reply in replies:
-            enqueue(session, to_number=number, from_number=settings.hotline_number, body=reply, purpose=Purpose.LATE_ANSWER)
+            enqueue(session, to_number=number, from_number=settings.hotline_number, body=reply, purpose=purpose)

@@ -414,8 +414,8 @@ class Referral(Base):
 
 
 class WorkerHeartbeat(Base):
-    """When each worker (host:pid) last went round its loop: `hub status` tells a stopped or stuck
-    worker from an idle one."""
+    """When each worker (host:pid) last finished a delivery pass that worked (or a send): `hub
+    status` tells a stopped, stuck or failing worker from an idle one."""
 
     __tablename__ = "worker_heartbeat"
     worker = Column(String(128), primary_key=True)

@@ -17,7 +17,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -115,10 +115,15 @@ def person_zone(area: str | None) -> ZoneInfo:
     return ZoneInfo(place.timezone if place and place.timezone else DEFAULT_ZONE)
 
 
+def quiet_in(area: str | None, now: datetime, settings: Settings) -> bool:
+    """Quiet hours in an area (its time zone); `now` is naive UTC."""
+    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(person_zone(area))
+    return in_quiet_hours(settings.quiet_hours, local)
+
+
 def quiet_for(handoff: Handoff, now: datetime, settings: Settings) -> bool:
     """Quiet hours where the person is (their area's time zone); `now` is naive UTC."""
-    local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(person_zone(handoff.area))
-    return in_quiet_hours(settings.quiet_hours, local)
+    return quiet_in(handoff.area, now, settings)
 
 
 def rounds(settings: Settings) -> list[tuple[int, float]]:
@@ -127,7 +132,11 @@ def rounds(settings: Settings) -> list[tuple[int, float]]:
         [(2, settings.follow_up_again_seconds)] if settings.follow_up_again_seconds else [])
 
 
-def _due(session: Session, round_: int, delay: float, now: datetime) -> list[Handoff]:
+def _due(session: Session, round_: int, delay: float, now: datetime, settings: Settings) -> list[Handoff]:
+    """The handoffs due this round, oldest closed first, _BATCH at most, leaving out those whose
+    area is in quiet hours. They are left out in the query, by area (a due row's area is one of a
+    few), not skipped after it: skipped, a batch of people in their night came back on every pass
+    and held up the check-ins due elsewhere (review 20)."""
     this_round = aliased(CheckIn)
     query = select(Handoff).where(
         Handoff.follow_up_consent == "yes", Handoff.state == "closed", Handoff.outcome.in_(CHECKED_OUTCOMES),
@@ -140,7 +149,15 @@ def _due(session: Session, round_: int, delay: float, now: datetime) -> list[Han
             exists().where(earlier.handoff_id == Handoff.id, earlier.round == round_ - 1),
             ~exists().where(earlier.handoff_id == Handoff.id, earlier.answer.is_not(None)),
         )
-    return list(session.scalars(query.order_by(Handoff.closed_at).limit(_BATCH).with_for_update(skip_locked=True)))
+    if settings.quiet_hours is not None:
+        quiet = [area for area in session.scalars(query.with_only_columns(Handoff.area).distinct())
+                 if quiet_in(area, now, settings)]
+        named = [area for area in quiet if area is not None]
+        if None in quiet:  # no area: the roster's zone, in quiet hours now
+            query = query.where(Handoff.area.is_not(None), *([Handoff.area.not_in(named)] if named else []))
+        elif named:
+            query = query.where(or_(Handoff.area.is_(None), Handoff.area.not_in(named)))
+    return list(session.scalars(query.order_by(Handoff.closed_at, Handoff.id).limit(_BATCH).with_for_update(skip_locked=True)))
 
 
 def _open_again(session: Session, handoff: Handoff) -> bool:
@@ -165,14 +182,14 @@ def _record(session: Session, handoff: Handoff, round_: int, status: str, now: d
 
 def send_due(session: Session, now: datetime | None = None, settings: Settings | None = None) -> int:
     """Queue every check-in that is due; return how many rounds were settled (sent or skipped).
-    One in quiet hours is left for a later pass."""
+    One in quiet hours is left for a later pass (`_due` leaves it out)."""
     now = now or utcnow()
     settings = settings or get_settings()
     settled = 0
     all_rounds = rounds(settings)
     for index, (round_, delay) in enumerate(all_rounds):
         later = all_rounds[index + 1][1] if index + 1 < len(all_rounds) else None
-        for handoff in _due(session, round_, delay, now):
+        for handoff in _due(session, round_, delay, now, settings):
             if later is not None and handoff.closed_at <= now - timedelta(seconds=later):
                 status = "missed"  # the worker was away: only the later check-in goes
             elif number_opted_out(session, handoff.person_number, settings):

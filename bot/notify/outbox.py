@@ -28,6 +28,7 @@ class Purpose(Word):
     RELAY = "relay"  # words between a person and their specialist
     NOTICE = "notice"  # a person or specialist told where a handoff stands
     LATE_ANSWER = "late_answer"  # a turn's answer that missed the webhook's deadline (bot/channels)
+    LATE_EMERGENCY = "late_emergency"  # the same, for a turn whose answer carries the 911 steps
     DIRECTORY = "directory"  # a voice caller's list of places, by text
     REMINDER = "reminder"  # a specialist reminded to close a handoff
     FOLLOW_UP = "follow_up"  # a check-in after a handoff (issue 20)
@@ -38,6 +39,7 @@ class Purpose(Word):
 # out a second: a specialist's alert and the words of a conversation in progress must never wait
 # behind an alert to ten thousand subscribers. Defined here only; the claim query orders by it.
 PRIORITY = {
+    Purpose.LATE_EMERGENCY: 0,  # the 911 steps (and the rest of their turn, in order)
     Purpose.ALERT: 0,
     Purpose.ESCALATION: 0,
     Purpose.RELAY: 1,
@@ -50,6 +52,8 @@ PRIORITY = {
 }
 # A purpose not named above goes after those named and before area alerts.
 DEFAULT_PRIORITY = 5
+# A turn's answer sent by text after the webhook's deadline (what `hub sms` waits for).
+LATE_ANSWERS = (Purpose.LATE_EMERGENCY, Purpose.LATE_ANSWER)
 
 
 def priority_order():

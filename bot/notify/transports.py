@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Protocol
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -114,8 +114,10 @@ class TwilioTransport:
 
     def find_sent(self, to_number: str, from_number: str, body: str, since: datetime) -> Delivery | None:
         """Twilio's most recent messages from the hotline to this number, searched for this body
-        created since the interrupted attempt began (a minute's allowance for clock skew)."""
-        after = since.replace(tzinfo=timezone.utc) - timedelta(minutes=1)
+        created since the interrupted attempt began. Twilio dates a message to the second, so the
+        attempt's own second counts; a message dated earlier is an earlier one, perhaps with the
+        same words ("ok" relayed twice), never this attempt's proof of delivery."""
+        after = since.replace(tzinfo=timezone.utc, microsecond=0)
         try:
             recent = self.client.messages.list(to=to_number, from_=from_number, limit=LOOKUP_LIMIT)
         except TwilioRestException as exc:

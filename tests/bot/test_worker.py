@@ -358,3 +358,199 @@ def test_a_large_area_alert_never_delays_a_handoff_alert_or_a_relay(migrated_db)
     assert [body for _, body in transport.sent[5:10]] == ["H-12345 alert", "relayed words", "late", "check-in", "area 5"]
     first_alert_at = transport.sent[0][0]
     assert transport.sent[5][0] - first_alert_at == pytest.approx(1.0)  # the handoff alert went in the next slot
+
+
+# --- the jobs of a pass, each on its own (review 3) --------------------------------------------
+
+def unreachable_tracker_store(tmp_path, monkeypatch):
+    """The worker's endpoints name a SQL tracker store on a PostgreSQL server that is down (a port
+    nothing listens on), as when the tracker store's database is separate and gone."""
+    from bot.config import get_settings
+    from tests.servers import free_port
+
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text('tracker_store:\n  type: SQL\n  dialect: "postgresql"\n  url: "127.0.0.1"\n'
+                         f'  port: {free_port()}\n  db: "tracker"\n  username: "rasa"\n')
+    monkeypatch.setenv("HUB_ENDPOINTS", str(endpoints))
+    get_settings.cache_clear()
+
+
+def worker_until(condition, seconds=20.0):
+    """`hub worker`'s loop in a thread until `condition()` holds (or `seconds` pass)."""
+    import threading
+    import time
+
+    from bot.worker import run_forever
+
+    stop = threading.Event()
+    worker = threading.Thread(target=run_forever, args=(OutboxTransport(),), kwargs={"stop": stop, "interval": 0.05})
+    worker.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not condition():
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        worker.join(10)
+
+
+def test_with_the_tracker_store_unreachable_an_alert_is_still_delivered(migrated_db, monkeypatch, tmp_path):
+    from bot.clock import utcnow
+    from bot.config import get_settings
+    from bot.retention import purge_tracker_store, tracker_store_url
+
+    unreachable_tracker_store(tmp_path, monkeypatch)
+    with pytest.raises(Exception):  # the purge fails on every pass
+        purge_tracker_store(tracker_store_url(get_settings().endpoints_path), utcnow())
+    row_id = queue("Health Hub H-12345: alert")
+    worker_until(lambda: row(row_id).status == "stored")
+    assert row(row_id).status == "stored"
+
+
+def test_a_failing_escalation_never_holds_up_delivery(migrated_db, monkeypatch):
+    import bot.worker
+
+    def broken(session):
+        raise RuntimeError("escalation broke")
+
+    monkeypatch.setattr(bot.worker, "escalate_due", broken)
+    row_id = queue("relayed words")
+    worker_until(lambda: row(row_id).status == "stored")
+    assert row(row_id).status == "stored"
+
+
+class JobClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_failing_job_backs_off_doubling_up_to_five_minutes(migrated_db):
+    from bot.worker import Job, Jobs
+
+    clock, tries = JobClock(), []
+
+    def purge(transport):
+        tries.append(clock.now)
+        raise RuntimeError("tracker store down")
+
+    jobs = Jobs({"purge": Job(purge, every=3600), "delivery": Job(lambda transport: 0)}, clock=clock)
+    while clock.now < 1800:
+        jobs.run_due(None)
+        clock.now += 0.25
+    gaps = [b - a for a, b in zip(tries, tries[1:])]
+    assert gaps[:9] == [1, 2, 4, 8, 16, 32, 64, 128, 256] and set(gaps[9:]) == {300}
+    assert jobs.failures == {"purge": len(tries), "delivery": 0}
+
+
+def test_a_job_that_works_again_runs_at_its_own_pace(migrated_db):
+    from bot.worker import Job, Jobs
+
+    clock, tries, broken = JobClock(), [], [True]
+
+    def purge(transport):
+        tries.append(clock.now)
+        if broken[0]:
+            raise RuntimeError("tracker store down")
+        return 0
+
+    jobs = Jobs({"purge": Job(purge, every=3600)}, clock=clock)
+    jobs.run_due(None)  # fails at 0: again at 1
+    broken[0] = False
+    for clock.now in (0.5, 1.0, 2.0, 3600.5, 3601.0):
+        jobs.run_due(None)
+    assert tries == [0.0, 1.0, 3601.0] and jobs.failures == {"purge": 0}
+
+
+def hub_status(capsys):
+    import json
+
+    from bot.cli import main
+
+    code = main(["status", "--json"])
+    return code, json.loads(capsys.readouterr().out)["needs_a_person"]
+
+
+def test_a_job_failing_three_passes_in_a_row_makes_status_exit_1_naming_it(migrated_db, capsys):
+    from bot.worker import Job, Jobs, beat
+
+    clock, broken = JobClock(), [True]
+
+    def follow_ups(transport):
+        if broken[0]:
+            raise RuntimeError("no zone data")
+        return 0
+
+    jobs = Jobs({"follow_up": Job(follow_ups), "delivery": Job(lambda transport: deliver_due(transport))}, clock=clock)
+    beat(force=True)
+    for _ in range(2):
+        jobs.run_due(OutboxTransport())
+        clock.now += 400
+    assert hub_status(capsys) == (0, [])  # twice may be a hiccup
+    jobs.run_due(OutboxTransport())
+    code, needs = hub_status(capsys)
+    assert code == 1 and len(needs) == 1 and "follow_up" in needs[0] and "3 times in a row" in needs[0]
+    queue("alert")  # the others go on meanwhile
+    clock.now += 400
+    assert jobs.run_due(OutboxTransport()) == 1
+    broken[0] = False
+    clock.now += 400
+    jobs.run_due(OutboxTransport())
+    assert hub_status(capsys) == (0, [])  # it works again: the alarm is cleared
+
+
+def test_an_alarm_left_by_a_worker_before_this_one_is_cleared_once_the_job_works(migrated_db, capsys):
+    from bot.worker import Job, Jobs, beat
+
+    clock = JobClock()
+
+    def purge(transport):
+        raise RuntimeError("HUB_TRACKER_STORE_URL is not set")
+
+    old = Jobs({"purge": Job(purge)}, clock=clock)
+    for _ in range(3):
+        old.run_due(None)
+        clock.now += 400
+    beat(force=True)
+    assert hub_status(capsys)[0] == 1
+    Jobs({"purge": Job(lambda transport: 0)}, clock=clock).run_due(None)  # restarted with the fix
+    assert hub_status(capsys) == (0, [])
+
+
+def test_the_heartbeat_is_the_last_delivery_pass_that_succeeded(migrated_db, monkeypatch, capsys):
+    # A worker whose every delivery pass fails goes round its loop all the same: its heartbeat
+    # must not say it is working.
+    from datetime import timedelta
+
+    import bot.status
+    import bot.worker
+
+    monkeypatch.setattr(bot.worker, "HEARTBEAT_EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(bot.status, "HEARTBEAT_LIMIT", timedelta(seconds=1))
+
+    def broken(session, limit=20):
+        raise RuntimeError("the outbox cannot be read")
+
+    working = bot.worker.claim_due
+    monkeypatch.setattr(bot.worker, "claim_due", broken)
+    worker_until(lambda: False, seconds=2.0)
+    code, needs = hub_status(capsys)
+    assert code == 1 and any("heartbeat" in need for need in needs)
+    monkeypatch.setattr(bot.worker, "claim_due", working)
+    worker_until(lambda: False, seconds=0.5)
+    assert hub_status(capsys) == (0, [])
+
+
+def test_hub_worker_once_delivers_past_a_failing_job_and_exits_1(migrated_db, monkeypatch, capsys):
+    import bot.worker
+    from bot.cli import main
+
+    def broken(session):
+        raise RuntimeError("escalation broke")
+
+    monkeypatch.setattr(bot.worker, "escalate_due", broken)
+    row_id = queue("relayed words")
+    assert main(["worker", "--once"]) == 1
+    assert row(row_id).status == "stored" and "escalation job(s) failed" in capsys.readouterr().err

@@ -101,3 +101,36 @@ def test_two_workers_on_one_postgres_outbox_send_each_message_once(postgres_db):
                 worker.wait(30)
         bodies = double.bodies()
     assert len(bodies) == 300 and set(bodies) == {f"message {i}" for i in range(300)}
+
+
+def test_a_worker_whose_tracker_store_is_down_still_delivers_and_names_the_purge(migrated_db, tmp_path):
+    # Review 3: the retention purge fails on every pass (the tracker store's database is down);
+    # the alerts go out all the same, and `hub status` names the failing job.
+    import json
+
+    from tests.servers import free_port
+
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text('tracker_store:\n  type: SQL\n  dialect: "postgresql"\n  url: "127.0.0.1"\n'
+                         f'  port: {free_port()}\n  db: "tracker"\n  username: "rasa"\n')
+    with session_scope() as session:
+        enqueue(session, to_number="+12065550111", from_number="+12065550100", body="Health Hub H-12345: alert", purpose="alert")
+    with TwilioDouble() as double:
+        env = {**worker_env(double), "HUB_ENDPOINTS": str(endpoints)}
+        worker = subprocess.Popen([str(HUB), "worker"], cwd=PROJECT_ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def status() -> tuple[int, list[str]]:
+            done = subprocess.run([str(HUB), "status", "--json"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                                  text=True, timeout=60)
+            return done.returncode, json.loads(done.stdout)["needs_a_person"]
+
+        try:
+            wait_for(lambda: double.bodies() == ["Health Hub H-12345: alert"], 60, "the alert reaching Twilio")
+            wait_for(lambda: status()[0] == 1, 60, "`hub status` exiting 1")
+            code, needs = status()
+        finally:
+            worker.terminate()
+            worker.wait(30)
+    assert any("purge" in need and "in a row" in need for need in needs), needs
+    assert [row.status for row in rows()] == ["sent"]

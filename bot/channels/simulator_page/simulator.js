@@ -143,7 +143,7 @@ class Phone {
   showDelivered(message) {
     // A late answer is the assistant's answer to a text that got the holding reply: said as a reply.
     const what = message.purpose === "relay" ? "Hotline (relayed)"
-      : message.purpose === "late_answer" ? "Hotline" : `Hotline (${message.purpose})`;
+      : message.purpose === "late_answer" || message.purpose === "late_emergency" ? "Hotline" : `Hotline (${message.purpose})`;
     if (message.status === "blocked") {
       this.add("undelivered", what, `Not delivered, this number texted STOP: ${message.body}`);
     } else if (message.status === "failed") {

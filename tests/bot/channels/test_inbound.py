@@ -12,7 +12,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.db.models import Handoff, InboundMessage, OutboxMessage
 from bot.handoff import engine
-from bot.notify.outbox import Purpose
+from bot.notify.outbox import Purpose, enqueue
 from tests.conftest import TEST_ENV
 
 PATH = "/webhooks/twilio_sms/webhook"
@@ -154,6 +154,25 @@ def test_a_handoff_opened_during_the_turn_learns_the_number_and_no_other(migrate
     with session_scope() as session:
         numbers = {h.person_key: h.person_number for h in session.scalars(select(Handoff))}
     assert numbers == {"k" * 40: "+12065550142", "j" * 40: None}
+
+
+def test_the_911_steps_in_a_late_answer_go_ahead_of_the_queue(migrated_db):
+    # Review 10: in a surge, a late answer with the steps must not wait behind relays and
+    # hundreds of other late answers. The whole turn goes at priority 0, in order.
+    from bot.notify.outbox import PRIORITY, claim_due
+    from bot.safety import EMERGENCY_REPLIES
+
+    settings = get_settings()
+    with session_scope() as session:
+        for purpose in (Purpose.RELAY, Purpose.NOTICE):
+            enqueue(session, to_number="+12065550143", from_number="+12065550100", body=str(purpose), purpose=purpose)
+    inbound.send_late_answer("+12065550144", ["an answer"], settings)
+    inbound.send_late_answer("+12065550142", ["I hear you.", EMERGENCY_REPLIES["es"], "more"], settings)
+    with session_scope() as session:
+        order = [claim.body for claim in claim_due(session, limit=20)]
+        purposes = {m.body: m.purpose for m in session.scalars(select(OutboxMessage))}
+    assert order == ["I hear you.", EMERGENCY_REPLIES["es"], "more", "relay", "notice", "an answer"]
+    assert PRIORITY[purposes["more"]] == 0 and purposes["an answer"] == Purpose.LATE_ANSWER
 
 
 def test_late_answers_go_to_the_outbox_in_order(migrated_db):

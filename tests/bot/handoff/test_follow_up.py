@@ -210,6 +210,35 @@ def test_quiet_hours_defer_and_do_not_drop(roster):
     assert run(datetime(2026, 11, 25, 17, 0)) == 1 and sent_check_ins() == [CHECK_IN]
 
 
+def test_check_ins_deferred_by_quiet_hours_do_not_hold_up_the_others(roster, monkeypatch):
+    # Review 20: a whole batch of due check-ins in quiet hours (New York, 23:00) came back on
+    # every pass, and one due in Seattle (20:00, not quiet), closed later, waited till morning.
+    monkeypatch.setattr(follow_up, "_BATCH", 3)  # the batch is 100; three rows make the same case
+    closed = datetime(2026, 11, 24, 0, 0)
+    new_york = [closed_handoff(closed + timedelta(minutes=i), area="10001", number=f"+121255501{30 + i}",
+                               key=key_of(f"+121255501{30 + i}")) for i in range(4)]
+    seattle = closed_handoff(closed + timedelta(hours=2))
+    nowhere = closed_handoff(closed + timedelta(hours=3), area=None, number=ANA, key=key_of(ANA))  # the roster's zone
+    now = datetime(2026, 11, 25, 4, 0)
+    assert run(now) == 2 and sent_check_ins() == [CHECK_IN] and check_ins(seattle) == [(1, "sent", None)]
+    assert check_ins(nowhere) == [(1, "sent", None)]
+    assert all(check_ins(ref) == [] for ref in new_york)  # deferred, not dropped
+    morning = datetime(2026, 11, 25, 14, 0)  # 09:00 in New York
+    assert run(morning) + run(morning) == 4 and all(check_ins(ref) == [(1, "sent", None)] for ref in new_york)
+
+
+def test_check_ins_with_no_known_area_wait_for_the_roster_s_morning_and_hold_up_no_one(roster, monkeypatch):
+    monkeypatch.setattr(follow_up, "_BATCH", 3)
+    closed = datetime(2026, 11, 24, 0, 0)
+    unplaced = [closed_handoff(closed + timedelta(minutes=i), area=area, number=f"+121255501{30 + i}",
+                               key=key_of(f"+121255501{30 + i}")) for i, area in enumerate([None, None, "00000", None])]
+    new_york = closed_handoff(closed + timedelta(hours=2), area="10001")
+    now = datetime(2026, 11, 25, 15, 0)  # 10:00 in New York, 07:00 in the roster's zone (Seattle's)
+    assert run(now) == 1 and check_ins(new_york) == [(1, "sent", None)]
+    assert all(check_ins(ref) == [] for ref in unplaced)
+    assert run(datetime(2026, 11, 25, 17, 0)) + run(datetime(2026, 11, 25, 17, 0)) == 4  # 09:00 there
+
+
 def test_never_to_a_number_that_texted_stop(roster, no_quiet_hours):
     closed = datetime(2026, 11, 23, 18, 0)
     ref = closed_handoff(closed)
@@ -245,7 +274,6 @@ def test_the_worker_queues_check_ins_in_its_pass(roster, no_quiet_hours, monkeyp
     monkeypatch.setenv("HUB_FOLLOW_UP_AFTER", "3s")
     get_settings.cache_clear()
     closed_handoff(utcnow() - timedelta(seconds=4))
-    monkeypatch.setattr(worker, "_last_follow_up", [float("-inf")])
     worker.run_once(OutboxTransport())
     with session_scope() as session:
         statuses = list(session.scalars(select(OutboxMessage.status).where(OutboxMessage.purpose == "follow_up")))
@@ -261,7 +289,6 @@ def test_a_failing_follow_up_pass_never_holds_up_the_outbox(migrated_db, monkeyp
         raise RuntimeError("no zone data")
 
     monkeypatch.setattr(worker, "follow_ups_due", broken)
-    monkeypatch.setattr(worker, "_last_follow_up", [float("-inf")])
     with session_scope() as session:
         enqueue(session, to_number=ANA, from_number="+12065550100", body="alert", purpose="alert")
     worker.run_once(OutboxTransport())

@@ -72,6 +72,24 @@ def test_an_interrupted_send_is_found_among_twilio_s_messages():
     assert not down.ok and down.retryable and down.maybe_sent
 
 
+def test_an_interrupted_send_is_never_matched_to_an_earlier_identical_message():
+    # Review 15: "ok" relayed at 10:00:00 and delivered; "ok" again at 10:00:30, and that send
+    # timed out. The first one is not the second's proof of delivery.
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    from tests.bot.notify.twilio_double import TwilioDouble
+
+    with TwilioDouble() as double:
+        transport = TwilioTransport(twilio_client(ACCOUNT, "token", double.url))
+        transport.send("+12065550111", "+12065550100", "ok")
+        double.messages[0]["date_created"] = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=30))
+        since = datetime.utcnow()
+        assert transport.find_sent("+12065550111", "+12065550100", "ok", since) is None
+        second = transport.send("+12065550111", "+12065550100", "ok")  # this one did reach Twilio
+        assert transport.find_sent("+12065550111", "+12065550100", "ok", since).provider_sid == second.provider_sid
+
+
 class _Refusing:
     """A Twilio client whose Messages API refuses with Twilio's own wording, which quotes the number."""
 
