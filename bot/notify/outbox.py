@@ -199,6 +199,18 @@ def record(row: OutboxMessage, delivery: Delivery) -> None:
         row.claimed_at = None  # the outcome is known
 
 
+def block_waiting(session: Session, to_number: str, purpose: str, why: str) -> int:
+    """Never send the copies of `purpose` still waiting for `to_number` (its owner asked for no
+    more of them): 'blocked', with why, in the caller's transaction; how many. A copy being sent
+    this very moment ('sending') is left to its attempt."""
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.to_number == to_number, OutboxMessage.purpose == purpose, OutboxMessage.status == "pending")
+        .values(status="blocked", last_error=why, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def list_messages(session: Session, to_number: str | None = None, limit: int = 200) -> list[OutboxMessage]:
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if to_number:
