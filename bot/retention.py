@@ -3,9 +3,11 @@ HUB_RETENTION_DAYS are purged. The worker runs this every hour; `hub purge` runs
 
 What goes, once older than the retention period:
 - delivered (or blocked, or failed) outbox messages, body and number with them;
-- the person's number, the officer's note on where to find them, and the person's own words in
-  the consent record, on handoffs that are over (closed or expired); what the handoff was, who
-  consented and when, and every handoff_log row stay, for the reports;
+- the person's number, the officer's note on where to find them, the person's own words in the
+  consent record, and the person's key (the HMAC of their number, which with HUB_SECRET_KEY
+  would give the number back: it becomes `purged:<id>`, linking the handoff to nobody), on
+  handoffs that are over (closed or expired); what the handoff was, who consented and when, and
+  every handoff_log row stay, for the reports (a re-contact is linked by follow_up_of, not the key);
 - numbers written in messages (contact_number), and the sender's key on the MessageSid
   de-duplication rows: the MessageSids themselves (no number, no words) stay, because Twilio's
   signature never expires and a captured webhook replayed after the purge must still be refused
@@ -36,7 +38,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import create_engine, delete, text, update
+from sqlalchemy import String, cast, create_engine, delete, literal, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
@@ -53,6 +55,7 @@ SETTLED = ("sent", "stored", "blocked", "failed")
 # The hotline's tracker store, a subclass of Rasa's SQL one (`type: SQL`) that keeps the same table.
 HOTLINE_TRACKER_STORE = "bot.channels.tracker_store.ThreadedSQLTrackerStore"
 UNLINKED = ""  # the sender key of a MessageSid kept past the retention period
+PURGED_KEY = "purged:"  # a finished handoff's person_key past the retention period, before its id
 _ENV_VAR = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -76,8 +79,9 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
     handoffs = session.execute(
         update(Handoff)
         .where(Handoff.state.in_(OVER), Handoff.closed_at < cutoff,
-               (Handoff.person_number.is_not(None)) | (Handoff.contact_note.is_not(None)) | (~Handoff.consent_text.startswith("Purged")))
-        .values(person_number=None, contact_note=None,
+               (Handoff.person_number.is_not(None)) | (Handoff.contact_note.is_not(None)) | (~Handoff.consent_text.startswith("Purged"))
+               | (~Handoff.person_key.startswith(PURGED_KEY)))
+        .values(person_number=None, contact_note=None, person_key=literal(PURGED_KEY, String) + cast(Handoff.id, String),
                 consent_text="Purged after the retention period: consent was given by the " + Handoff.consent_by + ".")
         .execution_options(synchronize_session=False)
     ).rowcount
