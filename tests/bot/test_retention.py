@@ -112,6 +112,19 @@ def test_a_finished_handoff_loses_its_person_key_so_it_cannot_be_linked_back_to_
         assert purge(session, 30, None, now=NOW).handoffs == 0
 
 
+def test_a_number_held_for_a_turn_that_never_ended_goes_within_hours_not_the_retention_period(migrated_db):
+    from bot.phonebook import HELD, sender_number
+
+    with session_scope() as session:
+        session.add_all([ContactNumber(key=HELD + "h" + "4" * 40, number="+12065550143", seen_at=NOW - timedelta(hours=2)),
+                         ContactNumber(key=HELD + "h" + "5" * 40, number="+12065550144", seen_at=NOW - timedelta(minutes=5))])
+    with session_scope() as session:
+        purge(session, 30, None, now=NOW)
+    with session_scope() as session:
+        assert sender_number(session, "h" + "4" * 40) is None
+        assert sender_number(session, "h" + "5" * 40) == "+12065550144"  # a turn may still be going on
+
+
 def test_a_webhook_replayed_after_the_purge_is_still_a_duplicate(migrated_db):
     """Twilio's signature never expires: a captured signed webhook must not run again once the
     conversation it belonged to has been purged."""
