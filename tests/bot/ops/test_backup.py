@@ -335,7 +335,7 @@ def test_messages_waiting_in_the_backup_are_held_until_an_operator_releases_them
     from sqlalchemy import delete
 
     from bot.db.models import OutboxMessage
-    from bot.notify.outbox import enqueue
+    from bot.notify.outbox import Delivery, enqueue
     from bot.notify.transports import OutboxTransport
     from bot.worker import deliver_due
 
@@ -364,6 +364,22 @@ def test_messages_waiting_in_the_backup_are_held_until_an_operator_releases_them
         released = session.get(OutboxMessage, waiting[0])
         # Sent by the worker, which first asks the provider whether the old line sent it already.
         assert released.status == "pending" and released.claimed_at is not None
+
+    class SentByTheOldLine(OutboxTransport):
+        def __init__(self):
+            self.asked, self.sent = [], []
+
+        def find_sent(self, to_number, from_number, body, since):
+            self.asked.append(body)
+            return Delivery(ok=True, provider_sid="SMold")
+
+        def send(self, *args, **kwargs):
+            self.sent.append(args)
+            return super().send(*args, **kwargs)
+
+    transport = SentByTheOldLine()
+    assert deliver_due(transport) == 1
+    assert transport.asked == ["Specialist: see you at 3"] and transport.sent == []  # not sent twice
     assert main(["outbox", "release", "--all"]) == 0
     assert f"released #{waiting[1]}:" in capsys.readouterr().out
     main(["status", "--json"])
