@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import sqlite3
 from contextlib import ExitStack, closing
@@ -31,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from bot.alerts.subscriptions import unsubscribe
 from bot.clock import utcnow
+from bot.console.accounts import end_every_session, remove_user
 from bot.db.models import AlertSubscription, Base, ConsoleUser, OptOut
 
 FORMAT = "health-hub-hotline-backup/1"
@@ -297,10 +299,11 @@ def merge_accounts(session, accounts: list[dict], since: datetime) -> AccountsMe
     """What a manager did to the console's accounts on the old line after the backup began
     (`since`), as the old database (`accounts`, its console_user rows) shows it, so that it also
     holds after a restore run later, on a line that has run since (--merge-only):
-    - an account made before the backup that the old database no longer has was removed: it goes;
-    - one whose epoch the old database has further on (its password was reset), or that the old
-      line made again after the backup (removed and added back), takes the old database's
-      password and role, with an epoch past both, so that no cookie signed before signs in;
+    - an account made before the backup that the old database no longer has was removed: it goes,
+      with its sessions;
+    - one whose epoch the old database has further on (its password was reset, or "Sign out
+      everywhere"), or that the old line made again after the backup (removed and added back),
+      takes the old database's password, role and session secret, and every session it had ends;
     - one the old line added after the backup, which this database lacks, is added."""
     copied = set(ConsoleUser.__table__.columns.keys()) - {"id", "email", "failed_logins", "locked_until", "last_login_at"}
     by_email = {account["email"]: account for account in accounts}
@@ -310,19 +313,22 @@ def merge_accounts(session, accounts: list[dict], since: datetime) -> AccountsMe
         old = by_email.pop(user.email, None)
         if old is None:
             if user.created_at < in_backup_by:
-                session.delete(user)
+                remove_user(session, user.email)
                 removed += 1
             continue
         if old["session_epoch"] > user.session_epoch or old["created_at"] >= since > user.created_at:
-            epoch = max(user.session_epoch, old["session_epoch"]) + 1
+            epoch = max(user.session_epoch, old["session_epoch"])
             for name, value in old.items():
                 if name in copied:
                     setattr(user, name, value)
             user.session_epoch = epoch
+            end_every_session(session, user.id)  # past both epochs: no cookie signed before signs in
             changed += 1
     added = [account for account in by_email.values() if account["created_at"] >= since]
     for account in added:
-        session.add(ConsoleUser(email=account["email"], **{n: v for n, v in account.items() if n in copied}))
+        values = {name: value for name, value in account.items() if name in copied}
+        values.setdefault("session_secret", secrets.token_urlsafe(32))  # an old database made before it existed
+        session.add(ConsoleUser(email=account["email"], **values))
     session.flush()
     return AccountsMerged(removed, changed, len(added))
 
@@ -330,9 +336,9 @@ def merge_accounts(session, accounts: list[dict], since: datetime) -> AccountsMe
 def end_console_sessions(session) -> int:
     """Without the old database: every console session signed before the restore ends (an account
     removed or reset since the backup may be back as it was); how many accounts."""
-    users = list(session.scalars(select(ConsoleUser)))
-    for user in users:
-        user.session_epoch += 1
+    users = list(session.scalars(select(ConsoleUser.id)))
+    for user_id in users:
+        end_every_session(session, user_id)
     return len(users)
 
 

@@ -281,8 +281,8 @@ def test_a_restore_keeps_the_unsubscribes_and_account_removals_made_after_the_ba
     # Before: only STOPs were merged: an ALERTS OFF made after the backup was lost (alerts again),
     # and a removed console account, or a reset password, came back with its old hash and epoch.
     from bot.alerts.subscriptions import subscribe, unsubscribe
-    from bot.console.accounts import add_user, remove_user, reset_password
-    from bot.db.models import ConsoleUser
+    from bot.console.accounts import add_user, authenticate, remove_user, reset_password, start_session
+    from bot.db.models import ConsoleSignIn, ConsoleUser
     from bot.directory.geo import lookup_zip
 
     key = sender_key(SUBSCRIBER, get_settings().require_secret_key())
@@ -290,6 +290,9 @@ def test_a_restore_keeps_the_unsubscribes_and_account_removals_made_after_the_ba
         subscribe(session, key, SUBSCRIBER, lookup_zip("98104"), "en")
         for email in ("ana@example.org", "ben@example.org", "cy@example.org"):
             add_user(session, email, "manager", "correct horse battery")
+    with session_scope() as session:  # each signed in to the console when the backup was made
+        for email in ("ana@example.org", "ben@example.org", "cy@example.org"):
+            start_session(session, authenticate(session, email, "correct horse battery"), 12 * 3600)
     assert main(["backup", str(tmp_path / "backup")]) == 0
     with session_scope() as session:  # after the backup, on the old line
         assert unsubscribe(session, key)
@@ -312,6 +315,8 @@ def test_a_restore_keeps_the_unsubscribes_and_account_removals_made_after_the_ba
     # The hash made after the backup, and an epoch past every earlier one: old cookies end.
     assert ana.password_hash == after["ana@example.org"][0] and ana.session_epoch > after["ana@example.org"][1]
     assert users["cy@example.org"].session_epoch == after["cy@example.org"][1]  # unchanged: still signed in
+    with session_scope() as session:
+        assert set(session.scalars(select(ConsoleSignIn.user_id))) == {users["cy@example.org"].id}
 
 
 def test_without_the_old_database_every_console_session_ends_and_the_operator_is_told(old_line, monkeypatch, tmp_path, capsys):
