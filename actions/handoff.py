@@ -15,6 +15,7 @@ from bot.handoff import follow_up, texts
 from bot.handoff.consent import person_consent
 from bot.handoff.engine import create_handoff
 from bot.handoff.states import ConsentBy, Source
+from bot.phonebook import sender_number
 from bot.voice.call import is_voice_call
 
 
@@ -50,6 +51,9 @@ class ActionOpenHandoff(Action):
                 needs=[code] if code else [],
                 area=place.zip_code if place else None,
                 language=tracker.get_slot("language") or "en",
+                # By text, the number the SMS channel holds for this turn: a specialist may ACCEPT
+                # before the turn ends. By voice, the channel attaches the caller's after the turn.
+                person_number=None if voice else sender_number(session, tracker.sender_id),
                 # By voice the call itself rings specialists now (bot/handoff/transfer.py); the SMS
                 # alert comes only if nobody picks up.
                 alert=not voice,

@@ -259,7 +259,7 @@ def cmd_simulator(args) -> int:
 
 def cmd_outbox(args) -> int:
     from bot.db import session_scope
-    from bot.notify.outbox import list_messages
+    from bot.notify.outbox import HELD, list_messages
     from bot.privacy import InvalidPhoneNumber, to_e164
 
     settings = get_settings()
@@ -281,12 +281,12 @@ def cmd_outbox(args) -> int:
                 "delivery_error_code": row.delivery_error_code,
                 "body": row.body,
             }
-            for row in list_messages(session, to_number)
+            for row in list_messages(session, to_number, status=HELD if args.held else None)
         ]
     if args.json:
         print(json.dumps({"messages": rows}, ensure_ascii=False, indent=2))
     elif not rows:
-        print("the outbox is empty")
+        print("no message is held" if args.held else "the outbox is empty")
     else:
         for row in rows:
             delivery = "".join(f", {part}" for part in (row["delivery"], row["delivery_error_code"] and f"error {row['delivery_error_code']}") if part)
@@ -605,7 +605,10 @@ def build_parser() -> argparse.ArgumentParser:
     outbox = commands.add_parser("outbox", help="proactive messages stored or sent")
     outbox.add_argument("--to")
     outbox.add_argument("--json", action="store_true")
+    outbox.add_argument("--held", action="store_true", help="only messages a restore held (`hub outbox release` sends them)")
     outbox.set_defaults(func=cmd_outbox)
+    from bot.notify.commands import add_commands as add_outbox_commands  # outbox release
+    add_outbox_commands(outbox)
 
     status = commands.add_parser("status", help="what needs a person: outbox backlog, failures, late handoffs, "
                                                  "opted-out coordinators, the worker's heartbeat (exit 1 if anything)")

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 import phonenumbers
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -18,6 +20,10 @@ from bot.db.models import ContactNumber
 from bot.privacy import sender_key
 
 STAND_IN = re.compile(r"\btel:(h[0-9a-f]{40})\b")
+# The texter's own number while their turn is with the assistant, which has only their key: held
+# under this prefix and their key for that turn only, so that a handoff the turn opens has the
+# number from the transaction that creates it (a specialist may ACCEPT before the turn ends).
+HELD = "from:"
 
 
 def _written_numbers(text: str, region: str):
@@ -72,3 +78,26 @@ def number_for(session: Session, stand_in: str | None) -> str | None:
     if not match:
         return None
     return session.scalar(select(ContactNumber.number).where(ContactNumber.key == match.group(1)))
+
+
+def hold_sender_number(session: Session, key: str, number: str) -> None:
+    """Hold the number of a texter whose turn goes to the assistant, until `release_sender_number`."""
+    _remember(session, HELD + key, number)
+
+
+def sender_number(session: Session, key: str) -> str | None:
+    """The number of the texter with this key, while their turn is with the assistant; else None."""
+    return session.scalar(select(ContactNumber.number).where(ContactNumber.key == HELD + key))
+
+
+def release_sender_number(session: Session, key: str) -> None:
+    """The turn is over: the number is no longer held (a handoff it opened keeps its own)."""
+    session.execute(delete(ContactNumber).where(ContactNumber.key == HELD + key).execution_options(synchronize_session=False))
+
+
+def release_held_before(session: Session, before: datetime) -> int:
+    """Numbers held for turns that began before `before` and were never released (the channel
+    died mid-turn); how many."""
+    return session.execute(delete(ContactNumber).where(ContactNumber.key.startswith(HELD),
+                                                       ContactNumber.seen_at < before)
+                           .execution_options(synchronize_session=False)).rowcount

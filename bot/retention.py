@@ -3,10 +3,13 @@ HUB_RETENTION_DAYS are purged. The worker runs this every hour; `hub purge` runs
 
 What goes, once older than the retention period:
 - delivered (or blocked, or failed) outbox messages, body and number with them;
-- the person's number, the officer's note on where to find them, and the person's own words in
-  the consent record, on handoffs that are over (closed or expired); what the handoff was, who
-  consented and when, and every handoff_log row stay, for the reports;
-- numbers written in messages (contact_number), and the sender's key on the MessageSid
+- the person's number, the officer's note on where to find them, the person's own words in the
+  consent record, and the person's key (the HMAC of their number, which with HUB_SECRET_KEY
+  would give the number back: it becomes `purged:<id>`, linking the handoff to nobody), on
+  handoffs that are over (closed or expired); what the handoff was, who consented and when, and
+  every handoff_log row stay, for the reports (a re-contact is linked by follow_up_of, not the key);
+- numbers written in messages (contact_number; a texter's own number held there for their turn
+  with the assistant goes when the turn ends, or here after HELD_AT_MOST), and the sender's key on the MessageSid
   de-duplication rows: the MessageSids themselves (no number, no words) stay, because Twilio's
   signature never expires and a captured webhook replayed after the purge must still be refused
   as a duplicate rather than run again on a conversation that is gone;
@@ -36,7 +39,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import yaml
-from sqlalchemy import create_engine, delete, text, update
+from sqlalchemy import String, cast, create_engine, delete, literal, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
@@ -46,6 +49,7 @@ from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import SAFE_ENGINE_OPTIONS
 from bot.db.models import ContactNumber, Handoff, InboundMessage, ListingReport, ListingShown, OfficerCall, OutboxMessage
 from bot.handoff.states import OVER
+from bot.phonebook import release_held_before
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +57,9 @@ SETTLED = ("sent", "stored", "blocked", "failed")
 # The hotline's tracker store, a subclass of Rasa's SQL one (`type: SQL`) that keeps the same table.
 HOTLINE_TRACKER_STORE = "bot.channels.tracker_store.ThreadedSQLTrackerStore"
 UNLINKED = ""  # the sender key of a MessageSid kept past the retention period
+# A texter's number held for their turn (bot/phonebook.py) whose channel never released it.
+HELD_AT_MOST = timedelta(hours=1)
+PURGED_KEY = "purged:"  # a finished handoff's person_key past the retention period, before its id
 _ENV_VAR = re.compile(r"\$\{([^}]+)\}")
 
 
@@ -76,8 +83,9 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
     handoffs = session.execute(
         update(Handoff)
         .where(Handoff.state.in_(OVER), Handoff.closed_at < cutoff,
-               (Handoff.person_number.is_not(None)) | (Handoff.contact_note.is_not(None)) | (~Handoff.consent_text.startswith("Purged")))
-        .values(person_number=None, contact_note=None,
+               (Handoff.person_number.is_not(None)) | (Handoff.contact_note.is_not(None)) | (~Handoff.consent_text.startswith("Purged"))
+               | (~Handoff.person_key.startswith(PURGED_KEY)))
+        .values(person_number=None, contact_note=None, person_key=literal(PURGED_KEY, String) + cast(Handoff.id, String),
                 consent_text="Purged after the retention period: consent was given by the " + Handoff.consent_by + ".")
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -144,6 +152,7 @@ def purge_tracker_store(url: str, cutoff: datetime) -> int:
 def purge(session: Session, retention_days: int, endpoints_path: Path | None, now: datetime | None = None) -> Purged:
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     outbox, handoffs, contacts, inbound = purge_hub(session, cutoff)
+    release_held_before(session, (now or utcnow()) - HELD_AT_MOST)
     url = tracker_store_url(endpoints_path) if endpoints_path else None
     events = purge_tracker_store(url, cutoff) if url else None
     purged = Purged(outbox, handoffs, contacts, inbound, events)

@@ -19,7 +19,7 @@ from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, Work
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
-from bot.notify.outbox import Purpose, UNSETTLED
+from bot.notify.outbox import HELD, Purpose, UNSETTLED
 from bot.privacy import sender_key
 
 # A message may wait a little (a retry after a Twilio hiccup); one waiting longer than this means
@@ -99,6 +99,8 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     misses_hour, misses_day = (session.scalar(select(func.coalesce(func.sum(DeadlineMiss.misses), 0))
                                               .where(DeadlineMiss.hour >= since)) for since in (this_hour, now - RECENT))
 
+    held = held_after_restore(session, needs)
+
     alarms = standing_alarms(session)
     for alarm in alarms:
         needs.append(f"{alarm.detail} (since {_iso(alarm.raised_at)})")
@@ -117,7 +119,19 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
                    for a in alarms],
         "needs_a_person": needs,
     }
+    report["outbox_held"] = held
     return Status(report, needs)
+
+
+def held_after_restore(session: Session, needs: list[str]) -> int:
+    """Messages a restore held (bot/notify/outbox.py HELD): each waits for a person to look at it
+    and release it, so that a restored alert cannot die quietly."""
+    held = session.scalar(select(func.count()).where(OutboxMessage.status == HELD))
+    if held:
+        needs.append(f"{held} message(s) held since a restore (they were waiting in the backup, and the old line may "
+                     f"have sent them since): look at them with `hub outbox --held`, send them with "
+                     f"`hub outbox release ID|--all`")
+    return held
 
 
 def render(status: Status) -> str:
@@ -142,4 +156,6 @@ def render(status: Status) -> str:
     lines.append(f"answer-deadline misses (holding replies): {misses.get('this_hour', 0)} this hour, "
                  f"{misses.get('last_24h', 0)} in the last 24 h")
     lines.append(f"alarms: {', '.join(a['name'] for a in report['alarms']) or 'none'}")
+    if report.get("outbox_held"):
+        lines.append(f"held since a restore: {report['outbox_held']} message(s)")
     return "\n".join(lines)

@@ -30,7 +30,7 @@ def answer(session: Session, number: str | None, number_key: str, text: str, fro
     """The replies when the text is about alerts (it is then handled here), else None."""
     said = keyword(text)
     if said is not None and said.word == "stop":
-        subscriptions.unsubscribe(session, number_key)  # STOP stops everything; the caller answers it
+        subscriptions.unsubscribe(session, number_key, "STOP")  # STOP stops everything; the caller answers it
         return None
     alerts = _ALERTS.match(text or "")
     if alerts:

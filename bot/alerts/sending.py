@@ -152,7 +152,7 @@ def send(session: Session, alert: Draft, from_number: str) -> AreaAlert:
 
 
 # How the outbox's states read in `hub alerts list`.
-_SHOWN_AS = {"pending": "waiting", "sending": "waiting", "sent": "sent", "stored": "sent", "blocked": "blocked",
+_SHOWN_AS = {"pending": "waiting", "sending": "waiting", "held": "waiting", "sent": "sent", "stored": "sent", "blocked": "blocked",
              "failed": "failed"}
 
 

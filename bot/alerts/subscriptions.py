@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.db.models import AlertSubscription, OptOut
 from bot.directory.geo import Place, bounding_box, miles_between
+from bot.notify.outbox import Purpose, block_waiting
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,13 @@ def subscribe(session: Session, number_key: str, number: str, place: Place, lang
     return Subscribed(row.area, before if before != row.area else None, before == row.area)
 
 
-def unsubscribe(session: Session, number_key: str) -> bool:
-    """Stop alerts to this number and forget it; False when it had none."""
+def unsubscribe(session: Session, number_key: str, said: str = "ALERTS OFF") -> bool:
+    """Stop alerts to this number and forget it, the copies of alerts still waiting for it in the
+    outbox with it (`said`: what the subscriber texted, kept as why); False when it had none."""
     row = session.scalar(select(AlertSubscription).where(AlertSubscription.number_key == number_key))
     if row is None or row.to_number is None:
         return False
+    block_waiting(session, row.to_number, Purpose.AREA_ALERT, f"the subscriber texted {said}")
     row.to_number, row.unsubscribed_at = None, utcnow()
     return True
 

@@ -19,7 +19,7 @@ from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
 from bot.notify.optout import number_opted_out
 from bot.notify.outbox import Purpose, enqueue
-from bot.phonebook import stand_in_numbers
+from bot.phonebook import hold_sender_number, release_sender_number, stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.safety import is_emergency_reply
 from bot.db import session_scope
@@ -104,6 +104,8 @@ def take_message(message_sid: str, channel: str, key: str, number: str | None, t
             routed = route(session, number, key, text)
             if routed.handled:
                 return Taken(False, routed)
+            if number:  # for a handoff this turn may open (released by `after_turn`)
+                hold_sender_number(session, key, number)
             return Taken(False, routed, stand_in_numbers(session, text, settings.require_secret_key(), settings.default_region))
     except _Duplicate:
         return Taken(True)
@@ -126,6 +128,14 @@ def text_for_rasa(text: str, settings: Settings) -> str:
 def attach_person_number(key: str, number: str) -> None:
     with session_scope() as session:
         engine.attach_number(session, key, number)
+
+
+def after_turn(key: str, number: str) -> None:
+    """A text's turn with the assistant is over: its number is no longer held, and a handoff of
+    this texter's opened without it (its turn overlapped another's of the same number) gets it."""
+    with session_scope() as session:
+        engine.attach_number(session, key, number)
+        release_sender_number(session, key)
 
 
 def send_late_answer(number: str, replies: list[str], settings: Settings) -> None:

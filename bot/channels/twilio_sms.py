@@ -20,7 +20,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.blocking import run_blocking
 from bot.channels.admission import Admission, in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
-    attach_person_number,
+    after_turn,
     clean_body,
     phone_number,
     send_late_answer,
@@ -219,10 +219,10 @@ class TwilioSmsInput(InputChannel):
                 logger.error("twilio_sms message %s: action(s) %s failed", message_sid, ", ".join(failed))
                 replies = [TROUBLE_REPLY]
         if number:
-            try:  # a handoff opened during this message learns where to reach the person
-                await run_blocking(attach_person_number, key, number)
-            except Exception:
-                logger.exception("twilio_sms message %s: the number could not be attached to a new handoff", message_sid)
+            try:  # a handoff opened during this message had the number from the start
+                await run_blocking(after_turn, key, number)
+            except Exception:  # held until the retention purge's next pass
+                logger.exception("twilio_sms message %s: the number held for the turn could not be released", message_sid)
         return emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text))
 
     @staticmethod

@@ -203,14 +203,75 @@ def record(row: OutboxMessage, delivery: Delivery) -> None:
         row.claimed_at = None  # the outcome is known
 
 
-def list_messages(session: Session, to_number: str | None = None, limit: int = 200) -> list[OutboxMessage]:
+def block_waiting(session: Session, to_number: str, purpose: str, why: str) -> int:
+    """Never send the copies of `purpose` still waiting for `to_number` (its owner asked for no
+    more of them), held ones too: 'blocked', with why, in the caller's transaction; how many. A
+    copy being sent this very moment ('sending') is left to its attempt."""
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.to_number == to_number, OutboxMessage.purpose == purpose,
+               OutboxMessage.status.in_(("pending", HELD)))
+        .values(status="blocked", last_error=why, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def list_messages(session: Session, to_number: str | None = None, limit: int = 200,
+                  status: str | None = None) -> list[OutboxMessage]:
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
     if to_number:
         query = query.where(OutboxMessage.to_number == to_number)
+    if status:
+        query = query.where(OutboxMessage.status == status)
     return list(reversed(list(session.scalars(query))))
 
 
 UNSETTLED = ("pending", "sending")
+# Waiting for a person: a message that was waiting when a backup was taken, found again by a
+# restore. The old line may have sent it since, and it may be stale: the worker leaves it until
+# an operator releases it (`hub outbox release`), and `hub status` counts it until then.
+HELD = "held"
+
+
+class ReleaseError(ValueError):
+    """Held messages that cannot be released as asked; nothing was released. The message says why."""
+
+
+def hold_waiting(session: Session, before: datetime) -> int:
+    """Hold every message created before `before` still waiting to be sent (a restored backup's),
+    in the caller's transaction; how many. Each keeps the time from which it may have been sent,
+    so that once released the worker asks the provider before sending it (as after an
+    interrupted attempt), never sending twice what the old line sent after the backup."""
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status.in_(UNSETTLED), OutboxMessage.created_at < before)
+        .values(status=HELD, claim_token=None,
+                claimed_at=func.coalesce(OutboxMessage.claimed_at, OutboxMessage.created_at))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def release_held(session: Session, ids: list[int] | None) -> list[int]:
+    """Release held messages to the worker (`ids`, or every held one with None), in the caller's
+    transaction: their ids. Raises ReleaseError, releasing nothing, for an id that does not exist
+    or is not held, or when nothing is held at all."""
+    if ids is None:
+        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.status == HELD).order_by(OutboxMessage.id)))
+        if not rows:
+            raise ReleaseError("no message is held: nothing was released")
+    else:
+        rows = []
+        for row_id in ids:
+            row = session.get(OutboxMessage, row_id)
+            if row is None:
+                raise ReleaseError(f"outbox message #{row_id} does not exist: nothing was released")
+            if row.status != HELD:
+                raise ReleaseError(f"outbox message #{row_id} is not held (it is {row.status}): nothing was released")
+            rows.append(row)
+    for row in rows:
+        row.status, row.next_attempt_at = "pending", utcnow()
+    session.flush()
+    return [row.id for row in rows]
 
 
 def settled_after(session: Session, to_number: str, after_id: int | None, limit: int = 100) -> tuple[list[OutboxMessage], int]:

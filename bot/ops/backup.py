@@ -9,13 +9,17 @@ PostgreSQL: `pg_dump` does this better than any copy made here; `postgres_backup
 `postgres_restore_steps` say exactly what to run, and which tables hold what.
 
 A backup holds phone numbers and words: keep it no longer than HUB_RETENTION_DAYS. A restore runs
-the retention purge at once, so that what was purged since does not come back, and brings in the
-opt-outs recorded after the backup when the old database can still be read.
+the retention purge at once, so that what was purged since does not come back, and brings in what
+was undone after the backup when the old database can still be read: the opt-outs, the alert
+unsubscribes, and the console's accounts as they are (removed, reset). Messages that were waiting
+in the backup are held for an operator (`hub outbox --held`, `hub outbox release`): the old line
+may have sent them since.
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import sqlite3
 from contextlib import ExitStack, closing
@@ -23,11 +27,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, null, select, text
+from sqlalchemy import MetaData, Table, create_engine, null, select, text
 from sqlalchemy.engine import make_url
 
+from bot.alerts.subscriptions import unsubscribe
 from bot.clock import utcnow
-from bot.db.models import Base, OptOut
+from bot.console.accounts import end_every_session, remove_user
+from bot.db.models import AlertSubscription, Base, ConsoleUser, OptOut
 
 FORMAT = "health-hub-hotline-backup/1"
 MERGE_MARGIN = timedelta(minutes=10)
@@ -237,6 +243,105 @@ def opt_outs_since(url: str, since: datetime) -> list[tuple[str, datetime, str |
         engine.dispose()
 
 
+@dataclass(frozen=True)
+class SinceBackup:
+    """What the old database says was undone after the backup began, read before a restore
+    replaces anything: STOPs, alert unsubscribes, and the console's accounts as they are now
+    (None: its schema has no console yet)."""
+
+    opt_outs: list
+    unsubscribes: list  # (number_key, unsubscribed_at)
+    accounts: list[dict] | None
+
+
+def read_since_backup(url: str, since: datetime) -> SinceBackup:
+    """Raises BackupError when the old database cannot be read."""
+    engine = create_engine(url, future=True)
+    try:
+        with engine.connect() as connection:
+            unsubscribes, accounts = [], None
+            if engine.dialect.has_table(connection, "alert_subscription"):
+                ended = Table("alert_subscription", MetaData(), autoload_with=connection)
+                unsubscribes = [tuple(row) for row in connection.execute(
+                    select(ended.c.number_key, ended.c.unsubscribed_at)
+                    .where(ended.c.to_number.is_(None), ended.c.unsubscribed_at >= since))]
+            if engine.dialect.has_table(connection, "console_user"):
+                users = Table("console_user", MetaData(), autoload_with=connection)
+                accounts = [dict(row._mapping) for row in connection.execute(select(users))]
+    except Exception as exc:  # any failure to read means the same thing to the operator
+        raise BackupError(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}") from None
+    finally:
+        engine.dispose()
+    return SinceBackup(opt_outs_since(url, since), unsubscribes, accounts)
+
+
+def merge_unsubscribes(session, rows) -> int:
+    """End the restored subscriptions their subscribers ended after the backup (ALERTS OFF), and
+    block the copies of alerts waiting for them; how many."""
+    ended = 0
+    for number_key, at in rows:
+        row = session.scalar(select(AlertSubscription).where(AlertSubscription.number_key == number_key))
+        if row is not None and row.to_number is not None and row.subscribed_at <= at:
+            unsubscribe(session, number_key, "ALERTS OFF before the restore")
+            row.unsubscribed_at = at
+            ended += 1
+    return ended
+
+
+@dataclass(frozen=True)
+class AccountsMerged:
+    removed: int
+    changed: int
+    added: int
+
+
+def merge_accounts(session, accounts: list[dict], since: datetime) -> AccountsMerged:
+    """What a manager did to the console's accounts on the old line after the backup began
+    (`since`), as the old database (`accounts`, its console_user rows) shows it, so that it also
+    holds after a restore run later, on a line that has run since (--merge-only):
+    - an account made before the backup that the old database no longer has was removed: it goes,
+      with its sessions;
+    - one whose epoch the old database has further on (its password was reset, or "Sign out
+      everywhere"), or that the old line made again after the backup (removed and added back),
+      takes the old database's password, role and session secret, and every session it had ends;
+    - one the old line added after the backup, which this database lacks, is added."""
+    copied = set(ConsoleUser.__table__.columns.keys()) - {"id", "email", "failed_logins", "locked_until", "last_login_at"}
+    by_email = {account["email"]: account for account in accounts}
+    in_backup_by = since + timedelta(seconds=1)  # `since` is to the second: the backup began within it
+    removed = changed = 0
+    for user in list(session.scalars(select(ConsoleUser))):
+        old = by_email.pop(user.email, None)
+        if old is None:
+            if user.created_at < in_backup_by:
+                remove_user(session, user.email)
+                removed += 1
+            continue
+        if old["session_epoch"] > user.session_epoch or old["created_at"] >= since > user.created_at:
+            epoch = max(user.session_epoch, old["session_epoch"])
+            for name, value in old.items():
+                if name in copied:
+                    setattr(user, name, value)
+            user.session_epoch = epoch
+            end_every_session(session, user.id)  # past both epochs: no cookie signed before signs in
+            changed += 1
+    added = [account for account in by_email.values() if account["created_at"] >= since]
+    for account in added:
+        values = {name: value for name, value in account.items() if name in copied}
+        values.setdefault("session_secret", secrets.token_urlsafe(32))  # an old database made before it existed
+        session.add(ConsoleUser(email=account["email"], **values))
+    session.flush()
+    return AccountsMerged(removed, changed, len(added))
+
+
+def end_console_sessions(session) -> int:
+    """Without the old database: every console session signed before the restore ends (an account
+    removed or reset since the backup may be back as it was); how many accounts."""
+    users = list(session.scalars(select(ConsoleUser.id)))
+    for user_id in users:
+        end_every_session(session, user_id)
+    return len(users)
+
+
 def restore_sqlite(folder: Path, hub_url: str, tracker_url: str | None) -> Manifest:
     """Copy the backup into the configured databases (which the caller has checked it may replace)."""
     manifest = Manifest.read(folder)
@@ -270,14 +375,14 @@ def backup_started(folder: Path, given: str | None = None) -> datetime:
     return Manifest.read(folder).taken_at
 
 
-def old_opt_outs(url: str | None, since: datetime) -> tuple[list | None, str | None]:
-    """The opt-outs the old database recorded since the backup began, or None and why not."""
+def old_records(url: str | None, since: datetime) -> tuple[SinceBackup | None, str | None]:
+    """What the old database recorded since the backup began (`SinceBackup`), or None and why not."""
     if not url:
         return None, "no old database to read (give it with --old-database URL)"
     try:
         # A STOP stamped just before the backup began may have been committed just after it: look
         # a little further back (what the backup already holds is skipped).
-        return opt_outs_since(url, since - MERGE_MARGIN), None
+        return read_since_backup(url, since - MERGE_MARGIN), None
     except BackupError as exc:
         return None, f"the old database cannot be read ({exc})"
 
@@ -351,8 +456,10 @@ def postgres_restore_steps(folder: Path) -> str:
         "    hub db upgrade",
         f"    hub restore {where} --merge-only --old-database \"$OLD_DATABASE_URL\"",
         "",
-        "The last step merges the opt-outs recorded since the backup began and runs the retention purge at once,",
-        "so that what was purged since does not come back; without --old-database it only purges, and says so.",
+        "The last step merges what was undone since the backup began (opt-outs, alert unsubscribes, console",
+        "accounts removed or reset), holds the messages that were waiting in the backup (`hub outbox --held`),",
+        "and runs the retention purge at once, so that what was purged since does not come back; without",
+        "--old-database it holds and purges only, and says what was not merged.",
     ])
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, get_settings
 
 
@@ -83,25 +85,49 @@ def cmd_backup(args) -> int:
     return 0
 
 
-def _merge_and_purge(since, rows, unreadable: str | None) -> None:
+def _merge_and_purge(since, old, unreadable: str | None, restored: bool) -> None:
+    """What was undone after the backup, merged from the old database (`old`, or None and why
+    not: `unreadable`); the messages waiting in the backup held (`restored`: every waiting one,
+    since the file was just copied from it; else those older than the backup, which began within
+    the second `since` names); the retention purge run."""
     from bot.db import session_scope
-    from bot.ops.backup import merge_opt_outs
+    from bot.notify.outbox import hold_waiting
+    from bot.ops.backup import end_console_sessions, merge_accounts, merge_opt_outs, merge_unsubscribes
     from bot.retention import purge
 
     settings = get_settings()
+    accounts = None
     with session_scope() as session:
-        merged = merge_opt_outs(session, rows) if rows is not None else None
+        merged = merge_opt_outs(session, old.opt_outs) if old is not None else None
+        # Before the messages are held: the copies of alerts to a number that ended its subscription are blocked.
+        unsubscribed = merge_unsubscribes(session, old.unsubscribes) if old is not None else None
+        if old is not None and old.accounts is not None:
+            accounts = merge_accounts(session, old.accounts, since)
+        elif old is None:
+            end_console_sessions(session)
+        held = hold_waiting(session, utcnow() if restored else since + timedelta(seconds=1))
         purged = purge(session, settings.retention_days, settings.endpoints_path)
     print(f"retention purge run at once ({settings.retention_days} days): {purged.outbox_messages} outbox message(s), "
           f"{purged.handoffs} handoff(s) cleared, {purged.contact_numbers} contact number(s), "
           f"{purged.tracker_events if purged.tracker_events is not None else 'no'} tracker store event(s)")
+    print(f"{held} message(s) waiting in the backup held: the old line may have sent them since. "
+          + ("Look at them with `hub outbox --held`; `hub outbox release ID|--all` sends them." if held else ""))
+    stamp = f"{since.isoformat(timespec='seconds')}Z"
     if merged is not None:
-        print(f"opt-outs recorded since the backup ({since.isoformat(timespec='seconds')}Z) merged from the old database: {merged}")
+        print(f"opt-outs recorded since the backup ({stamp}) merged from the old database: {merged}")
+        print(f"alert unsubscribes recorded since the backup merged from the old database: {unsubscribed}")
+        if accounts is not None:
+            print(f"console accounts as the old database has them: {accounts.removed} removed, {accounts.changed} changed, "
+                  f"{accounts.added} added")
     else:
-        print(f"WARNING: the opt-outs recorded after the backup ({since.isoformat(timespec='seconds')}Z) were NOT merged: "
+        print(f"WARNING: the opt-outs recorded after the backup ({stamp}) were NOT merged: "
               f"{unreadable}. A number that texted STOP since then may get messages from this line again. Twilio's own "
               "opt-out list still blocks those numbers on the same Twilio number (error 21610). If the old database "
               "turns up, run: hub restore PATH --merge-only --old-database URL", file=sys.stderr)
+        print("WARNING: nor were the alert unsubscribes (ALERTS OFF) made since then: those numbers may get alerts again "
+              "until they text ALERTS OFF once more. And console accounts removed, or whose password was reset, since "
+              "then are back as they were: every console session was ended; check `hub users list` and remove or reset "
+              "what should not be there.", file=sys.stderr)
 
 
 def cmd_restore(args) -> int:
@@ -109,7 +135,7 @@ def cmd_restore(args) -> int:
 
     from bot.cli import alembic_config
     from bot.db import engine_for
-    from bot.ops.backup import BackupError, Manifest, backup_started, holds_line_data, installation_counts, old_opt_outs, \
+    from bot.ops.backup import BackupError, Manifest, backup_started, holds_line_data, installation_counts, old_records, \
         postgres_restore_steps, restore_sqlite, sqlite_path
     from bot.retention import tracker_store_url
 
@@ -131,7 +157,7 @@ def cmd_restore(args) -> int:
                              "(its opt-outs recorded since the backup are kept).")
             # Replacing a database in use: it is the old one, read before it is replaced.
             old_url = args.old_database or (settings.database_url if occupied else None)
-        rows, unreadable = old_opt_outs(old_url, since)
+        old, unreadable = old_records(old_url, since)
         if not args.merge_only:
             restore_sqlite(folder, settings.database_url, tracker_url)
     except (BackupError, ValueError) as exc:
@@ -142,7 +168,7 @@ def cmd_restore(args) -> int:
         print(f"restored {folder} (made {since.isoformat(timespec='seconds')}Z) and migrated it to the current schema")
         if not Manifest.read(folder).tracker_store:
             print("  the backup holds no conversations: this installation's tracker store was left as it was")
-    _merge_and_purge(since, rows, unreadable)
+    _merge_and_purge(since, old, unreadable, restored=not args.merge_only)
     if not args.merge_only:
         counts = installation_counts(settings.database_url, tracker_url)
         print("now in this installation: " + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in counts.items()))
@@ -173,14 +199,15 @@ def add_commands(commands) -> None:
     backup.add_argument("path", help="a new folder")
     backup.set_defaults(func=cmd_backup)
     restore = commands.add_parser("restore", help="restore a backup into a fresh installation (stop the hotline first); "
-                                                  "runs the retention purge and merges the opt-outs recorded since")
+                                                  "runs the retention purge, merges the opt-outs, unsubscribes and console "
+                                                  "account changes recorded since, and holds the messages that were waiting")
     restore.add_argument("path", help="a folder made by `hub backup`")
     restore.add_argument("--force", action="store_true", help="replace a database that already holds the line's records")
     restore.add_argument("--old-database", metavar="URL",
                          help="the database the backup was made from, if it can still be read: the opt-outs it recorded "
                               "after the backup are merged (default: this installation's, when --force replaces it)")
     restore.add_argument("--merge-only", action="store_true",
-                         help="only merge the opt-outs recorded since the backup from --old-database, then purge "
+                         help="only merge what was undone since the backup from --old-database, hold what was waiting, then purge "
                               "(after pg_restore, or when the old database turns up later)")
     restore.add_argument("--since", help="with --merge-only: when the backup began (ISO time, UTC), if PATH says nothing of it")
     restore.set_defaults(func=cmd_restore)

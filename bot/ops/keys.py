@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import AlertSubscription, ContactNumber, Handoff, Officer, OptOut, OutboxMessage, Specialist
 from bot.handoff.states import OPEN
+from bot.phonebook import HELD
 from bot.privacy import key_id, sender_key
 
 
@@ -31,7 +32,7 @@ CHUNK = 500
 KEYED_COLUMNS = {
     ("officer", "phone_key"): "re-keyed from the officer's phone",
     ("handoff", "person_key"): "re-keyed from the person's number while the handoff holds it",
-    ("contact_number", "key"): "re-keyed from the number it stands in for",
+    ("contact_number", "key"): "re-keyed from the number it stands in for; a number held for a turn is dropped",
     ("opt_out", "number_key"): "re-keyed where the line holds the number; otherwise matched through the key ring",
     ("listing_shown", "number_key"): "left: a new key lists afresh on the next search; purged after the retention period",
     ("listing_report", "reporter_key"): "left: only counts different numbers within a day; purged after the retention period",
@@ -101,6 +102,8 @@ def rekey(session: Session, old_secret: str, new_secret: str, previous_secrets: 
     for contact in contacts:
         session.delete(contact)
     session.flush()
+    # A number held for a turn (bot/phonebook.py) is only a leftover while the line is stopped.
+    contacts = [contact for contact in contacts if not contact.key.startswith(HELD)]
     for contact in contacts:
         session.add(ContactNumber(key=new_key(contact.number), number=contact.number, seen_at=contact.seen_at))
 

@@ -64,6 +64,11 @@ def test_a_whole_handoff_on_postgres(postgres_db):
         assert session.scalar(select(Handoff.state).where(Handoff.ref == ref)) == "closed"
         relayed = session.scalars(select(OutboxMessage.body).where(OutboxMessage.purpose == "relay")).all()
     assert relayed == [f"{ref}: thanks, by the library"]
+    with session_scope() as session:  # past the retention period: nothing leads back to the person
+        assert purge(session, 30, None, now=utcnow() + timedelta(days=31)).handoffs == 1
+    with session_scope() as session:
+        done = session.scalar(select(Handoff).where(Handoff.ref == ref))
+        assert (done.person_key, done.person_number) == (f"purged:{done.id}", None)
 
 
 def test_contact_numbers_and_the_purge_on_postgres(postgres_db):

@@ -91,6 +91,40 @@ def test_old_bodies_and_numbers_go_and_what_is_open_or_recent_stays(roster, tmp_
     assert (again.outbox_messages, again.handoffs, again.contact_numbers, again.inbound_messages, again.tracker_events) == (0, 0, 0, 0, None)
 
 
+def test_a_finished_handoff_loses_its_person_key_so_it_cannot_be_linked_back_to_the_number(roster):
+    # Before: person_key (the HMAC of the number) stayed for ever, so a leaked database and key
+    # gave back every past handoff's number by trying every US number.
+    key = "h" + "3" * 40
+    first, second, still_open, recent = handoff("closed", OLD), handoff("expired", OLD), handoff("accepted", OLD), handoff("closed", RECENT)
+    purged_before = handoff("closed", OLD)
+    with session_scope() as session:  # purged before the fix: number and words gone, the key kept
+        earlier = session.scalar(select(Handoff).where(Handoff.ref == purged_before))
+        earlier.person_number, earlier.contact_note, earlier.consent_text = None, None, "Purged after the retention period: consent was given by the person."
+    with session_scope() as session:
+        assert purge(session, 30, None, now=NOW).handoffs == 3
+    with session_scope() as session:
+        keys = {h.ref: h.person_key for h in session.scalars(select(Handoff))}
+        assert keys[still_open] == key and keys[recent] == key  # open or recent: the person's texts still find it
+        placeholders = [keys[ref] for ref in (first, second, purged_before)]
+        assert key not in placeholders and len(set(placeholders)) == 3  # nor linked to one another
+        assert session.scalar(select(func.count()).select_from(Handoff).where(Handoff.person_key == key)) == 2
+    with session_scope() as session:
+        assert purge(session, 30, None, now=NOW).handoffs == 0
+
+
+def test_a_number_held_for_a_turn_that_never_ended_goes_within_hours_not_the_retention_period(migrated_db):
+    from bot.phonebook import HELD, sender_number
+
+    with session_scope() as session:
+        session.add_all([ContactNumber(key=HELD + "h" + "4" * 40, number="+12065550143", seen_at=NOW - timedelta(hours=2)),
+                         ContactNumber(key=HELD + "h" + "5" * 40, number="+12065550144", seen_at=NOW - timedelta(minutes=5))])
+    with session_scope() as session:
+        purge(session, 30, None, now=NOW)
+    with session_scope() as session:
+        assert sender_number(session, "h" + "4" * 40) is None
+        assert sender_number(session, "h" + "5" * 40) == "+12065550144"  # a turn may still be going on
+
+
 def test_a_webhook_replayed_after_the_purge_is_still_a_duplicate(migrated_db):
     """Twilio's signature never expires: a captured signed webhook must not run again once the
     conversation it belonged to has been purged."""

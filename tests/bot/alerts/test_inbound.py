@@ -84,6 +84,45 @@ def test_stop_ends_the_subscription_and_is_answered_as_always(demo_db):
         assert is_opted_out(session, KEY)
 
 
+def queue_alert():
+    """A drug-supply alert sent to everyone subscribed near 98104 (one outbox row each)."""
+    from bot.alerts.sending import draft, send
+    from bot.directory.geo import lookup_zip
+
+    with session_scope() as session:
+        send(session, draft(session, lookup_zip("98104"), 5, "Blue pills much stronger than usual.", None), "+12065550100")
+
+
+@pytest.mark.parametrize("body, why", [("ALERTS OFF", "ALERTS OFF"), ("STOP", "STOP")])
+def test_alerts_off_stops_the_copies_already_queued_for_that_number(demo_db, body, why):
+    # Before: the copy sat 'pending' with the number and the worker sent it anyway after ALERTS OFF.
+    from tests.bot.test_worker import RecordingTransport
+    from bot.worker import deliver_due
+
+    text("ALERTS 98104")
+    text("ALERTS 98104", number=OTHER, key=OTHER_KEY)
+    queue_alert()
+    text(body)
+    with session_scope() as session:
+        rows = {m.to_number: (m.status, m.last_error) for m in session.scalars(select(OutboxMessage))}
+    assert rows[PERSON][0] == "blocked" and why in rows[PERSON][1]
+    assert rows[OTHER] == ("pending", None)
+    transport = RecordingTransport()
+    deliver_due(transport)
+    assert [to for to, _ in transport.sent] == [OTHER]
+
+
+def test_alerts_off_leaves_the_numbers_other_messages_alone(demo_db):
+    from bot.notify.outbox import enqueue
+
+    text("ALERTS 98104")
+    with session_scope() as session:
+        enqueue(session, to_number=PERSON, from_number="+12065550100", body="Specialist: on my way", purpose="relay")
+    text("ALERTS OFF")
+    with session_scope() as session:
+        assert session.scalar(select(OutboxMessage.status)) == "pending"
+
+
 @pytest.mark.parametrize("body, key, values", [
     ("ALERTS 00000", "unknown_zip", {"zip": "00000"}),
     ("ALERTS 99999", "unknown_zip", {"zip": "99999"}),

@@ -111,3 +111,16 @@ def test_the_list_counts_what_became_of_each_copy(migrated_db):
     assert listed["id"] == alert_id and listed["recipients"] == 4 and listed["area"] == "98104"
     assert listed["outbox"] == {"waiting": 1, "sent": 2, "blocked": 1, "failed": 0}
     assert listed["receipts"] == {"delivered": 1, "undelivered": 1}
+
+
+def test_copies_a_restore_held_are_counted_as_waiting(migrated_db):
+    from bot.notify.outbox import HELD
+
+    for index in range(2):
+        sign_up(index)
+    with session_scope() as session:
+        send(session, draft(session, DOWNTOWN, 5, ENGLISH, None), HOTLINE)
+    with session_scope() as session:
+        session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first().status = HELD
+    with session_scope() as session:
+        assert sent_alerts(session)[0]["outbox"] == {"waiting": 2, "sent": 0, "blocked": 0, "failed": 0}

@@ -263,3 +263,178 @@ def test_postgres_the_printed_commands_back_up_and_restore(postgres_db, postgres
 
 def test_every_table_is_described():
     assert every_table_described() == set()
+
+
+# --- review 13: what was undone after the backup stays undone; what was waiting is held ------
+
+SUBSCRIBER = "+12065550146"
+
+
+def subscription_number(number_key):
+    from bot.db.models import AlertSubscription
+
+    with session_scope() as session:
+        return session.scalar(select(AlertSubscription.to_number).where(AlertSubscription.number_key == number_key))
+
+
+def test_a_restore_keeps_the_unsubscribes_and_account_removals_made_after_the_backup(old_line, monkeypatch, tmp_path, capsys):
+    # Before: only STOPs were merged: an ALERTS OFF made after the backup was lost (alerts again),
+    # and a removed console account, or a reset password, came back with its old hash and epoch.
+    from bot.alerts.subscriptions import subscribe, unsubscribe
+    from bot.console.accounts import add_user, authenticate, remove_user, reset_password, start_session
+    from bot.db.models import ConsoleSignIn, ConsoleUser
+    from bot.directory.geo import lookup_zip
+
+    key = sender_key(SUBSCRIBER, get_settings().require_secret_key())
+    with session_scope() as session:
+        subscribe(session, key, SUBSCRIBER, lookup_zip("98104"), "en")
+        for email in ("ana@example.org", "ben@example.org", "cy@example.org"):
+            add_user(session, email, "manager", "correct horse battery")
+    with session_scope() as session:  # each signed in to the console when the backup was made
+        for email in ("ana@example.org", "ben@example.org", "cy@example.org"):
+            start_session(session, authenticate(session, email, "correct horse battery"), 12 * 3600)
+    assert main(["backup", str(tmp_path / "backup")]) == 0
+    with session_scope() as session:  # after the backup, on the old line
+        assert unsubscribe(session, key)
+        remove_user(session, "ben@example.org")
+        reset_password(session, "ana@example.org", "a new password after a leak")
+        add_user(session, "dee@example.org", "viewer", "correct horse battery")
+        after = {u.email: (u.password_hash, u.session_epoch) for u in session.scalars(select(ConsoleUser))}
+    old_url = get_settings().database_url
+
+    installation(monkeypatch, tmp_path / "new")
+    assert main(["restore", str(tmp_path / "backup"), "--old-database", old_url]) == 0
+    out = capsys.readouterr().out
+    assert "alert unsubscribes recorded since the backup merged from the old database: 1" in out
+    assert "console accounts as the old database has them: 1 removed, 1 changed, 1 added" in out
+    assert subscription_number(key) is None
+    with session_scope() as session:
+        users = {u.email: u for u in session.scalars(select(ConsoleUser))}
+    assert set(users) == {"ana@example.org", "cy@example.org", "dee@example.org"}
+    ana = users["ana@example.org"]
+    # The hash made after the backup, and an epoch past every earlier one: old cookies end.
+    assert ana.password_hash == after["ana@example.org"][0] and ana.session_epoch > after["ana@example.org"][1]
+    assert users["cy@example.org"].session_epoch == after["cy@example.org"][1]  # unchanged: still signed in
+    with session_scope() as session:
+        assert set(session.scalars(select(ConsoleSignIn.user_id))) == {users["cy@example.org"].id}
+
+
+def test_without_the_old_database_every_console_session_ends_and_the_operator_is_told(old_line, monkeypatch, tmp_path, capsys):
+    from bot.console.accounts import add_user
+    from bot.db.models import ConsoleUser
+
+    with session_scope() as session:
+        add_user(session, "ana@example.org", "manager", "correct horse battery")
+    assert main(["backup", str(tmp_path / "backup")]) == 0
+    installation(monkeypatch, tmp_path / "new")
+    assert main(["restore", str(tmp_path / "backup"), "--old-database", f"sqlite:///{tmp_path / 'gone' / 'hub.db'}"]) == 0
+    err = capsys.readouterr().err
+    assert "ALERTS OFF" in err and "console accounts removed" in err and "hub users list" in err
+    with session_scope() as session:
+        assert session.scalar(select(ConsoleUser.session_epoch)) == 1
+
+
+def test_messages_waiting_in_the_backup_are_held_until_an_operator_releases_them(old_line, monkeypatch, tmp_path, capsys):
+    # Before: a relay or late answer pending in the backup was sent again after the restore, though
+    # the old line may have sent it after the backup; now it is held, and `hub status` says so.
+    from sqlalchemy import delete
+
+    from bot.db.models import OutboxMessage
+    from bot.notify.outbox import Delivery, enqueue
+    from bot.notify.transports import OutboxTransport
+    from bot.worker import deliver_due
+
+    with session_scope() as session:
+        session.execute(delete(OutboxMessage))  # the fixture's alerts: only these two wait
+        waiting = [enqueue(session, to_number="+12065550142", from_number="+12065550100", body=f"Specialist: {n}",
+                           purpose="relay").id for n in ("see you at 3", "at the library")]
+    assert main(["backup", str(tmp_path / "backup")]) == 0
+    installation(monkeypatch, tmp_path / "new")
+    assert main(["restore", str(tmp_path / "backup"), "--force"]) == 0
+    assert "2 message(s) waiting in the backup held" in capsys.readouterr().out
+    with session_scope() as session:
+        statuses = {m.id: m.status for m in session.scalars(select(OutboxMessage))}
+    assert statuses == {waiting[0]: "held", waiting[1]: "held"}
+    assert deliver_due(OutboxTransport()) == 0  # the worker leaves them
+
+    assert main(["status", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert any("2 message(s) held" in need and "hub outbox --held" in need for need in report["needs_a_person"])
+    assert main(["outbox", "--held", "--json"]) == 0
+    assert [m["id"] for m in json.loads(capsys.readouterr().out)["messages"]] == waiting
+
+    assert main(["outbox", "release", str(waiting[0])]) == 0
+    assert f"released #{waiting[0]}" in capsys.readouterr().out
+    with session_scope() as session:
+        released = session.get(OutboxMessage, waiting[0])
+        # Sent by the worker, which first asks the provider whether the old line sent it already.
+        assert released.status == "pending" and released.claimed_at is not None
+
+    class SentByTheOldLine(OutboxTransport):
+        def __init__(self):
+            self.asked, self.sent = [], []
+
+        def find_sent(self, to_number, from_number, body, since):
+            self.asked.append(body)
+            return Delivery(ok=True, provider_sid="SMold")
+
+        def send(self, *args, **kwargs):
+            self.sent.append(args)
+            return super().send(*args, **kwargs)
+
+    transport = SentByTheOldLine()
+    assert deliver_due(transport) == 1
+    assert transport.asked == ["Specialist: see you at 3"] and transport.sent == []  # not sent twice
+    assert main(["outbox", "release", "--all"]) == 0
+    assert f"released #{waiting[1]}:" in capsys.readouterr().out
+    main(["status", "--json"])
+    assert not any("held" in need for need in json.loads(capsys.readouterr().out)["needs_a_person"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["999"], "outbox message #999 does not exist"),
+    (["--all"], "no message is held"),
+    ([], "give the ID of a held message, or --all"),
+])
+def test_release_refuses_what_is_not_held_naming_it(migrated_db, capsys, args, message):
+    assert main(["outbox", "release", *args]) != 0
+    assert message in capsys.readouterr().err
+
+
+def test_release_refuses_a_message_that_is_not_held(migrated_db, capsys):
+    from bot.notify.outbox import enqueue
+
+    with session_scope() as session:
+        row_id = enqueue(session, to_number="+12065550142", from_number="+12065550100", body="x", purpose="relay").id
+    assert main(["outbox", "release", str(row_id)]) == 1
+    assert f"outbox message #{row_id} is not held (it is pending): nothing was released" in capsys.readouterr().err
+
+
+def test_a_merge_run_later_keeps_what_the_new_line_did_since(old_line, monkeypatch, tmp_path, capsys):
+    # The old database turns up after the restored line has run: what was done on the new line stays.
+    from bot.console.accounts import add_user, remove_user, reset_password
+    from bot.db.models import ConsoleUser, OutboxMessage
+    from bot.notify.outbox import enqueue
+
+    with session_scope() as session:
+        for email in ("ben@example.org", "cy@example.org"):
+            add_user(session, email, "manager", "correct horse battery")
+    assert main(["backup", str(tmp_path / "backup")]) == 0
+    with session_scope() as session:
+        remove_user(session, "ben@example.org")
+    old_url = get_settings().database_url
+    installation(monkeypatch, tmp_path / "new")
+    assert main(["restore", str(tmp_path / "backup")]) == 0
+    with session_scope() as session:  # the new line at work
+        cy = reset_password(session, "cy@example.org", "reset on the new line")
+        cy_hash, cy_epoch = cy.password_hash, cy.session_epoch
+        add_user(session, "eve@example.org", "viewer", "correct horse battery")
+        new_message = enqueue(session, to_number="+12065550142", from_number="+12065550100", body="x", purpose="relay").id
+    capsys.readouterr()
+    assert main(["restore", str(tmp_path / "backup"), "--merge-only", "--old-database", old_url]) == 0
+    assert "1 removed, 0 changed, 0 added" in capsys.readouterr().out
+    with session_scope() as session:
+        users = {u.email: u for u in session.scalars(select(ConsoleUser))}
+        assert set(users) == {"cy@example.org", "eve@example.org"}
+        assert (users["cy@example.org"].password_hash, users["cy@example.org"].session_epoch) == (cy_hash, cy_epoch)
+        assert session.get(OutboxMessage, new_message).status == "pending"  # the new line's own: not held

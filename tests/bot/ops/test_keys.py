@@ -24,6 +24,23 @@ def test_contact_numbers_are_found_again_under_the_new_key(migrated_db):
         assert number_for(session, f"tel:{sender_key('+12065550142', NEW)}") == "+12065550142"
 
 
+def test_a_number_held_for_a_turn_is_dropped_not_rekeyed(migrated_db):
+    # A turn's held number (bot/phonebook.py HELD) beside the same number written in a referral:
+    # re-keyed both would be one key twice.
+    from bot.phonebook import hold_sender_number, sender_number
+
+    key = sender_key("+12065550142", OLD)
+    with session_scope() as session:
+        text = stand_in_numbers(session, "Referral: consented, 206-555-0142", OLD, "US")
+        hold_sender_number(session, key, "+12065550142")
+    with session_scope() as session:
+        assert rekey(session, OLD, NEW, (), "US").contact_numbers == 1
+    with session_scope() as session:
+        assert number_for(session, f"tel:{sender_key('+12065550142', NEW)}") == "+12065550142"
+        assert sender_number(session, key) is None and sender_number(session, sender_key("+12065550142", NEW)) is None
+    assert "tel:" in text
+
+
 def test_an_open_handoff_without_a_number_is_reported(migrated_db):
     with session_scope() as session:
         engine.create_handoff(session, source="community", person_key=sender_key("+12065550142", OLD), consent_by="person",
