@@ -56,6 +56,7 @@ from bot.metrics import turn_answered
 from bot.safety import is_emergency_reply, mentions_overdose_in_progress
 from bot.voice import texts
 from bot.voice.call import voice_metadata
+from bot.voice.caller_id import number_vouched_for
 from bot.voice.emergency import StepsFirst, names_overdose, steps_first
 from bot.voice.listing import text_list
 
@@ -176,21 +177,26 @@ class TwilioVoiceInput(InputChannel):
         call_sid = params.get("CallSid")
         language = texts.spoken_language(query.get("lang"))
         speech, digits = clean_body(params.get("SpeechResult")), keys_pressed(params.get("Digits"))
+        # Whether the caller's number may be texted or called back, from the call's first webhook
+        # (StirVerstat), remembered in every later URL of the call (which Twilio signs).
+        vouched = number_vouched_for(params.get("StirVerstat"), remembered=query.get("vouched") == "1")
+        tw.keep(vouched="1" if vouched else None)
         first = steps_first(step, speech, digits)
         if first is not None:
             # 911 and the steps at once, before anything is looked up, and again for a
             # redelivery; a turn that names an overdose still reaches the conversation behind them.
             if first is StepsFirst.OVERDOSE:
                 language = detect_language(speech, previous=language)
-                in_background(self._behind_the_steps(tw, params, step, turn_number, speech, language, on_new_message),
-                              self._background)
+                in_background(self._behind_the_steps(tw, params, step, turn_number, speech, language, vouched,
+                                                     on_new_message), self._background)
             turn_answered("voice", time.monotonic() - tw.deadline.started, holding=False)
             return tw.emergency(language, turn_number + 1, [])
         # CallSid + step + turn identify one request of one call: a retry of it is a duplicate.
         # A turn's answer may be waited for several times (step=wait, w=1, 2...).
         attempt = f"{step}{query.get('w') or ''}" if step == "wait" else step
         try:
-            caller, new = await self._identify(tw, params, step, f"{call_sid}:{attempt}:{turn_number}", digits, tw.deadline.run)
+            caller, new = await self._identify(tw, params, step, f"{call_sid}:{attempt}:{turn_number}", digits, vouched,
+                                               tw.deadline.run)
         except Exception:
             if step != "start":
                 raise
@@ -226,12 +232,14 @@ class TwilioVoiceInput(InputChannel):
         return await self._to_rasa(tw, turn, text, on_new_message)
 
     @staticmethod
-    async def _identify(tw: VoiceTwiml, params, step: str, request_id: str, digits: str, run) -> Tuple[voice_caller.Caller, bool]:
+    async def _identify(tw: VoiceTwiml, params, step: str, request_id: str, digits: str, vouched: bool,
+                        run) -> Tuple[voice_caller.Caller, bool]:
         """Who is calling, and whether this request (`request_id`) is new; `run`: how the
         blocking work is run (within the deadline, or, behind the steps, as long as it takes)."""
         # Withheld caller IDs and unverified officers' numbers: a conversation of this call alone.
         pin = digits if step == voice_caller.PIN_STEP else None
-        caller = await run(voice_caller.identify, params.get("CallSid"), params.get("From"), params.get("StirVerstat"), tw.settings, pin)
+        caller = await run(voice_caller.identify, params.get("CallSid"), params.get("From"), params.get("StirVerstat"), tw.settings,
+                           pin, vouched)
         return caller, await run(first_delivery, request_id[:64], CHANNEL, caller.key)
 
     @staticmethod
@@ -245,12 +253,12 @@ class TwilioVoiceInput(InputChannel):
         return tw.xml(twiml)
 
     async def _behind_the_steps(self, tw: VoiceTwiml, params, step: str, turn_number: int, speech: str, language: str,
-                                on_new_message) -> None:
+                                vouched: bool, on_new_message) -> None:
         """The turn whose answer began with the steps, into the conversation (once, however
         often Twilio sent it), as soon as the database lets it: nobody waits on it."""
         call_sid = params.get("CallSid")
         try:
-            caller, new = await self._identify(tw, params, step, f"{call_sid}:{step}:{turn_number}", "", run_blocking)
+            caller, new = await self._identify(tw, params, step, f"{call_sid}:{step}:{turn_number}", "", vouched, run_blocking)
         except Exception:
             logger.exception("twilio_voice call %s turn %s: the turn behind the steps could not be taken", call_sid, turn_number)
             return
@@ -459,7 +467,11 @@ class TwilioVoiceInput(InputChannel):
             tw.say(twiml, message["text"], language)
             twiml.pause(length=1)
         buttons = last.get("buttons") or []
-        if offer:
+        if offer and not turn.number:  # withheld, or not vouched for by the carrier: text the line instead
+            gather = tw.gather("talk", language, turn.turn + 1)
+            tw.say(gather, last["text"], language)
+            tw.say(gather, texts.say(language, "list_text_us"), language)
+        elif offer:
             tw.say(twiml, last["text"], language)
             gather = tw.gather(
                 "list", language, turn.turn + 1, one_digit=True, type=offer.get("service_type"), place=offer.get("location"),
