@@ -8,7 +8,8 @@ Every request is signed like SMS (X-Twilio-Signature over HUB_PUBLIC_URL + path 
 every TwiML answer is built with twilio's VoiceResponse. Call state travels in the query strings
 of the URLs the channel gives Twilio (which Twilio signs): the caller's language (`lang`), the turn
 (`t`, which with the CallSid makes each request's idempotency key), what the last prompt asked
-(`step`), and keypad choices (`opts`). Rasa only ever sees the HMAC of the caller's number.
+(`step`), keypad choices (`opts`), and whether the carrier vouched for the caller's number in
+the call's first webhook (`vouched`). Rasa only ever sees the HMAC of the caller's number.
 
     call comes in      -> greeting, <Gather input="speech dtmf"> (step=menu)
     silence            -> the keypad menu: 1 services, 2 a person, 3 español / English
@@ -19,7 +20,8 @@ of the URLs the channel gives Twilio (which Twilio signs): the caller's language
     whisper            -> the specialist presses 1 (accepted, bridged) or the leg hangs up; for an
                           officer's referral the person is then called in (/introduce)
     /dial not accepted -> the next specialist, or the SMS alert and a callback promise, then <Hangup>
-    overdose           -> 911 first, then the naloxone steps, slowly, and an offer to repeat
+    overdose           -> 911 first, then the naloxone steps, slowly, and an offer to repeat, before
+                          anything is looked up (bot/voice/emergency.py)
 """
 from __future__ import annotations
 
@@ -82,7 +84,7 @@ class Turn:
 
     call_sid: str
     key: str  # HMAC of the caller's number
-    number: Optional[str]  # E.164, only for the handoff's callback and the texted list
+    number: Optional[str]  # E.164, only for the handoff's callback and the texted list; None unless vouched for
     speech: str
     digits: str
     query: Dict[str, str]
