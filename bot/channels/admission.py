@@ -144,23 +144,32 @@ class PastDeadline(Exception):
     goes on; the webhook answers without it."""
 
 
+TWILIO_WAITS = 15.0  # seconds Twilio waits for a webhook's answer
+
+
 class Deadline:
     """One webhook's answer deadline, counted from its arrival, for the blocking work (the
-    database) it waits on: each call is waited for at most what is left of the deadline, and at
-    least `grace` seconds (a call that is quick when the database is well is not failed for
-    coming just after a turn that took the whole deadline; Twilio waits 15 s)."""
+    database) it waits on: each call is waited for at most what is left of the deadline. Work
+    that comes after a turn that took the whole deadline (ringing a specialist once Rasa has
+    answered) is given `grace` seconds more, never past `ceiling` seconds from the arrival, so
+    that the answer still reaches Twilio before it gives up (TWILIO_WAITS)."""
 
-    def __init__(self, seconds: float, started: Optional[float] = None, grace: float = 1.0):
-        self.seconds, self.grace = seconds, grace
+    def __init__(self, seconds: float, started: Optional[float] = None, grace: float = 2.0,
+                 ceiling: float = TWILIO_WAITS - 2.0):
+        self.seconds, self.grace, self.ceiling = seconds, grace, ceiling
         self.started = time.monotonic() if started is None else started
 
     def left(self) -> float:
         return self.seconds - (time.monotonic() - self.started)
 
+    def _wait(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return max(self.seconds - elapsed, min(self.grace, self.ceiling - elapsed))
+
     async def run(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """`function(*args, **kwargs)` on the executor (run_blocking), or PastDeadline."""
         work = asyncio.ensure_future(run_blocking(function, *args, **kwargs))
-        if await within(work, max(self.left(), self.grace)):
+        if await within(work, self._wait()):
             return work.result()
         work.add_done_callback(_forget)
         raise PastDeadline(f"{getattr(function, '__name__', function)} took longer than the answer deadline")

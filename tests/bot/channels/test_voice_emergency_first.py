@@ -17,7 +17,7 @@ from tests.bot.channels.test_twilio_voice import PUBLIC, WEBHOOK, Call, FakeRasa
 
 DEADLINE = 2.0
 AT_ONCE = 1.0  # seconds: the steps do not wait for anything
-# Every database call is bounded by what is left of the deadline, and never less than a second.
+# Every database call is bounded by what is left of the deadline (Deadline, bot/channels/admission.py).
 IN_TIME = DEADLINE + 1.5
 OVERDOSE = "my friend is not breathing"
 
