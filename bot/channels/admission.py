@@ -28,8 +28,9 @@ import itertools
 import time
 from contextlib import asynccontextmanager
 from enum import IntEnum
-from typing import AsyncIterator, Awaitable, Dict, List, Optional, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, TypeVar
 
+from bot.blocking import run_blocking
 from bot.config import Settings
 
 _T = TypeVar("_T")
@@ -136,6 +137,49 @@ async def within(work: "asyncio.Task[_T]", seconds: float, unless: Optional[asyn
             for waiter in waits - {work}:
                 waiter.cancel()
     return work.done()
+
+
+class PastDeadline(Exception):
+    """Blocking work did not finish within what was left of a webhook's answer deadline. The work
+    goes on; the webhook answers without it."""
+
+
+TWILIO_WAITS = 15.0  # seconds Twilio waits for a webhook's answer
+
+
+class Deadline:
+    """One webhook's answer deadline, counted from its arrival, for the blocking work (the
+    database) it waits on: each call is waited for at most what is left of the deadline. Work
+    that comes after a turn that took the whole deadline (ringing a specialist once Rasa has
+    answered) is given `grace` seconds more, never past `ceiling` seconds from the arrival, so
+    that the answer still reaches Twilio before it gives up (TWILIO_WAITS)."""
+
+    def __init__(self, seconds: float, started: Optional[float] = None, grace: float = 2.0,
+                 ceiling: float = TWILIO_WAITS - 2.0):
+        self.seconds, self.grace, self.ceiling = seconds, grace, ceiling
+        self.started = time.monotonic() if started is None else started
+
+    def left(self) -> float:
+        return self.seconds - (time.monotonic() - self.started)
+
+    def _wait(self) -> float:
+        elapsed = time.monotonic() - self.started
+        return max(self.seconds - elapsed, min(self.grace, self.ceiling - elapsed))
+
+    async def run(self, function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """`function(*args, **kwargs)` on the executor (run_blocking), or PastDeadline."""
+        work = asyncio.ensure_future(run_blocking(function, *args, **kwargs))
+        if await within(work, self._wait()):
+            return work.result()
+        work.add_done_callback(_forget)
+        raise PastDeadline(f"{getattr(function, '__name__', function)} took longer than the answer deadline")
+
+
+def _forget(work: "asyncio.Future[Any]") -> None:
+    """The outcome of work the webhook stopped waiting for (read, so that asyncio does not log
+    it as never retrieved)."""
+    if not work.cancelled():
+        work.exception()
 
 
 class AwaitingHandoff:

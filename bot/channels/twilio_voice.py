@@ -8,7 +8,8 @@ Every request is signed like SMS (X-Twilio-Signature over HUB_PUBLIC_URL + path 
 every TwiML answer is built with twilio's VoiceResponse. Call state travels in the query strings
 of the URLs the channel gives Twilio (which Twilio signs): the caller's language (`lang`), the turn
 (`t`, which with the CallSid makes each request's idempotency key), what the last prompt asked
-(`step`), and keypad choices (`opts`). Rasa only ever sees the HMAC of the caller's number.
+(`step`), keypad choices (`opts`), and whether the carrier vouched for the caller's number in
+the call's first webhook (`vouched`). Rasa only ever sees the HMAC of the caller's number.
 
     call comes in      -> greeting, <Gather input="speech dtmf"> (step=menu)
     silence            -> the keypad menu: 1 services, 2 a person, 3 español / English
@@ -19,7 +20,8 @@ of the URLs the channel gives Twilio (which Twilio signs): the caller's language
     whisper            -> the specialist presses 1 (accepted, bridged) or the leg hangs up; for an
                           officer's referral the person is then called in (/introduce)
     /dial not accepted -> the next specialist, or the SMS alert and a callback promise, then <Hangup>
-    overdose           -> 911 first, then the naloxone steps, slowly, and an offer to repeat
+    overdose           -> 911 first, then the naloxone steps, slowly, and an offer to repeat, before
+                          anything is looked up (bot/voice/emergency.py)
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from bot.channels import voice_caller, voice_introduction, voice_transfer
 from bot.blocking import run_blocking
-from bot.channels.admission import in_background, priority_of, shared_admission, within
+from bot.channels.admission import Deadline, in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
     attach_person_number,
     clean_body,
@@ -56,6 +58,8 @@ from bot.metrics import turn_answered
 from bot.safety import is_emergency_reply, mentions_overdose_in_progress
 from bot.voice import texts
 from bot.voice.call import voice_metadata
+from bot.voice.caller_id import number_vouched_for
+from bot.voice.emergency import StepsFirst, names_overdose, steps_first
 from bot.voice.listing import text_list
 
 logger = logging.getLogger(__name__)
@@ -80,7 +84,7 @@ class Turn:
 
     call_sid: str
     key: str  # HMAC of the caller's number
-    number: Optional[str]  # E.164, only for the handoff's callback and the texted list
+    number: Optional[str]  # E.164, only for the handoff's callback and the texted list; None unless vouched for
     speech: str
     digits: str
     query: Dict[str, str]
@@ -136,6 +140,7 @@ class TwilioVoiceInput(InputChannel):
 
     async def _signed(self, request: Request, handler) -> HTTPResponse:
         settings = get_settings()
+        deadline = Deadline(settings.answer_deadline_seconds)  # counted from the request's arrival
         try:
             settings.require_secret_key()
             params = webhook_params(request)
@@ -150,21 +155,21 @@ class TwilioVoiceInput(InputChannel):
             return response.text("invalid signature", status=403)
         if not params.get("CallSid") or not params.get("From"):
             return response.text("CallSid and From are required", status=400)
-        tw = VoiceTwiml(settings)
+        tw = VoiceTwiml(settings, deadline)
         try:
             return await handler(tw, params)
-        except Exception:  # the database is down, or a bug: the caller hears plain words, not a 5xx
+        except Exception:  # the database is down or slow, or a bug: the caller hears plain words, not a 5xx
             logger.exception("twilio_voice %s for call %s failed", request.path, params.get("CallSid"))
-            language = texts.spoken_language(query_params(request).get("lang"))
-            twiml = VoiceResponse()
-            tw.say(twiml, texts.say(language, "trouble"), language)
-            twiml.hangup()
-            return tw.xml(twiml)
+            query = query_params(request)
+            language, speech = texts.spoken_language(query.get("lang")), clean_body(params.get("SpeechResult"))
+            if names_overdose(speech):
+                turn = int(query["t"]) if (query.get("t") or "").isdigit() else 0
+                return tw.emergency(detect_language(speech, previous=language), turn + 1, [])
+            return tw.trouble(language)
 
     # --- the caller's conversation ---------------------------------------------------------------
 
     async def conversation(self, request: Request, tw: VoiceTwiml, params, on_new_message) -> HTTPResponse:
-        arrived = time.monotonic()
         query = query_params(request)
         step = query.get("step") or "start"
         try:
@@ -173,19 +178,36 @@ class TwilioVoiceInput(InputChannel):
             return response.text("bad turn", status=400)
         call_sid = params.get("CallSid")
         language = texts.spoken_language(query.get("lang"))
-        # Withheld caller IDs and unverified officers' numbers: a conversation of this call alone.
-        pin = keys_pressed(params.get("Digits")) if step == voice_caller.PIN_STEP else None
-        caller = await run_blocking(voice_caller.identify, call_sid, params.get("From"), params.get("StirVerstat"), tw.settings, pin)
-        key = caller.key
-        turn = Turn(
-            call_sid=call_sid, key=key, number=caller.number,
-            speech=clean_body(params.get("SpeechResult")), digits=keys_pressed(params.get("Digits")),
-            query=query, language=language, turn=turn_number, arrived=arrived,
-        )
+        speech, digits = clean_body(params.get("SpeechResult")), keys_pressed(params.get("Digits"))
+        # Whether the caller's number may be texted or called back, from the call's first webhook
+        # (StirVerstat), remembered in every later URL of the call (which Twilio signs).
+        vouched = number_vouched_for(params.get("StirVerstat"), remembered=query.get("vouched") == "1")
+        tw.keep(vouched="1" if vouched else None)
+        first = steps_first(step, speech, digits)
+        if first is not None:
+            # 911 and the steps at once, before anything is looked up, and again for a
+            # redelivery; a turn that names an overdose still reaches the conversation behind them.
+            if first is StepsFirst.OVERDOSE:
+                language = detect_language(speech, previous=language)
+                in_background(self._behind_the_steps(tw, params, step, turn_number, speech, language, vouched,
+                                                     on_new_message), self._background)
+            turn_answered("voice", time.monotonic() - tw.deadline.started, holding=False)
+            return tw.emergency(language, turn_number + 1, [])
         # CallSid + step + turn identify one request of one call: a retry of it is a duplicate.
         # A turn's answer may be waited for several times (step=wait, w=1, 2...).
         attempt = f"{step}{query.get('w') or ''}" if step == "wait" else step
-        if not await run_blocking(first_delivery, f"{call_sid}:{attempt}:{turn_number}"[:64], CHANNEL, key):
+        try:
+            caller, new = await self._identify(tw, params, step, f"{call_sid}:{attempt}:{turn_number}", digits, vouched,
+                                               tw.deadline.run)
+        except Exception:
+            if step != "start":
+                raise
+            # The greeting whatever the database is doing: what the caller says next is heard.
+            logger.exception("twilio_voice call %s: the caller could not be looked up; greeted regardless", call_sid)
+            return self._greeting(tw, language, turn_number, pin_refused=False)
+        turn = Turn(call_sid=call_sid, key=caller.key, number=caller.number, speech=speech, digits=digits,
+                    query=query, language=language, turn=turn_number, arrived=tw.deadline.started)
+        if not new:
             logger.info("twilio_voice duplicate delivery of %s turn %s ignored", call_sid, turn_number)
             return self._menu(tw, turn, language, prefix=texts.say(language, "menu_again"))
 
@@ -196,21 +218,13 @@ class TwilioVoiceInput(InputChannel):
             return tw.xml(voice_caller.pin_prompt(tw.settings, pin_url))
         if step in ("start", voice_caller.PIN_STEP):
             restart = in_background(self._new_conversation(tw, turn, on_new_message), self._background)
-            await within(restart, tw.settings.answer_deadline_seconds - (time.monotonic() - arrived))
+            await within(restart, tw.deadline.left())
             # Speech or a menu key at once; silence posts back (step=menu) and gets the keypad menu.
-            twiml = VoiceResponse()
-            gather = tw.gather("menu", language, turn.turn + 1, one_digit=True)
-            if caller.pin_refused:
-                tw.say(gather, voice_caller.PIN_REFUSED, "en")
-            tw.say(gather, texts.say(language, "greeting"), language)
-            twiml.append(gather)
-            return tw.xml(twiml)
+            return self._greeting(tw, language, turn_number, caller.pin_refused)
         if step == "menu":
             return await self._menu_choice(tw, turn, on_new_message)
         if step == "list":
             return await self._list_choice(tw, turn, on_new_message)
-        if step == "emergency" and (turn.digits == "1" or not turn.speech or texts.asks_repeat(turn.speech)):
-            return self._emergency(tw, turn, language, [])
         # step == "talk" (or "emergency" with something new said)
         if turn.digits and query.get("opts"):
             return await self._keypad_choice(tw, turn, on_new_message)
@@ -218,6 +232,42 @@ class TwilioVoiceInput(InputChannel):
         if not text:
             return self._quiet(tw, turn)
         return await self._to_rasa(tw, turn, text, on_new_message)
+
+    @staticmethod
+    async def _identify(tw: VoiceTwiml, params, step: str, request_id: str, digits: str, vouched: bool,
+                        run) -> Tuple[voice_caller.Caller, bool]:
+        """Who is calling, and whether this request (`request_id`) is new; `run`: how the
+        blocking work is run (within the deadline, or, behind the steps, as long as it takes)."""
+        # Withheld caller IDs and unverified officers' numbers: a conversation of this call alone.
+        pin = digits if step == voice_caller.PIN_STEP else None
+        caller = await run(voice_caller.identify, params.get("CallSid"), params.get("From"), params.get("StirVerstat"), tw.settings,
+                           pin, vouched)
+        return caller, await run(first_delivery, request_id[:64], CHANNEL, caller.key)
+
+    @staticmethod
+    def _greeting(tw: VoiceTwiml, language: str, turn_number: int, pin_refused: bool) -> HTTPResponse:
+        twiml = VoiceResponse()
+        gather = tw.gather("menu", language, turn_number + 1, one_digit=True)
+        if pin_refused:
+            tw.say(gather, voice_caller.PIN_REFUSED, "en")
+        tw.say(gather, texts.say(language, "greeting"), language)
+        twiml.append(gather)
+        return tw.xml(twiml)
+
+    async def _behind_the_steps(self, tw: VoiceTwiml, params, step: str, turn_number: int, speech: str, language: str,
+                                vouched: bool, on_new_message) -> None:
+        """The turn whose answer began with the steps, into the conversation (once, however
+        often Twilio sent it), as soon as the database lets it: nobody waits on it."""
+        call_sid = params.get("CallSid")
+        try:
+            caller, new = await self._identify(tw, params, step, f"{call_sid}:{step}:{turn_number}", "", vouched, run_blocking)
+        except Exception:
+            logger.exception("twilio_voice call %s turn %s: the turn behind the steps could not be taken", call_sid, turn_number)
+            return
+        if new:
+            turn = Turn(call_sid=call_sid, key=caller.key, number=caller.number, speech=speech, digits="", query={},
+                        language=language, turn=turn_number, arrived=tw.deadline.started)
+            await self._rasa_turn(tw, turn, speech, voice_metadata(language), True, on_new_message)
 
     @staticmethod
     async def _new_conversation(tw: VoiceTwiml, turn: Turn, on_new_message) -> None:
@@ -290,7 +340,7 @@ class TwilioVoiceInput(InputChannel):
             return await self._to_rasa(tw, turn, turn.digits, on_new_message)
         twiml = VoiceResponse()
         if wants:
-            sent = bool(turn.number) and await run_blocking(self._text_list, turn)
+            sent = bool(turn.number) and await tw.deadline.run(self._text_list, turn)
             tw.say(twiml, texts.say(language, "list_sent" if sent else "list_not_sent"), language)
         elif declines:
             tw.say(twiml, texts.say(language, "no_list"), language)
@@ -315,12 +365,8 @@ class TwilioVoiceInput(InputChannel):
         metadata: Dict[str, Any] = voice_metadata(language)
         if keypad:
             metadata["keypad"] = keypad
-        emergency = not text.startswith("/") and mentions_overdose_in_progress(text)
-        work = in_background(self._rasa_turn(tw, turn, text, metadata, emergency, on_new_message), self._background)
-        if emergency:
-            # The emergency fast path: 911 and the steps at once; the turn still reaches the
-            # conversation behind them.
-            return self._emergency(tw, turn, language, [])
+        # (Speech naming an overdose never comes here: the steps went first, conversation().)
+        work = in_background(self._rasa_turn(tw, turn, text, metadata, False, on_new_message), self._background)
         in_time = await within(work, tw.settings.answer_deadline_seconds - (time.monotonic() - turn.arrived))
         turn_answered("voice", time.monotonic() - turn.arrived, holding=not in_time)
         if in_time:
@@ -404,7 +450,7 @@ class TwilioVoiceInput(InputChannel):
         emergency = mentions_overdose_in_progress(text) or any(is_emergency_reply(m["text"]) for m in spoken)
         if emergency:
             rest = [m["text"] for m in spoken if not is_emergency_reply(m["text"])]
-            return self._emergency(tw, turn, language, rest)
+            return tw.emergency(language, turn.turn + 1, rest)
         if messages is None:
             twiml = VoiceResponse()
             tw.say(twiml, texts.say(language, "trouble"), language)
@@ -423,7 +469,11 @@ class TwilioVoiceInput(InputChannel):
             tw.say(twiml, message["text"], language)
             twiml.pause(length=1)
         buttons = last.get("buttons") or []
-        if offer:
+        if offer and not turn.number:  # withheld, or not vouched for by the carrier: text the line instead
+            gather = tw.gather("talk", language, turn.turn + 1)
+            tw.say(gather, last["text"], language)
+            tw.say(gather, texts.say(language, "list_text_us"), language)
+        elif offer:
             tw.say(twiml, last["text"], language)
             gather = tw.gather(
                 "list", language, turn.turn + 1, one_digit=True, type=offer.get("service_type"), place=offer.get("location"),
@@ -440,21 +490,5 @@ class TwilioVoiceInput(InputChannel):
         else:
             gather = tw.gather("talk", language, turn.turn + 1)
             tw.say(gather, last["text"], language)
-        twiml.append(gather)
-        return tw.xml(twiml)
-
-    def _emergency(self, tw: VoiceTwiml, turn: Turn, language: str, rest: List[str]) -> HTTPResponse:
-        """911 first, then the naloxone steps one at a time, slowly, with pauses; then an offer
-        to hear them again."""
-        twiml = VoiceResponse()
-        tw.say(twiml, texts.say(language, "emergency_911"), language, slow=True)
-        for step in texts.EMERGENCY_STEPS[language]:
-            twiml.pause(length=1)
-            tw.say(twiml, step, language, slow=True)
-        for text in rest:
-            twiml.pause(length=1)
-            tw.say(twiml, text, language)
-        gather = tw.gather("emergency", language, turn.turn + 1, one_digit=True)
-        tw.say(gather, texts.say(language, "emergency_repeat"), language)
         twiml.append(gather)
         return tw.xml(twiml)

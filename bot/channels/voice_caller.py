@@ -9,6 +9,8 @@ under, and the number a text or a callback may go to.
   (bot/handoff/officer_check.py). Otherwise the caller is a community member, in a conversation of
   this call alone, so that a spoofed caller ID never reaches the officer's referrals or role.
 - Everyone else is keyed by the HMAC of their number, as their texts are.
+- A caller's number is one to text or call back only when the carrier vouches for it
+  (bot/voice/caller_id.py); otherwise nothing the call opens has a number to reach them at.
 """
 from __future__ import annotations
 
@@ -22,13 +24,12 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.handoff import officer_check
 from bot.privacy import sender_key
-from bot.voice import texts
+from bot.voice import caller_id, texts
 
 WITHHELD_NAMES = {"", "anonymous", "restricted", "unknown", "unavailable", "private", "blocked", "withheld"}
 # What Twilio puts in From when a caller's ID is withheld or unavailable (they look like numbers).
 WITHHELD_NUMBERS = {"+266696687", "+86282452253", "+8656696", "+7378742833", "+2562533"}
-# Twilio's StirVerstat for a call the originating carrier fully vouches for.
-ATTESTATION_A = "TN-Validation-Passed-A"
+ATTESTATION_A = caller_id.Attestation.FULL.value
 PIN_STEP = "pin"
 PIN_TIMEOUT = 8  # seconds to start keying the PIN; silence goes on as anyone
 PIN_PROMPT = "Health Hub Hotline. Officers, key your PIN, then the pound key. Anyone else, press the pound key."
@@ -38,7 +39,7 @@ PIN_REFUSED = "That PIN was not accepted."
 @dataclass(frozen=True)
 class Caller:
     key: str  # what Rasa sees
-    number: str | None  # E.164 for a text or callback; None when withheld
+    number: str | None  # E.164 for a text or callback; None when withheld or not vouched for
     wants_pin: bool = False  # a registered officer's number, unverified, with a PIN set
     pin_refused: bool = False  # a PIN was keyed and was wrong
 
@@ -53,15 +54,17 @@ def call_key(call_sid: str, settings: Settings) -> str:
     return sender_key(f"call:{call_sid}", settings.require_secret_key(), settings.default_region)
 
 
-def identify(call_sid: str, sender: str | None, stir_verstat: str | None, settings: Settings, pin: str | None = None) -> Caller:
-    """Who is calling (blocking: reads the roster). `pin`: the digits keyed at the PIN prompt."""
+def identify(call_sid: str, sender: str | None, stir_verstat: str | None, settings: Settings, pin: str | None = None,
+             vouched: bool = False) -> Caller:
+    """Who is calling (blocking: reads the roster). `pin`: the digits keyed at the PIN prompt;
+    `vouched`: whether the carrier vouches for the number (caller_id.number_vouched_for)."""
     if caller_id_withheld(sender):
         return Caller(call_key(call_sid, settings), None)
     key = sender_key(sender, settings.require_secret_key(), settings.default_region)
-    number = phone_number(sender, settings.default_region)
+    number = phone_number(sender, settings.default_region) if vouched else None
     with session_scope() as session:
         refused = pin is not None and bool(pin) and not officer_check.check_pin(session, key, call_sid, pin)
-        officer, verified = officer_check.officer_calling(session, key, call_sid, attested=stir_verstat == ATTESTATION_A)
+        officer, verified = officer_check.officer_calling(session, key, call_sid, attested=caller_id.fully_attested(stir_verstat))
         if officer is None or verified:
             return Caller(key, number)
         return Caller(call_key(call_sid, settings), number, wants_pin=officer_check.asks_for_pin(officer), pin_refused=refused)

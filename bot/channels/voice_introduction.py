@@ -63,9 +63,9 @@ async def call_person(tw: VoiceTwiml, ref: str, leg: str, number: str, language:
         )
     except CallControlError as exc:
         logger.error("twilio_voice introduction for %s: the person could not be called: %s", ref, exc)
-        await run_blocking(call_flow.person_missed, ref, "intro_failed", "call not placed")
+        await tw.deadline.run(call_flow.person_missed, ref, "intro_failed", "call not placed")
         return False
-    await run_blocking(call_flow.person_dialed, ref)
+    await tw.deadline.run(call_flow.person_dialed, ref)
     return True
 
 
@@ -77,11 +77,11 @@ async def introduce(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
     language = texts.spoken_language(query.get("lang"))
     twiml = VoiceResponse()
     if step == "status":
-        await run_blocking(call_flow.person_call_ended, ref, params.get("CallStatus") or "")
+        await tw.deadline.run(call_flow.person_call_ended, ref, params.get("CallStatus") or "")
         return tw.xml(twiml)
     if step == "room":
         try:
-            room = await run_blocking(call_flow.room, ref)
+            room = await tw.deadline.run(call_flow.room, ref)
         except transfer.TransferError:
             twiml.hangup()
             return tw.xml(twiml)
@@ -90,7 +90,7 @@ async def introduce(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
         return tw.xml(twiml)
     if step == "ask" and answered_by_machine(params.get("AnsweredBy")):
         # Nothing said to a voicemail: the specialist is told by SMS and texts the person.
-        await run_blocking(call_flow.person_missed, ref, "intro_no_answer", "voicemail")
+        await tw.deadline.run(call_flow.person_missed, ref, "intro_no_answer", "voicemail")
         twiml.hangup()
         return tw.xml(twiml)
     if step == "ask":
@@ -99,7 +99,7 @@ async def introduce(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
             action=tw.url("introduce", ref=ref, leg=query.get("leg"), lang=language, step="answer"),
         )
         try:
-            kind = await run_blocking(call_flow.referrer, ref)
+            kind = await tw.deadline.run(call_flow.referrer, ref)
         except transfer.TransferError:
             kind = referrers.DEFAULT
         greeting = texts.say(language, "intro_greeting", who=referrers.who(kind, language), the=referrers.the(kind, language))
@@ -111,12 +111,12 @@ async def introduce(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
     # step == "answer"
     digits = (params.get("Digits") or "").strip()
     if digits[:1] != "1":
-        await run_blocking(call_flow.person_missed, ref, "intro_declined", "no 1 pressed")
+        await tw.deadline.run(call_flow.person_missed, ref, "intro_declined", "no 1 pressed")
         tw.say(twiml, texts.say(language, "intro_later"), language)
         twiml.hangup()
         return tw.xml(twiml)
     try:
-        first, room = await run_blocking(call_flow.person_joined, ref)
+        first, room = await tw.deadline.run(call_flow.person_joined, ref)
         if first:  # the specialist's leg leaves the officer's <Dial> for the conference
             control = call_control_for(tw.settings)
             if control is None:
@@ -124,7 +124,7 @@ async def introduce(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
             await run_blocking(control.redirect, query.get("leg") or "", tw.url("introduce", ref=ref, step="room"))
     except (transfer.TransferError, CallControlError) as exc:
         logger.warning("twilio_voice introduction for %s: the person could not join: %s", ref, exc)
-        await run_blocking(call_flow.person_missed, ref, "intro_failed", "specialist gone")
+        await tw.deadline.run(call_flow.person_missed, ref, "intro_failed", "specialist gone")
         tw.say(twiml, texts.say(language, "intro_gone"), language)
         twiml.hangup()
         return tw.xml(twiml)

@@ -20,7 +20,6 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.blocking import run_blocking
 from bot.channels.inbound import first_delivery, query_params
 from bot.channels.voice_introduction import call_person, can_call_out
 from bot.channels.voice_twiml import CHANNEL, VoiceTwiml, keys_pressed
@@ -38,7 +37,7 @@ WHISPER_TIMEOUT = 10
 async def ring_first(tw: VoiceTwiml, ref: str, language: str, spoken: List[str]) -> HTTPResponse:
     """Ring the first specialist: for a person who asked for one, or for an officer who called
     in a referral (who may then introduce the person). `spoken`: Rasa's words, said first."""
-    first = await run_blocking(call_flow.first_ring, ref, can_call_out(tw.settings))
+    first = await tw.deadline.run(call_flow.first_ring, ref, can_call_out(tw.settings))
     twiml = VoiceResponse()
     for text in spoken:
         tw.say(twiml, text, language)
@@ -53,7 +52,7 @@ async def callback_promise(tw: VoiceTwiml, ref: str, language: str, twiml: Voice
     """Nobody took the call: the SMS alert goes out through the engine, and the caller hears,
     in their language, who will call or text them back (an officer: who will contact the
     person), and 911."""
-    fallen = await run_blocking(call_flow.fall_back, ref)
+    fallen = await tw.deadline.run(call_flow.fall_back, ref)
     words = texts.say(language, fallen.promise.value, ref=transfer.spell(ref))
     if fallen.ask_to_call_back:
         words += texts.say(language, "callback_no_number")
@@ -74,14 +73,14 @@ async def whisper(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
     except ValueError:
         return response.text("bad specialist", status=400)
     key = sender_key(params.get("To") or params.get("From"), settings.require_secret_key(), settings.default_region)
-    if not await run_blocking(first_delivery, f"{params.get('CallSid')}:whisper:{step}"[:64], CHANNEL, key):
+    if not await tw.deadline.run(first_delivery, f"{params.get('CallSid')}:whisper:{step}"[:64], CHANNEL, key):
         twiml = VoiceResponse()
         twiml.hangup()
         return tw.xml(twiml)
     twiml = VoiceResponse()
     if step == "ask":
         try:
-            words = await run_blocking(call_flow.whisper, ref, can_call_out(settings))
+            words = await tw.deadline.run(call_flow.whisper, ref, can_call_out(settings))
         except transfer.TransferError:
             twiml.hangup()
             return tw.xml(twiml)
@@ -98,7 +97,7 @@ async def whisper(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
         twiml.hangup()
         return tw.xml(twiml)
     try:
-        taken = await run_blocking(call_flow.take_call, ref, specialist_id, can_call_out(settings))
+        taken = await tw.deadline.run(call_flow.take_call, ref, specialist_id, can_call_out(settings))
     except (transfer.TransferError, HandoffError) as exc:
         logger.info("twilio_voice whisper for %s not accepted: %s", ref, exc)
         tw.say(twiml, texts.to_specialist("whisper_gone"), "en")
@@ -127,10 +126,10 @@ async def dial_ended(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
         return response.text("bad specialist", status=400)
     key = sender_key(params.get("From"), settings.require_secret_key(), settings.default_region)
     twiml = VoiceResponse()
-    duplicate = not await run_blocking(first_delivery, f"{params.get('CallSid')}:dial:{specialist_id}"[:64], CHANNEL, key)
+    duplicate = not await tw.deadline.run(first_delivery, f"{params.get('CallSid')}:dial:{specialist_id}"[:64], CHANNEL, key)
     dial_status, call_status = params.get("DialCallStatus") or "", params.get("CallStatus") or ""
     try:
-        ended = await run_blocking(call_flow.after_dial, ref, specialist_id, dial_status, call_status, duplicate)
+        ended = await tw.deadline.run(call_flow.after_dial, ref, specialist_id, dial_status, call_status, duplicate)
     except transfer.TransferError as exc:
         logger.warning("twilio_voice dial callback refused: %s", exc)
         return response.text("unknown transfer", status=404)

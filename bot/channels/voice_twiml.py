@@ -1,17 +1,18 @@
 """TwiML for the voice line, built with twilio's VoiceResponse: the URLs Twilio is to call back
 (Twilio signs exactly these), the voice each language is spoken in, and the shapes the line
-uses (a Gather that listens for speech and keys, a specialist's ring, a conference).
-One VoiceTwiml per request, for the settings of that request."""
+uses (a Gather that listens for speech and keys, a specialist's ring, a conference, the 911
+steps). One VoiceTwiml per request, for the settings and the answer deadline of that request."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Dict, List, Optional
 from urllib.parse import urlencode
 
 from sanic import response
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
+from bot.channels.admission import Deadline
 from bot.config import Settings
 from bot.handoff.transfer import Ring
 from bot.language import voice_of
@@ -34,11 +35,18 @@ def keys_pressed(digits: str | None) -> str:
 
 
 class VoiceTwiml:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, deadline: Optional[Deadline] = None):
         self.settings = settings
+        self.deadline = deadline or Deadline(settings.answer_deadline_seconds)
+        self._kept: Dict[str, str] = {}
+
+    def keep(self, **state: Optional[str]) -> None:
+        """Call state that every later URL of the conversation (route `webhook`) carries."""
+        self._kept = {name: value for name, value in state.items() if value}
 
     def url(self, route: str, **query: Any) -> str:
         """An absolute URL for Twilio to call back; Twilio signs exactly this URL."""
+        query = {**query, **self._kept} if route == "webhook" else query
         values = {name: value for name, value in query.items() if value not in (None, "")}
         return f"{self.settings.public_url}{BASE_PATH}/{route}" + (f"?{urlencode(values)}" if values else "")
 
@@ -90,3 +98,26 @@ class VoiceTwiml:
         dial = twiml.dial()
         dial.conference(room, start_conference_on_enter=True, end_conference_on_exit=ends_call, max_participants=3,
                         wait_url="", record="do-not-record")
+
+    def emergency(self, language: str, next_turn: int, rest: List[str]) -> HTTPResponse:
+        """911 first, then the naloxone steps one at a time, slowly, with pauses; then `rest`
+        (what else the turn said), and an offer to hear the steps again (step=emergency)."""
+        twiml = VoiceResponse()
+        self.say(twiml, texts.say(language, "emergency_911"), language, slow=True)
+        for step in texts.EMERGENCY_STEPS[language]:
+            twiml.pause(length=1)
+            self.say(twiml, step, language, slow=True)
+        for text in rest:
+            twiml.pause(length=1)
+            self.say(twiml, text, language)
+        gather = self.gather("emergency", language, next_turn, one_digit=True)
+        self.say(gather, texts.say(language, "emergency_repeat"), language)
+        twiml.append(gather)
+        return self.xml(twiml)
+
+    def trouble(self, language: str) -> HTTPResponse:
+        """Plain words when a request could not be answered (they say 911), and the call ends."""
+        twiml = VoiceResponse()
+        self.say(twiml, texts.say(language, "trouble"), language)
+        twiml.hangup()
+        return self.xml(twiml)

@@ -1,11 +1,13 @@
 """Whole calls through the real path: signed Twilio Voice webhooks, Rasa with the trained model,
 the action server, the database and the outbox. Every TwiML answer is parsed and checked."""
 import sqlite3
+import time
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.bot.channels.test_voice_emergency_first import steps, write_lock_held
 from tests.e2e.conftest import call, text
 
 pytestmark = pytest.mark.e2e
@@ -34,9 +36,10 @@ class Caller:
         self.hotline, self.number, self.sid = hotline, number, "CA" + uuid.uuid4().hex
         self.next_url = None
 
-    def dial_in(self):
-        # As most carriers send it: attestation A, the number vouched for (an officer needs it, or a PIN).
-        root = self.post(self.hotline.voice_url, StirVerstat="TN-Validation-Passed-A")
+    def dial_in(self, stir_verstat="TN-Validation-Passed-A"):
+        # As most carriers send it: attestation A, the number vouched for (an officer needs it, or a
+        # PIN; a text or a callback needs A or B), in the call's first webhook only.
+        root = self.post(self.hotline.voice_url, StirVerstat=stir_verstat)
         assert "Health Hub" in said(root)
         return root
 
@@ -177,3 +180,26 @@ def test_emergency_911_first_then_naloxone_steps_slowly(hotline):
     assert words.index("911") < words.index("nostril") < words.index("rescue breaths")
     assert [child.tag for child in root].count("Pause") >= 7
     assert step(caller.next_url) == "emergency"
+
+
+def test_a_caller_id_the_carrier_does_not_vouch_for_is_asked_to_text_the_line(hotline):
+    caller = Caller(hotline, "+13605550137")
+    caller.dial_in(stir_verstat="TN-Validation-Passed-C")
+    root = caller.post(SpeechResult="where can I get narcan near 98104")
+    assert said(root).startswith("Here are the closest places for naloxone (Narcan) near 9 8 1 0 4.")
+    assert step(caller.next_url) == "talk" and "text this number what you need and your ZIP code" in said(gather(root))
+    assert hotline.outbox("+13605550137") == []
+
+
+def test_a_call_while_another_process_holds_the_write_lock_gets_the_steps_at_once(hotline):
+    caller = Caller(hotline, "+13605550138")
+    with write_lock_held(hotline.database_url.removeprefix("sqlite:///")):
+        started = time.monotonic()
+        caller.dial_in()  # greeted, though the call could not be recorded in time
+        assert time.monotonic() - started < 8 + 1.5  # HUB_ANSWER_DEADLINE, 8 s
+        started = time.monotonic()
+        root = caller.post(SpeechResult="my friend is not breathing")
+        assert steps(root) and time.monotonic() - started < 2, said(root)
+        assert step(caller.next_url) == "emergency"
+        root = caller.post(Digits="1")
+        assert steps(root)

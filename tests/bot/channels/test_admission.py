@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 
 
-from bot.channels.admission import Admission, AwaitingHandoff, Priority, awaiting_handoff, priority_of, within
+from bot.channels.admission import (Admission, AwaitingHandoff, Deadline, PastDeadline, Priority, awaiting_handoff, priority_of,
+                                   within)
 
 
 def run(coroutine):
@@ -138,3 +139,35 @@ def test_notes_expire_and_stay_bounded():
     for i in range(10):
         notes.note(f"k{i}", "referral_form", None)
     assert not notes.waiting("k9") and len(notes._until) <= 3
+
+
+def test_blocking_work_is_waited_for_within_what_is_left_of_the_deadline_then_a_grace_under_a_ceiling():
+    import threading
+    import time
+
+    import pytest
+
+    released = threading.Event()
+
+    def stuck():  # a database call waiting on a lock
+        released.wait(5)
+        return "late"
+
+    async def timed(deadline):
+        started = time.monotonic()
+        with pytest.raises(PastDeadline):
+            await deadline.run(stuck)
+        return time.monotonic() - started
+
+    async def main():
+        try:
+            assert 0.25 <= await timed(Deadline(0.3, grace=0.1)) < 0.6  # what is left of the deadline
+            spent = Deadline(0.3, started=time.monotonic() - 1.0, grace=0.2)  # a turn took the whole deadline
+            assert 0.15 <= await timed(spent) < 0.5
+            capped = Deadline(0.3, started=time.monotonic() - 1.0, grace=5.0, ceiling=1.1)  # never past the ceiling
+            assert await timed(capped) < 0.4
+            assert await Deadline(1.0).run(lambda: "quick") == "quick"
+        finally:
+            released.set()  # the work goes on, never cancelled: here it ends
+
+    asyncio.run(main())

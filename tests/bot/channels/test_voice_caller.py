@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from bot.channels.voice_caller import ATTESTATION_A, caller_id_withheld
 from bot.db import session_scope
-from bot.db.models import Officer
+from bot.db.models import Officer, OutboxMessage
 from bot.handoff.officer_check import MAX_PIN_FAILURES, set_pin
 from bot.privacy import sender_key
-from tests.bot.channels.test_twilio_voice import WEBHOOK, Call, FakeRasa, handoff_log, only, query, said, transfer_rasa
+from tests.bot.channels.test_twilio_voice import CALLER, WEBHOOK, Call, FakeRasa, handoff_log, only, query, said, transfer_rasa
 from tests.bot.handoff.conftest import NOW, add
 from tests.conftest import TEST_ENV
 
@@ -106,3 +106,70 @@ def test_a_wrong_or_no_pin_is_a_community_member_and_repeated_failures_stop_the_
     _, prompt = call.post(WEBHOOK, FakeRasa())
     _, root = call.post(only(prompt, "Gather").get("action"), FakeRasa(), Digits="")
     assert "not accepted" not in said(root)  # just #: on as anyone, no failure counted
+
+
+# --- texts and callbacks only to a number the carrier vouches for (review 19) -----------------
+
+OFFER = {"service_type": "naloxone", "location": "98104", "open_first": False, "offset": 0}
+NOT_VOUCHED = [None, "TN-Validation-Passed-C", "TN-Validation-Failed-A", "No-TN-Validation"]
+
+
+def search_with_offer(call, language="en", **first):
+    """The call's start, then a search whose results offer to text the list."""
+    _, root = call.post(WEBHOOK, FakeRasa(), **first)
+    action = only(root, "Gather").get("action")
+    if language == "es":
+        _, root = call.post(action, FakeRasa(), Digits="3")
+        action = only(root, "Gather").get("action")
+    rasa = FakeRasa([{"text": "Here are the closest places."}, {"custom": {"voice": {"offer_sms_list": OFFER}}}])
+    _, root = call.post(action, rasa, SpeechResult="narcan 98104")
+    return root
+
+
+def texts_to(number):
+    with session_scope() as session:
+        return session.scalars(select(OutboxMessage).where(OutboxMessage.to_number == number)).all()
+
+
+@pytest.mark.parametrize("stir_verstat", NOT_VOUCHED)
+def test_a_caller_id_the_carrier_does_not_vouch_for_is_never_texted_and_is_asked_to_text_the_line(base_url, demo_db, stir_verstat):
+    call = Call(base_url)
+    root = search_with_offer(call, **({"StirVerstat": stir_verstat} if stir_verstat else {}))
+    gather = only(root, "Gather")
+    assert query(gather.get("action"))["step"] == "talk" and "text you this list" not in said(root)
+    assert "text this number what you need and your ZIP code" in said(gather)
+    # A yes to the list, however it came, texts nobody.
+    _, root = call.post(WEBHOOK + "?step=list&lang=en&t=3&type=naloxone&place=98104", FakeRasa(), SpeechResult="yes")
+    assert "couldn't text this number" in said(root) and texts_to(CALLER) == []
+
+
+def test_the_ask_to_text_the_line_is_in_spanish_too(base_url, demo_db):
+    root = search_with_offer(Call(base_url), language="es", StirVerstat="TN-Validation-Passed-C")
+    assert "escribe a este número lo que necesitas y tu código postal" in said(only(root, "Gather"))
+    assert texts_to(CALLER) == []
+
+
+def test_a_caller_id_the_carrier_does_not_vouch_for_gets_no_callback_and_is_asked_to_text(base_url, migrated_db):
+    add("Ana", "+12065550111")
+    call = Call(base_url)
+    _, root = call.post(WEBHOOK, FakeRasa(), StirVerstat="TN-Validation-Passed-C")
+    _, root = call.post(only(root, "Gather").get("action"), transfer_rasa(), SpeechResult="yes")
+    handoff, _ = handoff_log()
+    assert handoff.person_number is None and root.find("Dial") is not None  # still put through
+    _, root = call.post(root.find("Dial").get("action"), FakeRasa(), DialCallStatus="no-answer")
+    assert "please text this number" in said(root) and "911" in said(root)
+    assert handoff_log()[0].person_number is None
+
+
+@pytest.mark.parametrize("stir_verstat", ["TN-Validation-Passed-A", "TN-Validation-Passed-B"])
+def test_attestation_a_or_b_in_the_call_s_first_webhook_vouches_for_the_number_all_call(base_url, demo_db, stir_verstat):
+    # Twilio sends StirVerstat with the call's first webhook only; the call's URLs remember it.
+    call = Call(base_url)
+    root = search_with_offer(call, StirVerstat=stir_verstat)
+    _, root = call.post(only(root, "Gather").get("action"), FakeRasa(), SpeechResult="yes please")
+    assert "on its way" in said(root)
+    (sms,) = texts_to(CALLER)
+    assert sms.purpose == "directory"
+    add("Ana", "+12065550111")
+    call.post(only(root, "Gather").get("action"), transfer_rasa(), SpeechResult="yes")
+    assert handoff_log()[0].person_number == CALLER
