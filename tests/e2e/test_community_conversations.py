@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES, mentions_overdose_in_progress
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, every_holdout_message
 from tests.e2e.conftest import text
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +22,6 @@ def answer(name: str, language: str = "en") -> str:
         if (language == "es") == bool(condition):
             return variant["text"]
     raise KeyError(name)
-
-
-def every_holdout_message(name: str) -> list[tuple[str, str]]:
-    held_out = yaml.safe_load((PROJECT_ROOT / "tests" / name).read_text())
-    return [(block["intent"], re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]))
-            for block in held_out["nlu"] if block.get("intent")
-            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
 
 
 def holdout_messages(intent: str, name: str = "nlu_holdout.yml") -> list[str]:
