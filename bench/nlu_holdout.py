@@ -21,7 +21,7 @@ intent_successes.json): accuracy, macro-F1, emergencies the model missed, false 
 weakest classes; and the macro-F1 with buy_drugs read as out_of_scope, the like-for-like figure
 for a model without that intent (issue 29 adds it).
 
-The emergency check (every emergency message of both sets answered 911 first, through the real
+The emergency check (every emergency message of the three sets answered 911 first, through the real
 webhook) is tests/e2e/test_community_conversations.py, which `make eval` runs after this.
 """
 from __future__ import annotations
