@@ -16,7 +16,10 @@ from actions.threads import in_thread
 from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.directory.service_words import service_asked_for
-from bot.safety import AFTER_OVERDOSE, ANSWER, SEARCH, after_emergency_steps, mentions_overdose_in_progress
+from bot.safety import (
+    AFTER_OVERDOSE, ANSWER, SEARCH, after_emergency_steps, asks_how_to_recognise_overdose, asks_to_buy_drugs,
+    mentions_overdose_in_progress,
+)
 
 # The ResponseSelector's confidence from which its education answer follows the steps. It scores
 # every message, and its confidence is a softmax over the eight education answers, so every text
@@ -58,8 +61,16 @@ class ActionEmergency(Action):
 
     @in_thread
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_emergency")
         text = tracker.latest_message.get("text") or ""
+        if asks_to_buy_drugs(text) and not mentions_overdose_in_progress(text):
+            # A request to buy drugs the model took for an emergency: never the 911 steps (issue 29).
+            dispatcher.utter_message(response="utter_cannot_help")
+            return []
+        dispatcher.utter_message(response="utter_emergency")
+        if asks_how_to_recognise_overdose(text):
+            # The steps first (it may be typed while watching someone), then the signs.
+            dispatcher.utter_message(response="utter_overdose_signs")
+            return []
         if mentions_overdose_in_progress(text):
             return []  # the steps alone (after_emergency_steps says so): nothing to look up
         answer = education_answer(tracker.latest_message)

@@ -2,9 +2,12 @@
 
     make eval      # trains if needed, runs `rasa test nlu` on each held-out set, then this
 
-Two sets, never trained on (tests/test_training_data.py checks): tests/nlu_holdout.yml (issue 4)
-and tests/nlu_holdout_2.yml (issue 22: service slang, long and mixed messages, closings, places by
-name, legal questions). For each, from the reports `rasa test nlu --out DIR --successes` writes:
+Three sets, never trained on (tests/test_training_data.py checks): tests/nlu_holdout.yml (issue 4),
+tests/nlu_holdout_2.yml (issue 22: service slang, long and mixed messages, closings, places by
+name, legal questions) and tests/nlu_holdout_3.yml (issue 29: written before any change for it,
+no text within 0.8 of the training data or the older sets; short replies, neighbourhoods,
+voice transcripts, requests to buy drugs). A results directory whose name ends in _2 or _3 holds
+that set's reports. For each, from the reports `rasa test nlu --out DIR --successes` writes:
 intent macro-F1 and per-intent F1, out_of_scope F1, the education answers chosen by the
 ResponseSelector, each entity extractor's scores, and service-type recall as the hotline sees it:
 a service phrase of the set counts as found when any extractor's service_type overlaps it, or,
@@ -13,7 +16,12 @@ in the message (the action server runs it after the model), or when what the act
 chooses from the model's values and the text is the phrase's service type. Messages naming no
 service that still get one are counted too (false services: "I'm done" read as methadone would be one).
 
-The emergency check (every emergency message of both sets answered 911 first, through the real
+Then all the sets side by side, from each message's prediction (intent_errors.json and
+intent_successes.json): accuracy, macro-F1, emergencies the model missed, false emergencies, the
+weakest classes; and the macro-F1 with buy_drugs read as out_of_scope, the like-for-like figure
+for a model without that intent (issue 29 adds it).
+
+The emergency check (every emergency message of the three sets answered 911 first, through the real
 webhook) is tests/e2e/test_community_conversations.py, which `make eval` runs after this.
 """
 from __future__ import annotations
@@ -28,10 +36,15 @@ sys.path.insert(0, str(ROOT))
 
 from bot.directory.service_words import service_asked_for, service_for_phrase, service_in_text  # noqa: E402
 
-# Held-out file and intent macro-F1 target of each set; a results directory whose name ends in
-# _2 holds the second set's reports. The out_of_scope F1 and service recall targets hold for both.
+# Held-out file and intent macro-F1 target of each set, by the suffix of its results directory.
+# The out_of_scope F1 and service recall targets hold for all.
 FIRST, SECOND = ("tests/nlu_holdout.yml", 0.95), ("tests/nlu_holdout_2.yml", 0.93)
-DEFAULT_RESULTS = ["results/holdout", "results/holdout_2"]
+THIRD = ("tests/nlu_holdout_3.yml", 0.92)
+SETS = {"_2": SECOND, "_3": THIRD}
+DEFAULT_RESULTS = ["results/holdout", "results/holdout_2", "results/holdout_3"]
+# Intents read together for the like-for-like figure (the model's label, the set's label).
+FOLDED = {"buy_drugs": "out_of_scope"}
+WEAKEST = 4
 TARGET_OUT_OF_SCOPE_F1 = 0.90
 TARGET_SERVICE_RECALL = 0.97
 
@@ -122,15 +135,67 @@ def summarise(directory: Path, held_out: str, target: float) -> bool:
     return macro >= target and out_of_scope >= TARGET_OUT_OF_SCOPE_F1 and recall >= TARGET_SERVICE_RECALL
 
 
+def predictions(directory: Path) -> list[tuple[str, str, str]]:
+    """(text, labelled intent, predicted intent) of every message of the set."""
+    found = []
+    for name in ("intent_errors.json", "intent_successes.json"):
+        for record in _report(directory, name) or []:
+            predicted = (record.get("intent_prediction") or {}).get("name") or "None"
+            found.append((record["text"], record["intent"], predicted))
+    return found
+
+
+def scores(pairs: list[tuple[str, str]]) -> tuple[float, float, dict[str, float]]:
+    """Accuracy, macro-F1 and per-label F1 over (labelled, predicted) pairs, over the labels the
+    set has (as Rasa's intent_report.json counts them: a label only predicted costs the precision
+    of none, its misses cost the recall of the labels they belong to)."""
+    labels = {gold for gold, _ in pairs}
+    f1 = {}
+    for label in labels:
+        true_positive = sum(1 for gold, predicted in pairs if gold == label == predicted)
+        labelled = sum(1 for gold, _ in pairs if gold == label)
+        predicted = sum(1 for _, p in pairs if p == label)
+        f1[label] = 2 * true_positive / (labelled + predicted) if labelled + predicted else 0.0
+    accuracy = sum(1 for gold, predicted in pairs if gold == predicted) / len(pairs) if pairs else 0.0
+    return accuracy, (sum(f1.values()) / len(f1) if f1 else 0.0), f1
+
+
+def side_by_side(results: list[str]) -> None:
+    """One line per set: the figures issue 29 compares, from each message's prediction."""
+    print("== all sets side by side (from each message's prediction)")
+    print(f"{'set':26} {'n':>4} {'accuracy':>8} {'macro-F1':>8} {'target':>6} {'folded':>7} "
+          f"{'emerg. missed':>13} {'false emerg.':>12}  weakest classes (F1)")
+    for name in results:
+        held_out, target = SETS.get(name.rstrip("/")[-2:], FIRST)
+        rows = predictions(Path(name))
+        if not rows:
+            print(f"{held_out:26} no predictions in {name}")
+            continue
+        pairs = [(gold, predicted) for _, gold, predicted in rows]
+        accuracy, macro, f1 = scores(pairs)
+        _, folded, _ = scores([(FOLDED.get(g, g), FOLDED.get(p, p)) for g, p in pairs])
+        missed = [text for text, gold, predicted in rows if gold == "emergency" != predicted]
+        false = [text for text, gold, predicted in rows if predicted == "emergency" != gold]
+        weakest = sorted(f1, key=lambda label: f1[label])[:WEAKEST]
+        print(f"{held_out:26} {len(rows):>4} {accuracy:>8.3f} {macro:>8.3f} {target:>6} {folded:>7.3f} "
+              f"{len(missed):>13} {len(false):>12}  " + ", ".join(f"{label} {f1[label]:.2f}" for label in weakest))
+        for text in missed:
+            print(f"    emergency missed: {text!r}")
+        for text in false:
+            print(f"    false emergency:  {text!r}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", nargs="*", default=DEFAULT_RESULTS, help="results directories (default: both sets)")
+    parser.add_argument("results", nargs="*", default=DEFAULT_RESULTS, help="results directories (default: the three sets)")
     args = parser.parse_args(argv)
     met = True
     for name in args.results:
-        held_out, target = SECOND if name.rstrip("/").endswith("_2") else FIRST
+        held_out, target = SETS.get(name.rstrip("/")[-2:], FIRST)
         met = summarise(Path(name), held_out, target) and met
         print()
+    side_by_side(args.results)
+    print()
     print("all targets met" if met else "some targets not met")
     return 0 if met else 1
 

@@ -53,8 +53,52 @@ _EMERGENCY = re.compile(
     r"snoring (?:sound|noise|weird|funny|strange)\w*|(?:making|makes) (?:\w+ ){0,2}snor\w*|"
     r"nodding (?:out )?(?:way |really |super )?(?:too )?(?:hard|bad)|"
     r"(?:trying|tryna|trynna) to wake (?:him|her|them|my \w+)|(?:tratando|intentando) de despertar\w*|"
-    r"(?:can'?t|cant|cannot|couldn'?t) get (?:him|her|them) to (?:answer|talk|open)"
+    r"(?:can'?t|cant|cannot|couldn'?t) get (?:him|her|them) to (?:answer|talk|open)|"
+    # Issue 29: what else a crisis text says, thought of from the texter's side, in both
+    # languages. Seizures after use; cold, pale or clammy skin; no pulse; a person who won't come
+    # to, is out cold or slumped over; pinpoint pupils; foam at the mouth; naloxone that is not
+    # working; a person feared dead.
+    r"s(?:ei|ie|e)(?:z|s)(?:ure|ures|ur)|"
+    r"s(?:ei|ie|e)zing(?=\s*(?:$|[.!?,;]|(?:up|after|and|n|again|rn|now|right|bad|on|in|at|from|pls|please|help|hard|like|all|what|idk)\b))|"
+    r"convuls\w*|"
+    r"(?:having|has) (?:a |an? )?(?:fit|episode) (?:after|from)|"
+    r"cold (?:and|&|n) (?:pale|clammy|blue|gr[ae]y|limp|stiff|not)|pale (?:and|&|n) (?:cold|clammy|not|blue|gr[ae]y)|"
+    r"cold to the touch|(?:skin|lips) (?:is |are |feels? |looks? )?(?:so |really |ice |super )?(?:cold|clammy)|body (?:is |feels? )?(?:ice|freezing) cold|"
+    r"no (?:pulse|heartbeat|heart beat)|(?:can'?t|cant|cannot) (?:find|feel) (?:a |his |her |their )?(?:pulse|heartbeat)|"
+    r"(?:won'?t|wont|isn'?t|isnt|not|can'?t|cant) (?:come|coming|bring (?:him|her|them)) (?:to|around|out of it)(?=\s*(?:$|[.!?,;]|and\b|n\b|pls\b|please\b|help\b|what\b))|"
+    r"(?:can'?t|cant|cannot) get (?:him|her|them) (?:up|around)(?=\s*(?:$|[.!?,;]|and\b|n\b|pls\b|please\b|help\b|what\b|at all\b))|"
+    r"(?:is|'s|s|was) out cold|slumped(?: over)?|keeled over|collapsed|pin ?point pupils|pupils (?:are |r )?(?:tiny|pin ?points?)|foam(?:ing)? (?:at|from) (?:the |his |her )?mouth|"
+    r"(?:narcan|naloxone|naloxona)(?: \w+){0,2} (?:isn'?t|isnt|is not|not|didn'?t|didnt|did not|ain'?t|aint|wasn'?t) (?:working|work|doing (?:anything|nothing)|helping|help)|"
+    r"(?:think|thinks|thought|scared|afraid) (?:he|she|they)(?:'?s| is| are|'re)? (?:dead|gone)|is (?:he|she) dead|"
+    r"no breath(?:ing)?|(?:breathing|breath) (?:is |sounds? )?(?:weird|funny|strange|wrong|raspy|rattly)|"
+    # Spanish.
+    r"(?:le (?:dio|está dando|esta dando) un )?ataque (?:después|despues) de (?:usar|fumar|inyectarse|meterse)|"
+    r"espuma (?:por|en) la boca|echando espuma|"
+    r"fr[ií][oa]s? y p[aá]lid[oa]s?|p[aá]lid[oa]s? y fr[ií][oa]s?|(?:piel|cuerpo) (?:está |esta )?(?:muy |bien )?(?:fr[ií][oa]|helad[oa])|"
+    r"(?:est[aá]|se siente) (?:muy |bien )?(?:helad[oa]|fr[ií][oa]) y (?:no|p[aá]lid|morad|azul|gris)|"
+    r"(?:est[aá]|se puso|se ve) (?:bien |muy |todo |toda )?(?:azul|morad[oa])|se puso gris|"
+    r"no (?:tiene|le siento|le encuentro|le encuentro el) pulso|sin pulso|no (?:le )?late (?:el|su) coraz[oó]n|"
+    r"desmayad[oa]|perdi[oó] el conocimiento|no (?:vuelve|vuelven|regresa) en s[ií]|"
+    r"no (?:lo |la )?(?:logro|puedo|podemos) (?:despertar|levantar)\w*|no (?:lo |la )?despierto|"
+    r"(?:ronca|roncando|ronquidos?) (?:raro|feo|fuerte|extraño)|ruidos? (?:\w+ ){0,2}ron(?:c|qu)\w*|"
+    r"apenas respira|respira (?:muy |bien |super )?(?:lento|despacio|poquito|poco|raro|feo)|"
+    r"pupilas (?:muy )?(?:chiquitas|pequeñas|puntitos|como puntitos)|"
+    r"(?:narcan|naloxona) no (?:funciona|funcion[oó]|sirve|sirvi[oó]|hace nada|hizo nada)|"
+    r"creo que (?:est[aá] muert[oa]|se (?:muri[oó]|nos fue))"
     r")\b",
+    re.IGNORECASE,
+)
+# A sign denied in the same breath ("not seizing, just asking", "no está convulsionando") is no
+# sign: removed before looking, like a past overdose. Only the words right
+# around the sign: another sign in the same text still counts ("he's not seizing anymore but he
+# won't wake up"). Questions about seizures in general (a medication, epilepsy) are not one
+# happening now either.
+_DENIED_SIGN = re.compile(
+    r"\b(?:(?:not|isn'?t|isnt|wasn'?t|wasnt|aren'?t|no longer|never|nobody(?:'s| is)?|no one(?:'s| is)?|without)"
+    r"(?: (?:having|had|have|been|really|actually|a|an|any|currently))* (?:seiz(?:ing|ure|ures)|convuls\w*)|"
+    r"no (?:seizures?|convulsions?)|"
+    r"no (?:est[aá] |tiene |tuvo |ha tenido )?(?:convulsionando|convulsiones|convulsi[oó]n)|sin convulsi\w*|"
+    r"seizure (?:meds?|medications?|disorder|history)|epilep\w*)\b",
     re.IGNORECASE,
 )
 # Past or general mentions ("post OD", "overdose kit", "risk of overdose", "OD'd last week") are
@@ -93,8 +137,82 @@ def emergency_reply(language: str | None) -> str:
     return in_language(EMERGENCY_REPLIES, language or "")
 
 
+# A question about telling an overdose from nodding, sleep or a high (issue 29): it may be typed
+# while watching someone, so it gets the steps first, and then the signs (utter_overdose_signs),
+# never the steps alone.
+_RECOGNISING = re.compile(
+    r"\b(?:"
+    r"how (?:can|do|would|will|could|should) (?:i|u|you|we|one|people|someone)(?: \w+)? (?:tell|know|recogni[sz]e|spot|check|see|be sure)\b(?:\W+\w+){0,8}?\W+(?:o\.?d\w*|overdos\w*|nodding)|"
+    r"(?:signs?|symptoms?) (?:of|for) (?:an? |opioid |fentanyl |fent )*(?:od|o\.d\.?|overdose)s?|"
+    r"what (?:does|do) (?:an? )?(?:od|overdose|overdosing)(?: \w+)? look like|"
+    r"(?:nodding|nodding out|high|sleeping|asleep|knocked out|just out)(?: \w+){0,3}? or (?:\w+ ){0,2}(?:o\.?d'?(?:ing|in|d)?|overdos\w*|dying)|"
+    r"(?:difference|diff) between (?:\w+ ){0,3}(?:nodding|high|sleeping)|"
+    r"is (?:this|it|that) an? (?:od|overdose)\W*(?:or|\?)|"
+    r"c[oó]mo (?:s[eé]|se sabe|puedo saber|saber|sabes|reconozco|reconocer|distingo|distinguir|me doy cuenta)(?:\W+\w+){0,8}?\W+sobredosis|"
+    r"(?:señales|signos|s[ií]ntomas) de (?:una )?sobredosis|c[oó]mo se ve una sobredosis|"
+    r"(?:dormid[oa]|drogad[oa]|volad[oa]|cabeceando)(?: \w+){0,3}? o (?:\w+ ){0,3}sobredosis"
+    r")",
+    re.IGNORECASE,
+)
+
+
+# A request to buy drugs, or to be put in touch with someone who sells them (issue 29): the model's
+# intent buy_drugs answers it with utter_cannot_help; this is the check underneath, for a text the
+# model takes for an emergency when it shows none (actions/emergency.py). Only asking forms ("buy",
+# "cop", "sell me"), never a past purchase ("we copped from a new guy and now..."), and only drugs
+# by their street names: naloxone, strips, syringes and treatment are services.
+_DRUG = (
+    r"(?:dope|fent|fenty|fetty|fetti|fentanyl|blues|m30s?|percs?|percocets?|oxys?|oxycodone|xanax|xannies|xans|bars|"
+    r"meth|crystal|ice|tina|shard|clear|coke|crack|heroin|tar|black tar|boy|girl|molly|weed|pills|pressed pills|down|drugs|"
+    r"a bag|bags|grams?|"
+    r"droga|drogas|fentanilo|hero[ií]na|chiva|cristal|perico|coca|coca[ií]na|mota|pastillas|metanfetamina|piedra)"
+)
+_BUYING = re.compile(
+    r"\b(?:(?:buy|cop|score|purchase|re-?up)\b(?:\W+\w+){0,4}?\W+" + _DRUG + r"|"
+    r"(?:sell|selling|sells|serving|moving)\b(?:\W+\w+){0,3}?\W+" + _DRUG + r"|"
+    r"(?:buy|cop|score|purchase|sell|selling|sells|compr\w*|vend\w*)\b(?:\W+\w+){0,5}?\W+(?:off|on|from|en|de|a) (?:the |la )?(?:street|streets|calle|someone|somebody|alguien)|"
+    r"hook (?:me|us|a brother|a sister)(?: up)?(?: with)?(?:\W+\w+){0,2}?\W+" + _DRUG + r"|"
+    r"sell (?:me|us)\b|who (?:else |can |could |will |is )?(?:sells?|selling)\b|who'?s (?:selling|serving|holding)|for sale|"
+    r"(?:where|wheres|where'?s) (?:can|could|do|to|should) (?:i|u|we|you|one) (?:cop|score)\b|where (?:to|do people) (?:cop|score)\b|"
+    r"(?:any|a|the|another|new|good|other) (?:dealer|plug|connect)s?\b|"
+    r"(?:need|find|know|get|want|looking for|lookin for|where'?s|wheres|who'?s|any)\W+(?:\w+\W+){0,2}?(?:plug|dealer|connect|hookup)s?|"
+    r"(?:compr\w*|vend\w*|consig\w*)(?:\W+\w+){0,4}?\W+" + _DRUG + r"|"
+    r"(?:tienen|tienes|venden|vendes) (?:droga|drogas|algo)\b|"
+    r"v[eé]ndeme|me (?:vendes|puedes vender|vende)|qui[eé]n (?:vende|me vende)|un conecte|(?:conoces|conoce) a (?:un|alg[uú]n) dealer"
+    r")\b",
+    re.IGNORECASE,
+)
+
+
+# Harm reduction supplies named beside a buying word make a request for a service ("can i buy
+# test strips", "sell me some rigs"); medication for opioid use disorder off the street does not.
+_SUPPLIES = re.compile(
+    r"\b(?:narcan|naloxone|nalaxone|naloxona|strips?|tiras?|syringes?|needles?|rigs|jeringas?|agujas?|kits?|supplies|"
+    r"suministros|cookers?|cottons?|pipes?|pipas?|points?|works|test(?:ing|ed|s)?|prueba\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_buy_drugs(text: str) -> bool:
+    """Whether a text asks to buy drugs, or for someone who sells them ("where can i cop",
+    "quién vende cristal"), and names no harm reduction supply."""
+    return bool(_BUYING.search(text or "")) and not _SUPPLIES.search(text or "")
+
+
+def _without_non_signs(text: str) -> str:
+    return _DENIED_SIGN.sub(" ", _NOT_IN_PROGRESS.sub(" ", text or ""))
+
+
+def asks_how_to_recognise_overdose(text: str) -> bool:
+    """Whether a text asks how to tell an overdose ("how do i know if hes just nodding or od'ing",
+    "señales de una sobredosis")."""
+    return bool(_RECOGNISING.search(text or ""))
+
+
 def mentions_overdose_in_progress(text: str) -> bool:
-    return bool(_EMERGENCY.search(_NOT_IN_PROGRESS.sub(" ", text or "")))
+    """Whether a text suggests an overdose may be happening now: a sign of one, or a question
+    about telling one (which gets the steps first and then the signs, after_emergency_steps)."""
+    return bool(_EMERGENCY.search(_without_non_signs(text))) or asks_how_to_recognise_overdose(text)
 
 
 def mentions_past_overdose(text: str) -> bool:
@@ -107,6 +225,7 @@ def mentions_past_overdose(text: str) -> bool:
 ANSWER = "answer"  # the education answer the model found for the text
 SEARCH = "search"  # the directory search the text asks for (it adds the past-overdose line itself)
 AFTER_OVERDOSE = "after_overdose"  # the gentle line about naloxone after a past overdose
+SIGNS = "signs"  # the signs of an overdose, after a question about telling one (utter_overdose_signs)
 
 
 def after_emergency_steps(text: str, answer_found: bool, search_asked: bool) -> tuple[str, ...]:
@@ -116,7 +235,10 @@ def after_emergency_steps(text: str, answer_found: bool, search_asked: bool) -> 
     question about the law) gets its answer, its search, or at least the line for after an
     overdose. A text that names no overdose at all gets the search it asks for ("she needs
     methadone near 98104", told at length), and nothing else: it may be an emergency in words this
-    module does not know, where an education answer would be beside the point."""
+    module does not know, where an education answer would be beside the point. A question about
+    telling an overdose gets the signs after the steps, never the steps alone."""
+    if asks_how_to_recognise_overdose(text):
+        return (SIGNS,)
     if mentions_overdose_in_progress(text):
         return ()
     # No overdose named at all: mentions_past_overdose's question, without looking again for one

@@ -9,6 +9,21 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIRECTORY = PROJECT_ROOT / "data" / "directory"
 
+
+def every_holdout_message(name: str | Path) -> list[tuple[str, str]]:
+    """(intent, text) of every example of an NLU file: a held-out set's name under tests/, or any
+    file's path (the training data too). Entity annotations are removed ("[narcan](service_type)"
+    and "[narcan]{...}" read "narcan"); lookup tables and synonyms, which have no intent, are left out."""
+    import re
+
+    import yaml
+
+    path = name if isinstance(name, Path) else PROJECT_ROOT / "tests" / name
+    data = yaml.safe_load(path.read_text()) or {}
+    return [(block["intent"], re.sub(r"\[([^\]]+)\](?:\([^)]+\)|\{[^}]+\})", r"\1", line.strip()[2:]).strip())
+            for block in data.get("nlu", []) if block.get("intent")
+            for line in (block.get("examples") or "").splitlines() if line.strip().startswith("- ")]
+
 TEST_ENV = {
     "HUB_ENV_FILE": os.devnull,  # never the developer's .env
     "HUB_SECRET_KEY": "test-secret-key-0123456789abcdef",

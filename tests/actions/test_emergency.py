@@ -113,3 +113,21 @@ def test_the_answer_is_read_from_the_default_selector_too():
     assert education_answer({"response_selector": selected(confidence=ANSWER_CONFIDENCE)}) == "utter_education/legal"
     assert education_answer({"response_selector": selected(confidence=0.69)}) is None
     assert education_answer({}) is None
+
+
+def test_a_request_to_buy_drugs_the_model_took_for_an_emergency_never_gets_the_steps():
+    # Issue 29: "can u hook me up with some blues" got the 911 steps alone.
+    for text in ["can u hook me up with some blues", "where can i cop tonight", "quién vende cristal por aquí"]:
+        messages, events = run(tracker(text, selected(confidence=1.0)))
+        assert responses(messages) == ["utter_cannot_help"] and events == []
+
+
+def test_a_request_to_buy_beside_an_overdose_in_progress_gets_the_steps():
+    messages, _ = run(tracker("who sells blues, my friend took one and he's not breathing", selected()))
+    assert responses(messages) == ["utter_emergency"]
+
+
+def test_a_question_about_telling_an_overdose_gets_the_steps_then_the_signs_never_the_steps_alone():
+    for text in ["how can i tell if hes just nodding or actually od'ing", "cómo sé si es una sobredosis"]:
+        messages, events = run(tracker(text, selected("utter_education/naloxone", confidence=1.0)))
+        assert responses(messages) == ["utter_emergency", "utter_overdose_signs"] and events == []

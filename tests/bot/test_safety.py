@@ -2,7 +2,8 @@
 import pytest
 
 from bot.safety import (
-    AFTER_OVERDOSE, ANSWER, EMERGENCY_REPLY, SEARCH, after_emergency_steps, EMERGENCY_REPLY_ES, emergency_first, is_emergency_reply, mentions_overdose_in_progress, mentions_past_overdose,
+    AFTER_OVERDOSE, ANSWER, EMERGENCY_REPLY, SEARCH, SIGNS, after_emergency_steps, EMERGENCY_REPLY_ES, asks_how_to_recognise_overdose,
+    asks_to_buy_drugs, emergency_first, is_emergency_reply, mentions_overdose_in_progress, mentions_past_overdose,
 )
 
 
@@ -151,3 +152,140 @@ def test_signs_said_in_other_words_are_an_overdose_in_progress(text):
 ])
 def test_everyday_words_near_those_signs_are_not(text):
     assert not mentions_overdose_in_progress(text)
+
+
+# Issue 29, section 3: what a crisis text says that the net did not know. Seizures after use,
+# cold and pale skin, no pulse, a person who won't come to, foam at the mouth, naloxone that is not
+# working; in Spanish too, including phrasings no rule was written for word for word.
+@pytest.mark.parametrize("text", [
+    "my friend is seizing after he used",
+    "shes having a seizure after using fent",
+    "he started convulsing in the bathroom",
+    "hes cold and pale and wont wake up",
+    "she's cold n clammy and her lips look off",
+    "he's pale and cold and barely moving",
+    "i cant find a pulse",
+    "he wont come to",
+    "she's out cold on the floor, help",
+    "guy slumped over in his car on aurora",
+    "foaming at the mouth after a hit",
+    "gave him narcan and its not working",
+    "the narcan isnt doing anything",
+    "i think hes dead",
+    "pupils are tiny and hes breathing weird",
+    "siezing after using pls",
+    "sezure after he shot up",
+    "está convulsionando",
+    "le dieron convulsiones después de inyectarse",
+    "tiene una convulsión y no sé qué hacer",
+    "mi hermano está frío y pálido",
+    "está fría y pálida y no contesta",
+    "pálido y frío, ayuda",
+    "no tiene pulso",
+    "la naloxona no funcionó, sigue igual",
+    "está morado mi amigo",
+    "se puso azul",
+    "apenas respira",
+    "respira muy lento",
+    "está desmayado en el baño",
+    "no lo logro despertar",
+    "hace un ruido como de ronquido feo",
+    "creo que está muerto",
+])
+def test_what_a_crisis_text_says_is_an_overdose_in_progress(text):
+    assert mentions_overdose_in_progress(text)
+    assert emergency_first(text, ["answer"])[0] in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES)
+
+
+# A sign denied where it is said is no sign (decided for issue 29): "not having a seizure, just
+# asking" is a question, answered by the model, not the steps. Another sign in the same text
+# still counts. Seizure medication and epilepsy are no overdose either.
+@pytest.mark.parametrize("text", [
+    "not having a seizure, just asking",
+    "hes not seizing or anything, can narcan hurt him",
+    "no seizures, she just feels sick",
+    "my son has epilepsy, can he carry narcan",
+    "does fent interact with seizure meds",
+    "no está convulsionando, solo pregunto",
+    "sin convulsiones, solo tiene náuseas",
+    "cops are seizing syringes downtown is that legal",
+    "its cold and raining, any shelter near 98104",
+    "im cold, need a blanket and a bed",
+    "quitting cold turkey, what helps with withdrawal",
+    "can you pinpoint a clinic near me",
+    "my phone's dead, call me back later",
+    "el cielo está gris hoy",
+    "mi celular está muerto",
+    "he's not coming to the meeting tonight",
+    "i can't get him to the clinic, is there a van",
+    "where can i buy narcan",
+])
+def test_denied_signs_and_everyday_words_are_not_an_overdose_in_progress(text):
+    assert not mentions_overdose_in_progress(text)
+
+
+@pytest.mark.parametrize("text", [
+    "he's not seizing anymore but he won't wake up",
+    "not having a seizure but hes not breathing",
+    "ya no convulsiona pero no respira",
+])
+def test_a_denied_sign_beside_another_sign_still_counts(text):
+    assert mentions_overdose_in_progress(text)
+
+
+RECOGNISING = [
+    "how can i tell if hes just nodding or actually overdosing",
+    "how do u know if someone is od'ing or just really high",
+    "what are the signs of an overdose",
+    "what does an od look like",
+    "is she sleeping or od'ing??",
+    "how would i know if my friend is overdosing",
+    "cómo sé si alguien tiene una sobredosis",
+    "cuáles son las señales de una sobredosis",
+    "está dormido o es sobredosis?",
+]
+
+
+@pytest.mark.parametrize("text", RECOGNISING)
+def test_a_question_about_telling_an_overdose_gets_the_steps_first_then_the_signs(text):
+    """It may be typed while watching someone: the steps first (the webhook's fast path), then the
+    signs (utter_overdose_signs, actions/emergency.py), never the steps alone."""
+    assert asks_how_to_recognise_overdose(text)
+    assert mentions_overdose_in_progress(text)
+    for answer_found in (True, False):
+        for search_asked in (True, False):
+            assert after_emergency_steps(text, answer_found, search_asked) == (SIGNS,)
+
+
+@pytest.mark.parametrize("text", ["he's not breathing", "how do i use narcan", "how do i avoid overdosing",
+                                  "tips so i dont od", "cómo evito una sobredosis", "how can i tell if my narcan expired"])
+def test_other_texts_are_no_question_about_telling_one(text):
+    assert not asks_how_to_recognise_overdose(text)
+
+
+@pytest.mark.parametrize("text", [
+    "where can i cop",
+    "who sells blues around here",
+    "hook me up with some fetty",
+    "can u sell me something",
+    "where to score tonight",
+    "need a plug for percs",
+    "where can i buy suboxone off the street",
+    "quién vende cristal",
+    "dónde compro chiva",
+    "necesito un conecte",
+    "véndeme algo",
+])
+def test_a_request_to_buy_drugs(text):
+    assert asks_to_buy_drugs(text)
+    assert not mentions_overdose_in_progress(text)  # so the webhook never sends the steps at once
+
+
+@pytest.mark.parametrize("text", [
+    "where can i buy narcan", "can i buy test strips at walgreens", "hook me up with some rigs",
+    "do you sell test kits for drugs", "whats the score of the game", "where do i buy a bus ticket",
+    "my dealer sold me pressed pills, where can i get them tested", "dónde compro naloxona",
+    "we copped from a new guy and now hes breathing weird",
+])
+def test_services_past_purchases_and_everyday_buying_are_no_request_to_buy_drugs(text):
+    assert not asks_to_buy_drugs(text)

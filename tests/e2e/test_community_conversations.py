@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES, mentions_overdose_in_progress
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, every_holdout_message
 from tests.e2e.conftest import text
 
 pytestmark = pytest.mark.e2e
@@ -22,13 +22,6 @@ def answer(name: str, language: str = "en") -> str:
         if (language == "es") == bool(condition):
             return variant["text"]
     raise KeyError(name)
-
-
-def every_holdout_message(name: str) -> list[tuple[str, str]]:
-    held_out = yaml.safe_load((PROJECT_ROOT / "tests" / name).read_text())
-    return [(block["intent"], re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]))
-            for block in held_out["nlu"] if block.get("intent")
-            for line in block["examples"].splitlines() if line.strip().startswith("- ")]
 
 
 def holdout_messages(intent: str, name: str = "nlu_holdout.yml") -> list[str]:
@@ -92,7 +85,14 @@ def test_something_the_line_does_not_do_gets_the_menu(hotline):
     assert status == 200 and replies == [answer("utter_default")]
 
 
-@pytest.mark.parametrize("name, senders, least", [("nlu_holdout.yml", "+142555501", 30), ("nlu_holdout_2.yml", "+142555502", 10)])
+# The third set's emergencies are issue 29's target, not met yet: with the model of commit 8bbcc71
+# two of its 32 miss through the webhook (bench/RESULTS.md). The set is not tuned on; the fix is
+# the model's (section 2 of the issue), so the case is expected to fail until then.
+THIRD_SET_NOT_MET = pytest.mark.xfail(reason="issue 29 section 2: 2 of 32 third-set emergencies miss (bench/RESULTS.md)", strict=False)
+
+
+@pytest.mark.parametrize("name, senders, least", [("nlu_holdout.yml", "+142555501", 30), ("nlu_holdout_2.yml", "+142555502", 10),
+                                                   pytest.param("nlu_holdout_3.yml", "+142555504", 30, marks=THIRD_SET_NOT_MET)])
 def test_every_emergency_message_of_the_held_out_sets_is_answered_911_first(hotline, name, senders, least):
     messages = holdout_messages("emergency", name)
     assert least <= len(messages) <= 100
@@ -101,7 +101,7 @@ def test_every_emergency_message_of_the_held_out_sets_is_answered_911_first(hotl
         status, replies = text(hotline, f"{senders}{i:02d}", message)
         if status != 200 or not replies or replies[0] not in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES):
             missed.append((message, replies))
-    assert missed == []
+    assert missed == [], f"{len(missed)} of {len(messages)} missed"
 
 
 def test_no_held_out_message_without_an_overdose_in_progress_gets_only_the_emergency_steps(hotline):
@@ -190,3 +190,82 @@ def test_a_story_read_as_an_emergency_gets_911_first_and_then_more(hotline):
 def test_an_overdose_in_progress_gets_only_the_steps_even_with_a_service_word(hotline):
     status, replies = text(hotline, "+12535550115", "my friend wont wake up and his lips are blue, i have narcan")
     assert status == 200 and replies == [EMERGENCY_REPLY], replies
+
+
+def late_answers(hotline, number, wait=60.0):
+    """What the hotline sent by outbox after the webhook's own reply (the emergency fast path sends
+    the steps at once and the rest of the turn so)."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        bodies = [m["body"] for m in hotline.outbox(number) if m["purpose"] == "late_answer"]
+        if bodies or time.monotonic() > deadline:
+            return bodies
+        time.sleep(0.5)
+
+
+# Issue 29's texts through the signed webhook, each from a fresh number (the phrases the issue
+# quotes are known now: tests, not evidence of generalization).
+@pytest.mark.parametrize("sender, message, steps", [
+    ("+13605550101", "está convulsionando después de usar, qué hago", EMERGENCY_REPLY_ES),
+    ("+13605550102", "encontré a un señor tirado en la calle que no reacciona", EMERGENCY_REPLY_ES),
+    ("+13605550103", "come quick my girlfriend is cold and pale and wont wake up", EMERGENCY_REPLY),
+    ("+13605550104", "my buddy is having a seizure after using", EMERGENCY_REPLY),
+    ("+13605550105", "mi hermana está fría y pálida", EMERGENCY_REPLY_ES),
+])
+def test_a_seizure_or_cold_pale_skin_gets_the_911_steps_first(hotline, sender, message, steps):
+    status, replies = text(hotline, sender, message)
+    assert status == 200 and replies and replies[0] == steps, replies
+
+
+def test_a_question_about_telling_an_overdose_gets_the_steps_then_the_signs(hotline):
+    person = "+13605550106"
+    status, replies = text(hotline, person, "how can u tell if someone is just nodding or actually od'ing")
+    assert status == 200 and replies == [EMERGENCY_REPLY], replies  # at once, by the fast path
+    later = late_answers(hotline, person)
+    assert later and not any(reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES) for reply in later), later
+    signs = {answer("utter_overdose_signs")} | {answer(f"utter_education/{topic}") for topic in ("naloxone", "safer_use")}
+    assert later[0] in signs, later  # the signs (read as an emergency), or an education answer
+
+
+@pytest.mark.parametrize("sender, message, language", [
+    ("+13605550107", "can u hook me up with some blues", "en"),
+    ("+13605550108", "where can i score some fent tonight", "en"),
+    ("+13605550109", "who's selling down around the ave", "en"),
+    # The model of commit 8bbcc71 reads this one as find_service (the search form asks what for); a
+    # check under the model belongs to the search form (actions/directory.py), left for later.
+    pytest.param("+13605550110", "dónde puedo comprar fentanilo por aquí", "es",
+                 marks=pytest.mark.xfail(reason="read as find_service by this model", strict=False)),
+])
+def test_a_request_to_buy_drugs_gets_what_the_line_can_find_and_never_the_steps(hotline, sender, message, language):
+    status, replies = text(hotline, sender, message)
+    assert status == 200 and replies == [answer("utter_cannot_help", language)], replies
+
+
+# The third set (issue 29): its own fresh numbers, in area codes no other test here texts from.
+FRESH_NUMBERS_3 = [f"+1{area}55501{i:02d}" for area in (619, 818, 909, 707, 805, 831) for i in range(100)]
+
+
+def test_no_request_to_buy_drugs_of_the_third_set_gets_the_911_steps(hotline):
+    messages = holdout_messages("buy_drugs", "nlu_holdout_3.yml")
+    assert len(messages) >= 20
+    steps = []
+    for number, message in zip(FRESH_NUMBERS_3, messages):
+        status, replies = text(hotline, number, message)
+        if status != 200 or not replies or any(reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES) for reply in replies):
+            steps.append((message, replies))
+    assert steps == [], f"{len(steps)} of {len(messages)} got the steps"
+
+
+def test_no_text_of_the_third_set_without_an_overdose_in_progress_gets_only_the_emergency_steps(hotline):
+    messages = [message for intent, message in every_holdout_message("nlu_holdout_3.yml")
+                if intent not in ("emergency", "buy_drugs") and not mentions_overdose_in_progress(message)]
+    numbers = FRESH_NUMBERS_3[100:]
+    assert 400 <= len(messages) <= len(numbers)
+    only_emergency = []
+    for number, message in zip(numbers, messages):
+        status, replies = text(hotline, number, message)
+        if status != 200 or not replies or all(reply in (EMERGENCY_REPLY, EMERGENCY_REPLY_ES) for reply in replies):
+            only_emergency.append((message, replies))
+    assert only_emergency == [], f"{len(only_emergency)} of {len(messages)}"
