@@ -15,6 +15,7 @@ from bot.db.models import Specialist
 from bot.directory.feedback import listing_feedback
 from bot.handoff import availability, engine, follow_up, texts
 from bot.handoff.referral import officer_for_key, status_reply
+from bot.handoff.refs import PATTERN as REF_PATTERN
 from bot.notify.optout import keyword, opt_in, opt_out
 from bot.language import detect_language
 from bot.safety import emergency_reply, mentions_overdose_in_progress
@@ -23,7 +24,7 @@ from bot.safety import emergency_reply, mentions_overdose_in_progress
 # reference ("DONE H-48213 engaged"); anything else they write in a relay ("Yes I can bring narcan
 # at 3pm", "Done? I'm outside") is words for the person.
 _VERB = r"(ACCEPT|YES|PASS|DONE)"
-_REF = r"\bH\s*-?\s*\d{3,9}\b"
+_REF = REF_PATTERN
 _BARE_COMMAND = re.compile(rf"^\s*{_VERB}[\s.!]*$", re.I)
 # "DONE reached": the bare keyword with an outcome, for the one conversation they have open.
 _BARE_DONE = re.compile(rf"^\s*DONE[\s:,.-]+({'|'.join(engine.OUTCOMES)})[\s.!]*$", re.I)
