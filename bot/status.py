@@ -2,8 +2,8 @@
 
 Read from the database alone (the worker records its heartbeat and alarms there), so it answers
 the same from any machine: the outbox backlog and the age of its oldest message; messages that
-failed or were undelivered lately; handoffs nobody accepted within the SLA; a coordinator who
-texted STOP; the workers' last heartbeat; standing operator alarms. No number, no message.
+failed or were undelivered lately; handoffs nobody accepted within the SLA; no coordinator on
+call (texted STOP or OFF, or none set); the workers' last heartbeat; standing operator alarms. No number, no message.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.handoff.roster import coordinator, unreachable_coordinators
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
@@ -82,6 +83,8 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     for name in coordinators_out:
         needs.append(f"the coordinator {name} texted STOP: alerts nobody accepted reach no one until they text START "
                      f"or another coordinator is set")
+    coordinator_report, coordinator_needs = _coordinator_on_call(session, settings, coordinators_out)
+    needs += coordinator_needs
 
     heartbeats = list(session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc())))
     last_beat = heartbeats[0].seen_at if heartbeats else None
@@ -108,6 +111,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "outbox": {"backlog": backlog, "oldest_waiting_seconds": oldest_age, "failed_last_24h": failed,
                    "undelivered_last_24h": undelivered, "area_alerts_waiting": area_alerts},
         "handoffs_past_sla": {"sla_minutes": sla.total_seconds() / 60, "count": len(late), "refs": late},
+        "coordinator": coordinator_report,
         "opted_out": {"coordinators": coordinators_out, "specialists": [s.name for s in opted_out if not s.is_coordinator],
                       "under_previous_keys": opt_outs_under_previous_keys(session, settings)},
         "worker": {"last_heartbeat": _iso(last_beat), "seconds_ago": beat_age, "alive": len(alive)},
@@ -117,6 +121,25 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "needs_a_person": needs,
     }
     return Status(report, needs)
+
+
+def _coordinator_on_call(session: Session, settings: Settings, named: list[str]) -> tuple[dict, list[str]]:
+    """Who takes what no specialist accepted, and, when nobody can (OFF, STOP, or none set), what
+    needs a person: requests are then asked of the specialists on shift again and again, until
+    HUB_EXPIRE_AFTER. `named`: coordinators whose STOP is reported already."""
+    on_call = coordinator(session)
+    away = unreachable_coordinators(session)
+    report = {"on_call": on_call.name if on_call else None, "off_call": [c.name for c in away]}
+    if on_call is not None:
+        return report, []
+    expire = f"{settings.expire_after_seconds / 3600:g} h"
+    if not away:
+        return report, [f"no coordinator is set: requests no specialist accepts expire after HUB_EXPIRE_AFTER ({expire}) "
+                        f"with nobody else asked (`hub roster set-coordinator`)"]
+    word = {"off": "OFF", "stop": "STOP"}
+    return report, [f"the coordinator {c.name} texted {word.get(c.off_call, c.off_call)}: requests no specialist accepts "
+                    f"expire after HUB_EXPIRE_AFTER ({expire}) with nobody else asked, until they text "
+                    f"{'ON' if c.off_call == 'off' else 'START'}" for c in away if c.name not in named]
 
 
 def render(status: Status) -> str:

@@ -3,6 +3,8 @@ import json
 import threading
 from datetime import timedelta
 
+import pytest
+
 from bot.cli import main
 from bot.clock import utcnow
 from bot.config import get_settings
@@ -13,6 +15,41 @@ from bot.notify.alarms import raise_alarm
 from bot.notify.optout import opt_out
 from bot.notify.outbox import enqueue
 from bot.privacy import sender_key
+
+
+@pytest.fixture(autouse=True)
+def a_coordinator_on_call(request):
+    """A deployment has a coordinator on call; the tests of its absence take Cora off."""
+    if "migrated_db" in request.fixturenames:
+        request.getfixturevalue("migrated_db")
+        with session_scope() as session:
+            session.add(Specialist(name="Cora", phone="+12065550118", zips="", languages="en", is_coordinator=1,
+                                   active=1, created_at=utcnow()))
+
+
+def cora(**fields):
+    with session_scope() as session:
+        coordinator = session.query(Specialist).filter_by(name="Cora").one()
+        for name, value in fields.items():
+            setattr(coordinator, name, value)
+
+
+def test_no_coordinator_on_call_needs_a_person(migrated_db, capsys):
+    """Review 9: a coordinator who texted OFF, or none set, was never reported."""
+    worker_alive()
+    assert status(capsys)[0] == 0
+    cora(off_call="off", off_call_since=utcnow())
+    code, report = status(capsys)
+    assert code == 1 and report["coordinator"] == {"on_call": None, "off_call": ["Cora"]}
+    assert any("coordinator Cora texted OFF" in need and "HUB_EXPIRE_AFTER" in need for need in report["needs_a_person"])
+    assert main(["status"]) == 1 and "coordinator Cora texted OFF" in capsys.readouterr().out
+    cora(off_call=None, active=0)
+    code, report = status(capsys)
+    assert code == 1 and report["coordinator"] == {"on_call": None, "off_call": []}
+    assert any("no coordinator is set" in need for need in report["needs_a_person"])
+    cora(active=1)
+    code, report = status(capsys)
+    assert code == 0 and report["coordinator"] == {"on_call": "Cora", "off_call": []}
 
 
 def status(capsys):
