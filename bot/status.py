@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.config import Settings
+from bot.config import Settings, bare_durations, duration_words
 from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
 from bot.handoff.roster import coordinator, unreachable_coordinators
 from bot.handoff.states import AWAITING
@@ -74,7 +74,8 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         select(Handoff.ref).where(Handoff.state.in_(AWAITING), Handoff.created_at < now - sla).order_by(Handoff.created_at)
     ))
     if late:
-        needs.append(f"{len(late)} handoff(s) not accepted within the {sla.total_seconds() / 60:g} min SLA: {', '.join(late[:10])}")
+        needs.append(f"{len(late)} handoff(s) not accepted within the {duration_words(sla.total_seconds())} SLA: "
+                     f"{', '.join(late[:10])}")
 
     keys = [settings.require_secret_key(), *settings.previous_secret_keys]  # a STOP kept under a retired key still holds
     roster = list(session.scalars(select(Specialist).where(Specialist.active == 1)))
@@ -118,6 +119,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "answer_deadline_misses": {"this_hour": misses_hour, "last_24h": misses_day},
         "alarms": [{"name": a.name, "detail": a.detail, "raised_at": _iso(a.raised_at), "last_seen_at": _iso(a.last_seen_at)}
                    for a in alarms],
+        "durations_without_unit": [str(bare) for bare in bare_durations()],
         "needs_a_person": needs,
     }
     return Status(report, needs)
@@ -155,7 +157,7 @@ def render(status: Status) -> str:
                  + f"; last 24 h: {outbox['failed_last_24h']} failed, {outbox['undelivered_last_24h']} undelivered"
                  + (f"; {outbox['area_alerts_waiting']} area alert copies going out at HUB_SEND_RATE"
                     if outbox["area_alerts_waiting"] else ""))
-    lines.append(f"handoffs past the {late['sla_minutes']:g} min SLA: {late['count']}")
+    lines.append(f"handoffs past the {duration_words(late['sla_minutes'] * 60)} SLA: {late['count']}")
     opted = report["opted_out"]
     lines.append(f"opted out (texted STOP): {len(opted['coordinators'])} coordinator(s), {len(opted['specialists'])} specialist(s)")
     lines.append("worker: never ran" if worker["last_heartbeat"] is None else
@@ -164,4 +166,5 @@ def render(status: Status) -> str:
     lines.append(f"answer-deadline misses (holding replies): {misses.get('this_hour', 0)} this hour, "
                  f"{misses.get('last_24h', 0)} in the last 24 h")
     lines.append(f"alarms: {', '.join(a['name'] for a in report['alarms']) or 'none'}")
+    lines += [f"setting: {bare}" for bare in report.get("durations_without_unit", [])]
     return "\n".join(lines)

@@ -3,6 +3,7 @@ their language (the PERSON table, one entry per language of bot/language.py); me
 specialists are in English, except the replies to their own OFF and ON (SPECIALIST)."""
 from __future__ import annotations
 
+from bot.config import duration_words
 from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import referrers
@@ -323,17 +324,10 @@ def back_on_call(language: str) -> str:
     return phrase(SPECIALIST, language, "back_on_call")
 
 
-def _duration(seconds: float) -> str:
-    hours = seconds / 3600
-    if hours >= 48 and hours % 24 == 0:
-        return f"{hours / 24:g} days"
-    return f"{hours:g} hours" if hours >= 1 else f"{seconds / 60:g} minutes"
-
-
 def done_reminder(handoff: Handoff, wait_seconds: float) -> str:
     return (
-        f"Health Hub {handoff.ref} has been open {_duration(wait_seconds)} since you accepted it. When it's over, reply "
-        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other. Without a DONE in {_duration(wait_seconds)}, "
+        f"Health Hub {handoff.ref} has been open {duration_words(wait_seconds)} since you accepted it. When it's over, reply "
+        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other. Without a DONE in {duration_words(wait_seconds)}, "
         f"it goes to the coordinator."
     )
 

@@ -52,6 +52,25 @@ def test_no_coordinator_on_call_needs_a_person(migrated_db, capsys):
     assert code == 0 and report["coordinator"] == {"on_call": "Cora", "off_call": []}
 
 
+def test_a_duration_written_as_a_bare_number_is_shown_with_the_unit_it_was_read_in(migrated_db, capsys, monkeypatch):
+    """Durations: HUB_ESCALATE_AFTER=600 is ten hours, and the SLA said "600 min"."""
+    worker_alive()
+    monkeypatch.setenv("HUB_ESCALATE_AFTER", "600")
+    get_settings.cache_clear()
+    code, report = status(capsys)
+    assert code == 0  # read as always: information, not a fault
+    assert report["durations_without_unit"] == [
+        "HUB_ESCALATE_AFTER=600 has no unit, so it is read in minutes: 10 hours. Write 600m to keep that, "
+        "or the unit you mean (90s, 10m, 2h, 7d)."]
+    main(["status"])
+    out = capsys.readouterr().out
+    assert "HUB_ESCALATE_AFTER=600 has no unit, so it is read in minutes: 10 hours" in out
+    assert "handoffs past the 10 hours SLA: 0" in out
+    monkeypatch.setenv("HUB_ESCALATE_AFTER", "10m")
+    get_settings.cache_clear()
+    assert status(capsys)[1]["durations_without_unit"] == []
+
+
 def status(capsys):
     code = main(["status", "--json"])
     return code, json.loads(capsys.readouterr().out)

@@ -192,3 +192,9 @@ def test_the_health_page_says_when_no_coordinator_is_on_call(console):
     finally:
         with console.db() as session:
             session.query(Specialist).filter_by(name="Cora").delete()
+
+
+def test_the_board_says_the_sla_in_words(console):
+    """Durations: the board said "The SLA is 600 min" for HUB_ESCALATE_AFTER=600 (ten hours)."""
+    viewer, _ = console.sign_in("viewer@example.org")
+    assert "The SLA is 10 minutes to accept" in viewer.get(console.url + "/board").text
