@@ -134,13 +134,13 @@ def _coordinator_on_call(session: Session, settings: Settings, named: list[str])
     report = {"on_call": on_call.name if on_call else None, "off_call": [c.name for c in away]}
     if on_call is not None:
         return report, []
-    expire = f"{settings.expire_after_seconds / 3600:g} h"
+    expires = duration_words(settings.expire_after_seconds)
     if not away:
-        return report, [f"no coordinator is set: requests no specialist accepts expire after HUB_EXPIRE_AFTER ({expire}) "
+        return report, [f"no coordinator is set: requests no specialist accepts expire after HUB_EXPIRE_AFTER ({expires}) "
                         f"with nobody else asked (`hub roster set-coordinator`)"]
     word = {"off": "OFF", "stop": "STOP"}
     return report, [f"the coordinator {c.name} texted {word.get(c.off_call, c.off_call)}: requests no specialist accepts "
-                    f"expire after HUB_EXPIRE_AFTER ({expire}) with nobody else asked, until they text "
+                    f"expire after HUB_EXPIRE_AFTER ({expires}) with nobody else asked, until they text "
                     f"{'ON' if c.off_call == 'off' else 'START'}" for c in away if c.name not in named]
 
 

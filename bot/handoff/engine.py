@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
@@ -133,7 +133,7 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
     return None
 
 
-def _saved_until(session: Session, handoff: Handoff, settings) -> datetime | None:
+def _saved_until(session: Session, handoff: Handoff, settings: Settings) -> datetime | None:
     """When a request that found nobody left to ask expires: HUB_EXPIRE_AFTER after the first
     time (since it was last accepted or handed on); None while it never did."""
     since = _last(session, handoff, "handed_on", "accepted")
