@@ -152,6 +152,8 @@ def test_what_is_not_a_report_goes_on_to_the_assistant(demo_db, body):
     ("no tenían narcan, donde mas consigo", "out_of_stock"),
     ("estaba cerrado, necesito otro lugar", "closed"),
     ("no tenian naloxona ¿dónde más hay?", "out_of_stock"),
+    # A denied request still goes on: the assistant's answer costs little, a dropped request a lot.
+    ("they were closed, dont need anything else tho", "closed"),
 ])
 def test_a_report_that_also_asks_is_recorded_and_goes_on_to_the_assistant(demo_db, body, kind):
     """Review 11: the request is answered (by the assistant, with places) and the report is kept."""
