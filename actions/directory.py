@@ -105,6 +105,7 @@ class ActionPlaceInfo(Action):
     def name(self) -> Text:
         return "action_place_info"
 
+    @in_thread
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         text = tracker.latest_message.get("text") or ""
         with session_scope() as session:

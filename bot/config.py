@@ -5,6 +5,7 @@ deployment can always override the file.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+logger = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -277,17 +279,68 @@ def _positive_int(name: str, text: str, low: int, high: int) -> int:
     return value
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNIT_WORDS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+@dataclass(frozen=True)
+class BareDuration:
+    """A duration setting written as a bare number, read in that setting's own unit (seconds for
+    HUB_ANSWER_DEADLINE, days for HUB_STALE_AFTER, minutes for the rest): "600" in
+    HUB_ESCALATE_AFTER is ten hours."""
+
+    name: str
+    text: str
+    unit: str
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.name}={self.text} has no unit, so it is read in {_UNIT_WORDS[self.unit]}: "
+                f"{duration_words(self.seconds)}. Write {self.text}{self.unit} to keep that, or the unit you mean "
+                f"(90s, 10m, 2h, 7d).")
+
+
+# The bare numbers read, by setting (parse_duration records them; bare_durations lists them).
+_BARE: dict[str, BareDuration] = {}
+
+
 def parse_duration(name: str, text: str, default_unit: str = "m") -> float:
-    """'10m', '90s', '2h', '7d' or a plain number of `default_unit`s (minutes unless said), in seconds."""
+    """'10m', '90s', '2h', '7d' or a plain number of `default_unit`s (minutes unless said), in
+    seconds. A plain number is still read (deployed .env files have them), with a warning that
+    names the unit it was read in."""
     text = text.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     try:
-        if text[-1:] in units:
-            seconds = float(text[:-1]) * units[text[-1]]
+        if text[-1:] in _UNITS:
+            seconds = float(text[:-1]) * _UNITS[text[-1]]
         else:
-            seconds = float(text) * units[default_unit]
+            seconds = float(text) * _UNITS[default_unit]
     except ValueError:
         raise ConfigError(f"{name} must be a duration such as 10m, 90s, 2h or 7d, not {text!r}") from None
     if seconds <= 0:
         raise ConfigError(f"{name} must be longer than zero")
+    if text[-1:] in _UNITS:
+        _BARE.pop(name, None)
+    else:
+        _BARE[name] = bare = BareDuration(name, text, default_unit, seconds)
+        logger.warning("%s", bare)
     return seconds
+
+
+def bare_durations() -> list[BareDuration]:
+    """The duration settings of the current environment written as bare numbers (`hub status`)."""
+    return [bare for name, bare in sorted(_BARE.items())
+            if (os.environ.get(name) or "").strip().lower() == bare.text]
+
+
+def duration_words(seconds: float) -> str:
+    """A duration as people say it: '10 minutes', '10 hours', '90 seconds', '7 days' (the largest
+    unit it is a whole number of; days from 2 on, so a day reads '24 hours')."""
+    for size, word, least in ((86400, "day", 2), (3600, "hour", 1), (60, "minute", 1), (1, "second", 1)):
+        count = seconds / size
+        if count >= least and count == int(count):
+            return f"{count:g} {word}{'' if count == 1 else 's'}"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    if seconds >= 60:
+        return f"{seconds / 60:.1f} minutes"
+    return f"{seconds:g} seconds"

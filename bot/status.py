@@ -2,8 +2,8 @@
 
 Read from the database alone (the worker records its heartbeat and alarms there), so it answers
 the same from any machine: the outbox backlog and the age of its oldest message; messages that
-failed or were undelivered lately; handoffs nobody accepted within the SLA; a coordinator who
-texted STOP; the workers' last heartbeat; standing operator alarms. No number, no message.
+failed or were undelivered lately; handoffs nobody accepted within the SLA; no coordinator on
+call (texted STOP or OFF, or none set); the workers' last heartbeat; standing operator alarms. No number, no message.
 """
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.config import Settings
+from bot.config import Settings, bare_durations, duration_words
 from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.handoff.roster import coordinator, unreachable_coordinators
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
@@ -74,7 +75,8 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         select(Handoff.ref).where(Handoff.state.in_(AWAITING), Handoff.created_at < now - sla).order_by(Handoff.created_at)
     ))
     if late:
-        needs.append(f"{len(late)} handoff(s) not accepted within the {sla.total_seconds() / 60:g} min SLA: {', '.join(late[:10])}")
+        needs.append(f"{len(late)} handoff(s) not accepted within the {duration_words(sla.total_seconds())} SLA: "
+                     f"{', '.join(late[:10])}")
 
     keys = [settings.require_secret_key(), *settings.previous_secret_keys]  # a STOP kept under a retired key still holds
     roster = list(session.scalars(select(Specialist).where(Specialist.active == 1)))
@@ -83,6 +85,8 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     for name in coordinators_out:
         needs.append(f"the coordinator {name} texted STOP: alerts nobody accepted reach no one until they text START "
                      f"or another coordinator is set")
+    coordinator_report, coordinator_needs = _coordinator_on_call(session, settings, coordinators_out)
+    needs += coordinator_needs
 
     heartbeats = list(session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc())))
     last_beat = heartbeats[0].seen_at if heartbeats else None
@@ -111,12 +115,14 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "outbox": {"backlog": backlog, "oldest_waiting_seconds": oldest_age, "failed_last_24h": failed,
                    "undelivered_last_24h": undelivered, "area_alerts_waiting": area_alerts},
         "handoffs_past_sla": {"sla_minutes": sla.total_seconds() / 60, "count": len(late), "refs": late},
+        "coordinator": coordinator_report,
         "opted_out": {"coordinators": coordinators_out, "specialists": [s.name for s in opted_out if not s.is_coordinator],
                       "under_previous_keys": opt_outs_under_previous_keys(session, settings)},
         "worker": {"last_heartbeat": _iso(last_beat), "seconds_ago": beat_age, "alive": len(alive)},
         "answer_deadline_misses": {"this_hour": misses_hour, "last_24h": misses_day},
         "alarms": [{"name": a.name, "detail": a.detail, "raised_at": _iso(a.raised_at), "last_seen_at": _iso(a.last_seen_at)}
                    for a in alarms],
+        "durations_without_unit": [str(bare) for bare in bare_durations()],
         "needs_a_person": needs,
     }
     report["outbox_held"] = held
@@ -134,6 +140,25 @@ def held_after_restore(session: Session, needs: list[str]) -> int:
     return held
 
 
+def _coordinator_on_call(session: Session, settings: Settings, named: list[str]) -> tuple[dict, list[str]]:
+    """Who takes what no specialist accepted, and, when nobody can (OFF, STOP, or none set), what
+    needs a person: requests are then asked of the specialists on shift again and again, until
+    HUB_EXPIRE_AFTER. `named`: coordinators whose STOP is reported already."""
+    on_call = coordinator(session)
+    away = unreachable_coordinators(session)
+    report = {"on_call": on_call.name if on_call else None, "off_call": [c.name for c in away]}
+    if on_call is not None:
+        return report, []
+    expires = duration_words(settings.expire_after_seconds)
+    if not away:
+        return report, [f"no coordinator is set: requests no specialist accepts expire after HUB_EXPIRE_AFTER ({expires}) "
+                        f"with nobody else asked (`hub roster set-coordinator`)"]
+    word = {"off": "OFF", "stop": "STOP"}
+    return report, [f"the coordinator {c.name} texted {word.get(c.off_call, c.off_call)}: requests no specialist accepts "
+                    f"expire after HUB_EXPIRE_AFTER ({expires}) with nobody else asked, until they text "
+                    f"{'ON' if c.off_call == 'off' else 'START'}" for c in away if c.name not in named]
+
+
 def render(status: Status) -> str:
     """The report in plain lines, what needs a person first."""
     report = status.report
@@ -147,7 +172,7 @@ def render(status: Status) -> str:
                  + f"; last 24 h: {outbox['failed_last_24h']} failed, {outbox['undelivered_last_24h']} undelivered"
                  + (f"; {outbox['area_alerts_waiting']} area alert copies going out at HUB_SEND_RATE"
                     if outbox["area_alerts_waiting"] else ""))
-    lines.append(f"handoffs past the {late['sla_minutes']:g} min SLA: {late['count']}")
+    lines.append(f"handoffs past the {duration_words(late['sla_minutes'] * 60)} SLA: {late['count']}")
     opted = report["opted_out"]
     lines.append(f"opted out (texted STOP): {len(opted['coordinators'])} coordinator(s), {len(opted['specialists'])} specialist(s)")
     lines.append("worker: never ran" if worker["last_heartbeat"] is None else
@@ -158,4 +183,5 @@ def render(status: Status) -> str:
     lines.append(f"alarms: {', '.join(a['name'] for a in report['alarms']) or 'none'}")
     if report.get("outbox_held"):
         lines.append(f"held since a restore: {report['outbox_held']} message(s)")
+    lines += [f"setting: {bare}" for bare in report.get("durations_without_unit", [])]
     return "\n".join(lines)

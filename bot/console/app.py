@@ -25,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.blocking import run_blocking
-from bot.config import Settings, get_settings
+from bot.config import Settings, duration_words, get_settings
 from bot.console import accounts, audit, sessions
 from bot.console.throttle import Throttle, client_address
 from bot.db import session_scope
@@ -199,9 +199,8 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
     @app.get("/board")
     async def board_page(request: Request):
         groups = await _db(board_module.board, settings.escalate_after_seconds)
-        sla = settings.escalate_after_seconds
         return render(request, "board.html", groups=groups, titles=board_module.GROUPS,
-                      sla=f"{sla / 60:g} min" if sla >= 60 else f"{sla:g} s")
+                      sla=duration_words(settings.escalate_after_seconds))
 
     @app.get("/board.json")
     async def board_json(request: Request):

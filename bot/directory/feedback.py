@@ -2,8 +2,11 @@
 listed), or in their own words after a list ("Cedar Street is closed", "they were out of narcan").
 They are thanked, and the report is queued for the coordinator (bot/directory/reports.py).
 
-Words are taken as a report only when they read as one: a statement (not a question) about a
-place just listed, by its name or street, or about "they"/"it" when one place was listed. Anything
+Words are taken as a report only when they read as one: a statement (not a question, not denied)
+about a place just listed, by its name or street, or about "they"/"it" when one place was listed,
+or about a place of the directory named by name with no list shown ("Cedar Street Syringe is
+closed today"). A text that also asks for something ("they were out of narcan, where else can i
+get some") has its report kept and goes on to the assistant, which answers the request. Anything
 else goes on to the assistant as before, and so does anything suggesting an overdose in progress,
 so that the 911 steps still come first.
 """
@@ -29,13 +32,13 @@ WORDS_MEMORY = timedelta(hours=24)
 
 _WRONG = re.compile(r"^\s*(WRONG|INCORRECTO|ERROR)\b[\s#:,.-]*(\d{1,4})?(?!\d)[\s:,.-]*(.*)$", re.I | re.S)
 _CLOSED = re.compile(
-    r"\b(closed|shut(?: down)?|not open|no longer (?:there|open)|(?:is|was|are|were)n'?t (?:there|open)|"
+    r"\b(closed|closd|shut(?: down)?|not open|no longer (?:there|open)|(?:is|was|are|were)n'?t (?:there|open)|"
     r"(?:is|was|are|were) not (?:there|open)|gone|moved|out of business|does(?:n'?t| not) exist|"
     r"cerrad[oa]s?|ya no (?:est[aá]|existe)|no (?:estaba|est[aá]) abiert[oa]|se (?:mud[oó]|cambi[oó]))\b",
     re.I,
 )
 _OUT_OF_STOCK = re.compile(
-    r"\b(out of|ran out|run out|had none|have none|did(?:n'?t| not) have|do(?:n'?t| not) have|"
+    r"\b(out of|outta|ran out|run out|had none|have none|did(?:n'?t| not) have|do(?:n'?t| not) have|"
     r"no (?:ten[ií]an|tienen|hab[ií]a|hay)|se (?:les )?acab[oó]|sin (?:narcan|naloxona))\b",
     re.I,
 )
@@ -45,6 +48,26 @@ _ABOUT_THE_PLACE = re.compile(
     r"ellos|ellas|el lugar|la cl[ií]nica|la farmacia|est(?:aba|á|a)n?|no ten[ií]an|se les)\b",
     re.I,
 )
+# A closed or out-of-stock word right after a negation is denied, not reported ("they weren't
+# closed", "no estaba cerrado", "didn't run out"); phrases that are negations themselves ("not
+# open", "didn't have") start the match, so nothing precedes them.
+_DENIED = re.compile(
+    r"\b(?:not|never|nope|nunca|no|isn'?t|wasn'?t|aren'?t|weren'?t|ain'?t|don'?t|doesn'?t|didn'?t|hasn'?t|"
+    r"haven'?t|hadn'?t|won'?t)\s+(?:[\w'-]+\s+)?$",
+    re.I,
+)
+# Words that ask for something: a text with them is answered by the assistant (places), and a
+# report in it is kept as well ("they were out of narcan, where else can i get some").
+_ASKS = re.compile(
+    r"[?¿]|\b(where|wher|whr|wheres|anywhere|somewhere|else|other|another|need|needs|want|wanna|looking|lookin|find|"
+    r"get|gettin|can (?:i|u|you)|could (?:i|u|you)|know (?:of|any)|"
+    r"d[oó]nde|dnd|otr[oa]s?|necesit\w*|ocupo|quiero|busc\w*|consegu\w*|consigo|puedo)\b",
+    re.I,
+)
+# English questions that begin with the verb: "is Cedar Street closed", "were they out of narcan".
+_INVERTED = re.compile(r"^\s*(?:is|are|was|were|do|does|did|has|have|had|will|would|could|can)\b", re.I)
+_CLAUSE = re.compile(r"(¿?)([^.,;:!?¡¿\n]*)([.,;:!?¡\n]*)")
+
 _STREET_WORDS = frozenset(
     "street st avenue ave av road rd way blvd boulevard drive dr lane ln place pl court ct highway hwy "
     "n s e w ne nw se sw north south east west calle avenida".split()
@@ -80,12 +103,30 @@ _PHRASES = {
 }
 
 
+def _said(pattern: re.Pattern, words: str) -> bool:
+    """Whether the words say what `pattern` finds, other than right after a negation."""
+    return any(not _DENIED.search(words, 0, found.start()) for found in pattern.finditer(words))
+
+
 def _kind(words: str, default: str) -> str:
-    if _CLOSED.search(words):
+    if _said(_CLOSED, words):
         return "closed"
-    if _OUT_OF_STOCK.search(words):
+    if _said(_OUT_OF_STOCK, words):
         return "out_of_stock"
     return default
+
+
+def _statements(text: str) -> str:
+    """The text without what it asks: each clause (between punctuation) up to its first word of a
+    request, unless it is a question ("?" after it, "¿" before it, or an English verb first)."""
+    kept = []
+    for opened, clause, closed in _CLAUSE.findall(text):
+        request = _ASKS.search(clause)
+        if request is not None:
+            clause, closed = clause[:request.start()], ""
+        if clause.strip() and not opened and "?" not in closed and not _INVERTED.match(clause):
+            kept.append(clause.strip())
+    return ". ".join(kept)
 
 
 def _words(text: str) -> set[str]:
@@ -109,29 +150,34 @@ def _named_place(listing: Listing, text: str) -> ListedPlace | None:
 
 def listing_feedback(session: Session, number_key: str, text: str, region: str = "US",
                      now: datetime | None = None) -> list[str] | None:
-    """The replies when `text` reports a wrong listing (the report queued), or None when it is not
-    one and goes on to the assistant."""
+    """The replies when `text` reports a wrong listing (the report queued), or None when the text
+    goes on to the assistant: it is no report, or it asks for something too (the report queued)."""
     if not text or mentions_overdose_in_progress(text):
         return None
     wrong = _WRONG.match(text)
     # "WRONG 2 ..." (or ERROR 2, INCORRECTO 2), or the bare word; "wrong number" is not a report.
     if wrong and (wrong.group(2) or (not wrong.group(3).strip() and wrong.group(1).upper() != "ERROR")):
         return _wrong(session, number_key, wrong, region, now)
-    if "?" in text or "¿" in text:
+    kind = _kind(_statements(text), "")
+    if not kind:
         return None
-    closed, out = _CLOSED.search(text), _OUT_OF_STOCK.search(text)
-    if not (closed or out):
-        return None
+    # A text that also asks for something goes on to the assistant, which answers it; the report
+    # in it is kept all the same.
+    asks = _ASKS.search(text) is not None
     listing = last_listing(session, number_key, WORDS_MEMORY, now)
-    if listing is None:
-        return None
-    place = _named_place(listing, text)
+    place = _named_place(listing, text) if listing is not None else None
+    if place is None and (listing is None or not _ABOUT_THE_PLACE.match(text)):
+        # No list lately, or words not about one of it: a place of the directory named by name
+        # ("Cedar Street Syringe is closed today"), else nothing ("I'm out of narcan" asks for some).
+        language = detect_language(text, previous=listing.language if listing else None)
+        named = _report_named(session, number_key, text, kind, language, region, now)
+        return None if named is None or asks else [phrase(_PHRASES, language, "thanks place", name=named.name)]
     if place is None:
-        if not _ABOUT_THE_PLACE.match(text):
-            return None  # "I'm out of narcan" asks for some; it does not report a place
         place = listing.places[0] if len(listing.places) == 1 else None
     language = detect_language(text, previous=listing.language)
-    record_report(session, number_key, place, _kind(text, "wrong"), blank_numbers(text, region), language, now)
+    record_report(session, number_key, place, kind, blank_numbers(text, region), language, now)
+    if asks:
+        return None
     if place is None:
         return [phrase(_PHRASES, language, "thanks unknown")]
     return [phrase(_PHRASES, language, "thanks place", name=place.name)]
@@ -151,10 +197,18 @@ def named_place_report(session: Session, number_key: str, words: str, language: 
     ("REPORT Cedar Street Clinic is closed"): queued as a listing report and thanked, or None when
     the words name no place, say nothing wrong with it, speak of the drug supply (a bad-batch
     report, bot/alerts) or suggest an overdose in progress."""
-    if not words or mentions_overdose_in_progress(words) or _SUPPLY.search(words):
+    if not words or mentions_overdose_in_progress(words):
         return None
     kind = _kind(words, "")
-    if not kind:
+    place = _report_named(session, number_key, words, kind, language, region, now) if kind else None
+    return None if place is None else [phrase(_PHRASES, language, "thanks place", name=place.name)]
+
+
+def _report_named(session: Session, number_key: str, words: str, kind: str, language: str, region: str,
+                  now: datetime | None) -> ListedPlace | None:
+    """The listing report of the place of the directory the words name, recorded; None when they
+    name none or speak of the drug supply."""
+    if _SUPPLY.search(words):
         return None
     named = find_named_place(session, words)
     if named is None:
@@ -163,7 +217,7 @@ def named_place_report(session: Session, number_key: str, words: str, language: 
                                                           ServicePoint.location_id == named.location_id).limit(1))
     place = ListedPlace(0, named.service_id, named.location_id, name or "", None)
     record_report(session, number_key, place, kind, blank_numbers(words, region), language, now)
-    return [phrase(_PHRASES, language, "thanks place", name=place.name)]
+    return place
 
 
 def _wrong(session: Session, number_key: str, wrong: re.Match, region: str, now: datetime | None) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
@@ -70,12 +70,18 @@ def create_handoff(
     return handoff
 
 
+def _last(session: Session, handoff: Handoff, *events: str) -> int:
+    """The id of the handoff's latest log row of these events; 0 when there is none."""
+    return session.scalar(select(func.max(HandoffLog.id)).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.event.in_(events))) or 0
+
+
 def _asked(session: Session, handoff: Handoff) -> set[int]:
     """Who already had an SMS alert for this handoff since it was last handed on (a handoff whose
-    specialist left is offered afresh). A specialist whose phone rang during a call transfer
-    (call_* events) is not counted: the SMS alert after missed calls goes to them too."""
-    since = session.scalar(select(func.max(HandoffLog.id)).where(
-        HandoffLog.handoff_id == handoff.id, HandoffLog.event == "handed_on")) or 0
+    specialist left is offered afresh), or since a round ended with nobody left to ask (everyone
+    on shift is asked again). A specialist whose phone rang during a call transfer (call_* events)
+    is not counted: the SMS alert after missed calls goes to them too."""
+    since = _last(session, handoff, "handed_on", "unassigned")
     return set(session.scalars(
         select(HandoffLog.specialist_id).where(
             HandoffLog.handoff_id == handoff.id, HandoffLog.id > since, HandoffLog.specialist_id.is_not(None),
@@ -89,13 +95,17 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
     handed_on: the specialist who had accepted it can't go on; the alert says so, and the caller
     tells the person."""
     settings = get_settings()
+    expires_at = _saved_until(session, handoff, settings)
+    if expires_at is not None and now >= expires_at:
+        expire(session, handoff, now)
+        return None
     asked = _asked(session, handoff)
     specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=timezone.utc))
     if specialist:
         handoff.state = State.ALERTED
         handoff.specialist_id = specialist.id
         handoff.alerted_at = handoff.alerted_at or now
-        handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
+        handoff.deadline_at = _sooner(now + timedelta(seconds=settings.escalate_after_seconds), expires_at)
         log(session, handoff, "alerted", now, specialist)
         send(session, specialist.phone, texts.alert(handoff, handed_on), Purpose.ALERT, handoff.id)
         return specialist
@@ -107,12 +117,41 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
         if was_alerted and not handed_on:
             send(session, handoff.person_number, texts.person_delayed(handoff), Purpose.NOTICE)
         return fallback
-    # Nobody to ask now: try again when the escalation period has passed (someone may come on call).
+    # Nobody to ask now: try again when the escalation period has passed, asking everyone on
+    # shift again (someone may come on call); HUB_EXPIRE_AFTER from the first time, as the
+    # coordinator would have had it, the request expires.
+    first_time = expires_at is None
+    expires_at = expires_at or now + timedelta(seconds=settings.expire_after_seconds)
+    if first_time and handoff.alerted_at is not None and not handed_on:
+        # They were told someone would text soon; told once, now, that it is saved (a request
+        # saved when it was made was said so then; a handed-on one is told by hand_on).
+        send(session, handoff.person_number, texts.person_saved(handoff), Purpose.NOTICE)
     handoff.state = State.CREATED
     handoff.specialist_id = None
-    handoff.deadline_at = now + timedelta(seconds=settings.escalate_after_seconds)
+    handoff.deadline_at = _sooner(now + timedelta(seconds=settings.escalate_after_seconds), expires_at)
     log(session, handoff, "unassigned", now, detail="no specialist on call and no coordinator left to ask")
     return None
+
+
+def _saved_until(session: Session, handoff: Handoff, settings: Settings) -> datetime | None:
+    """When a request that found nobody left to ask expires: HUB_EXPIRE_AFTER after the first
+    time (since it was last accepted or handed on); None while it never did."""
+    since = _last(session, handoff, "handed_on", "accepted")
+    first = session.scalar(select(func.min(HandoffLog.at)).where(
+        HandoffLog.handoff_id == handoff.id, HandoffLog.id > since, HandoffLog.event == "unassigned"))
+    return None if first is None else first + timedelta(seconds=settings.expire_after_seconds)
+
+
+def _sooner(deadline: datetime, expires_at: datetime | None) -> datetime:
+    return deadline if expires_at is None else min(deadline, expires_at)
+
+
+def expire(session: Session, handoff: Handoff, now: datetime) -> None:
+    """Nobody took it in time: closed as expired, and the person told honestly."""
+    handoff.state = State.EXPIRED
+    handoff.closed_at = now
+    log(session, handoff, "expired", now)
+    send(session, handoff.person_number, texts.person_expired(handoff), Purpose.NOTICE)
 
 
 def offer_to_coordinator(session: Session, handoff: Handoff, fallback: Specialist, now: datetime, was_alerted: bool,
@@ -169,10 +208,7 @@ def escalate_due(session: Session, now: datetime | None = None) -> int:
         elif handoff.state == State.ACCEPTED:
             _done_overdue(session, handoff, now)
         elif handoff.state == State.ESCALATED:
-            handoff.state = State.EXPIRED
-            handoff.closed_at = now
-            log(session, handoff, "expired", now)
-            send(session, handoff.person_number, texts.person_expired(handoff), Purpose.NOTICE)
+            expire(session, handoff, now)
         else:
             if handoff.state == State.ALERTED:
                 log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))

@@ -15,6 +15,7 @@ from bot.db.models import Specialist
 from bot.directory.feedback import listing_feedback
 from bot.handoff import availability, engine, follow_up, texts
 from bot.handoff.referral import officer_for_key, status_reply
+from bot.handoff.refs import PATTERN as REF_PATTERN
 from bot.notify.optout import keyword, opt_in, opt_out
 from bot.language import detect_language
 from bot.safety import emergency_reply, mentions_overdose_in_progress
@@ -23,7 +24,7 @@ from bot.safety import emergency_reply, mentions_overdose_in_progress
 # reference ("DONE H-48213 engaged"); anything else they write in a relay ("Yes I can bring narcan
 # at 3pm", "Done? I'm outside") is words for the person.
 _VERB = r"(ACCEPT|YES|PASS|DONE)"
-_REF = r"\bH\s*-?\s*\d{3,9}\b"
+_REF = REF_PATTERN
 _BARE_COMMAND = re.compile(rf"^\s*{_VERB}[\s.!]*$", re.I)
 # "DONE reached": the bare keyword with an outcome, for the one conversation they have open.
 _BARE_DONE = re.compile(rf"^\s*DONE[\s:,.-]+({'|'.join(engine.OUTCOMES)})[\s.!]*$", re.I)
@@ -63,7 +64,11 @@ class Routed:
 def route(session: Session, number: str | None, number_key: str, text: str) -> Routed:
     said = keyword(text)
     specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
-    about_alerts = alerts_answer(session, number, number_key, text, from_specialist=specialist is not None)
+    # A person a specialist is talking with: after STOP, START and HELP, what they write is words
+    # for the specialist ("Reporto que ya llegué", "2" to "how many kits?"), never a keyword,
+    # a check-in's answer or a listing report.
+    relay = engine.relay_for_person(session, number_key) if said is None and specialist is None else None
+    about_alerts = None if relay is not None else alerts_answer(session, number, number_key, text, from_specialist=specialist is not None)
     if about_alerts is not None:  # ALERTS, ALERTS OFF, REPORT (bot/alerts); STOP goes on below
         return Routed(True, about_alerts)
     if said is not None and said.word == "stop":
@@ -92,9 +97,11 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
         if status:
             return Routed(True, [status])
         return Routed(False)  # referrals go through the assistant
-    if (answered := follow_up.reply(session, number, number_key, text)) is not None:
-        return Routed(True, answered)  # a check-in's 1, 2 or 3, or YES or NO to the question
-    relay = engine.relay_for_person(session, number_key)
+    # A check-in's 1, 2 or 3, or YES or NO to the question. In a relay, only the question is read
+    # (follow_up.reply leaves a yes after the specialist's words to the specialist).
+    if (relay is None or follow_up.check_in_answer(text) is None) and \
+            (answered := follow_up.reply(session, number, number_key, text)) is not None:
+        return Routed(True, answered)
     if relay is not None and not availability.reachable(session.get(Specialist, relay.specialist_id)):
         # Their specialist left the roster or texted STOP (and the handoff was not handed on
         # then, as before this check existed): hand it on now, and say so, rather than relay

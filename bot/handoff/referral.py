@@ -14,6 +14,7 @@ from bot.config import get_settings
 from bot.db.models import Handoff, Officer, Referral
 from bot.handoff.consent import officer_consent
 from bot.handoff.engine import alert_next, create_handoff, normalise_ref
+from bot.handoff.refs import PATTERN as REF_PATTERN
 from bot.handoff.states import AWAITING, OVER, ConsentBy, Source, State
 from bot.clock import utcnow
 from bot.phonebook import STAND_IN, number_for
@@ -32,7 +33,7 @@ _URGENT = re.compile(r"\b(urgent|asap|right away|immediately|today|now)\b", re.I
 
 # What an officer may know of a handoff: received, accepted or closed, nothing finer.
 STATUS = {**{state: "received" for state in AWAITING}, State.ACCEPTED: "accepted", **{state: "closed" for state in OVER}}
-_STATUS_COMMAND = re.compile(r"^\s*status\s+(h\s*-?\s*\d{3,8})\s*$", re.I)
+_STATUS_COMMAND = re.compile(rf"^\s*status\s+({REF_PATTERN})\s*$", re.I)
 
 
 _EXPLICIT_NO = re.compile(r"\b(no consent|not consent\w*|did ?n[o']?t consent|declined|refused|won'?t consent|does ?n[o']?t want)\b", re.I)

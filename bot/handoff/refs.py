@@ -18,6 +18,9 @@ from bot.db.models import Handoff
 PREFIX = "H-"
 # Random digits before the check digit, widened only when the shorter ones are crowded.
 _LENGTHS = (4, 4, 4, 4, 5, 5, 6, 6, 8)
+# A reference as typed ("H-48213", "h 48213"), from the oldest (3 digits) to the longest new_ref
+# makes: the commands that take one read it with this.
+PATTERN = rf"\bH\s*-?\s*\d{{3,{max(_LENGTHS) + 1}}}\b"
 
 
 def with_check_digit(digits: str) -> str:

@@ -3,6 +3,7 @@ their language (the PERSON table, one entry per language of bot/language.py); me
 specialists are in English, except the replies to their own OFF and ON (SPECIALIST)."""
 from __future__ import annotations
 
+from bot.config import duration_words
 from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import referrers
@@ -34,6 +35,7 @@ PERSON = {
         "closed": "Your conversation with the specialist has ended. Text this number any time you need something.",
         "opened_alerted": "Thanks. A harm reduction specialist will text you from this number, usually within {minutes} minutes. Your reference is {ref}.",
         "opened_escalated": "Thanks. No specialist is on call right now, so our coordinator has your request ({ref}) and will text you from this number as soon as they can.",
+        "delayed_saved": "It's taking longer than usual to reach a specialist, and nobody else is on call right now. We saved your request ({ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
         "opened_saved": "Thanks. Nobody is on call right now. We saved your request ({ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
         "relay_failed": "Your last message did not reach the specialist's phone ({ref}). We told our coordinator, who will make sure someone gets back to you. If someone is not breathing, call 911.",
         "relay_failed_untold": "Your last message did not reach the specialist's phone ({ref}). Please send it again in a little while. If someone is not breathing, call 911.",
@@ -50,6 +52,7 @@ PERSON = {
         "closed": "Terminó tu conversación con la persona especialista. Escribe a este número cuando necesites algo.",
         "opened_alerted": "Gracias. Una persona especialista te escribirá desde este número, normalmente en menos de {minutes} minutos. Tu referencia es {ref}.",
         "opened_escalated": "Gracias. Ahora no hay especialistas de guardia; nuestra coordinadora tiene tu solicitud ({ref}) y te escribirá en cuanto pueda.",
+        "delayed_saved": "Está tardando más de lo normal encontrar a una persona especialista, y ahora no hay nadie más de guardia. Guardamos tu solicitud ({ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
         "opened_saved": "Gracias. Ahora no hay nadie de guardia. Guardamos tu solicitud ({ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
         "relay_failed": "Tu último mensaje no llegó al teléfono de la persona especialista ({ref}). Avisamos a nuestra coordinadora, que se asegurará de que alguien te responda. Si alguien no respira, llama al 911.",
         "relay_failed_untold": "Tu último mensaje no llegó al teléfono de la persona especialista ({ref}). Por favor, vuelve a enviarlo en un rato. Si alguien no respira, llama al 911.",
@@ -227,6 +230,11 @@ def person_delayed(handoff: Handoff) -> str:
     return _person(handoff, "delayed")
 
 
+def person_saved(handoff: Handoff) -> str:
+    """Everyone on call was asked and no coordinator can take it: saved for whoever comes next."""
+    return _person(handoff, "delayed_saved")
+
+
 def person_expired(handoff: Handoff) -> str:
     return _person(handoff, "expired")
 
@@ -316,17 +324,10 @@ def back_on_call(language: str) -> str:
     return phrase(SPECIALIST, language, "back_on_call")
 
 
-def _duration(seconds: float) -> str:
-    hours = seconds / 3600
-    if hours >= 48 and hours % 24 == 0:
-        return f"{hours / 24:g} days"
-    return f"{hours:g} hours" if hours >= 1 else f"{seconds / 60:g} minutes"
-
-
 def done_reminder(handoff: Handoff, wait_seconds: float) -> str:
     return (
-        f"Health Hub {handoff.ref} has been open {_duration(wait_seconds)} since you accepted it. When it's over, reply "
-        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other. Without a DONE in {_duration(wait_seconds)}, "
+        f"Health Hub {handoff.ref} has been open {duration_words(wait_seconds)} since you accepted it. When it's over, reply "
+        f"DONE {handoff.ref} reached, engaged, declined, unreachable or other. Without a DONE in {duration_words(wait_seconds)}, "
         f"it goes to the coordinator."
     )
 

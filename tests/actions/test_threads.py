@@ -1,15 +1,19 @@
 """Actions that query the database do it off the action server's event loop: while one waits for
 the database, the loop goes on with other conversations' actions."""
 import asyncio
+import importlib
+import inspect
+import pkgutil
 import threading
 from contextlib import contextmanager
 
 import pytest
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.utils import call_potential_coroutine
 
-from actions.directory import ActionFindServices, ActionMoreServices
+import actions
+from actions.directory import ActionFindServices, ActionMoreServices, ActionPlaceInfo
 from actions.handoff import ActionOpenHandoff
 from actions.referral import ActionSubmitReferral, ValidateReferralForm
 from actions.slot_mappings import ValidateSlotMappings
@@ -18,6 +22,7 @@ from actions.slot_mappings import ValidateSlotMappings
 BLOCKING = {
     "action_find_services": ("actions.directory", lambda: ActionFindServices().run),
     "action_more_services": ("actions.directory", lambda: ActionMoreServices().run),
+    "action_place_info": ("actions.directory", lambda: ActionPlaceInfo().run),
     "action_open_handoff": ("actions.handoff", lambda: ActionOpenHandoff().run),
     "action_submit_referral": ("actions.referral", lambda: ActionSubmitReferral().run),
     "extract_referral_contact": ("actions.referral", lambda: ValidateReferralForm().extract_referral_contact),
@@ -61,3 +66,18 @@ def test_an_action_waiting_for_the_database_leaves_the_event_loop_free(name, mon
 
     outcome, _ = asyncio.run(both())
     assert isinstance(outcome, Stopped), outcome
+
+
+def test_every_action_of_a_module_that_opens_sessions_runs_in_a_thread():
+    """Review 21: ActionPlaceInfo.run queried the database on the event loop. Any action whose
+    module opens a database session runs off the loop, so one forgotten decorator fails here."""
+    on_the_loop = []
+    for info in pkgutil.iter_modules(actions.__path__):
+        module = importlib.import_module(f"actions.{info.name}")
+        if not hasattr(module, "session_scope"):
+            continue
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Action) and cls.__module__ == module.__name__ and "run" in vars(cls):
+                if not inspect.iscoroutinefunction(cls.run):
+                    on_the_loop.append(f"{module.__name__}.{name}")
+    assert on_the_loop == []

@@ -72,3 +72,58 @@ def test_the_send_rate_is_a_number_of_messages_a_second(monkeypatch):
         get_settings.cache_clear()
         with pytest.raises(ConfigError, match="HUB_SEND_RATE"):
             get_settings()
+
+
+# --- durations: a bare number is read in its setting's unit, and said so ---------------------------
+
+import logging  # noqa: E402
+
+import pytest  # noqa: E402
+
+from bot.config import bare_durations, duration_words  # noqa: E402
+
+
+@pytest.mark.parametrize("name, text, seconds, unit", [
+    ("HUB_ESCALATE_AFTER", "600", 600 * 60, "minutes"),  # ten hours, though "600" reads like seconds
+    ("HUB_ANSWER_DEADLINE", "8", 8, "seconds"),
+    ("HUB_STALE_AFTER", "90", 90 * 86400, "days"),
+    ("HUB_FOLLOW_UP_AGAIN", "4320", 72 * 3600, "minutes"),
+])
+def test_a_bare_number_is_still_read_in_its_settings_unit_with_one_warning(monkeypatch, caplog, name, text, seconds, unit):
+    monkeypatch.setenv(name, text)
+    get_settings.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="bot.config"):
+        settings = get_settings()
+    read = {"HUB_ESCALATE_AFTER": settings.escalate_after_seconds, "HUB_ANSWER_DEADLINE": settings.answer_deadline_seconds,
+            "HUB_STALE_AFTER": settings.stale_after_seconds, "HUB_FOLLOW_UP_AGAIN": settings.follow_up_again_seconds}[name]
+    assert read == seconds
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and name in r.getMessage()]
+    assert len(warnings) == 1 and f"read in {unit}" in warnings[0] and duration_words(seconds) in warnings[0]
+    assert [(b.name, b.text, b.seconds) for b in bare_durations()] == [(name, text, seconds)]
+
+
+def test_durations_with_their_unit_warn_of_nothing(monkeypatch, caplog):
+    monkeypatch.setenv("HUB_ESCALATE_AFTER", "600")
+    get_settings.cache_clear()
+    get_settings()
+    monkeypatch.setenv("HUB_ESCALATE_AFTER", "600s")
+    get_settings.cache_clear()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.config"):
+        assert get_settings().escalate_after_seconds == 600
+    assert [r for r in caplog.records if "has no unit" in r.getMessage()] == [] and bare_durations() == []
+
+
+@pytest.mark.parametrize("seconds, words", [
+    (8, "8 seconds"), (90, "90 seconds"), (600, "10 minutes"), (36000, "10 hours"), (86400, "24 hours"),
+    (7 * 86400, "7 days"), (60, "1 minute"), (5400, "90 minutes"), (4, "4 seconds"),
+])
+def test_durations_in_words(seconds, words):
+    assert duration_words(seconds) == words
+
+
+def test_env_example_writes_every_duration_with_its_unit():
+    durations = re.findall(r"^(HUB_[A-Z_]*(?:AFTER|AGAIN|DEADLINE|TIMEOUT|MAX_AGE|REMINDER|_MAX))=(.*)$",
+                           (PROJECT_ROOT / ".env.example").read_text(), re.M)
+    assert len(durations) >= 9
+    assert [(name, value) for name, value in durations if value and not re.fullmatch(r"\d+(\.\d+)?[smhd]", value)] == []

@@ -3,6 +3,8 @@ import json
 import threading
 from datetime import timedelta
 
+import pytest
+
 from bot.cli import main
 from bot.clock import utcnow
 from bot.config import get_settings
@@ -13,6 +15,60 @@ from bot.notify.alarms import raise_alarm
 from bot.notify.optout import opt_out
 from bot.notify.outbox import enqueue
 from bot.privacy import sender_key
+
+
+@pytest.fixture(autouse=True)
+def a_coordinator_on_call(request):
+    """A deployment has a coordinator on call; the tests of its absence take Cora off."""
+    if "migrated_db" in request.fixturenames:
+        request.getfixturevalue("migrated_db")
+        with session_scope() as session:
+            session.add(Specialist(name="Cora", phone="+12065550118", zips="", languages="en", is_coordinator=1,
+                                   active=1, created_at=utcnow()))
+
+
+def cora(**fields):
+    with session_scope() as session:
+        coordinator = session.query(Specialist).filter_by(name="Cora").one()
+        for name, value in fields.items():
+            setattr(coordinator, name, value)
+
+
+def test_no_coordinator_on_call_needs_a_person(migrated_db, capsys):
+    """Review 9: a coordinator who texted OFF, or none set, was never reported."""
+    worker_alive()
+    assert status(capsys)[0] == 0
+    cora(off_call="off", off_call_since=utcnow())
+    code, report = status(capsys)
+    assert code == 1 and report["coordinator"] == {"on_call": None, "off_call": ["Cora"]}
+    assert any("coordinator Cora texted OFF" in need and "HUB_EXPIRE_AFTER" in need for need in report["needs_a_person"])
+    assert main(["status"]) == 1 and "coordinator Cora texted OFF" in capsys.readouterr().out
+    cora(off_call=None, active=0)
+    code, report = status(capsys)
+    assert code == 1 and report["coordinator"] == {"on_call": None, "off_call": []}
+    assert any("no coordinator is set" in need for need in report["needs_a_person"])
+    cora(active=1)
+    code, report = status(capsys)
+    assert code == 0 and report["coordinator"] == {"on_call": "Cora", "off_call": []}
+
+
+def test_a_duration_written_as_a_bare_number_is_shown_with_the_unit_it_was_read_in(migrated_db, capsys, monkeypatch):
+    """Durations: HUB_ESCALATE_AFTER=600 is ten hours, and the SLA said "600 min"."""
+    worker_alive()
+    monkeypatch.setenv("HUB_ESCALATE_AFTER", "600")
+    get_settings.cache_clear()
+    code, report = status(capsys)
+    assert code == 0  # read as always: information, not a fault
+    assert report["durations_without_unit"] == [
+        "HUB_ESCALATE_AFTER=600 has no unit, so it is read in minutes: 10 hours. Write 600m to keep that, "
+        "or the unit you mean (90s, 10m, 2h, 7d)."]
+    main(["status"])
+    out = capsys.readouterr().out
+    assert "HUB_ESCALATE_AFTER=600 has no unit, so it is read in minutes: 10 hours" in out
+    assert "handoffs past the 10 hours SLA: 0" in out
+    monkeypatch.setenv("HUB_ESCALATE_AFTER", "10m")
+    get_settings.cache_clear()
+    assert status(capsys)[1]["durations_without_unit"] == []
 
 
 def status(capsys):

@@ -123,3 +123,17 @@ def test_an_overdose_in_the_words_gets_the_911_steps_first(line):
     listed(hotline, "+12065550180")
     status, replies = text(hotline, "+12065550180", "they were closed and my friend is not breathing")
     assert status == 200 and "911" in replies[0]
+
+
+def test_a_report_that_asks_for_more_gets_places_and_is_kept(line):
+    """Review 11: "they were out of narcan, where else can i get some" was thanked and the request
+    dropped. Now the assistant answers it with places, and the report reaches the coordinator."""
+    hotline, names = line
+    sender = "+12065550183"
+    listed(hotline, sender)
+    body = "they were out of narcan, where else can i get some"
+    status, replies = text(hotline, sender, body)
+    assert status == 200 and not any(r.startswith("Thank you for letting us know") for r in replies), replies
+    assert any(name[:15] in "\n".join(replies) for name in names), replies
+    reports = json.loads(hotline.hub("directory", "reports", "--json"))
+    assert any(r["kind"] == "out_of_stock" and r["words"] == body for r in reports), reports

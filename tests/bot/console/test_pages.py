@@ -175,3 +175,26 @@ def test_the_follow_up_linkage_shows_its_counts_as_a_table_chart_and_csv(console
     assert table[1:] == ["all check-ins,3,2,1,1,0", "source: community,3,2,1,1,"]
     chart = viewer.get(console.url + "/reports/follow-up-linkage.svg")
     assert chart.status_code == 200 and "<svg" in chart.text and "No data in this period" not in chart.text
+
+
+def test_the_health_page_says_when_no_coordinator_is_on_call(console):
+    """Review 9: the console's Health page names a missing coordinator, and one who texted OFF."""
+    from bot.db.models import Specialist
+
+    viewer, _ = console.sign_in("viewer@example.org")
+    assert "no coordinator is set" in viewer.get(console.url + "/health").text
+    with console.db() as session:
+        session.add(Specialist(name="Cora", phone="+12065550118", zips="", languages="en", is_coordinator=1, active=1,
+                               created_at=utcnow(), off_call="off", off_call_since=utcnow()))
+    try:
+        page = viewer.get(console.url + "/health").text
+        assert "coordinator Cora texted OFF" in page and "no coordinator is set" not in page
+    finally:
+        with console.db() as session:
+            session.query(Specialist).filter_by(name="Cora").delete()
+
+
+def test_the_board_says_the_sla_in_words(console):
+    """Durations: the board said "The SLA is 600 min" for HUB_ESCALATE_AFTER=600 (ten hours)."""
+    viewer, _ = console.sign_in("viewer@example.org")
+    assert "The SLA is 10 minutes to accept" in viewer.get(console.url + "/board").text

@@ -140,6 +140,77 @@ def test_what_is_not_a_report_goes_on_to_the_assistant(demo_db, body):
         assert reports(session) == []
 
 
+@pytest.mark.parametrize("body, kind", [
+    ("they were out of narcan, where else can i get some", "out_of_stock"),
+    ("they were out of narcan where else can i get it", "out_of_stock"),
+    ("They were out of Narcan. Where else can I get some?", "out_of_stock"),
+    ("they didnt have any narcan, anywhere else?", "out_of_stock"),
+    ("they were outta narcan, need some asap", "out_of_stock"),
+    ("they were out of narcan wher else can i get sum", "out_of_stock"),
+    ("it was closed, u know any other place open rn", "closed"),
+    ("they were closed. i still need narcan near 98104", "closed"),
+    ("no tenían narcan, donde mas consigo", "out_of_stock"),
+    ("estaba cerrado, necesito otro lugar", "closed"),
+    ("no tenian naloxona ¿dónde más hay?", "out_of_stock"),
+    # A denied request still goes on: the assistant's answer costs little, a dropped request a lot.
+    ("they were closed, dont need anything else tho", "closed"),
+])
+def test_a_report_that_also_asks_is_recorded_and_goes_on_to_the_assistant(demo_db, body, kind):
+    """Review 11: the request is answered (by the assistant, with places) and the report is kept."""
+    with session_scope() as session:
+        show_list(session)
+        assert listing_feedback(session, KEY, body) is None
+        [report] = reports(session)
+        assert report.kind == kind and report.words == body
+
+
+@pytest.mark.parametrize("body", [
+    "were they out of narcan? where else can i go",   # the report is itself a question
+    "is it closed? where else",
+    "¿estaba cerrado? necesito narcan",
+    "they weren't closed, where else can i get strips",  # negated: no report
+    "they didn't run out, i just need more",
+])
+def test_a_request_whose_report_is_asked_or_denied_records_nothing(demo_db, body):
+    with session_scope() as session:
+        show_list(session)
+        assert listing_feedback(session, KEY, body) is None
+        assert reports(session) == []
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("University District Syringe Services is closed today", "closed"),
+    ("university district syringe services was shut", "closed"),
+    ("Pioneer Square Drop-In Center ran out of narcan", "out_of_stock"),
+    ("pionner square drop in center is closd", "closed"),
+    ("Pioneer Square Drop-In Center estaba cerrado hoy", "closed"),
+])
+def test_a_place_of_the_directory_named_closed_with_no_list_is_a_listing_report(demo_db, body, kind):
+    """Review 11: no list shown first, a place named by name, and nothing asked."""
+    with session_scope() as session:
+        routed = route(session, NUMBER, KEY, body)
+        assert routed.handled and routed.replies[0].startswith(("Thank you for letting us know about", "Gracias por avisarnos sobre"))
+        [report] = reports(session)
+        assert report.kind == kind and report.service_id is not None
+
+
+@pytest.mark.parametrize("body, recorded", [
+    ("University District Syringe Services is closed today, where else can I get needles", True),
+    ("university district syringe services estaba cerrado, donde mas hay", True),
+    ("is University District Syringe Services closed today?", False),
+    ("University District Syringe Services isn't closed today", False),
+    ("University District Syringe Services wasnt closed after all", False),
+    ("University District Syringe Services no estaba cerrado", False),
+    ("University District Syringe Services is open", False),
+    ("my friend's place is closed", False),
+    ("University District Syringe Services is closed and he's not breathing", False),
+])
+def test_a_named_place_with_no_list_that_asks_denies_or_is_no_report_goes_on(demo_db, body, recorded):
+    with session_scope() as session:
+        assert listing_feedback(session, KEY, body) is None
+        assert len(reports(session)) == int(recorded)
+
+
 def test_words_with_no_list_lately_go_on_to_the_assistant(demo_db):
     with session_scope() as session:
         show_list(session)

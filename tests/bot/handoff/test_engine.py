@@ -127,6 +127,73 @@ def test_nobody_on_call_and_no_coordinator_keeps_the_request_and_retries(migrate
     assert state(ref)[:2] == ("alerted", "Late")
 
 
+def coordinator_away(how):
+    with session_scope() as session:
+        coordinator = session.scalar(select(Specialist).where(Specialist.is_coordinator == 1))
+        if how == "none":
+            coordinator.active = 0
+        else:
+            coordinator.off_call, coordinator.off_call_since = how, NOW
+
+
+SAVED = "nobody else is on call right now. We saved your request"
+
+
+@pytest.mark.parametrize("how", ["off", "stop", "none"])
+def test_with_no_coordinator_the_person_is_told_once_and_the_round_starts_again(roster, how):
+    """Review 9: Ana and Ben were asked and the coordinator is OFF, STOP or not set. The person,
+    told "usually within 10 minutes", hears once that the request is saved; after the full round
+    Ana and Ben, still on shift, are asked again, rather than never."""
+    coordinator_away(how)
+    ref = open_handoff()
+    for minutes in (11, 22, 33, 44, 55, 66):
+        with session_scope() as session:
+            engine.escalate_due(session, NOW + timedelta(minutes=minutes))
+    events = [e for e, _ in state(ref)[2]]
+    assert events == ["created", "alerted", "timed_out", "alerted", "timed_out", "unassigned",
+                      "alerted", "timed_out", "alerted", "timed_out", "unassigned", "alerted"], events
+    assert [b for t, p, b in outbox("+12065550111") if p == "alert"] and len(outbox("+12065550111")) == 3
+    assert len(outbox("+12065550112")) == 2
+    told = [b for t, p, b in outbox("+12065550142")]
+    assert len(told) == 1 and SAVED in told[0] and ref in told[0] and "911" in told[0]
+    assert outbox("+12065550119") == []
+
+
+@pytest.mark.parametrize("how", ["off", "stop", "none"])
+def test_with_no_coordinator_the_request_expires_after_hub_expire_after(roster, how):
+    coordinator_away(how)
+    ref = open_handoff()
+    with session_scope() as session:
+        engine.escalate_due(session, NOW + timedelta(minutes=11))
+        engine.escalate_due(session, NOW + timedelta(minutes=22))  # nobody left: saved, the clock starts
+        for minutes in range(33, 60 * 24 + 22, 11):
+            engine.escalate_due(session, NOW + timedelta(minutes=minutes))
+    assert state(ref)[0] != "expired"
+    with session_scope() as session:
+        engine.escalate_due(session, NOW + timedelta(hours=24, minutes=23))
+        engine.escalate_due(session, NOW + timedelta(hours=24, minutes=35))
+    handoff_state, _, events = state(ref)
+    assert handoff_state == "expired" and events[-1] == ("expired", "expired")
+    with pytest.raises(engine.HandoffError, match="isn't a request open to you"):
+        act("accept", "+12065550111", ref, now=NOW + timedelta(hours=25))
+    told = [b for t, p, b in outbox("+12065550142")]
+    assert len(told) == 2 and SAVED in told[0] and "nobody could take your request" in told[1]
+
+
+def test_a_request_saved_at_once_is_not_told_twice(migrated_db):
+    """Nobody on call at all when it was made: the opening reply said it was saved; a specialist
+    who comes on shift and does not answer changes nothing the person needs to hear."""
+    ref = open_handoff()
+    from tests.bot.handoff.conftest import add
+
+    add("Late", "+12065550115", zips="98104")
+    with session_scope() as session:
+        engine.escalate_due(session, NOW + timedelta(minutes=11))
+        engine.escalate_due(session, NOW + timedelta(minutes=22))
+    assert [e for e, _ in state(ref)[2]] == ["created", "unassigned", "alerted", "timed_out", "unassigned"]
+    assert outbox("+12065550142") == []
+
+
 def test_the_relay_carries_text_both_ways_with_prefixes(roster):
     ref = open_handoff()
     act("accept", "+12065550111", ref)

@@ -473,6 +473,28 @@ def test_a_reply_while_a_request_is_open_points_to_it(roster, no_quiet_hours):
     assert send("2") == (True, [say("still_open", "en", ref=open_ref)])
 
 
+def test_a_persons_digits_to_their_specialist_are_relayed_not_read_as_a_check_in_answer(roster, no_quiet_hours):
+    """Review 8, scenario A: an unanswered check-in of an earlier handoff, then a new request that
+    a specialist accepted: "2" answers the specialist's question, not the check-in."""
+    earlier = checked_in()
+    with session_scope() as session:
+        handoff = engine.create_handoff(session, source="community", person_key=KEY, consent_by="person",
+                                        consent_text="yes", area="98104", person_number=PERSON)
+        specialist = session.get(Specialist, handoff.specialist_id)
+        engine.accept(session, specialist, handoff.ref)
+        engine.relay_to_person(session, handoff, "How many kits do you need?")
+        ref, phone = handoff.ref, specialist.phone
+    words = ("2", "1", "3", "2 kits", "1 por favor", "3) whatever you have")
+    for text in words:
+        assert send(text) == (True, []), text
+    with session_scope() as session:
+        relayed = list(session.scalars(select(OutboxMessage.body).where(
+            OutboxMessage.to_number == phone, OutboxMessage.purpose == "relay").order_by(OutboxMessage.id)))
+        assert session.scalar(select(func.count()).select_from(Handoff).where(Handoff.follow_up_of.is_not(None))) == 0
+    assert relayed == [f"{ref}: {text}" for text in words]
+    assert check_ins(earlier) == [(1, "sent", None)]
+
+
 def test_a_one_from_someone_who_got_no_check_in_goes_to_the_assistant(roster, no_quiet_hours):
     checked_in()
     assert send("1", number="+12065550177", key=key_of("+12065550177")) == (False, [])

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.db.models import Handoff, OutboxMessage
+from bot.db.models import AlertSubscription, BatchReport, Handoff, ListingReport, OutboxMessage
 from bot.handoff import engine
 from bot.handoff.inbound import HELP_REPLY, KEYWORD_REPLIES, START_REPLY, STOP_REPLY, route
 from bot.notify.optout import is_opted_out
@@ -121,6 +121,39 @@ def test_an_emergency_in_spanish_during_the_relay_gets_the_911_steps_in_spanish(
     send(ANA, f"ACCEPT {ref}")
     assert send(PERSON, "mi hermano no respira", PERSON_KEY) == (True, [EMERGENCY_REPLY_ES])
     assert (ANA, f"{ref}: mi hermano no respira") in relays()
+
+
+def test_report_and_alerts_words_in_a_relay_reach_the_specialist(roster):
+    """Review 8, scenario B: while a specialist is talking with them, a person's REPORT or ALERTS
+    is words for the specialist, not a bad-batch report or a subscription."""
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    words = ("Reporto que ya estoy en la biblioteca", "Report: I'm at the library now", "REPORT",
+             "reporte, no encuentro la puerta", "ALERTS me when you get here", "alertas 98104", "Alerts off, lol",
+             "Cedar Street Syringe is closed today")
+    for text in words:
+        assert send(PERSON, text, PERSON_KEY) == (True, []), text
+    assert [body for to, body in relays() if to == ANA] == [f"{ref}: {text}" for text in words]
+    with session_scope() as session:
+        assert session.scalars(select(BatchReport)).all() == []
+        assert session.scalars(select(AlertSubscription)).all() == []
+        assert session.scalars(select(ListingReport)).all() == []
+
+
+def test_stop_help_and_an_overdose_still_come_first_in_a_relay(roster):
+    ref = open_handoff()
+    send(ANA, f"ACCEPT {ref}")
+    assert send(PERSON, "HELP", PERSON_KEY) == (True, [HELP_REPLY])
+    assert send(PERSON, "ayuda", PERSON_KEY) == (True, [KEYWORD_REPLIES["help", "es"]])
+    assert send(PERSON, "REPORT he's not breathing", PERSON_KEY) == (True, [EMERGENCY_REPLY])
+    assert send(PERSON, "reporto que mi amigo no respira", PERSON_KEY) == (True, [EMERGENCY_REPLY_ES])
+    assert [body for to, body in relays() if to == ANA] == [
+        f"{ref}: REPORT he's not breathing", f"{ref}: reporto que mi amigo no respira"]
+    with session_scope() as session:
+        assert session.scalars(select(BatchReport)).all() == []
+    assert send(PERSON, "STOP", PERSON_KEY) == (True, [STOP_REPLY])
+    with session_scope() as session:
+        assert is_opted_out(session, PERSON_KEY)
 
 
 def test_two_open_conversations_need_the_reference(roster):

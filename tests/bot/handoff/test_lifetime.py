@@ -49,8 +49,11 @@ def test_a_done_in_time_gets_no_reminder(roster):
     assert not [p for t, p, b in outbox() if p == "reminder"]
 
 
-def test_any_open_handoff_past_the_maximum_age_closes_as_stale_and_is_then_purged(migrated_db):
-    ref = open_handoff()  # nobody on call and no coordinator: retried for ever, until now
+def test_any_open_handoff_past_the_maximum_age_closes_as_stale_and_is_then_purged(migrated_db, monkeypatch):
+    # Nobody on call and no coordinator: retried until HUB_EXPIRE_AFTER, here longer than the maximum age.
+    monkeypatch.setenv("HUB_EXPIRE_AFTER", "8d")
+    get_settings.cache_clear()
+    ref = open_handoff()
     assert state(ref)[0] == "created"
     for day in range(1, 7):
         tick(NOW + timedelta(days=day))

@@ -7,6 +7,7 @@ from bot.db import session_scope
 from bot.db.models import Handoff, Officer, OutboxMessage, Referral, Specialist
 from bot.handoff import engine
 from bot.handoff import referral as referrals
+from bot.handoff import refs
 from bot.handoff.inbound import route
 from bot.phonebook import first_stand_in
 from bot.privacy import sender_key
@@ -114,6 +115,19 @@ def test_status_is_coarse_and_for_the_officers_own_agency_only(roster):
     assert refused == status(kim, "STATUS H-0000").replies[0].replace("H-0000", ref)  # same answer as "no such reference"
     assert "accepted" not in refused and "555" not in refused
     assert status(lee, "referral: consented").handled is False  # referrals go to the assistant
+
+
+def test_status_takes_the_longest_references_the_line_makes(roster, monkeypatch):
+    """Review 17: when the shorter references are crowded, new_ref makes 8 digits and a check digit."""
+    lee = add_officer("Ofc. Lee", "+12065550181", "Seattle PD")
+    ref = refer(lee)
+    monkeypatch.setattr(refs.random, "randint", lambda low, high: high if low >= 10 ** 7 else int(ref[2:-1]))
+    with session_scope() as session:
+        longest = refs.new_ref(session)  # every shorter one is taken (by `ref`)
+        session.get(Handoff, session.scalar(select(Handoff.id).where(Handoff.ref == ref))).ref = longest
+    assert len(refs.digits_of(longest)) == 9
+    for typed in (f"STATUS {longest}", f"status {longest.lower()}", f"Status H {refs.digits_of(longest)}"):
+        assert status(lee, typed).replies == [f"{longest}: received."], typed
 
 
 def test_nothing_the_person_texts_reaches_the_officer(roster):
