@@ -29,7 +29,6 @@ from bot.config import Settings, duration_words, get_settings
 from bot.console import accounts, audit, sessions
 from bot.console.throttle import Throttle, client_address
 from bot.db import session_scope
-from bot.handoff.texts import _duration
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +172,8 @@ def build_app(settings: Settings | None = None, name: str = "hub_console") -> Sa
 
     @app.get("/account")
     async def account_page(request: Request):
-        return render(request, "account.html", idle=_duration(settings.console_idle_seconds),
-                      lifetime=_duration(settings.console_session_max_seconds))
+        return render(request, "account.html", idle=duration_words(settings.console_idle_seconds),
+                      lifetime=duration_words(settings.console_session_max_seconds))
 
     @app.post("/account/sign-out-everywhere")
     async def sign_out_everywhere(request: Request):
