@@ -21,10 +21,7 @@ from bot.privacy import sender_key
 def a_coordinator_on_call(request):
     """A deployment has a coordinator on call; the tests of its absence take Cora off."""
     if "migrated_db" in request.fixturenames:
-        request.getfixturevalue("migrated_db")
-        with session_scope() as session:
-            session.add(Specialist(name="Cora", phone="+12065550118", zips="", languages="en", is_coordinator=1,
-                                   active=1, created_at=utcnow()))
+        request.getfixturevalue("coordinator_on_call")
 
 
 def cora(**fields):

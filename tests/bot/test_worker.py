@@ -473,7 +473,7 @@ def hub_status(capsys):
     return code, json.loads(capsys.readouterr().out)["needs_a_person"]
 
 
-def test_a_job_failing_three_passes_in_a_row_makes_status_exit_1_naming_it(migrated_db, capsys):
+def test_a_job_failing_three_passes_in_a_row_makes_status_exit_1_naming_it(migrated_db, coordinator_on_call, capsys):
     from bot.worker import Job, Jobs, beat
 
     clock, broken = JobClock(), [True]
@@ -501,7 +501,7 @@ def test_a_job_failing_three_passes_in_a_row_makes_status_exit_1_naming_it(migra
     assert hub_status(capsys) == (0, [])  # it works again: the alarm is cleared
 
 
-def test_an_alarm_left_by_a_worker_before_this_one_is_cleared_once_the_job_works(migrated_db, capsys):
+def test_an_alarm_left_by_a_worker_before_this_one_is_cleared_once_the_job_works(migrated_db, coordinator_on_call, capsys):
     from bot.worker import Job, Jobs, beat
 
     clock = JobClock()
@@ -519,7 +519,7 @@ def test_an_alarm_left_by_a_worker_before_this_one_is_cleared_once_the_job_works
     assert hub_status(capsys) == (0, [])
 
 
-def test_the_heartbeat_is_the_last_delivery_pass_that_succeeded(migrated_db, monkeypatch, capsys):
+def test_the_heartbeat_is_the_last_delivery_pass_that_succeeded(migrated_db, coordinator_on_call, monkeypatch, capsys):
     # A worker whose every delivery pass fails goes round its loop all the same: its heartbeat
     # must not say it is working.
     from datetime import timedelta
