@@ -63,9 +63,13 @@ class ValidateReferralForm(FormValidationAction):
         consent = read_consent(_text(tracker), ReadAs.DIRECT_ANSWER if answering else ReadAs.FREE_TEXT)
         if consent is not Consent.UNCLEAR:
             return {"referral_consent": consent.value}
-        if answering and _consent_questions_asked(tracker) >= CONSENT_ASKED_AT_MOST:
+        if not answering:
+            return {}  # the form asks the question
+        if _consent_questions_asked(tracker) >= CONSENT_ASKED_AT_MOST:
             return {"referral_consent": LAPSED}
-        return {}  # the form asks the question (again)
+        # Still empty, said so: the form asks again (with nothing set, Rasa's form would reject
+        # the turn and leave the answer to the other policies).
+        return {"referral_consent": None}
 
     @in_thread
     def extract_referral_contact(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:

@@ -146,7 +146,7 @@ def test_a_referral_that_does_not_say_yes_is_not_read_as_consent(roster, text, s
 @pytest.mark.parametrize("answer, slots", [
     ("yes", {"referral_consent": "yes"}), ("sure why not", {"referral_consent": "yes"}), ("dale", {"referral_consent": "yes"}),
     ("no", {"referral_consent": "no"}), ("she hasn't agreed", {"referral_consent": "no"}), ("nah", {"referral_consent": "no"}),
-    ("not yet", {}), ("todavía no", {}), ("maybe", {}),
+    ("not yet", {"referral_consent": None}), ("todavía no", {"referral_consent": None}), ("maybe", {"referral_consent": None}),
 ])
 def test_the_answer_to_the_consent_question(roster, answer, slots):
     t = tracker(officer_key(), answer, requested_slot="referral_consent", events=asked(1))
@@ -156,14 +156,15 @@ def test_the_answer_to_the_consent_question(roster, answer, slots):
 def test_unclear_is_asked_twice_then_the_referral_lapses(roster):
     key = officer_key()
     # Asked once: the second unclear answer gets the question again (the slot stays empty).
-    assert extract("referral_consent", tracker(key, "not sure", requested_slot="referral_consent", events=asked(1))) == {}
+    again = {"referral_consent": None}
+    assert extract("referral_consent", tracker(key, "not sure", requested_slot="referral_consent", events=asked(1))) == again
     # Asked twice: the referral lapses.
     lapsed = tracker(key, "idk", requested_slot="referral_consent", events=asked(2))
     assert extract("referral_consent", lapsed) == {"referral_consent": "unclear"}
     # A question asked in an earlier referral does not count toward this one.
     earlier = asked(2) + [{"event": "active_loop", "name": None},
                           {"event": "bot", "text": "Referral received: H-1234.", "metadata": {"utter_action": "utter_referral_received"}}]
-    assert extract("referral_consent", tracker(key, "maybe", requested_slot="referral_consent", events=earlier + asked(1))) == {}
+    assert extract("referral_consent", tracker(key, "maybe", requested_slot="referral_consent", events=earlier + asked(1))) == again
     # Nothing more is asked of a lapsed referral: no contact details of a person who did not say yes.
     form = ValidateReferralForm()
     required = call(form.required_slots, ["referral_consent", "referral_contact", "referral_reason"], CollectingDispatcher(),
