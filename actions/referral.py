@@ -13,16 +13,14 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.handoff import referral as referrals
-from bot.handoff.consent import Consent, ReadAs, read_consent
+from bot.handoff.consent import ASKED_AT_MOST, Consent, ReadAs, read_consent
 from bot.phonebook import first_stand_in
 from bot.privacy import for_display
 from bot.voice.call import is_voice_call
 
 REFERRAL_SLOTS = ("referral_consent", "referral_contact", "referral_reason")
-# An answer the consent reader cannot place gets the question again; after this many questions
+# The consent slot once the question was asked ASKED_AT_MOST times, answered unclearly each time:
 # the referral lapses, and the person is never contacted (DESIGN.md, principle 2).
-CONSENT_ASKED_AT_MOST = 2
-# The consent slot once the question was asked CONSENT_ASKED_AT_MOST times, answered unclearly each time.
 LAPSED = Consent.UNCLEAR.value
 
 
@@ -65,7 +63,7 @@ class ValidateReferralForm(FormValidationAction):
             return {"referral_consent": consent.value}
         if not answering:
             return {}  # the form asks the question
-        if _consent_questions_asked(tracker) >= CONSENT_ASKED_AT_MOST:
+        if _consent_questions_asked(tracker) >= ASKED_AT_MOST:
             return {"referral_consent": LAPSED}
         # Still empty, said so: the form asks again (with nothing set, Rasa's form would reject
         # the turn and leave the answer to the other policies).

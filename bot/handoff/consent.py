@@ -57,6 +57,10 @@ class ReadAs(Enum):
     DIRECT_ANSWER = "direct_answer"  # the reply to the line's own YES/NO question
 
 
+# An answer the reader cannot place gets the question again, so that it is asked this many times
+# in all; then nothing opens, and nobody is contacted.
+ASKED_AT_MOST = 2
+
 # A negation this close to a consent word (in words, either side), or in the same clause, is never a yes.
 NEAR = 4
 

@@ -111,19 +111,19 @@ def alerts(hotline) -> list[dict]:
 
 def test_a_referral_that_says_the_person_has_not_consented_opens_nothing(hotline):
     before = alerts(hotline)
-    status, replies = text(hotline, LEE, "Referral: hasn't consented, 206-555-0172, post OD, needs narcan")
+    status, replies = text(hotline, LEE, "Referral: hasn't consented, 206-555-0186, post OD, needs narcan")
     assert status == 200 and len(replies) == 1
     assert replies[0].startswith("No referral made: without the person's consent nobody will contact them.")
-    assert alerts(hotline) == before and hotline.outbox("+12065550172") == []
+    assert alerts(hotline) == before and hotline.outbox("+12065550186") == []
 
 
 def test_an_unclear_referral_is_asked_twice_then_lapses_and_nobody_is_contacted(hotline):
     before = alerts(hotline)
-    assert text(hotline, KIM, "Referral: consent pending, hasn't decided, 206-555-0173, post OD")[1] == [CONSENT_QUESTION]
+    assert text(hotline, KIM, "Referral: consent pending, hasn't decided, 206-555-0187, post OD")[1] == [CONSENT_QUESTION]
     assert text(hotline, KIM, "not sure yet")[1] == [CONSENT_QUESTION]
     (reply,) = text(hotline, KIM, "maybe")[1]
     assert reply.startswith("No referral made: it was not clear whether the person agreed to be contacted") and "(206) 555-0100" in reply
-    assert alerts(hotline) == before and hotline.outbox("+12065550173") == []
+    assert alerts(hotline) == before and hotline.outbox("+12065550187") == []
     # The next referral starts afresh: its question is asked, and a yes opens it.
     assert text(hotline, KIM, "new referral")[1] == [CONSENT_QUESTION]
     assert text(hotline, KIM, "sure, she agreed")[1] == ["How can the specialist reach them? A phone number, or a place and time to find them."]
