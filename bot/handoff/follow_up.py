@@ -3,7 +3,8 @@
 Asked of the person themself, never of an officer on their behalf: right after they say yes to
 a handoff (by text in the same reply; by voice, by text once the call has given us their
 number), or, for an officer's referral, in the line's first text to them. The next text they
-send answers it; anything but a plain yes or no leaves it unanswered, which means no.
+send answers it, read by the consent reader (bot/handoff/consent.py) as the answer to the
+question; anything it does not read as yes or no leaves it unanswered, which means no.
 
 After the handoff closes as reached or engaged, the worker sends a check-in at
 HUB_FOLLOW_UP_AFTER and, unless it was answered, again at HUB_FOLLOW_UP_AGAIN: never in quiet
@@ -26,6 +27,7 @@ from bot.config import Settings, get_settings
 from bot.db.models import CheckIn, Handoff, OutboxMessage
 from bot.directory.geo import lookup_zip
 from bot.handoff import engine, texts
+from bot.handoff.consent import Consent, ReadAs, read_consent
 from bot.handoff.follow_up_texts import say
 from bot.handoff.states import OPEN, ConsentBy, Source
 from bot.notify.optout import number_opted_out
@@ -40,19 +42,8 @@ REPLY_WINDOW = timedelta(days=7)
 DEFAULT_ZONE = "America/Los_Angeles"
 _BATCH = 100
 
-_YES = r"yes|y|yeah|yep|yup|sure|ok|okay|si|sí|claro|vale|de acuerdo"
-_NO = r"no|n|nope|nah|no thanks|no thank you|no gracias"
-_CONSENT_ANSWER = re.compile(rf"^\s*(?:({_YES})|({_NO}))[\s.!¡]*$", re.I)
 # "2", "2.", "2 not yet", "3) talk to someone": the digit alone or with words, never "12" or "2 3".
 _CHECK_IN_ANSWER = re.compile(r"^\s*([123])(?![\d])(?:[\s.,:;)!-]*[^\d\s][^\d]*)?[\s.!]*$")
-
-
-def consent_answer(text: str) -> str | None:
-    """'yes' or 'no' for a plain answer to the question; None for anything else."""
-    match = _CONSENT_ANSWER.match(text or "")
-    if not match:
-        return None
-    return "yes" if match.group(1) else "no"
 
 
 def check_in_answer(text: str) -> str | None:
@@ -263,7 +254,8 @@ def _answer_question(session: Session, number: str | None, number_key: str, text
         Handoff.person_key == number_key, Handoff.follow_up_consent == "asked").order_by(Handoff.id)))
     if not asked:
         return None
-    answer = consent_answer(text)
+    consent = read_consent(text, ReadAs.DIRECT_ANSWER)
+    answer = None if consent is Consent.UNCLEAR else consent.value
     if answer is not None and number and _specialist_wrote_since(session, number, min(h.follow_up_asked_at for h in asked)):
         answer = None  # a specialist asked them something since: this yes is for the specialist
     # Their next text answers the question; anything else leaves it unanswered, which is a no.

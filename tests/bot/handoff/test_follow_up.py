@@ -92,14 +92,6 @@ def test_check_in_answers(text, answer):
     assert follow_up.check_in_answer(text) == answer
 
 
-@pytest.mark.parametrize("text, answer", [
-    ("YES", "yes"), ("yes.", "yes"), ("Sí", "yes"), ("si", "yes"), ("ok", "yes"), ("No", "no"), ("no thanks", "no"),
-    ("NO GRACIAS", "no"), ("", None), ("yes please call me", None), ("no phone", None), ("😀", None), ("y" * 1600, None),
-])
-def test_answers_to_the_question(text, answer):
-    assert follow_up.consent_answer(text) == answer
-
-
 def test_the_check_in_names_no_drug_service_or_place():
     words = {"drug", "drugs", "droga", "drogas", "narcan", "naloxone", "naloxona", "overdose", "sobredosis",
              "fentanyl", "fentanilo", "opioid", "syringe", "jeringa", "treatment", "tratamiento", "harm"}
@@ -373,6 +365,21 @@ def test_yes_and_no_are_recorded_beside_the_consent(roster):
     assert send("yes") == (False, [])  # answered: the next yes goes to the assistant
     ref = asked_handoff(language="es")
     assert send("no") == (True, [say("consent_no", "es")]) and consent_of(ref) == "no"
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("YES", "yes"), ("yes.", "yes"), ("Sí", "yes"), ("si", "yes"), ("ok", "yes"), ("sure why not", "yes"),
+    ("no problem", "yes"), ("sí, claro", "yes"), ("dale", "yes"), ("yes please", "yes"),
+    ("No", "no"), ("no thanks", "no"), ("NO GRACIAS", "no"), ("nope", "no"), ("not now", "no"), ("yeah no", "no"),
+    ("not yet", "unanswered"), ("maybe", "unanswered"), ("todavía no", "unanswered"), ("", "unanswered"),
+    ("yes please call me", "unanswered"), ("no phone", "unanswered"), ("😀", "unanswered"), ("y" * 1600, "unanswered"),
+])
+def test_the_answer_is_read_by_the_consent_reader(roster, text, answer):
+    ref = asked_handoff()
+    handled, replies = send(text)
+    assert consent_of(ref) == answer
+    # An answer is thanked; anything else goes on, to the relay or the assistant.
+    assert (handled, replies) == ((True, [say(f"consent_{answer}", "en")]) if answer != "unanswered" else (False, []))
 
 
 def test_anything_else_leaves_it_unanswered_and_goes_on(roster):
