@@ -50,6 +50,17 @@ class Consent(Word):
     UNCLEAR = "unclear"  # not said, or said in a way the reader cannot place: ask again
 
 
+class _Kind(Enum):
+    """What a word (or a phrase's words) is to the reader."""
+
+    CONSENT = "consent"  # a yes in any text: "consented", "ok to contact", "aceptó"
+    YES = "yes"  # a yes only as the answer to the line's question: "yes", "sure", "dale"
+    IDIOM = "idiom"  # the same, in words that would otherwise negate: "no problem", "why not"
+    REFUSAL = "refusal"  # "refused", "declined", "doesn't want", "no quiso"
+    UNSURE = "unsure"  # "pending", "maybe", "not yet", "todavía no"
+    NEGATION = "negation"  # "not", "never", "n't", "nah", "no"
+
+
 class ReadAs(Enum):
     """How a text came: it decides whether a bare "yes" is consent."""
 
@@ -120,7 +131,8 @@ _UNSURE_WORDS = {
     "decidir", "decidido",
 }
 _NEGATORS = {
-    "no", "not", "never", "nunca", "jamas", "ni", "tampoco", "nah", "naw", "nope", "nop", "nel", "n", "na", "nuh", "nvr", "nevr", "neva",
+    "no", "not", "never", "nunca", "jamas", "ni", "tampoco", "nah", "naw", "nope", "nop", "nel", "n", "na", "nuh",
+    "nvr", "nevr", "neva",
     "without", "sin", "none", "nada", "nobody", "nadie",
     # "n't" without its apostrophe, as texters write it
     "dont", "doesnt", "didnt", "wont", "wouldnt", "cant", "couldnt", "shouldnt", "isnt", "wasnt", "werent",
@@ -137,6 +149,7 @@ _LACKS = {
     "phone", "cell", "cellphone", "cel", "celular", "telefono", "number", "numero", "id", "address",
     "direccion", "car", "ride", "home", "house", "casa", "insurance", "money", "dinero", "fixed", "kit",
 }
+_WANT = {"want", "wants", "wanted", "quiere", "quiso"}
 # "doesn't have a phone", "no tiene celular": what they lack too.
 _HAVE = {"have", "has", "got", "tiene", "tienen", "tenia", "cuenta"}
 # Skipped when looking for what a negation or refusal is about.
@@ -182,17 +195,17 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
-def _kind_of(word: str, apostrophe_nt: bool) -> str | None:
-    """The kind of a single word ("consent", "yes", "refusal", "unsure", "negation"), read as
-    written, stretched ("nooo", "yesss") or misspelt by a letter (words of five letters or more;
-    a word close to both a negation and a consent word is a negation)."""
+def _kind_of(word: str, apostrophe_nt: bool) -> _Kind | None:
+    """The kind of a single word, read as written, stretched ("nooo", "yesss") or misspelt by a
+    letter (words of five letters or more; a word close to both a negation and a consent word is
+    a negation)."""
     if apostrophe_nt:
-        return "negation"
+        return _Kind.NEGATION
     if len(word) > _LONGEST_WORD:
         return None
     variants = [word, _STRETCH_TO_TWO.sub(r"\1\1", word), _STRETCH_TO_ONE.sub(r"\1", word)]
-    kinds = (("negation", _NEGATORS), ("refusal", _REFUSAL_WORDS), ("unsure", _UNSURE_WORDS),
-             ("consent", _CONSENT_WORDS), ("yes", _YES_WORDS))
+    kinds = ((_Kind.NEGATION, _NEGATORS), (_Kind.REFUSAL, _REFUSAL_WORDS), (_Kind.UNSURE, _UNSURE_WORDS),
+             (_Kind.CONSENT, _CONSENT_WORDS), (_Kind.YES, _YES_WORDS))
     for variant in variants:
         for kind, words in kinds:
             if variant in words:
@@ -200,7 +213,7 @@ def _kind_of(word: str, apostrophe_nt: bool) -> str | None:
     if len(word) >= 5 and word not in _NOT_MISSPELT and word not in _ANSWER_WORDS:
         for kind, words in kinds:
             # The same first letter (three for a yes: "filling" is not "willing") and one edit.
-            same = 3 if kind in ("consent", "yes") else 1
+            same = 3 if kind in (_Kind.CONSENT, _Kind.YES) else 1
             if any(len(known) >= 5 and known[:same] == word[:same] and _one_edit_apart(word, known) for known in words):
                 return kind
     return None
@@ -212,7 +225,7 @@ class _Word:
     written: str  # as written, in lower case ("sí" is yes, "si" may be "if")
     clause: int
     at: int  # position in the whole text, in words
-    kind: str | None = None  # consent, yes, refusal, unsure, negation; idiom; None for any other word
+    kind: _Kind | None = None  # None for any other word
     in_phrase: bool = False
 
 
@@ -231,8 +244,8 @@ def _words(text: str) -> list[_Word]:
 
 def _mark_phrases(words: list[_Word]) -> None:
     """Give each phrase's words the phrase's kind; phrases found earlier in this list win."""
-    for kind, phrases in (("idiom", _YES_IDIOMS), ("unsure", _UNSURE_PHRASES), ("refusal", _REFUSAL_PHRASES),
-                          ("consent", _CONSENT_PHRASES)):
+    for kind, phrases in ((_Kind.IDIOM, _YES_IDIOMS), (_Kind.UNSURE, _UNSURE_PHRASES),
+                          (_Kind.REFUSAL, _REFUSAL_PHRASES), (_Kind.CONSENT, _CONSENT_PHRASES)):
         for clause in sorted({w.clause for w in words}):
             in_clause = [w for w in words if w.clause == clause]
             line = " ".join(w.text for w in in_clause)
@@ -248,8 +261,8 @@ def _mark_phrases(words: list[_Word]) -> None:
                         w.kind, w.in_phrase = kind, True
     # A negation and "want" is a refusal: "doesn't want", "no quiere".
     for before, after in zip(words, words[1:]):
-        if before.kind == "negation" and before.clause == after.clause and after.text in {"want", "wants", "wanted", "quiere", "quiso"}:
-            before.kind = after.kind = "refusal"
+        if before.kind is _Kind.NEGATION and before.clause == after.clause and after.text in _WANT:
+            before.kind = after.kind = _Kind.REFUSAL
 
 
 def _about(words: list[_Word], word: _Word) -> _Word | None:
@@ -263,7 +276,7 @@ def _about(words: list[_Word], word: _Word) -> _Word | None:
 
 
 def _is_negation(words: list[_Word], word: _Word) -> bool:
-    if word.kind != "negation":
+    if word.kind is not _Kind.NEGATION:
         return False
     about = _about(words, word)
     if about is not None and (about.text in _HAVE or (word.text in {"no", "without", "sin", "none"} and about.text in _LACKS)):
@@ -276,7 +289,7 @@ def _is_negation(words: list[_Word], word: _Word) -> bool:
 def _about_contact(words: list[_Word], word: _Word) -> bool:
     """A negation or refusal with nothing after it, or about being contacted ("refused help")."""
     about = _about(words, word)
-    return about is None or about.kind in ("consent", "yes", "refusal") or about.text in _ABOUT_CONTACT
+    return about is None or about.kind in (_Kind.CONSENT, _Kind.YES, _Kind.REFUSAL) or about.text in _ABOUT_CONTACT
 
 
 def _near(a: _Word, b: _Word) -> bool:
@@ -286,14 +299,14 @@ def _near(a: _Word, b: _Word) -> bool:
 def _reading_of(words: list[_Word], said: _Word) -> Consent:
     """What one consent word (or, answering the question, one yes) says, with what is near it."""
     near = [w for w in words if w is not said and _near(w, said) and w.kind != said.kind]
-    if any(w.kind == "refusal" and _about_contact(words, w) for w in near):
+    if any(w.kind is _Kind.REFUSAL and _about_contact(words, w) for w in near):
         return Consent.NO
-    if any(w.kind == "unsure" for w in near):
+    if any(w.kind is _Kind.UNSURE for w in near):
         return Consent.UNCLEAR
     negations = [w for w in near if _is_negation(words, w)]
     if any(w.clause == said.clause or _about_contact(words, w) for w in negations):
         return Consent.NO
-    if negations or any(w.kind == "refusal" for w in near):
+    if negations or any(w.kind is _Kind.REFUSAL for w in near):
         return Consent.UNCLEAR  # a negation near it about something else: cannot place it
     return Consent.YES
 
@@ -312,18 +325,19 @@ def read_consent(text: str, mode: ReadAs = ReadAs.FREE_TEXT) -> Consent:
         w.kind is not None or w.text in _ANSWER_WORDS for w in words)
     if answering:  # the whole text is an answer: a bare yes or no is one
         for w in words:
-            if w.kind in ("yes", "idiom"):
-                w.kind = "consent"
+            if w.kind in (_Kind.YES, _Kind.IDIOM):
+                w.kind = _Kind.CONSENT
     else:  # a bare yes ("yes, post OD") is not a consent in a referral's words
         for w, after in zip(words, words[1:] + [None]):
-            if w.written == "si" and w.kind == "yes" and after is not None and after.kind == "consent" and after.clause == w.clause:
-                w.kind = "unsure"  # "si acepta": if they accept
-            elif w.kind in ("yes", "idiom"):
+            if (w.written == "si" and w.kind is _Kind.YES and after is not None and after.kind is _Kind.CONSENT
+                    and after.clause == w.clause):
+                w.kind = _Kind.UNSURE  # "si acepta": if they accept
+            elif w.kind in (_Kind.YES, _Kind.IDIOM):
                 w.kind = None
-    said = [w for w in words if w.kind == "consent"]
+    said = [w for w in words if w.kind is _Kind.CONSENT]
     readings = [_reading_of(words, w) for w in said]
-    readings += [Consent.UNCLEAR for w in words if w.kind == "unsure"]
-    readings += [Consent.NO for w in words if w.kind == "refusal" and _about_contact(words, w)
+    readings += [Consent.UNCLEAR for w in words if w.kind is _Kind.UNSURE]
+    readings += [Consent.NO for w in words if w.kind is _Kind.REFUSAL and _about_contact(words, w)
                  and not any(_near(w, yes) for yes in said)]
     if answering:  # "no", "nope", "not now": a refusal as the answer
         readings += [Consent.NO for w in words if _is_negation(words, w) and not any(_near(w, yes) for yes in said)]
