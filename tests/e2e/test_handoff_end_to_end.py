@@ -8,7 +8,7 @@ import pytest
 
 from bot.handoff.inbound import STOP_REPLY
 from bot.safety import EMERGENCY_REPLY
-from tests.e2e.conftest import text
+from tests.e2e.conftest import alerted_for, text
 
 pytestmark = pytest.mark.e2e
 
@@ -104,5 +104,8 @@ def test_an_answer_that_is_not_a_clear_yes_is_asked_again_and_opens_nothing(hotl
     (again,) = text(hotline, person, "/affirm")[1]
     assert "Is it OK for them to text you?" in again
     assert all("0188" not in json.dumps(h) for h in json.loads(hotline.hub("handoffs", "--json"))["handoffs"])
-    # A yes to the question asked again opens it.
-    assert re.search(r"H-\d+", text(hotline, person, "yes")[1][0])
+    # A yes to the question asked again opens it (closed here, so later tests find the roster as it was).
+    ref = re.search(r"H-\d+", text(hotline, person, "yes")[1][0]).group(0)
+    specialist = alerted_for(hotline, ref, [ANA, BEN, COORDINATOR])
+    assert text(hotline, specialist, f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
+    assert text(hotline, specialist, f"DONE {ref} reached")[1][0].startswith(f"Closed {ref}")

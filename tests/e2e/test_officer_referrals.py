@@ -124,6 +124,7 @@ def test_an_unclear_referral_is_asked_twice_then_lapses_and_nobody_is_contacted(
     (reply,) = text(hotline, KIM, "maybe")[1]
     assert reply.startswith("No referral made: it was not clear whether the person agreed to be contacted") and "(206) 555-0100" in reply
     assert alerts(hotline) == before and hotline.outbox("+12065550187") == []
-    # The next referral starts afresh: its question is asked, and a yes opens it.
+    # The next referral starts afresh: an unclear answer is asked again, not counted with the last one's.
     assert text(hotline, KIM, "new referral")[1] == [CONSENT_QUESTION]
-    assert text(hotline, KIM, "sure, she agreed")[1] == ["How can the specialist reach them? A phone number, or a place and time to find them."]
+    assert text(hotline, KIM, "maybe")[1] == [CONSENT_QUESTION]
+    assert text(hotline, KIM, "nope")[1][0].startswith("No referral made: without the person's consent")
