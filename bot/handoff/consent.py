@@ -167,6 +167,8 @@ _ANSWER_WORDS = _FUNCTION_WORDS | {
     "pueden", "puede", "escribir", "escribirme", "escribeme", "escriban", "escribanme", "esta", "bien",
     "perfect", "perfecto", "right", "sounds", "love", "like", "want", "ok", "mind", "for", "sure", "oh",
     "mm", "mmm", "hmm", "um", "uh", "ah", "well", "ok", "okay", "of", "course", "interested",
+    # by voice: "yes, connect me"
+    "connect", "conectame", "comunicame", "comuniqueme",
 }
 # Real words one letter from a consent word: never read as a misspelt consent (nor is any word
 # of _ANSWER_WORDS read as a misspelling: "thanks" is not "thinks").
