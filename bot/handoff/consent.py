@@ -84,7 +84,7 @@ _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[👍👎]")
 _YES_IDIOMS = [  # a yes only as the answer to the line's question; elsewhere they negate nothing
     "no problem", "no prob", "no probs", "not a problem", "no worries", "why not", "no doubt", "of course",
     "go ahead", "sounds good", "that works", "sin problema", "no hay problema", "como no", "claro que si",
-    "por supuesto", "esta bien", "por favor",
+    "por supuesto", "esta bien", "por favor", "sure thing", "do it", "please do", "uh huh", "mm hmm",
 ]
 _UNSURE_PHRASES = [
     "not sure", "no sure", "not certain", "dont know", "do not know", "doesnt know", "not decided",
@@ -94,7 +94,8 @@ _UNSURE_PHRASES = [
 ]
 _REFUSAL_PHRASES = [
     "said no", "says no", "saying no", "told me no", "dijo que no", "dijo no", "dice que no", "se nego",
-    "se niega", "forget it", "never mind", "nevermind", "no quiso", "no quiere", "no queria",
+    "se niega", "forget it", "never mind", "nevermind", "no quiso", "no quiere", "no queria", "no quiero",
+    "no necesito", "para nada", "dont call", "no llames",
 ]
 _CONSENT_PHRASES = [
     r"ok(?:ay)? (?:to|with) (?:a |being )?(?:contact\w*|call\w*|text\w*|reach\w*|talk\w*|specialist)",
@@ -115,7 +116,7 @@ _CONSENT_WORDS = {
 _YES_WORDS = {  # as the answer to the line's question
     "yes", "yeah", "yea", "ya", "yah", "yep", "yup", "sure", "ok", "okay", "okey", "okie", "k", "kk", "alright",
     "fine", "absolutely", "definitely", "certainly", "please", "si", "claro", "dale", "va", "sale", "orale",
-    "simon", "vale", "bueno", "sip", "correct", "y", "👍",
+    "simon", "vale", "bueno", "sip", "correct", "y", "andale", "okas", "mhm", "mhmm", "👍",
 }
 _REFUSAL_WORDS = {
     "refuse", "refuses", "refused", "refusing", "refusal", "decline", "declines", "declined", "declining",
@@ -167,6 +168,7 @@ _ANSWER_WORDS = _FUNCTION_WORDS | {
     "pueden", "puede", "escribir", "escribirme", "escribeme", "escriban", "escribanme", "esta", "bien",
     "perfect", "perfecto", "right", "sounds", "love", "like", "want", "ok", "mind", "for", "sure", "oh",
     "mm", "mmm", "hmm", "um", "uh", "ah", "well", "ok", "okay", "of", "course", "interested",
+    "ahorita", "thing",
     # by voice: "yes, connect me"
     "connect", "conectame", "comunicame", "comuniqueme",
 }

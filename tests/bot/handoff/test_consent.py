@@ -101,7 +101,7 @@ ANSWERS = [
     ("no", NO), ("No", NO), ("n", NO), ("nope", NO), ("nah", NO), ("no thanks", NO), ("not now", NO),
     ("NO GRACIAS", NO), ("no way", NO), ("nah he refused", NO), ("he said no", NO), ("she declined", NO),
     ("never", NO), ("nel", NO), ("mejor no", NO), ("no quiso", NO), ("no aceptó", NO), ("yes but not now", NO),
-    ("doesn't want to", NO), ("👎", NO),
+    ("doesn't want to", NO), ("👎", NO), ("no quiero", NO), ("ahorita no", NO), ("para nada", NO), ("no, no llames", NO),
     ("not yet", UNCLEAR), ("maybe", UNCLEAR), ("unsure", UNCLEAR), ("not sure", UNCLEAR), ("idk", UNCLEAR),
     ("maybe later", UNCLEAR), ("no, not yet", UNCLEAR), ("todavía no", UNCLEAR), ("no sé", UNCLEAR),
     ("tal vez", UNCLEAR), ("quizás", UNCLEAR), ("pending", UNCLEAR), ("hasn't decided", UNCLEAR),
