@@ -96,6 +96,7 @@ ANSWERS = [
     ("ok", YES), ("okay", YES), ("k", YES), ("sure why not", YES), ("no problem", YES), ("no worries", YES),
     ("yes please", YES), ("yes please text me", YES), ("yesss", YES), ("👍", YES), ("of course", YES),
     ("she agreed", YES), ("yes, 206-555-0144", YES), ("yes please connect me", YES), ("sí, comunícame", YES),
+    ("sure thing", YES), ("do it", YES), ("ándale", YES), ("mm hmm", YES), ("uh-huh, yes", YES),
     ("sí", YES), ("si", YES), ("Sí", YES), ("sí, claro", YES), ("claro que sí", YES), ("dale", YES),
     ("sí por favor", YES), ("está bien", YES), ("de acuerdo", YES), ("órale", YES), ("sin problema", YES),
     ("no", NO), ("No", NO), ("n", NO), ("nope", NO), ("nah", NO), ("no thanks", NO), ("not now", NO),
