@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -12,7 +13,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import resolve_place
 from bot.handoff import follow_up, texts
-from bot.handoff.consent import person_consent
+from bot.handoff.consent import ASKED_AT_MOST, Consent, ReadAs, person_consent, read_consent
 from bot.handoff.engine import create_handoff
 from bot.handoff.states import ConsentBy, Source
 from bot.phonebook import sender_number
@@ -30,6 +31,20 @@ def _last_bot_text(tracker: Tracker) -> str:
     return ""
 
 
+def _questions_asked(tracker: Tracker) -> int:
+    """How often the consent question was asked since the person asked for someone (the answers
+    in between were all read as yes by the assistant: that is how this action came to run)."""
+    asked, answers = 0, 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_ask_handoff_consent":
+            asked += 1
+        elif event.get("event") == "user":
+            answers += 1  # the first one back is the answer being read now
+            if answers > 1 and (event.get("parse_data") or {}).get("intent", {}).get("name") != "affirm":
+                break
+    return asked
+
+
 class ActionOpenHandoff(Action):
     def name(self) -> Text:
         return "action_open_handoff"
@@ -38,6 +53,14 @@ class ActionOpenHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
         metadata = _metadata(tracker)
         voice = is_voice_call(metadata)
+        # A key pressed for yes is a yes; words are read for it: "yes but not now" is not one.
+        if not metadata.get("keypad"):
+            consent = read_consent(tracker.latest_message.get("text") or "", ReadAs.DIRECT_ANSWER)
+            if consent is Consent.UNCLEAR and _questions_asked(tracker) < ASKED_AT_MOST:
+                return [FollowupAction("utter_ask_handoff_consent")]
+            if consent is not Consent.YES:
+                dispatcher.utter_message(response="utter_handoff_declined")
+                return []
         consent = person_consent(_last_bot_text(tracker), tracker.latest_message.get("text") or "", metadata.get("keypad"))
         code = tracker.get_slot("service_type")
         with session_scope() as session:

@@ -13,11 +13,15 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.handoff import referral as referrals
+from bot.handoff.consent import ASKED_AT_MOST, Consent, ReadAs, read_consent
 from bot.phonebook import first_stand_in
 from bot.privacy import for_display
 from bot.voice.call import is_voice_call
 
 REFERRAL_SLOTS = ("referral_consent", "referral_contact", "referral_reason")
+# The consent slot once the question was asked ASKED_AT_MOST times, answered unclearly each time:
+# the referral lapses, and the person is never contacted (DESIGN.md, principle 2).
+LAPSED = Consent.UNCLEAR.value
 
 
 def _text(tracker: Tracker) -> str:
@@ -28,19 +32,42 @@ def _answering(tracker: Tracker, slot: str) -> bool:
     return tracker.get_slot("requested_slot") == slot
 
 
+def _consent_questions_asked(tracker: Tracker) -> int:
+    """How often this referral's consent question was asked: since the form began (or, in an
+    older tracker, since an earlier form ended)."""
+    asked = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop":
+            break
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_ask_referral_consent":
+            asked += 1
+    return asked
+
+
 class ValidateReferralForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_referral_form"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
-        # Without consent nothing more is asked: no contact details of a person who said no.
-        if tracker.get_slot("referral_consent") == "no":
+        # Without a yes nothing more is asked: no contact details of a person who said no, or
+        # whose consent stayed unclear.
+        if tracker.get_slot("referral_consent") in (Consent.NO.value, LAPSED):
             return ["referral_consent"]
         return domain_slots
 
     def extract_referral_consent(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
-        consent = referrals.consent_in(_text(tracker), answering=_answering(tracker, "referral_consent"))
-        return {"referral_consent": consent} if consent else {}
+        # The officer's own words, or their answer to the line's question (where a bare yes counts).
+        answering = _answering(tracker, "referral_consent")
+        consent = read_consent(_text(tracker), ReadAs.DIRECT_ANSWER if answering else ReadAs.FREE_TEXT)
+        if consent is not Consent.UNCLEAR:
+            return {"referral_consent": consent.value}
+        if not answering:
+            return {}  # the form asks the question
+        if _consent_questions_asked(tracker) >= ASKED_AT_MOST:
+            return {"referral_consent": LAPSED}
+        # Still empty, said so: the form asks again (with nothing set, Rasa's form would reject
+        # the turn and leave the answer to the other policies).
+        return {"referral_consent": None}
 
     @in_thread
     def extract_referral_contact(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
@@ -84,7 +111,7 @@ class ActionSubmitReferral(Action):
             entity["value"] for turn in turns for entity in (turn.get("parse_data") or {}).get("entities", [])
             if entity.get("entity") == "service_type"
         })
-        consent = tracker.get_slot("referral_consent") == "yes"
+        consent = tracker.get_slot("referral_consent") == Consent.YES.value
         # An officer on the phone is connected to a specialist by the call itself; the SMS alert
         # goes out only if nobody picks up (bot/channels/twilio_voice.py).
         voice = is_voice_call((tracker.latest_message or {}).get("metadata"))
@@ -106,6 +133,8 @@ class ActionSubmitReferral(Action):
             dispatcher.utter_message(json_message={"voice": {"transfer": ref}})
         elif ref:
             dispatcher.utter_message(response="utter_referral_received", ref=ref)
+        elif tracker.get_slot("referral_consent") == LAPSED:
+            dispatcher.utter_message(response="utter_referral_lapsed", hotline=for_display(settings.hotline_number))
         else:
             dispatcher.utter_message(response="utter_referral_no_consent", hotline=for_display(settings.hotline_number))
         return [SlotSet(slot, None) for slot in REFERRAL_SLOTS]

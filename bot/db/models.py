@@ -325,6 +325,9 @@ class CheckIn(Base):
     at = Column(DateTime, nullable=False, index=True)
     answer = Column(String(1))
     answered_at = Column(DateTime)
+    # After a reply of 2 ("not yet"), whether a specialist may text them (review 18): "asked";
+    # then "yes" (reopened_handoff_id names the new handoff), "no", or "unanswered".
+    consent = Column(String(12))
     reopened_handoff_id = Column(Integer, ForeignKey("handoff.id"))
 
     __table_args__ = (UniqueConstraint("handoff_id", "round", name="uq_check_in_round"),)

@@ -3,13 +3,14 @@
 Asked of the person themself, never of an officer on their behalf: right after they say yes to
 a handoff (by text in the same reply; by voice, by text once the call has given us their
 number), or, for an officer's referral, in the line's first text to them. The next text they
-send answers it; anything but a plain yes or no leaves it unanswered, which means no.
+send answers it, read by the consent reader (bot/handoff/consent.py) as the answer to the
+question; anything it does not read as yes or no leaves it unanswered, which means no.
 
 After the handoff closes as reached or engaged, the worker sends a check-in at
 HUB_FOLLOW_UP_AFTER and, unless it was answered, again at HUB_FOLLOW_UP_AGAIN: never in quiet
-hours (deferred, not dropped), never to a number that texted STOP. A reply of 2 or 3 opens a new
-handoff linked to the earlier one (a re-contact); 1 is thanked; anything else goes to the
-assistant.
+hours (deferred, not dropped), never to a number that texted STOP. A reply of 3 opens a new
+handoff linked to the earlier one (a re-contact); 2 ("not yet") is asked whether a specialist may
+text them, and only their yes opens one; 1 is thanked; anything else goes to the assistant.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from bot.config import Settings, get_settings
 from bot.db.models import CheckIn, Handoff, OutboxMessage
 from bot.directory.geo import lookup_zip
 from bot.handoff import engine, texts
+from bot.handoff.consent import Consent, ReadAs, person_consent, read_consent
 from bot.handoff.follow_up_texts import say
 from bot.handoff.states import OPEN, ConsentBy, Source
 from bot.notify.optout import number_opted_out
@@ -40,19 +42,8 @@ REPLY_WINDOW = timedelta(days=7)
 DEFAULT_ZONE = "America/Los_Angeles"
 _BATCH = 100
 
-_YES = r"yes|y|yeah|yep|yup|sure|ok|okay|si|sí|claro|vale|de acuerdo"
-_NO = r"no|n|nope|nah|no thanks|no thank you|no gracias"
-_CONSENT_ANSWER = re.compile(rf"^\s*(?:({_YES})|({_NO}))[\s.!¡]*$", re.I)
 # "2", "2.", "2 not yet", "3) talk to someone": the digit alone or with words, never "12" or "2 3".
 _CHECK_IN_ANSWER = re.compile(r"^\s*([123])(?![\d])(?:[\s.,:;)!-]*[^\d\s][^\d]*)?[\s.!]*$")
-
-
-def consent_answer(text: str) -> str | None:
-    """'yes' or 'no' for a plain answer to the question; None for anything else."""
-    match = _CONSENT_ANSWER.match(text or "")
-    if not match:
-        return None
-    return "yes" if match.group(1) else "no"
 
 
 def check_in_answer(text: str) -> str | None:
@@ -224,6 +215,9 @@ def reply(session: Session, number: str | None, number_key: str, text: str, now:
             answered = _answer_check_in(session, check_in, digit, number, text, now)
             if answered is not None:
                 return answered
+    recontact = _answer_recontact(session, number, number_key, text, now)
+    if recontact is not None:
+        return recontact
     return _answer_question(session, number, number_key, text, now)
 
 
@@ -251,17 +245,56 @@ def _answer_check_in(session: Session, check_in: CheckIn, digit: str, number: st
         Handoff.person_key == earlier.person_key, Handoff.state.in_(OPEN)).order_by(Handoff.id.desc()).limit(1))
     if current is not None:
         return [say("still_open", current.language, ref=current.ref)]
-    handoff = reopen(session, earlier, number, text, now)
+    if digit == "2":
+        # "Not yet" says nothing of a specialist: they are asked first (review 18).
+        session.execute(update(CheckIn).where(CheckIn.id == check_in.id).values(consent="asked")
+                        .execution_options(synchronize_session=False))
+        return [say("recontact_question", earlier.language)]
+    return _reopened(session, check_in, earlier, number, say("check_in", earlier.language), text, now)
+
+
+def _answer_recontact(session: Session, number: str | None, number_key: str, text: str, now: datetime) -> list[str] | None:
+    """The answer to the question a reply of 2 got; None when no such question waits. Their next
+    text answers it; anything but a yes or no leaves it unanswered, and goes on."""
+    check_in = session.scalar(
+        select(CheckIn).join(Handoff, Handoff.id == CheckIn.handoff_id)
+        .where(Handoff.person_key == number_key, CheckIn.consent == "asked", CheckIn.answered_at >= now - REPLY_WINDOW)
+        .order_by(CheckIn.answered_at.desc(), CheckIn.id.desc()).limit(1)
+    )
+    if check_in is None:
+        return None
+    consent = read_consent(text, ReadAs.DIRECT_ANSWER)
+    answer = "unanswered" if consent is Consent.UNCLEAR else consent.value
+    # The conditional UPDATE answers it once, whatever arrives twice at the same moment.
+    if not session.execute(
+        update(CheckIn).where(CheckIn.id == check_in.id, CheckIn.consent == "asked")
+        .values(consent=answer).execution_options(synchronize_session=False)
+    ).rowcount or consent is Consent.UNCLEAR:
+        return None
+    earlier = session.get(Handoff, check_in.handoff_id)
+    if consent is Consent.NO:
+        return [say("recontact_no", earlier.language)]
+    current = session.scalar(select(Handoff).where(
+        Handoff.person_key == earlier.person_key, Handoff.state.in_(OPEN)).order_by(Handoff.id.desc()).limit(1))
+    if current is not None:  # they asked the assistant for someone meanwhile
+        return [say("still_open", current.language, ref=current.ref)]
+    return _reopened(session, check_in, earlier, number, say("recontact_question", earlier.language), text, now)
+
+
+def _reopened(session: Session, check_in: CheckIn, earlier: Handoff, number: str | None, asked: str, answer: str,
+              now: datetime) -> list[str]:
+    handoff = reopen(session, earlier, number, asked, answer, now)
     session.execute(update(CheckIn).where(CheckIn.id == check_in.id).values(reopened_handoff_id=handoff.id)
                     .execution_options(synchronize_session=False))
     minutes = max(1, round(get_settings().escalate_after_seconds / 60))
     return [texts.person_opened(handoff, handoff.state, minutes)]
 
 
-def reopen(session: Session, earlier: Handoff, number: str | None, answer: str, now: datetime) -> Handoff:
-    """A new handoff for the person who replied 2 or 3, with the earlier one's needs, area and
-    language; their reply is the consent. Linked to the earlier one: a re-contact."""
-    consent = f'Asked: "{say("check_in", earlier.language)}" Answered: "{answer.strip()[:40]}"'
+def reopen(session: Session, earlier: Handoff, number: str | None, asked: str, answer: str, now: datetime) -> Handoff:
+    """A new handoff for the person who replied 3, or 2 and then yes, with the earlier one's
+    needs, area and language; their reply to `asked` is the consent. Linked to the earlier one: a
+    re-contact."""
+    consent = person_consent(asked, answer.strip()[:40])
     handoff = engine.create_handoff(
         session, source=Source.COMMUNITY, person_key=earlier.person_key, consent_by=ConsentBy.PERSON, consent_text=consent,
         needs=[code for code in (earlier.needs or "").split(",") if code], area=earlier.area,
@@ -280,7 +313,8 @@ def _answer_question(session: Session, number: str | None, number_key: str, text
         Handoff.person_key == number_key, Handoff.follow_up_consent == "asked").order_by(Handoff.id)))
     if not asked:
         return None
-    answer = consent_answer(text)
+    consent = read_consent(text, ReadAs.DIRECT_ANSWER)
+    answer = None if consent is Consent.UNCLEAR else consent.value
     if answer is not None and number and _specialist_wrote_since(session, number, min(h.follow_up_asked_at for h in asked)):
         answer = None  # a specialist asked them something since: this yes is for the specialist
     # Their next text answers the question; anything else leaves it unanswered, which is a no.

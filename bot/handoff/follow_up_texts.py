@@ -13,6 +13,9 @@ _TEXTS = {
         "consent_no": "OK, we won't check in. Text this number any time you need something.",
         "connected": "Thanks for letting us know. Text this number any time you need something.",
         "still_open": "Your request ({ref}) is still open: someone will text you here. If someone is not breathing, call 911.",
+        # A reply of 2 ("not yet") opens nothing until the person says yes to this (review 18).
+        "recontact_question": "Sorry you're not connected yet. Would you like a specialist to text you here? Reply YES or NO.",
+        "recontact_no": "OK, nobody will contact you. Text this number any time you need something. If someone is not breathing, call 911.",
     },
     "es": {
         "question": "¿Podemos escribirte en uno o dos días para saber cómo estás? Responde SÍ o NO.",
@@ -21,6 +24,8 @@ _TEXTS = {
         "consent_no": "De acuerdo, no te escribiremos. Escribe a este número cuando necesites algo.",
         "connected": "Gracias por contarnos. Escribe a este número cuando necesites algo.",
         "still_open": "Tu solicitud ({ref}) sigue abierta: alguien te escribirá aquí. Si alguien no respira, llama al 911.",
+        "recontact_question": "Lamentamos que todavía no. ¿Quieres que una persona especialista te escriba aquí? Responde SÍ o NO.",
+        "recontact_no": "De acuerdo, nadie te va a contactar. Escribe a este número cuando necesites algo. Si alguien no respira, llama al 911.",
     },
 }
 

@@ -1,6 +1,7 @@
 """Officer referrals: read a referral from an officer's text, record it, and answer STATUS with
-a coarse state only. No data to enforcement: an officer never sees the person's number, name,
-words or outcome, and only their own agency's referrals."""
+a coarse state only (the consent in it is read by bot/handoff/consent.py). No data to
+enforcement: an officer never sees the person's number, name, words or outcome, and only their
+own agency's referrals."""
 from __future__ import annotations
 
 import re
@@ -20,8 +21,6 @@ from bot.clock import utcnow
 from bot.phonebook import STAND_IN, number_for
 from bot.privacy import sender_key
 
-_NO_CONSENT = re.compile(r"\b(no consent|not consent\w*|did ?n[o']?t consent|declined|refused|won'?t consent|does ?n[o']?t want|no)\b", re.I)
-_CONSENT = re.compile(r"\b(consent\w*|agreed|agrees|ok'?d|said yes|yes|wants (?:help|contact|a call))\b", re.I)
 _REASON_PATTERNS = [
     ("non_fatal_overdose", re.compile(r"\b(post[- ]?od|after (?:an? )?(?:od|overdose)|non[- ]?fatal|nfod|revived|narcan(?:'d|ed)|od'?d|survived)\b", re.I)),
     ("overdose_risk", re.compile(r"\b(at risk|risk of (?:od|overdose)|overdose risk|od risk)\b", re.I)),
@@ -34,21 +33,6 @@ _URGENT = re.compile(r"\b(urgent|asap|right away|immediately|today|now)\b", re.I
 # What an officer may know of a handoff: received, accepted or closed, nothing finer.
 STATUS = {**{state: "received" for state in AWAITING}, State.ACCEPTED: "accepted", **{state: "closed" for state in OVER}}
 _STATUS_COMMAND = re.compile(rf"^\s*status\s+({REF_PATTERN})\s*$", re.I)
-
-
-_EXPLICIT_NO = re.compile(r"\b(no consent|not consent\w*|did ?n[o']?t consent|declined|refused|won'?t consent|does ?n[o']?t want)\b", re.I)
-_EXPLICIT_YES = re.compile(r"\b(consent\w*|agreed|agrees|wants (?:help|contact|a call))\b", re.I)
-
-
-def consent_in(text: str, answering: bool = False) -> str | None:
-    """'yes' or 'no'. A bare yes or no counts only as the answer to the consent question: in a
-    referral, "no phone" must not read as a refusal."""
-    no, yes = (_NO_CONSENT, _CONSENT) if answering else (_EXPLICIT_NO, _EXPLICIT_YES)
-    if no.search(text):
-        return "no"
-    if yes.search(text):
-        return "yes"
-    return None
 
 
 def reason_in(text: str, answering: bool = False) -> str | None:

@@ -96,7 +96,7 @@ def _referral_figures(session: Session, sla_seconds: float, since: datetime | No
 
 def linkage(session: Session, since: datetime | None = None) -> dict:
     """Follow-up check-ins (bot/handoff/follow_up.py), counts only: sent, answered, connected
-    (replied 1), re-opened (replied 2 or 3), by the source of the first handoff in the chain and by
+    (replied 1), re-opened (replied 3, or 2 and then yes), by the source of the first handoff in the chain and by
     the referring agency; and re-contacts, the handoffs a reply re-opened."""
     handoffs = {h.id: h for h in session.scalars(select(Handoff))}
     agency_of = dict(session.execute(select(Referral.handoff_id, Referral.agency).where(Referral.handoff_id.is_not(None))).all())
@@ -124,7 +124,7 @@ def linkage(session: Session, since: datetime | None = None) -> dict:
             row["sent"] += 1
             row["answered"] += check_in.answer is not None
             row["connected"] += check_in.answer == "1"
-            row["reopened"] += check_in.answer in ("2", "3")
+            row["reopened"] += check_in.reopened_handoff_id is not None  # a 2 opens one only after a yes
     re_contacts = sum(1 for h in handoffs.values() if h.follow_up_of and (since is None or h.created_at >= since))
     return {"check_ins": total, "by_source": by_source, "by_agency": by_agency, "re_contacts": re_contacts}
 

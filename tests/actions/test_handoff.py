@@ -1,5 +1,7 @@
 """Talk to a person: the handoff action, driven with a Tracker and a CollectingDispatcher."""
+import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
@@ -55,3 +57,49 @@ def test_yes_by_voice_asks_the_channel_to_ring_instead_of_texting(roster, demo_d
     assert messages == [{**messages[0], "custom": {"voice": {"transfer": handoff.ref}}}]
     assert 'Answered: "pressed 1 (yes)"' in handoff.consent_text and handoff.deadline_at is not None
     assert handoff.follow_up_consent == "to_ask"  # asked by text once the call gives the number
+
+
+# --- only an explicit yes opens it (review 1: the person's own question) ----------------------------
+
+def answered(text, times_asked=1, intent="affirm"):
+    """The person asked for someone, was asked the question `times_asked` times, and answered
+    `text` (read by the assistant as `intent`) each time."""
+    asked = {"event": "bot", "text": QUESTION, "metadata": {"utter_action": "utter_ask_handoff_consent"}}
+    events = [{"event": "user", "text": "can i talk to someone", "parse_data": {"intent": {"name": "request_human"}}}, asked]
+    for _ in range(times_asked - 1):
+        events += [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}, asked]
+    events.append({"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}})
+    t = tracker(text)
+    t.events = events
+    return t
+
+
+def handoffs():
+    with session_scope() as session:
+        return session.scalars(select(Handoff)).all(), session.scalars(select(OutboxMessage)).all()
+
+
+@pytest.mark.parametrize("text", ["yes but not now", "sí, pero no ahora", "yeah no", "no thanks"])
+def test_an_affirm_that_says_no_opens_nothing(roster, demo_db, text):
+    messages, events = run(answered(text))
+    assert [m["response"] for m in messages] == ["utter_handoff_declined"] and events == []
+    assert handoffs() == ([], [])
+
+
+@pytest.mark.parametrize("text", ["sure, maybe later", "ok, not sure", "si, tal vez", "/affirm"])
+def test_an_unclear_answer_is_asked_again_and_opens_nothing(roster, demo_db, text):
+    messages, events = run(answered(text))
+    assert messages == [] and events == [FollowupAction("utter_ask_handoff_consent")]
+    assert handoffs() == ([], [])
+
+
+def test_after_two_unclear_answers_nobody_is_asked_to_contact_them(roster, demo_db):
+    messages, events = run(answered("maybe, idk", times_asked=2))
+    assert [m["response"] for m in messages] == ["utter_handoff_declined"] and events == []
+    assert handoffs() == ([], [])
+
+
+@pytest.mark.parametrize("text", ["yes", "sure why not", "no problem", "sí, claro", "dale", "ok text me"])
+def test_a_plain_yes_opens_it(roster, demo_db, text):
+    run(answered(text))
+    assert len(handoffs()[0]) == 1

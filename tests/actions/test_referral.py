@@ -2,6 +2,8 @@
 CollectingDispatcher. The person's number reaches the slots only as its stand-in."""
 import re
 
+import pytest
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -112,3 +114,69 @@ def test_by_voice_the_call_rings_a_specialist_instead_of_an_sms_alert(roster):
         handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))
         assert handoff.source == "officer" and handoff.state == "created" and handoff.person_number == "+12065550142"
         assert session.scalar(select(OutboxMessage.id)) is None  # no SMS alert while the call rings
+
+
+# --- consent: an explicit yes (review 1) ----------------------------------------------------------
+
+def asked(times):
+    """The events of a referral whose consent question was asked `times` times."""
+    events = [{"event": "user", "text": "new referral", "parse_data": {"intent": {"name": "officer_referral"}}},
+              {"event": "active_loop", "name": "referral_form"}]
+    for _ in range(times):
+        events += [{"event": "bot", "text": "Did the person agree to be contacted by a harm reduction specialist? Reply YES or NO.",
+                    "metadata": {"utter_action": "utter_ask_referral_consent"}},
+                   {"event": "user", "text": "maybe", "parse_data": {"intent": {"name": "officer_referral"}}}]
+    return events
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("Referral: hasn't consented, 206-555-0142, post OD, needs narcan", {"referral_consent": "no"}),
+    ("did not give consent", {"referral_consent": "no"}), ("they don't consent", {"referral_consent": "no"}),
+    ("refuses consent", {"referral_consent": "no"}), ("consent: no", {"referral_consent": "no"}),
+    ("not agreed yet", {}), ("consent pending, hasn't decided", {}),
+    ("Asked about consent, he said nah", {"referral_consent": "no"}), ("wouldn't consent", {"referral_consent": "no"}),
+    ("unsure if she consented", {}), ("never consented", {"referral_consent": "no"}),
+    ("Referral: consented, no phone, post OD", {"referral_consent": "yes"}), ("aceptó", {"referral_consent": "yes"}),
+])
+def test_a_referral_that_does_not_say_yes_is_not_read_as_consent(roster, text, slots):
+    # {} leaves the slot empty: the form asks the consent question.
+    assert extract("referral_consent", tracker(officer_key(), text)) == slots
+
+
+@pytest.mark.parametrize("answer, slots", [
+    ("yes", {"referral_consent": "yes"}), ("sure why not", {"referral_consent": "yes"}), ("dale", {"referral_consent": "yes"}),
+    ("no", {"referral_consent": "no"}), ("she hasn't agreed", {"referral_consent": "no"}), ("nah", {"referral_consent": "no"}),
+    ("not yet", {"referral_consent": None}), ("todavía no", {"referral_consent": None}), ("maybe", {"referral_consent": None}),
+])
+def test_the_answer_to_the_consent_question(roster, answer, slots):
+    t = tracker(officer_key(), answer, requested_slot="referral_consent", events=asked(1))
+    assert extract("referral_consent", t) == slots
+
+
+def test_unclear_is_asked_twice_then_the_referral_lapses(roster):
+    key = officer_key()
+    # Asked once: the second unclear answer gets the question again (the slot stays empty).
+    again = {"referral_consent": None}
+    assert extract("referral_consent", tracker(key, "not sure", requested_slot="referral_consent", events=asked(1))) == again
+    # Asked twice: the referral lapses.
+    lapsed = tracker(key, "idk", requested_slot="referral_consent", events=asked(2))
+    assert extract("referral_consent", lapsed) == {"referral_consent": "unclear"}
+    # A question asked in an earlier referral does not count toward this one.
+    earlier = asked(2) + [{"event": "active_loop", "name": None},
+                          {"event": "bot", "text": "Referral received: H-1234.", "metadata": {"utter_action": "utter_referral_received"}}]
+    assert extract("referral_consent", tracker(key, "maybe", requested_slot="referral_consent", events=earlier + asked(1))) == again
+    # Nothing more is asked of a lapsed referral: no contact details of a person who did not say yes.
+    form = ValidateReferralForm()
+    required = call(form.required_slots, ["referral_consent", "referral_contact", "referral_reason"], CollectingDispatcher(),
+                    tracker(key, "idk", referral_consent="unclear"), {})
+    assert required == ["referral_consent"]
+
+
+def test_a_lapsed_referral_opens_nothing_and_tells_the_officer(roster):
+    messages, events = submit(tracker(officer_key(), "idk", referral_consent="unclear", referral_contact="library at 3pm"))
+    (message,) = messages
+    assert message["response"] == "utter_referral_lapsed" and message["hotline"] == "(206) 555-0100"
+    assert events == [SlotSet(slot, None) for slot in REFERRAL_SLOTS]
+    with session_scope() as session:
+        assert session.scalar(select(Handoff.id)) is None and session.scalar(select(OutboxMessage.id)) is None
+        assert session.scalars(select(Referral)).one().consented == 0

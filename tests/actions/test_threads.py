@@ -35,9 +35,9 @@ class Stopped(Exception):
     """The action got its database session: the point is proven, the rest is not needed."""
 
 
-def tracker():
+def tracker(text="narcan near 98104"):
     return Tracker(sender_id="h" + "0" * 40, slots={"service_type": "naloxone", "location": "98104"},
-                   latest_message={"text": "narcan near 98104", "intent": {"name": "find_service"}, "entities": []},
+                   latest_message={"text": text, "intent": {"name": "find_service"}, "entities": []},
                    events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
 
 
@@ -61,7 +61,9 @@ def test_an_action_waiting_for_the_database_leaves_the_event_loop_free(name, mon
         released.set()
 
     async def both():
-        return await asyncio.gather(call_potential_coroutine(method()(CollectingDispatcher(), tracker(), {})),
+        # A handoff opens only on a yes (bot/handoff/consent.py): before it, no database.
+        t = tracker("yes") if name == "action_open_handoff" else tracker()
+        return await asyncio.gather(call_potential_coroutine(method()(CollectingDispatcher(), t, {})),
                                     meanwhile_another_conversation(), return_exceptions=True)
 
     outcome, _ = asyncio.run(both())

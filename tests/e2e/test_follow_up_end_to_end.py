@@ -72,11 +72,15 @@ def test_sent_once_and_two_reopens_once(hotline):
     assert [m["body"] for m in sent] == [CHECK_IN] and sent[0]["status"] == "stored"
 
     before = refs(hotline)
+    # "2 not yet" is asked whether a specialist may text them; only the yes opens a handoff.
     status, replies = text(hotline, person, "2", sid="SM" + "f" * 32)
+    assert status == 200 and replies == [say("recontact_question", "en")], replies
+    assert refs(hotline) == before
+    status, replies = text(hotline, person, "yes", sid="SM" + "e" * 32)
     assert status == 200 and replies[0].startswith("Thanks. A harm reduction specialist will text you"), replies
     new_ref = re.search(r"H-\d+", replies[0]).group(0)
     assert new_ref != ref
-    assert text(hotline, person, "2", sid="SM" + "f" * 32)[0] == 200  # Twilio's retry of the same message
+    assert text(hotline, person, "yes", sid="SM" + "e" * 32)[0] == 200  # Twilio's retry of the same message
     status, replies = text(hotline, person, "2")  # another "2": the check-in is answered
     assert status == 200 and not any(re.search(r"H-\d+", reply) for reply in replies), replies
     assert refs(hotline) - before == {new_ref}

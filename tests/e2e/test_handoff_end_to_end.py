@@ -8,7 +8,7 @@ import pytest
 
 from bot.handoff.inbound import STOP_REPLY
 from bot.safety import EMERGENCY_REPLY
-from tests.e2e.conftest import text
+from tests.e2e.conftest import alerted_for, text
 
 pytestmark = pytest.mark.e2e
 
@@ -95,3 +95,17 @@ def test_stop_is_respected(hotline):
     to_person = hotline.outbox(person)
     assert to_person and all(m["status"] == "blocked" for m in to_person)
     assert text(hotline, person, "START")[1][0].startswith("You'll get messages")
+
+
+def test_an_answer_that_is_not_a_clear_yes_is_asked_again_and_opens_nothing(hotline):
+    person = "+12065550188"
+    assert "Is it OK for them to text you?" in text(hotline, person, "can i talk to someone")[1][0]
+    # Read as yes by the assistant (the intent itself), but with no yes in its words: asked again.
+    (again,) = text(hotline, person, "/affirm")[1]
+    assert "Is it OK for them to text you?" in again
+    assert all("0188" not in json.dumps(h) for h in json.loads(hotline.hub("handoffs", "--json"))["handoffs"])
+    # A yes to the question asked again opens it (closed here, so later tests find the roster as it was).
+    ref = re.search(r"H-\d+", text(hotline, person, "yes")[1][0]).group(0)
+    specialist = alerted_for(hotline, ref, [ANA, BEN, COORDINATOR])
+    assert text(hotline, specialist, f"ACCEPT {ref}")[1][0].startswith(f"You have {ref}.")
+    assert text(hotline, specialist, f"DONE {ref} reached")[1][0].startswith(f"Closed {ref}")

@@ -100,3 +100,31 @@ def test_ems_and_fire_crews_refer_and_the_person_hears_who_asked(hotline, crew, 
     assert text(hotline, crew, f"STATUS {ref}")[1] == [f"{ref}: accepted."]  # the same coarse status as police
     kinds = json.loads(hotline.hub("report", "--json"))["referrer_kinds"]
     assert kinds[kind]["referrals"] >= 1 and kinds[kind]["consented"] >= 1
+
+
+CONSENT_QUESTION = "Did the person agree to be contacted by a harm reduction specialist? Reply YES or NO."
+
+
+def alerts(hotline) -> list[dict]:
+    return [m for m in json.loads(hotline.hub("outbox", "--json"))["messages"] if m["purpose"] == "alert"]
+
+
+def test_a_referral_that_says_the_person_has_not_consented_opens_nothing(hotline):
+    before = alerts(hotline)
+    status, replies = text(hotline, LEE, "Referral: hasn't consented, 206-555-0186, post OD, needs narcan")
+    assert status == 200 and len(replies) == 1
+    assert replies[0].startswith("No referral made: without the person's consent nobody will contact them.")
+    assert alerts(hotline) == before and hotline.outbox("+12065550186") == []
+
+
+def test_an_unclear_referral_is_asked_twice_then_lapses_and_nobody_is_contacted(hotline):
+    before = alerts(hotline)
+    assert text(hotline, KIM, "Referral: consent pending, hasn't decided, 206-555-0187, post OD")[1] == [CONSENT_QUESTION]
+    assert text(hotline, KIM, "not sure yet")[1] == [CONSENT_QUESTION]
+    (reply,) = text(hotline, KIM, "maybe")[1]
+    assert reply.startswith("No referral made: it was not clear whether the person agreed to be contacted") and "(206) 555-0100" in reply
+    assert alerts(hotline) == before and hotline.outbox("+12065550187") == []
+    # The next referral starts afresh: an unclear answer is asked again, not counted with the last one's.
+    assert text(hotline, KIM, "new referral")[1] == [CONSENT_QUESTION]
+    assert text(hotline, KIM, "maybe")[1] == [CONSENT_QUESTION]
+    assert text(hotline, KIM, "nope")[1][0].startswith("No referral made: without the person's consent")

@@ -166,7 +166,10 @@ def test_the_follow_up_linkage_shows_its_counts_as_a_table_chart_and_csv(console
     with console.db() as session:
         ids = [session.scalar(select(Handoff.id).where(Handoff.ref == ref)) for ref in refs]
         for handoff_id, answer in zip(ids, ("1", "2", None)):
-            session.add(CheckIn(handoff_id=handoff_id, round=1, status="sent", at=utcnow(), answer=answer))
+            # The 2 said yes to the question it got, and so re-opened a handoff (bot/handoff/follow_up.py).
+            reopened = ids[2] if answer == "2" else None
+            session.add(CheckIn(handoff_id=handoff_id, round=1, status="sent", at=utcnow(), answer=answer,
+                                consent="yes" if reopened else None, reopened_handoff_id=reopened))
         session.add(CheckIn(handoff_id=ids[0], round=2, status="stopped", at=utcnow()))  # not sent: not counted
     page = viewer.get(console.url + "/reports").text
     assert 'src="/reports/follow-up-linkage.svg"' in page

@@ -92,14 +92,6 @@ def test_check_in_answers(text, answer):
     assert follow_up.check_in_answer(text) == answer
 
 
-@pytest.mark.parametrize("text, answer", [
-    ("YES", "yes"), ("yes.", "yes"), ("Sí", "yes"), ("si", "yes"), ("ok", "yes"), ("No", "no"), ("no thanks", "no"),
-    ("NO GRACIAS", "no"), ("", None), ("yes please call me", None), ("no phone", None), ("😀", None), ("y" * 1600, None),
-])
-def test_answers_to_the_question(text, answer):
-    assert follow_up.consent_answer(text) == answer
-
-
 def test_the_check_in_names_no_drug_service_or_place():
     words = {"drug", "drugs", "droga", "drogas", "narcan", "naloxone", "naloxona", "overdose", "sobredosis",
              "fentanyl", "fentanilo", "opioid", "syringe", "jeringa", "treatment", "tratamiento", "harm"}
@@ -402,6 +394,21 @@ def test_yes_and_no_are_recorded_beside_the_consent(roster):
     assert send("no") == (True, [say("consent_no", "es")]) and consent_of(ref) == "no"
 
 
+@pytest.mark.parametrize("text, answer", [
+    ("YES", "yes"), ("yes.", "yes"), ("Sí", "yes"), ("si", "yes"), ("ok", "yes"), ("sure why not", "yes"),
+    ("no problem", "yes"), ("sí, claro", "yes"), ("dale", "yes"), ("yes please", "yes"),
+    ("No", "no"), ("no thanks", "no"), ("NO GRACIAS", "no"), ("nope", "no"), ("not now", "no"), ("yeah no", "no"),
+    ("not yet", "unanswered"), ("maybe", "unanswered"), ("todavía no", "unanswered"), ("", "unanswered"),
+    ("yes please call me", "unanswered"), ("no phone", "unanswered"), ("😀", "unanswered"), ("y" * 1600, "unanswered"),
+])
+def test_the_answer_is_read_by_the_consent_reader(roster, text, answer):
+    ref = asked_handoff()
+    handled, replies = send(text)
+    assert consent_of(ref) == answer
+    # An answer is thanked; anything else goes on, to the relay or the assistant.
+    assert (handled, replies) == ((True, [say(f"consent_{answer}", "en")]) if answer != "unanswered" else (False, []))
+
+
 def test_anything_else_leaves_it_unanswered_and_goes_on(roster):
     ref = asked_handoff()
     assert send("narcan near 98104") == (False, [])
@@ -439,22 +446,53 @@ def test_one_thanks(roster, no_quiet_hours):
     assert check_ins(ref) == [(1, "sent", "1")]
 
 
-def test_two_reopens_a_linked_handoff_once(roster, no_quiet_hours):
+def reopened(ref):
+    with session_scope() as session:
+        earlier = session.scalar(select(Handoff).where(Handoff.ref == ref))
+        return session.scalars(select(Handoff).where(Handoff.follow_up_of == earlier.id)).all()
+
+
+def test_two_asks_whether_a_specialist_may_text_them_before_opening_anything(roster, no_quiet_hours):
     ref = checked_in(needs=("naloxone", "moud"), language="es")
-    handled, replies = send("2")
+    alerts = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.purpose == "alert")
+    with session_scope() as session:
+        before = session.scalar(alerts)
+    assert send("2 todavía no") == (True, [say("recontact_question", "es")])
+    assert reopened(ref) == []
+    with session_scope() as session:
+        assert session.scalar(alerts) == before
+    handled, replies = send("sí, claro")
     assert handled and replies[0].startswith("Gracias. Una persona especialista te escribirá")
     assert send("2") == (False, [])  # a second "2" (another MessageSid) goes to the assistant
+    assert send("sí") == (False, [])  # and so does a second yes
     with session_scope() as session:
         earlier = session.scalar(select(Handoff).where(Handoff.ref == ref))
         again = session.scalars(select(Handoff).where(Handoff.follow_up_of == earlier.id)).all()
         assert len(again) == 1
         new = again[0]
         assert (new.needs, new.language, new.area, new.person_number) == ("naloxone,moud", "es", "98104", PERSON)
-        assert new.consent_by == "person" and new.consent_text.endswith('Answered: "2"') and new.state == "alerted"
+        assert new.consent_by == "person" and new.state == "alerted"
+        assert new.consent_text == f'Asked: "{say("recontact_question", "es")}" Answered: "sí, claro"'
         assert new.ref in replies[0]
         alert = session.scalar(select(OutboxMessage.body).where(OutboxMessage.handoff_id == new.id, OutboxMessage.purpose == "alert"))
         assert alert.startswith(f"Health Hub {new.ref}: A person asked for a specialist")
     assert check_ins(ref) == [(1, "sent", "2")]
+
+
+@pytest.mark.parametrize("answer", ["no", "nah, not now", "no gracias"])
+def test_two_then_no_opens_nothing(roster, no_quiet_hours, answer):
+    ref = checked_in()
+    assert send("2")[1] == [say("recontact_question", "en")]
+    assert send(answer) == (True, [say("recontact_no", "en")])
+    assert reopened(ref) == [] and send("yes") == (False, [])
+
+
+@pytest.mark.parametrize("answer", ["not yet", "maybe", "narcan near 98104", "yes but not now?? idk"])
+def test_two_then_anything_but_a_yes_or_no_opens_nothing_and_goes_on(roster, no_quiet_hours, answer):
+    ref = checked_in()
+    send("2")
+    assert send(answer) == (False, [])
+    assert reopened(ref) == [] and send("yes") == (False, [])
 
 
 def test_three_with_words_reopens_too(roster, no_quiet_hours):
@@ -519,6 +557,7 @@ def test_other_texts_after_a_check_in_go_to_the_assistant(roster, no_quiet_hours
 def test_the_report_counts_linkage_by_source_and_agency(roster, no_quiet_hours):
     ref = checked_in()
     send("2")
+    send("yes")
     closed = utcnow() - timedelta(hours=25)
     officer_ref = closed_handoff(closed, number="+12065550143", key=key_of("+12065550143"))
     with session_scope() as session:
@@ -538,3 +577,11 @@ def test_the_report_counts_linkage_by_source_and_agency(roster, no_quiet_hours):
     assert linkage["by_agency"] == {"Seattle PD": {"sent": 1, "answered": 1, "connected": 1, "reopened": 0}}
     assert linkage["re_contacts"] == 1
     assert "555" not in str(linkage) and ref not in str(linkage)
+
+
+def test_a_two_that_opened_nothing_is_not_counted_as_reopened(roster, no_quiet_hours):
+    checked_in()
+    send("2")
+    send("no")
+    with session_scope() as session:
+        assert report(session, 600)["linkage"]["check_ins"] == {"sent": 1, "answered": 1, "connected": 0, "reopened": 0}

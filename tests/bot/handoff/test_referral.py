@@ -8,6 +8,7 @@ from bot.db.models import Handoff, Officer, OutboxMessage, Referral, Specialist
 from bot.handoff import engine
 from bot.handoff import referral as referrals
 from bot.handoff import refs
+from bot.handoff.consent import Consent, read_consent
 from bot.handoff.inbound import route
 from bot.phonebook import first_stand_in
 from bot.privacy import sender_key
@@ -17,22 +18,9 @@ ONE_LINER = "Referral: consented, 206-555-0142, post OD, needs narcan + bupe, sp
 
 
 def test_one_message_holds_the_whole_referral():
-    assert referrals.consent_in(ONE_LINER) == "yes"
+    assert read_consent(ONE_LINER) is Consent.YES
     assert referrals.reason_in(ONE_LINER) == "non_fatal_overdose"
     assert referrals.language_in(ONE_LINER) == "es"
-
-
-@pytest.mark.parametrize("text, consent", [
-    ("referral, no consent", "no"), ("declined, post od", "no"), ("he refused", "no"), ("person agreed", "yes"),
-    ("no phone, find her at the library", None),  # a bare "no" is not a refusal unless it answers the question
-])
-def test_consent_in_a_referral(text, consent):
-    assert referrals.consent_in(text) == consent
-
-
-def test_a_bare_yes_or_no_answers_the_consent_question():
-    assert referrals.consent_in("yes", answering=True) == "yes" and referrals.consent_in("no", answering=True) == "no"
-    assert referrals.consent_in("yes") is None
 
 
 @pytest.mark.parametrize("text, reason", [

@@ -1,0 +1,25 @@
+"""check-in consent: a reply of 2 ("not yet") is answered with the consent question, and this
+holds the question's state until the person's yes or no
+
+Revision ID: 0018_check_in_consent
+Revises: 0015_area_alerts
+Create Date: 2026-12-07 02:30:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0018_check_in_consent'
+down_revision = '0015_area_alerts'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('consent', sa.String(length=12), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('check_in', schema=None) as batch_op:
+        batch_op.drop_column('consent')
