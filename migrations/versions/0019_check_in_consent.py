@@ -1,16 +1,16 @@
 """check-in consent: a reply of 2 ("not yet") is answered with the consent question, and this
 holds the question's state until the person's yes or no
 
-Revision ID: 0018_check_in_consent
-Revises: 0015_area_alerts
+Revision ID: 0019_check_in_consent
+Revises: 0018_console_sessions
 Create Date: 2026-12-07 02:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0018_check_in_consent'
-down_revision = '0015_area_alerts'
+revision = '0019_check_in_consent'
+down_revision = '0018_console_sessions'
 branch_labels = None
 depends_on = None
 
