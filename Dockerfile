@@ -1,7 +1,9 @@
 # One image for every part of the hotline: the Rasa servers, the action server, the worker and the
 # one-off set-up (migrations, directory import). docker-compose.yml runs them; docs/deployment.md,
 # "Past one machine", says how. The model is trained when the image is built, from the data in it.
-FROM python:3.10-slim-bookworm
+# Python 3.11, as .python-version: Rasa 3.6.21 declares Python below 3.11, hence pip's
+# --ignore-requires-python and overrides.txt (docs/deployment.md, "Python").
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -9,21 +11,25 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SQLALCHEMY_SILENCE_UBER_WARNING=1 \
     RASA_TELEMETRY_ENABLED=false \
-    PYTHONWARNINGS=ignore::DeprecationWarning
+    PYTHONWARNINGS=ignore::DeprecationWarning \
+    MULTIDICT_NO_EXTENSIONS=1
 
 RUN useradd --create-home --uid 1001 hub
 WORKDIR /app
 
 # Dependencies first, so that a code change does not reinstall TensorFlow. requirements.txt is the
 # runtime lock: every package pinned and checked against its hash, nothing resolved here, and no
-# test tools (those are in requirements-dev.txt, for `make test`).
+# test tools (those are in requirements-dev.txt, for `make test`). The flags are the Makefile's
+# PIP_INSTALL_FLAGS. multidict 5.2.0 has no cp311 wheel: it is built pure (MULTIDICT_NO_EXTENSIONS
+# above), so the image carries no compiler (docs/deployment.md, "Python", says what that costs).
 COPY requirements.txt pyproject.toml ./
-RUN pip install "pip==24.0" && pip install --require-hashes --no-deps -r requirements.txt
+RUN pip install "pip==24.0" && pip install --require-hashes --no-deps --ignore-requires-python -r requirements.txt
 
 COPY . .
 RUN pip install --no-deps --no-build-isolation -e . \
-    && pip check \
+    && python tools/pip_check.py \
     && rasa train --data data/nlu data/rules data/stories --fixed-model-name hub --out models \
+    && hub model record --model models/hub.tar.gz \
     && rm -rf .rasa \
     && chown -R hub:hub /app
 

@@ -26,6 +26,7 @@ run: setup
 	@echo "When Rasa says it is up (about 30 s), text it from another terminal:"
 	@echo "    $(VENV)/bin/hub sms --from +12065550142 \"where can I get narcan near 98104\""
 	@echo "Outbound messages: $(VENV)/bin/hub outbox    Stop: Ctrl-C"
+	@$(BIN)/hub model check --model $(MODEL)
 	@$(BIN)/hub roster demo
 	@$(BIN)/hub simulator
 	@echo
@@ -128,6 +129,7 @@ model: $(MODEL)
 $(MODEL): $(TRAINING_FILES) | install
 	$(BIN)/rasa data validate --data $(RASA_DATA)
 	$(BIN)/rasa train --data $(RASA_DATA) --fixed-model-name hub --out models
+	$(BIN)/hub model record --model $@
 	touch $@
 
 clean:
