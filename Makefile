@@ -79,12 +79,13 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 # .venv of another Python is made anew. The packages are the locked ones, each checked against its
 # hash, and nothing else is resolved (--no-deps): the development lock is the runtime lock
 # (requirements.txt, what the image installs) plus the test tools and honcho. multidict 5.2.0 has no
-# cp311 wheel and is built from its source without its C extension (MULTIDICT_NO_EXTENSIONS, as in
-# the image: no compiler needed). pip check fails on any conflict but the ones overrides.txt names.
+# cp311 wheel: it is built from its source, C extension included, which needs a C compiler (as
+# pyenv's own builds do; the image installs one for that step only). Without the extension the
+# hotline's turn was 1.37x slower (bench/RESULTS.md, "Python 3.11"). pip check fails on any
+# conflict but the ones overrides.txt names.
 # `make lock` remakes both lock files after a change to pyproject.toml or overrides.txt.
 PYTHON := python$(basename $(PYTHON_VERSION))
 PIP_INSTALL_FLAGS := --require-hashes --no-deps --ignore-requires-python
-export MULTIDICT_NO_EXTENSIONS := 1
 
 $(VENV)/.installed: requirements-dev.txt pyproject.toml .python-version overrides.txt tools/pip_check.py
 	@$(PYTHON) -c "" 2>/dev/null || { echo "Python $(PYTHON_VERSION) is needed as $(PYTHON) (pyenv install $(PYTHON_VERSION))"; exit 1; }

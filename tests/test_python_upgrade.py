@@ -25,6 +25,14 @@ def test_the_line_runs_on_python_3_11():
     assert (PROJECT_ROOT / ".python-version").read_text().strip().startswith(f"{sys.version_info[0]}.{sys.version_info[1]}.")
 
 
+def test_multidict_runs_with_its_c_extension():
+    """multidict 5.2.0 has no cp311 wheel and is built from source; built pure (no compiler, or
+    MULTIDICT_NO_EXTENSIONS) the hotline's turn was 1.37x slower (bench/RESULTS.md)."""
+    import multidict
+
+    assert multidict.MultiDict.__module__ == "multidict._multidict", "multidict is pure Python here: install a C compiler and reinstall it"
+
+
 # --- f-strings of (str, Enum) members ----------------------------------------------------------
 
 def crf_configs():
