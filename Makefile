@@ -26,6 +26,7 @@ run: setup
 	@echo "When Rasa says it is up (about 30 s), text it from another terminal:"
 	@echo "    $(VENV)/bin/hub sms --from +12065550142 \"where can I get narcan near 98104\""
 	@echo "Outbound messages: $(VENV)/bin/hub outbox    Stop: Ctrl-C"
+	@$(BIN)/hub model check --model $(MODEL)
 	@$(BIN)/hub roster demo
 	@$(BIN)/hub simulator
 	@echo
@@ -72,27 +73,39 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	@if command -v npm >/dev/null; then npm ci --prefix tools --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Twilio mock tests will be skipped"; fi
 
-# Rasa 3.6 runs on Python 3.8-3.10 only; .python-version pins 3.10 for pyenv. The packages are
-# the locked ones, each checked against its hash, and nothing else is resolved (--no-deps): the
-# development lock is the runtime lock (requirements.txt, what the image installs) plus the test
-# tools and honcho. `make lock` remakes both after a change to pyproject.toml.
-$(VENV)/.installed: requirements-dev.txt pyproject.toml .python-version
-	@command -v python$(basename $(PYTHON_VERSION)) >/dev/null || { echo "Python $(PYTHON_VERSION) is needed (pyenv install $(PYTHON_VERSION))"; exit 1; }
-	test -x $(VENV)/bin/python || python$(basename $(PYTHON_VERSION)) -m venv $(VENV)
+# The line runs on Python 3.11 (.python-version; pyenv's shim or the system's python3.11), although
+# Rasa 3.6.21 declares Python below 3.11: pip installs it with --ignore-requires-python, and
+# overrides.txt says which of Rasa's pins are replaced and why (docs/deployment.md, "Python"). A
+# .venv of another Python is made anew. The packages are the locked ones, each checked against its
+# hash, and nothing else is resolved (--no-deps): the development lock is the runtime lock
+# (requirements.txt, what the image installs) plus the test tools and honcho. multidict 5.2.0 has no
+# cp311 wheel: it is built from its source, C extension included, which needs a C compiler (as
+# pyenv's own builds do; the image installs one for that step only). Without the extension the
+# hotline's turn was 1.37x slower (bench/RESULTS.md, "Python 3.11"). pip check fails on any
+# conflict but the ones overrides.txt names.
+# `make lock` remakes both lock files after a change to pyproject.toml or overrides.txt.
+PYTHON := python$(basename $(PYTHON_VERSION))
+PIP_INSTALL_FLAGS := --require-hashes --no-deps --ignore-requires-python
+
+$(VENV)/.installed: requirements-dev.txt pyproject.toml .python-version overrides.txt tools/pip_check.py
+	@$(PYTHON) -c "" 2>/dev/null || { echo "Python $(PYTHON_VERSION) is needed as $(PYTHON) (pyenv install $(PYTHON_VERSION))"; exit 1; }
+	$(BIN)/python -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$(basename $(PYTHON_VERSION))'.split('.'))))" 2>/dev/null \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade "pip==24.0"
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet $(PIP_INSTALL_FLAGS) -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m pip check
+	$(BIN)/python tools/pip_check.py
 	touch $@
 
-# The lock files, for Python 3.10 on Linux x86_64 (CI, the image, the developers' machines), made by
-# uv in a virtual environment of its own. uv keeps every version already locked unless pyproject.toml
+# The lock files, for Python 3.11 on Linux x86_64 (CI, the image, the developers' machines), made by
+# uv in a virtual environment of its own, with the versions of overrides.txt in place of Rasa's
+# (each line there says why). uv keeps every version already locked unless pyproject.toml
 # asks for another; `make lock LOCK_FLAGS=--upgrade` moves everything to the newest allowed.
 LOCK_VENV := .venv-lock
 UV_VERSION := 0.13.9
 LOCK_FLAGS :=
-LOCK := $(LOCK_VENV)/bin/uv pip compile pyproject.toml --python-version 3.10 --python-platform x86_64-unknown-linux-gnu \
-	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+LOCK := $(LOCK_VENV)/bin/uv pip compile pyproject.toml --python-version $(basename $(PYTHON_VERSION)) --python-platform x86_64-unknown-linux-gnu \
+	--override overrides.txt --generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
 
 lock:
 	test -x $(LOCK_VENV)/bin/uv || { python$(basename $(PYTHON_VERSION)) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet "uv==$(UV_VERSION)"; }
@@ -117,6 +130,7 @@ model: $(MODEL)
 $(MODEL): $(TRAINING_FILES) | install
 	$(BIN)/rasa data validate --data $(RASA_DATA)
 	$(BIN)/rasa train --data $(RASA_DATA) --fixed-model-name hub --out models
+	$(BIN)/hub model record --model $@
 	touch $@
 
 clean:

@@ -5,6 +5,7 @@ conversations through an unmodified Rasa server as the baseline, in one run.
     .venv/bin/python bench/load.py --production         # PostgreSQL + Redis, two Rasa servers each
     .venv/bin/python bench/load.py --think 3 --concurrency 20,50 --conversations 200   # texters who pause
     .venv/bin/python bench/load.py --tracker-store SQL  # the hotline with Rasa's own tracker store (an A/B)
+    .venv/bin/python bench/load.py --concurrency 1,20 --baseline-python /path/to/py310-venv/bin/python
 
 The script starts its own hotline on free ports (action server, Rasa server(s) with the trained
 model models/hub.tar.gz, the hotline's database with the demo directory) and stops it at the end;
@@ -33,6 +34,13 @@ type, so concurrency N then means N conversations going on at once, not N turns 
 Targets (issue 16), each a ratio to stock Rasa in the same run: capacity (turns/s, closed loop,
 c=20) >= 1.25x; service time (mean turn, c=1) <= 0.8x; with --think, p95 no higher than stock's;
 0 errors, lost or out of order.
+
+With --baseline-python PATH (the python of a second virtual environment with the same packages,
+such as one made from the Python 3.10 lock), the hotline and stock Rasa are started a second time
+from that interpreter, with this checkout's code (PYTHONPATH) and the same model, and each of the
+four runs in every phase (in the order A B C D D C B A). Besides the figures above, each
+interpreter's hotline and stock Rasa are compared with the other's: the service time (mean turn,
+c=1) and the capacity (c=20) of this Python over the baseline's, target within 10 % (issue 30).
 """
 from __future__ import annotations
 
@@ -88,6 +96,7 @@ class Phase:
     channel: str
     concurrency: int
     think_s: float = 0.0
+    python: str = ""  # which interpreter's servers, with --baseline-python
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     lost: int = 0
@@ -103,13 +112,13 @@ class Phase:
 
     def line(self) -> str:
         turns = len(self.latencies_ms) + self.errors
-        return (f"{self.channel:11} c={self.concurrency:<3} think={self.think_s:g}s turns={turns:<5} p50={self.pick(0.5):6.0f}ms p95={self.pick(0.95):6.0f}ms "
+        return (f"{self.channel:11}{f' {self.python}' if self.python else ''} c={self.concurrency:<3} think={self.think_s:g}s turns={turns:<5} p50={self.pick(0.5):6.0f}ms p95={self.pick(0.95):6.0f}ms "
                 f"p99={self.pick(0.99):6.0f}ms mean={statistics.mean(self.latencies_ms or [0]):6.0f}ms "
                 f"{turns / self.seconds:5.1f} turns/s errors={self.errors} lost={self.lost} out_of_order={self.out_of_order}")
 
     def as_dict(self) -> dict:
         turns = len(self.latencies_ms) + self.errors
-        return {"channel": self.channel, "concurrency": self.concurrency, "think_s": self.think_s, "turns": turns,
+        return {"channel": self.channel, **({"python": self.python} if self.python else {}), "concurrency": self.concurrency, "think_s": self.think_s, "turns": turns,
                 "p50_ms": round(self.pick(0.5), 1), "p95_ms": round(self.pick(0.95), 1), "p99_ms": round(self.pick(0.99), 1),
                 "turns_per_s": round(turns / self.seconds, 1), "errors": self.errors, "lost": self.lost, "out_of_order": self.out_of_order}
 
@@ -173,13 +182,14 @@ class Servers:
 
 def start_hotline(work: Path, production: str | None, servers: int, model: Path, processes: list[subprocess.Popen],
                   cleanups: list, env_out: dict | None = None, tracker_store: str = HOTLINE_TRACKER_STORE,
-                  stock: bool = True) -> Servers:
+                  stock: bool = True, bin_dir: Path = BIN, extra_env: dict | None = None) -> Servers:
     """The hotline, and with `stock` the stock baseline, on free ports: their URLs. The processes
     it starts go into `processes`, and what must be undone after it (the benchmark's PostgreSQL
     database) into `cleanups`, as they happen, so that a failed start leaves nothing behind
     either. `env_out` gets the environment its processes run with (for a worker started beside
-    them)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore"}
+    them). `bin_dir` is the virtual environment whose rasa and python run them, `extra_env` what
+    they get besides (PYTHONPATH for another interpreter's)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore", **(extra_env or {})}
     action_port = free_port()
     action_url = f"http://127.0.0.1:{action_port}/webhook"
     # The baseline loads no channel of the hotline, so none of its changes to Rasa either.
@@ -229,7 +239,7 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
     if env_out is not None:
         env_out.update(env)
     for command in (["db", "upgrade"], ["directory", "import", str(ROOT / "data" / "directory")]):
-        subprocess.run([str(BIN / "hub"), *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(bin_dir / "python"), "-m", "bot", *command], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     started, waits = Servers([], []), []
 
     def start(name, args, health):
@@ -240,11 +250,11 @@ def start_hotline(work: Path, production: str | None, servers: int, model: Path,
 
     def rasa(name: str, credentials: Path, endpoints: Path, health: str) -> str:
         port = free_port()
-        start(name, [str(BIN / "rasa"), "run", "--port", str(port), "--model", str(model), "--credentials", str(credentials),
+        start(name, [str(bin_dir / "rasa"), "run", "--port", str(port), "--model", str(model), "--credentials", str(credentials),
                      "--endpoints", str(endpoints)], f"http://127.0.0.1:{port}{health}")
         return f"http://127.0.0.1:{port}"
 
-    start("actions", [str(BIN / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],
+    start("actions", [str(bin_dir / "rasa"), "run", "actions", "--port", str(action_port), "--actions", "actions"],
           f"http://127.0.0.1:{action_port}/health")
     for i in range(servers):
         started.hotline.append(rasa(f"rasa{i}", ROOT / "credentials.yml", endpoints, "/webhooks/twilio_sms/"))
@@ -283,6 +293,31 @@ def stop(processes: list[subprocess.Popen], cleanups: list) -> None:
         cleanup()
 
 
+TARGET_PYTHON = 0.10  # this Python's service time and capacity within 10 % of the baseline's
+
+
+def compare_pythons(phases: list[Phase], level: int, this_python: str, baseline_python: str, think: float) -> bool:
+    """Each channel on this interpreter over the same on the baseline's: mean turn and capacity."""
+    ok = True
+    for channel, name in (("twilio_sms", "hotline"), ("rest", "stock Rasa")):
+        here = next(p for p in phases if p.concurrency == level and p.channel == channel and not p.python)
+        there = next(p for p in phases if p.concurrency == level and p.channel == channel and p.python == baseline_python)
+        service_time = statistics.mean(here.latencies_ms) / statistics.mean(there.latencies_ms)
+        capacity = here.turns_per_s() / there.turns_per_s()
+        line = (f"c={level}{f' think={think:g}s' if think else ''}: {name} {this_python} / {baseline_python}: mean turn {service_time:.2f}x "
+                f"({statistics.mean(here.latencies_ms):.0f} / {statistics.mean(there.latencies_ms):.0f} ms), capacity {capacity:.2f}x "
+                f"({here.turns_per_s():.1f} / {there.turns_per_s():.1f} turns/s), p95 {here.pick(0.95) / there.pick(0.95):.2f}x; "
+                f"errors {there.errors}, lost {there.lost}, out of order {there.out_of_order} on {baseline_python}")
+        if level == 1 and not think:
+            line += f"; service time target <= {1 + TARGET_PYTHON:.2f}x"
+            ok &= service_time <= 1 + TARGET_PYTHON
+        if level == 20 and not think:
+            line += f"; capacity target >= {1 - TARGET_PYTHON:.2f}x"
+            ok &= capacity >= 1 - TARGET_PYTHON
+        print(line)
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=1000, help="per phase (default %(default)s)")
@@ -291,38 +326,59 @@ def main() -> int:
                         help="mean pause in seconds before each of a texter's texts (default %(default)s: none)")
     parser.add_argument("--tracker-store", default=HOTLINE_TRACKER_STORE,
                         help="the hotline's tracker store type, for an A/B (default %(default)s; SQL: Rasa's own)")
+    parser.add_argument("--baseline-python", type=Path,
+                        help="the python of a second virtual environment (e.g. Python 3.10's): its hotline and stock Rasa "
+                             "run in the same phases, compared with this interpreter's")
     add_hotline_options(parser, "Rasa servers of the hotline, and as many of the baseline")
     args = parser.parse_args()
+    this_python = f"py{sys.version_info[0]}.{sys.version_info[1]}"
+    baseline_python = None
+    if args.baseline_python:
+        found = subprocess.run([str(args.baseline_python), "-c", "import sys, rasa; print('py%d.%d' % sys.version_info[:2])"],
+                               capture_output=True, text=True)
+        if found.returncode != 0:
+            sys.exit(f"{args.baseline_python} cannot import rasa: {found.stderr.strip()[-500:]}")
+        baseline_python = found.stdout.strip()
+        if baseline_python == this_python:
+            baseline_python += "-baseline"
     servers = hotline_servers(args)
     levels = [int(level) for level in args.concurrency.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         processes, cleanups = [], []
         try:
-            urls = start_hotline(Path(tmp), args.production, servers, args.model, processes, cleanups,
-                                 tracker_store=args.tracker_store)
+            (Path(tmp) / this_python).mkdir()
+            urls = {"": start_hotline(Path(tmp) / this_python, args.production, servers, args.model, processes, cleanups,
+                                      tracker_store=args.tracker_store)}
+            if baseline_python:
+                (Path(tmp) / baseline_python).mkdir()
+                urls[baseline_python] = start_hotline(Path(tmp) / baseline_python, args.production, servers, args.model,
+                                                      processes, cleanups, tracker_store=args.tracker_store,
+                                                      bin_dir=args.baseline_python.parent, extra_env={"PYTHONPATH": str(ROOT)})
             print(f"hotline and stock Rasa up: {servers} Rasa server(s) each, {'PostgreSQL + Redis' if args.production else 'SQLite'}, "
-                  f"the hotline's tracker store {args.tracker_store}; warming up", flush=True)
+                  f"the hotline's tracker store {args.tracker_store}"
+                  f"{f'; and both again on {baseline_python} ({args.baseline_python})' if baseline_python else ''}; warming up", flush=True)
             areas = iter(range(200, 1000, (args.conversations + 99) // 100))  # area codes never reused in a run
-            for channel in ("twilio_sms", "rest"):
-                asyncio.run(run_phase(Phase(channel, 10), urls.for_channel(channel), min(20, args.conversations), next(areas)))
+            for python, started in urls.items():
+                for channel in ("twilio_sms", "rest"):
+                    asyncio.run(run_phase(Phase(channel, 10), started.for_channel(channel), min(20, args.conversations), next(areas)))
             phases = []
             for level in levels:
-                # Each channel's conversations in two halves, in the order A B B A: the databases
-                # grow during a run and later turns are slower, and this way that drift weighs the
-                # same on both channels.
+                # Each channel's conversations in two halves, in the order A B B A (A B C D D C B A
+                # with a baseline Python): the databases grow during a run and later turns are
+                # slower, and this way that drift weighs the same on every channel.
                 count = min(args.conversations, SEQUENTIAL_CONVERSATIONS) if level == 1 else args.conversations
-                sms, rest = Phase("twilio_sms", level, args.think), Phase("rest", level, args.think)
-                for phase, half in ((sms, count // 2), (rest, count // 2), (rest, count - count // 2), (sms, count - count // 2)):
-                    asyncio.run(run_phase(phase, urls.for_channel(phase.channel), half, next(areas)))
-                for phase in (sms, rest):
+                runs = [Phase(channel, level, args.think, python) for python in urls for channel in ("twilio_sms", "rest")]
+                for phase, half in [(phase, count // 2) for phase in runs] + [(phase, count - count // 2) for phase in reversed(runs)]:
+                    asyncio.run(run_phase(phase, urls[phase.python].for_channel(phase.channel), half, next(areas)))
+                for phase in runs:
                     print(phase.line(), flush=True)
                     phases.append(phase)
         finally:
             stop(processes, cleanups)
     ok = True
     for level in dict.fromkeys(levels):
-        sms = next(p for p in phases if p.concurrency == level and p.channel == "twilio_sms")
-        rest = next(p for p in phases if p.concurrency == level and p.channel == "rest")
+        sms = next(p for p in phases if p.concurrency == level and p.channel == "twilio_sms" and not p.python)
+        rest = next(p for p in phases if p.concurrency == level and p.channel == "rest" and not p.python)
         capacity = sms.turns_per_s() / rest.turns_per_s()
         service_time = statistics.mean(sms.latencies_ms) / statistics.mean(rest.latencies_ms)
         p95 = sms.pick(0.95) / rest.pick(0.95)
@@ -341,6 +397,8 @@ def main() -> int:
             line += "; p95 target <= 1.00x"
             ok &= p95 <= 1.0
         print(line)
+        if baseline_python:
+            ok &= compare_pythons(phases, level, this_python, baseline_python, args.think)
     if args.json:
         args.json.write_text(json.dumps({"servers": servers, "production": bool(args.production),
                                          "phases": [p.as_dict() for p in phases]}, indent=2))

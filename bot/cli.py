@@ -557,6 +557,12 @@ def cmd_env_init(args) -> int:
     return 0
 
 
+def _model_command(name: str, args) -> int:
+    from bot.ops import model_check  # imports Rasa when it runs, never at hub's start
+
+    return getattr(model_check, name)(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Health Hub Hotline operator commands")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -665,6 +671,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--since", help="YYYY-MM-DD")
     report.add_argument("--json", action="store_true")
     report.set_defaults(func=cmd_report)
+
+    model = commands.add_parser("model", help="the trained model").add_subparsers(dest="model_command", required=True)
+    model_check = model.add_parser("check", help="load the model and compare its intents on a fixed sample with those "
+                                                 "recorded when it was trained (records an unrecorded model); warns only")
+    model_check.add_argument("--model", default="models/hub.tar.gz")
+    model_check.add_argument("--strict", action="store_true", help="exit 1 when the model reads otherwise or fails to load")
+    model_check.set_defaults(func=lambda args: _model_command("cmd_model_check", args))
+    model_record = model.add_parser("record", help="record the sample's intents beside a model just trained")
+    model_record.add_argument("--model", default="models/hub.tar.gz")
+    model_record.set_defaults(func=lambda args: _model_command("cmd_model_record", args))
 
     env = commands.add_parser("env", help="local configuration").add_subparsers(dest="env_command", required=True)
     env.add_parser("init", help="create .env from .env.example with fresh secrets").set_defaults(func=cmd_env_init)

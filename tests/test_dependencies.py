@@ -94,10 +94,78 @@ def test_the_caps_without_a_reason_are_lifted():
 
 def test_make_and_the_image_install_from_the_locks_by_hash():
     makefile = (PROJECT_ROOT / "Makefile").read_text()
-    assert "pip install --quiet --require-hashes --no-deps -r requirements-dev.txt" in makefile
-    assert "pip check" in makefile
+    assert "PIP_INSTALL_FLAGS := --require-hashes --no-deps --ignore-requires-python" in makefile
+    assert "pip install --quiet $(PIP_INSTALL_FLAGS) -r requirements-dev.txt" in makefile
+    assert "tools/pip_check.py" in makefile and "--override overrides.txt" in makefile
     dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
-    assert "pip install --require-hashes --no-deps -r requirements.txt" in dockerfile
-    assert "-r requirements-dev.txt" not in dockerfile and "pip check" in dockerfile
-    assert PROJECT["requires-python"] == ">=3.9,<3.11"
-    assert (PROJECT_ROOT / ".python-version").read_text().startswith("3.10.")
+    assert "pip install --require-hashes --no-deps --ignore-requires-python -r requirements.txt" in dockerfile
+    assert "-r requirements-dev.txt" not in dockerfile and "python tools/pip_check.py" in dockerfile
+
+
+def test_python_3_11_and_nothing_else():
+    """Rasa 3.6.21 says Python < 3.11; the line runs on 3.11 (docs/deployment.md, "Python")."""
+    assert PROJECT["requires-python"] == ">=3.11,<3.12"
+    assert (PROJECT_ROOT / ".python-version").read_text().startswith("3.11.")
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "--python-version $(basename $(PYTHON_VERSION))" in makefile and "3.10" not in makefile
+
+
+def test_rasa_still_declares_what_the_overrides_and_restatements_are_for():
+    from importlib.metadata import metadata, requires
+
+    assert metadata("rasa")["Requires-Python"] == ">=3.8,<3.11"  # hence --ignore-requires-python
+    rasa = [Requirement(text) for text in requires("rasa")]
+    for name in ("numpy", "scipy", "scikit-learn", "dask"):
+        for_3_10 = [r for r in rasa if canonicalize_name(r.name) == name and r.marker and r.marker.evaluate({"python_version": "3.10", "python_full_version": "3.10.13", "sys_platform": "linux", "platform_machine": "x86_64", "platform_python_implementation": "CPython"})]
+        assert len(for_3_10) == 1, name
+        assert not for_3_10[0].marker.evaluate({"python_version": "3.11", "python_full_version": "3.11.7"}), f"Rasa now declares {name} for 3.11"
+        assert DECLARED[name].specifier == for_3_10[0].specifier, f"{name}: restate Rasa's own range {for_3_10[0].specifier}"
+        assert DECLARED[name].marker.evaluate(), f"{name} is declared for this Python"
+    runtime = locked("requirements.txt")
+    assert {name: runtime[name] for name in ("numpy", "scipy", "scikit-learn", "dask")} == {
+        "numpy": "1.23.5", "scipy": "1.10.1", "scikit-learn": "1.1.3", "dask": "2022.10.2"}  # those of 3.10
+
+
+def overrides() -> dict[str, tuple[Requirement, list[str]]]:
+    """name -> (the override, the comment lines just above it)."""
+    found, comment = {}, []
+    for line in (PROJECT_ROOT / "overrides.txt").read_text().splitlines():
+        if line.startswith("#"):
+            comment.append(line)
+        elif line.strip():
+            requirement = Requirement(line.split("#")[0])
+            found[canonicalize_name(requirement.name)] = (requirement, comment)
+            comment = []
+        else:
+            comment = []
+    return found
+
+
+def test_each_override_says_why_is_locked_and_is_still_needed():
+    from importlib.metadata import requires
+
+    rasa = {canonicalize_name(Requirement(text).name): Requirement(text) for text in requires("rasa")
+            if not Requirement(text).marker or Requirement(text).marker.evaluate({"extra": ""})}
+    assert overrides(), "overrides.txt lists no override"
+    for lock in ("requirements.txt", "requirements-dev.txt"):
+        pins = locked(lock)
+        for name, (requirement, comment) in overrides().items():
+            assert len([line for line in comment if not line.startswith("# pip check: ")]) >= 2, f"{name}: say why, above it"
+            assert requirement.specifier.contains(pins[name]), f"{lock}: {name}=={pins[name]}, not {requirement} (make lock)"
+            assert not rasa[name].specifier.contains(pins[name]), f"{name}: Rasa's own {rasa[name]} allows it now: drop the override"
+            assert name in DECLARED and DECLARED[name].specifier.contains(pins[name])
+
+
+def test_pip_check_lets_through_only_the_lines_overrides_txt_names():
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    spec = spec_from_file_location("pip_check", PROJECT_ROOT / "tools" / "pip_check.py")
+    pip_check = module_from_spec(spec)
+    spec.loader.exec_module(pip_check)
+    known = pip_check.known_lines((PROJECT_ROOT / "overrides.txt").read_text())
+    assert known == {"rasa 3.6.21 has requirement matplotlib<3.6,>=3.1, but you have matplotlib 3.8.4."}
+    line = next(iter(known))
+    assert pip_check.unexpected(line + "\n", known) == ([], set())
+    assert pip_check.unexpected("No broken requirements found.\n", known) == ([], known)  # a stale override
+    other = "sanic 21.12.2 has requirement multidict<6.0,>=5.0, but you have multidict 6.1.0."
+    assert pip_check.unexpected(f"{line}\n{other}\n", known) == ([other], set())

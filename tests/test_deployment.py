@@ -88,3 +88,22 @@ def test_make_run_keeps_rasa_and_the_action_server_off_the_network_unless_config
     assert "--interface 0.0.0.0 " in expanded(procfile["rasa"], HUB_BIND_HOST="0.0.0.0")
     assert expanded(procfile["actions"], HUB_BIND_HOST="0.0.0.0").startswith("SANIC_HOST=0.0.0.0 ")
     assert "HUB_BIND_HOST=127.0.0.1" in (PROJECT_ROOT / ".env.example").read_text()
+
+
+def test_the_image_installs_as_the_makefile_does():
+    """No Docker engine builds the image here: its steps are read against the Makefile's, which CI
+    runs (the same Python, the same lock, the same pip flags, the same multidict, the same check)."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    python = ".".join((PROJECT_ROOT / ".python-version").read_text().strip().split(".")[:2])
+    assert re.findall(r"^FROM (\S+)", dockerfile, re.M) == [f"python:{python}-slim-bookworm"]
+    flags = re.search(r"^PIP_INSTALL_FLAGS := (.+)$", makefile, re.M).group(1).strip()
+    assert f"pip install {flags} -r requirements.txt" in dockerfile
+    assert "MULTIDICT_NO_EXTENSIONS" not in makefile + dockerfile  # the C extension, in both
+    install = next(step for step in re.split(r"\n(?=RUN |COPY |ENV |USER |FROM )", dockerfile) if "-r requirements.txt" in step)
+    assert "apt-get install -y --no-install-recommends gcc libc6-dev" in install
+    assert "apt-get purge -y --auto-remove gcc libc6-dev" in install  # in the same layer: no compiler in the image
+    assert "python tools/pip_check.py" in dockerfile and "$(BIN)/python tools/pip_check.py" in makefile
+    assert "hub model record --model models/hub.tar.gz" in dockerfile and "hub model record --model $@" in makefile
+    assert "hub model check" in SERVICES["setup"]["command"][-1]
+    assert not {"tools", "overrides.txt"} & set((PROJECT_ROOT / ".dockerignore").read_text().split())
