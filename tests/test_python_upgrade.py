@@ -199,3 +199,20 @@ def test_model_check_compares_within_the_tolerance():
     assert compare(before, [{**before[0], "confidence": 0.915}]) == []
     assert compare(before, [{**before[0], "confidence": 0.85}])
     assert compare(before, [{**before[0], "entities": ["service_type"]}])
+
+
+def test_model_check_works_where_an_event_loop_is_already_running(tmp_path):
+    # Seen in the fresh-clone run: a loop left running in the thread made asyncio.run refuse, and
+    # the check reported a sound model as one that "could not be loaded".
+    import asyncio
+
+    from bot.ops import model_check
+
+    model = tmp_path / "copy.tar.gz"
+    model.write_bytes(FIXTURE.read_bytes())
+
+    async def from_inside_a_loop():
+        return model_check.check(model, ["hi", "no respira"])
+
+    outcome = asyncio.run(from_inside_a_loop())
+    assert outcome.status == "recorded", outcome.lines

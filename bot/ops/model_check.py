@@ -76,6 +76,7 @@ def parse(model: Path, texts: tuple[str, ...] | list[str]) -> list[dict]:
     """Each text's intent and confidence (and entity types) as the model reads them on this Python."""
     import asyncio
     import os
+    from concurrent.futures import ThreadPoolExecutor
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notes
     from rasa.core.agent import Agent
@@ -96,7 +97,10 @@ def parse(model: Path, texts: tuple[str, ...] | list[str]) -> list[dict]:
                             "entities": sorted({entity["entity"] for entity in parsed.get("entities") or []})})
         return results
 
-    return asyncio.run(read_all())
+    # In a thread of its own: asyncio.run refuses to start where an event loop is already running
+    # (a caller's, or one a library left running in this thread), and the check must not depend on that.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, read_all()).result()
 
 
 @dataclass
