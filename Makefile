@@ -48,7 +48,8 @@ test: setup test-tools
 eval: setup
 	$(BIN)/rasa test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results/holdout --successes
 	$(BIN)/rasa test nlu --nlu tests/nlu_holdout_2.yml --model $(MODEL) --out results/holdout_2 --successes
-	$(BIN)/python bench/nlu_holdout.py results/holdout results/holdout_2
+	$(BIN)/rasa test nlu --nlu tests/nlu_holdout_3.yml --model $(MODEL) --out results/holdout_3 --successes
+	$(BIN)/python bench/nlu_holdout.py results/holdout results/holdout_2 results/holdout_3
 	$(BIN)/python -m pytest -q tests/e2e/test_community_conversations.py -k held_out
 
 setup: install .env migrate directory model
