@@ -205,6 +205,7 @@ def test_model_check_works_where_an_event_loop_is_already_running(tmp_path):
     # Seen in the fresh-clone run: a loop left running in the thread made asyncio.run refuse, and
     # the check reported a sound model as one that "could not be loaded".
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from bot.ops import model_check
 
@@ -214,5 +215,9 @@ def test_model_check_works_where_an_event_loop_is_already_running(tmp_path):
     async def from_inside_a_loop():
         return model_check.check(model, ["hi", "no respira"])
 
-    outcome = asyncio.run(from_inside_a_loop())
+    # The loop runs in a thread of its own: the test suite's main thread may hold a loop already
+    # (an earlier test leaves one in the full run), and asyncio.run would refuse there before the
+    # check is reached.
+    with ThreadPoolExecutor(1) as pool:
+        outcome = pool.submit(asyncio.run, from_inside_a_loop()).result()
     assert outcome.status == "recorded", outcome.lines
