@@ -13,6 +13,7 @@ import phonenumbers
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -56,10 +57,20 @@ def blank_numbers(text: str, region: str) -> str:
 def _remember(session: Session, key: str, number: str) -> None:
     row = session.get(ContactNumber, key)
     if row is None:
-        session.add(ContactNumber(key=key, number=number, seen_at=utcnow()))
-        session.flush()
-    else:
-        row.seen_at = utcnow()
+        try:
+            with session.begin_nested():
+                session.add(ContactNumber(key=key, number=number, seen_at=utcnow()))
+                session.flush()
+            return
+        except IntegrityError:
+            # Another server's turn of the same number wrote it between the read and the write
+            # (two of one texter's messages reached two servers at once): theirs stands, and the
+            # savepoint kept the rest of this transaction.
+            row = session.get(ContactNumber, key, populate_existing=True)
+            if row is None:  # ...and already released it: hold it again for this turn
+                _remember(session, key, number)
+                return
+    row.seen_at = utcnow()
 
 
 def first_stand_in(session: Session, text: str, secret_key: str, region: str) -> str | None:

@@ -53,3 +53,32 @@ def test_an_unknown_or_malformed_stand_in_has_no_number(migrated_db):
     with session_scope() as session:
         assert number_for(session, "tel:h" + "0" * 40) is None
         assert number_for(session, "tel:nothing") is None and number_for(session, None) is None
+
+
+def test_a_number_another_server_holds_at_the_same_moment_is_no_error(migrated_db, monkeypatch):
+    # Seen in the production e2e run: two servers took texts of one number at once, both found no
+    # held row, and the second INSERT failed on the key; the texter got the trouble reply.
+    from sqlalchemy.orm import Session
+
+    from bot.clock import utcnow
+    from bot.phonebook import HELD, hold_sender_number, sender_number
+
+    key, number = sender_key("+12065550143", SECRET), "+12065550143"
+    real_get, held_meanwhile = Session.get, []
+
+    def get_then_the_other_server_holds(self, entity, ident, *args, **kwargs):
+        found = real_get(self, entity, ident, *args, **kwargs)
+        if entity is ContactNumber and not held_meanwhile:
+            held_meanwhile.append(ident)
+            with session_scope() as other:
+                other.add(ContactNumber(key=ident, number=number, seen_at=utcnow()))
+        return found
+
+    monkeypatch.setattr(Session, "get", get_then_the_other_server_holds)
+    with session_scope() as session:
+        hold_sender_number(session, key, number)
+        stand_ins = stand_in_numbers(session, "and her sister 253-555-0107", SECRET, "US")  # the turn goes on
+    assert held_meanwhile == [HELD + key] and "tel:" in stand_ins
+    with session_scope() as session:
+        assert sender_number(session, key) == number
+        assert session.scalar(select(func.count()).select_from(ContactNumber)) == 2
