@@ -53,6 +53,7 @@ from bot.channels.rasa_hooks import watching_actions
 from bot.channels.voice_twiml import CHANNEL, VoiceTwiml, keys_pressed
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
+from bot.handoff.consent import Consent
 from bot.language import chosen_by_key, detect_language
 from bot.metrics import turn_answered
 from bot.safety import is_emergency_reply, mentions_overdose_in_progress
@@ -332,8 +333,9 @@ class TwilioVoiceInput(InputChannel):
     async def _list_choice(self, tw: VoiceTwiml, turn: Turn, on_new_message) -> HTTPResponse:
         """The answer to 'I can text you this list'."""
         language = turn.language
-        wants = turn.digits[:1] == "1" or (turn.speech and texts.means_yes(turn.speech))
-        declines = turn.digits[:1] == "2" or (turn.speech and texts.means_no(turn.speech))
+        answer = texts.list_answer(turn.speech) if turn.speech else None
+        wants = turn.digits[:1] == "1" or answer is Consent.YES
+        declines = turn.digits[:1] == "2" or answer is Consent.NO
         if turn.speech and not wants and not declines:
             return await self._to_rasa(tw, turn, turn.speech, on_new_message)
         if not wants and not declines and turn.digits:

@@ -3,10 +3,12 @@ ZIP codes and references digit by digit, 911 in every prompt where a caller coul
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import referrers
+from bot.handoff.consent import Consent, ReadAs, read_consent
 from bot.handoff.transfer import spell
 from bot.language import LANGUAGES, language, name_of, phrase
 
@@ -154,8 +156,15 @@ def whisper(handoff: Handoff, introduction: bool = False) -> str:
     )
 
 
-_YES = re.compile(r"\b(yes|yeah|yep|yup|sure|ok|okay|please|text me|send it|s[ií]|claro|dale|por favor|m[aá]ndamela|env[ií]ala)\b", re.I)
-_NO = re.compile(r"\b(no|nope|nah|no thanks|no gracias)\b", re.I)
+# "Text me", "send it": a yes to the offer to text the list when that is all the caller said (a yes
+# or a please around it). The consent reader does not count them, since they are no consent to be
+# contacted by a person; "don't text me" is not all a caller said.
+_SEND_IT = re.compile(
+    r"(?:(?:yes|yeah|ok|okay|sure|si|claro)\s+)?(?:please\s+)?"
+    r"(?:text (?:it )?(?:to )?me(?: the list)?|text it|send (?:it|me it|it to me|me the list)|mandamela|enviala|mandala|enviamela)"
+    r"(?:\s+(?:please|por favor))?")
+_DONT_SEND_IT = re.compile(
+    r"(?:no\s+)*(?:please\s+)?(?:dont|do not|no)\s+(?:text|send|me la mandes|la mandes|me la envies|la envies|mandes|envies)\b.*")
 _REPEAT = re.compile(r"\b(repeat|again|what|repite|repetir|otra vez|de nuevo)\b", re.I)
 
 
@@ -163,12 +172,19 @@ def say(language: str, key: str, **values) -> str:
     return phrase(_TEXTS, language, key, **values)
 
 
-def means_yes(speech: str) -> bool:
-    return bool(_YES.search(speech or "")) and not means_no(speech)
-
-
-def means_no(speech: str) -> bool:
-    return bool(_NO.search(speech or ""))
+def list_answer(speech: str) -> Consent:
+    """The caller's answer to "I can text you this list": the consent reader's direct-answer mode,
+    so that "not sure", "please don't" or "don't text me" never send a text about drug services to
+    the phone; anything else it cannot place is unclear (the call goes on with it)."""
+    reading = read_consent(speech, ReadAs.DIRECT_ANSWER)
+    plain = " ".join(re.findall(r"[^\W_]+", "".join(
+        c for c in unicodedata.normalize("NFD", (speech or "").lower().replace("'", "").replace("\u2019", ""))
+        if not unicodedata.combining(c))))
+    if reading is Consent.UNCLEAR and _SEND_IT.fullmatch(plain):
+        return Consent.YES
+    if reading is Consent.UNCLEAR and _DONT_SEND_IT.fullmatch(plain):
+        return Consent.NO
+    return reading
 
 
 def asks_repeat(speech: str) -> bool:

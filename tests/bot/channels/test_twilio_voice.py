@@ -268,6 +268,19 @@ def test_results_are_followed_by_the_offer_to_text_the_list(call, demo_db):
         assert sms.purpose == "directory" and sms.body.startswith("Naloxone (Narcan) near 98104") and "1) " in sms.body
 
 
+@pytest.mark.parametrize("speech", ["not sure", "please don't", "don't text me", "no estoy seguro"])
+def test_a_doubt_or_a_no_to_the_offer_texts_nothing(call, demo_db, speech):
+    # Before: "not sure" and "please don't" held "sure" and "please", and the list went to the phone.
+    offer = {"service_type": "naloxone", "location": "98104", "open_first": False, "offset": 0}
+    rasa = FakeRasa([{"text": "Here are the closest places."}, {"custom": {"voice": {"offer_sms_list": offer}}}])
+    _, root = call.post(WEBHOOK, StirVerstat=VOUCHED)
+    _, root = call.post(only(root, "Gather").get("action"), rasa, SpeechResult="narcan near 98104")
+    _, root = call.post(only(root, "Gather").get("action"), FakeRasa([{"text": "Anything else?"}]), SpeechResult=speech)
+    assert "on its way" not in said(root)
+    with session_scope() as session:
+        assert session.scalars(select(OutboxMessage).where(OutboxMessage.to_number == CALLER)).all() == []
+
+
 def open_voice_handoff(message):
     with session_scope() as session:
         engine.create_handoff(session, source="community", person_key=message.sender_id, consent_by="person",
