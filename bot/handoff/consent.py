@@ -56,6 +56,7 @@ class _Kind(Enum):
     CONSENT = "consent"  # a yes in any text: "consented", "ok to contact", "aceptó"
     YES = "yes"  # a yes only as the answer to the line's question: "yes", "sure", "dale"
     IDIOM = "idiom"  # the same, in words that would otherwise negate: "no problem", "why not"
+    DECLINE = "decline"  # a no only as the answer to the line's question: "i'm good", "pass", "estoy bien"
     REFUSAL = "refusal"  # "refused", "declined", "doesn't want", "no quiso"
     UNSURE = "unsure"  # "pending", "maybe", "not yet", "todavía no"
     NEGATION = "negation"  # "not", "never", "n't", "nah", "no"
@@ -85,6 +86,20 @@ _YES_IDIOMS = [  # a yes only as the answer to the line's question; elsewhere th
     "no problem", "no prob", "no probs", "not a problem", "no worries", "why not", "no doubt", "of course",
     "go ahead", "sounds good", "that works", "sin problema", "no hay problema", "como no", "claro que si",
     "por supuesto", "esta bien", "por favor", "sure thing", "do it", "please do", "uh huh", "mm hmm",
+    "go for it", "go on", "for sure", "fine by me", "(?:ok|okay|fine|good|cool|alright) with me",
+    "(?:im|i am|were|we are) (?:good|fine|ok|okay|alright|cool) with (?:it|that|this)", "(?:works|good) for me",
+    "(?:that would|thatd|that will|thatll|it would|itd|it will|itll) be (?:great|good|nice|helpful|perfect|awesome)",
+    "(?:id|i would) (?:like|love|appreciate) (?:that|it|this)", "okey dokey", "okie dokie", "de una",
+    "(?:you|they|someone|somebody|he|she) (?:can|could|may) (?:text|message|contact|reach) me",
+    "(?:text|message) me", "(?:texting|text|texts) (?:is|are) (?:fine|ok|okay|good)",
+    "(?:me )?pueden (?:escribir|mandar)", "como no", "si se puede",
+]
+# Declining an offer politely: "i'm good", "we're fine", "estoy bien así". Not before "with",
+# "to" or "if": "i'm ok with that" is a yes, "i'm good to talk" is not a no.
+_DECLINE_IDIOMS = [
+    r"(?:im|i am|were|we are) (?:good|fine|ok|okay|alright|straight|set|cool)(?! (?:with|to|if|for))",
+    "(?:asi )?(?:estoy|estamos) bien(?: asi)?", r"(?:ill|i will|i|hard|gonna|imma|ima) pass", "paso",
+    "ni madres", "ni loc[oa]", "ni de broma", "ni de chiste", "no me (?:escriban|escribas|mandes|manden)",
 ]
 _UNSURE_PHRASES = [
     "not sure", "no sure", "not certain", "dont know", "do not know", "doesnt know", "not decided",
@@ -117,7 +132,10 @@ _YES_WORDS = {  # as the answer to the line's question
     "yes", "yeah", "yea", "ya", "yah", "yep", "yup", "sure", "ok", "okay", "okey", "okie", "k", "kk", "alright",
     "fine", "absolutely", "definitely", "certainly", "please", "si", "claro", "dale", "va", "sale", "orale",
     "simon", "vale", "bueno", "sip", "correct", "y", "andale", "okas", "mhm", "mhmm", "👍",
+    "bet", "ofc", "yessir", "yass", "cool", "perfect", "awesome", "great", "totally", "obviously", "obvs",
+    "adelante", "perfecto", "genial", "obvio", "chido", "dokey", "dokie",
 }
+_DECLINE_WORDS = {"pass"}  # as the answer to the line's question
 _REFUSAL_WORDS = {
     "refuse", "refuses", "refused", "refusing", "refusal", "decline", "declines", "declined", "declining",
     "rechazo", "rechaza", "rechazado", "rechazada", "nego", "niega", "👎",
@@ -168,7 +186,8 @@ _ANSWER_WORDS = _FUNCTION_WORDS | {
     "pueden", "puede", "escribir", "escribirme", "escribeme", "escriban", "escribanme", "esta", "bien",
     "perfect", "perfecto", "right", "sounds", "love", "like", "want", "ok", "mind", "for", "sure", "oh",
     "mm", "mmm", "hmm", "um", "uh", "ah", "well", "ok", "okay", "of", "course", "interested",
-    "ahorita", "thing",
+    "ahorita", "thing", "then", "pues", "sir", "maam", "man", "bro", "dude", "go", "texts", "message",
+    "messages", "bye", "goodbye", "adios", "cya", "need", "it",
     # by voice: "yes, connect me"
     "connect", "conectame", "comunicame", "comuniqueme",
 }
@@ -209,7 +228,7 @@ def _kind_of(word: str, apostrophe_nt: bool) -> _Kind | None:
         return None
     variants = [word, _STRETCH_TO_TWO.sub(r"\1\1", word), _STRETCH_TO_ONE.sub(r"\1", word)]
     kinds = ((_Kind.NEGATION, _NEGATORS), (_Kind.REFUSAL, _REFUSAL_WORDS), (_Kind.UNSURE, _UNSURE_WORDS),
-             (_Kind.CONSENT, _CONSENT_WORDS), (_Kind.YES, _YES_WORDS))
+             (_Kind.CONSENT, _CONSENT_WORDS), (_Kind.YES, _YES_WORDS), (_Kind.DECLINE, _DECLINE_WORDS))
     for variant in variants:
         for kind, words in kinds:
             if variant in words:
@@ -248,7 +267,7 @@ def _words(text: str) -> list[_Word]:
 
 def _mark_phrases(words: list[_Word]) -> None:
     """Give each phrase's words the phrase's kind; phrases found earlier in this list win."""
-    for kind, phrases in ((_Kind.IDIOM, _YES_IDIOMS), (_Kind.UNSURE, _UNSURE_PHRASES),
+    for kind, phrases in ((_Kind.IDIOM, _YES_IDIOMS), (_Kind.DECLINE, _DECLINE_IDIOMS), (_Kind.UNSURE, _UNSURE_PHRASES),
                           (_Kind.REFUSAL, _REFUSAL_PHRASES), (_Kind.CONSENT, _CONSENT_PHRASES)):
         for clause in sorted({w.clause for w in words}):
             in_clause = [w for w in words if w.clause == clause]
@@ -315,6 +334,11 @@ def _reading_of(words: list[_Word], said: _Word) -> Consent:
     return Consent.YES
 
 
+def _wholly_an_answer(words: list[_Word]) -> bool:
+    """Every word is a yes, a no, a doubt, or one of the words an answer carries beside it."""
+    return all(w.kind is not None or w.text in _ANSWER_WORDS for w in words)
+
+
 def read_consent(text: str, mode: ReadAs = ReadAs.FREE_TEXT) -> Consent:
     """Yes, no or unclear. In free text only consent words say yes ("consented", "she agreed",
     "ok to contact", "aceptó", "dio permiso"); answering the line's own question, plain
@@ -325,18 +349,19 @@ def read_consent(text: str, mode: ReadAs = ReadAs.FREE_TEXT) -> Consent:
     and so is any yes the reader cannot place; a text that says nothing of consent is unclear."""
     words = _words(text or "")
     _mark_phrases(words)
-    answering = mode is ReadAs.DIRECT_ANSWER and all(
-        w.kind is not None or w.text in _ANSWER_WORDS for w in words)
+    answering = mode is ReadAs.DIRECT_ANSWER and _wholly_an_answer(words)
     if answering:  # the whole text is an answer: a bare yes or no is one
         for w in words:
             if w.kind in (_Kind.YES, _Kind.IDIOM):
                 w.kind = _Kind.CONSENT
+            elif w.kind is _Kind.DECLINE:
+                w.kind = _Kind.REFUSAL
     else:  # a bare yes ("yes, post OD") is not a consent in a referral's words
         for w, after in zip(words, words[1:] + [None]):
             if (w.written == "si" and w.kind is _Kind.YES and after is not None and after.kind is _Kind.CONSENT
                     and after.clause == w.clause):
                 w.kind = _Kind.UNSURE  # "si acepta": if they accept
-            elif w.kind in (_Kind.YES, _Kind.IDIOM):
+            elif w.kind in (_Kind.YES, _Kind.IDIOM, _Kind.DECLINE):
                 w.kind = None
     said = [w for w in words if w.kind is _Kind.CONSENT]
     readings = [_reading_of(words, w) for w in said]
@@ -350,3 +375,16 @@ def read_consent(text: str, mode: ReadAs = ReadAs.FREE_TEXT) -> Consent:
     if readings and all(r is Consent.NO for r in readings):
         return Consent.NO
     return Consent.UNCLEAR
+
+
+def direct_answer(text: str) -> Consent | None:
+    """Yes or no when the whole text is a direct answer to the line's YES/NO question ("sure why
+    not", "nah i'm good", "sí, claro 👍"); None when it says more than an answer does ("no, where
+    can i get narcan", "no he's not breathing"), or says no more than a doubt ("not sure"), which
+    the assistant reads as a whole message instead."""
+    words = _words(text or "")
+    _mark_phrases(words)
+    if not words or not _wholly_an_answer(words):
+        return None
+    consent = read_consent(text, ReadAs.DIRECT_ANSWER)
+    return None if consent is Consent.UNCLEAR else consent

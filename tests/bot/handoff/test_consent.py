@@ -2,7 +2,7 @@
 import pytest
 
 from bot.db.models import Officer
-from bot.handoff.consent import REASONS, Consent, ReadAs, officer_consent, person_consent, read_consent
+from bot.handoff.consent import REASONS, Consent, ReadAs, direct_answer, officer_consent, person_consent, read_consent
 
 
 def test_the_persons_consent_is_the_question_and_the_answer_word_for_word():
@@ -169,3 +169,24 @@ def test_unseen_misspellings_and_slang_are_never_a_false_yes():
     assert [(text, got) for text, got, expected in readings if got is YES and expected is not YES] == []
     # A miss is a yes read as unclear (asked again), never the other way.
     assert sum(got is expected for _, got, expected in readings) >= 35
+
+
+# Phrasings of this file's own, not of the in-context sets (tests/data/replies_in_context*.yml).
+@pytest.mark.parametrize("text, reading", [
+    ("yes!", Consent.YES), ("ok 👍", Consent.YES), ("sí claro", Consent.YES), ("perfect, go ahead", Consent.YES),
+    ("i'm ok with that", Consent.YES), ("we're good with it", Consent.YES), ("that would be helpful", Consent.YES),
+    ("nope", Consent.NO), ("no gracias", Consent.NO), ("we're fine, thanks", Consent.NO), ("imma pass", Consent.NO),
+    ("estamos bien así", Consent.NO), ("yes but not now", Consent.NO),
+    # more than an answer: the model reads it
+    ("no where is narcan", None), ("yes he's turning blue", None), ("pass me a kit at 98104", None),
+    # a doubt: the model reads it, and the handoff's action asks again
+    ("not sure", None), ("maybe", None), ("i guess so", None),
+    ("", None), ("😀", None), ("y" * 1600, None),
+])
+def test_a_direct_answer_is_a_yes_or_a_no_only_when_the_whole_text_is_one(text, reading):
+    assert direct_answer(text) is reading
+
+
+@pytest.mark.parametrize("text", ["I'm good, he consented", "needs a bus pass, consented", "she's fine, she agreed"])
+def test_declining_words_are_no_refusal_in_a_referrals_own_words(text):
+    assert read_consent(text) is Consent.YES
