@@ -177,6 +177,8 @@ def test_unseen_misspellings_and_slang_are_never_a_false_yes():
     ("i'm ok with that", Consent.YES), ("we're good with it", Consent.YES), ("that would be helpful", Consent.YES),
     ("nope", Consent.NO), ("no gracias", Consent.NO), ("we're fine, thanks", Consent.NO), ("imma pass", Consent.NO),
     ("estamos bien así", Consent.NO), ("yes but not now", Consent.NO),
+    # a polite decline: "i'm fine" opened a handoff (the model read affirm, "fine" was a yes)
+    ("i'm fine", Consent.NO), ("im good thx", Consent.NO), ("I'm OK.", Consent.NO),
     # more than an answer: the model reads it
     ("no where is narcan", None), ("yes he's turning blue", None), ("pass me a kit at 98104", None),
     # a doubt: the model reads it, and the handoff's action asks again
