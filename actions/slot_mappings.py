@@ -18,6 +18,10 @@ from bot.language import detect_language
 
 # Turns in which a message is never read as a place: the texter is not answering "where?".
 _NOT_ABOUT_PLACE = {"emergency", "greet", "goodbye", "thank", "out_of_scope", "nlu_fallback", "more", "officer_referral", "education", "place_info"}
+# Asked where they are, a reply names the place whatever the model read it as ("ballard, by the
+# locks" was out_of_scope, "by white center off 16th" goodbye): the gazetteer reads places, not
+# the model. Not an emergency, nor an officer's referral.
+_NOT_AN_ANSWER_TO_WHERE = {"emergency", "officer_referral"}
 # Turns in which a message may name the service wanted.
 _ABOUT_SERVICE = {"find_service", "inform"}
 
@@ -33,7 +37,10 @@ class ValidateSlotMappings(ValidationAction):
     def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = tracker.latest_message.get("text") or ""
         intent = _intent(tracker)
-        if intent in _NOT_ABOUT_PLACE or text.startswith("/") or tracker.active_loop.get("name") == "referral_form":
+        asked_where = (tracker.active_loop.get("name") == "service_search_form"
+                       and tracker.get_slot("requested_slot") == "location")
+        not_about_place = _NOT_AN_ANSWER_TO_WHERE if asked_where else _NOT_ABOUT_PLACE
+        if intent in not_about_place or text.startswith("/") or tracker.active_loop.get("name") == "referral_form":
             return {}
         with session_scope() as session:
             match = find_place(session, text)

@@ -1,10 +1,14 @@
-"""Where the texter is: a ZIP code, a city in the directory's states, or a neighbourhood that
-occurs in the directory (HSDS `address.region`), found in free text."""
+"""Where the texter is: a ZIP code, a city in the directory's states, a neighbourhood that
+occurs in the directory (HSDS `address.region`), or a landmark of the line's area
+(landmarks.csv: "near pike place", "by the locks", "the u district"), found in free text."""
 from __future__ import annotations
 
+import csv
 import re
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from statistics import mean
 from typing import Callable, TypeVar
 
@@ -20,6 +24,10 @@ _ZIP_IN_TEXT = re.compile(r"(?<!\d)(\d{5})(?:-\d{4})?(?!\d)")
 _PREPOSITION = {"in", "near", "around", "by", "at", "from", "en", "cerca", "de"}
 _MAX_WORDS = 4
 _CACHE_SECONDS = 60.0
+# Landmarks and the names people give places the directory calls otherwise, with where they are.
+# The line's own area: a deployment elsewhere replaces the file. Only those in the directory's
+# states are known, as with cities.
+LANDMARKS = Path(__file__).with_name("landmarks.csv")
 
 
 def normalise(text: str) -> str:
@@ -35,10 +43,14 @@ class PlaceMatch:
 
 
 class Gazetteer:
-    """Names the hotline understands, by normalised name. Neighbourhoods win over cities."""
+    """Names the hotline understands, by normalised name. Neighbourhoods and landmarks win over
+    cities."""
 
-    def __init__(self, neighbourhoods: dict[str, Place], cities: dict[str, Place]):
-        self.neighbourhoods, self.cities = neighbourhoods, cities
+    def __init__(self, neighbourhoods: dict[str, Place], cities: dict[str, Place],
+                 landmarks: dict[str, Place] | None = None):
+        # A neighbourhood of the directory keeps its name where a landmark shares it.
+        self.neighbourhoods = {**(landmarks or {}), **neighbourhoods}
+        self.cities = cities
 
     def get(self, name: str) -> Place | None:
         key = normalise(name)
@@ -95,7 +107,25 @@ def _build(session: Session) -> Gazetteer:
         first = places[0]
         name = f"{city.title()}, {state}"
         cities[key] = replace(first, latitude=mean(p.latitude for p in places), longitude=mean(p.longitude for p in places), name=name)
-    return Gazetteer(neighbourhoods, cities)
+    return Gazetteer(neighbourhoods, cities, {key: place for key, place in landmarks().items() if place.state in states})
+
+
+@lru_cache(maxsize=1)
+def landmarks(path: Path = LANDMARKS) -> dict[str, Place]:
+    """Each landmark by its normalised name and by each name it is also called."""
+    known: dict[str, Place] = {}
+    with path.open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            zip_place = lookup_zip(row["postal_code"])
+            if zip_place is None:
+                raise ValueError(f"{path.name}: {row['name']}: unknown postal_code {row['postal_code']!r}")
+            lat, lon = float(row["latitude"]), float(row["longitude"])
+            place = Place(zip_place.zip_code, zip_place.city.title(), zip_place.state, lat, lon,
+                          time_zone_at(zip_place.zip_code, lat, lon), name=row["name"])
+            for name in [row["name"], *(row["also_called"] or "").split(";")]:
+                if normalise(name):
+                    known[normalise(name)] = place
+    return known
 
 
 _cache: dict[str, tuple[float, Gazetteer]] = {}

@@ -1,4 +1,5 @@
 """Directory actions, driven as the action server drives them: a Tracker and a CollectingDispatcher."""
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -88,6 +89,27 @@ def test_an_unresolvable_answer_to_where_is_said_plainly(demo_db):
 def test_an_emergency_is_never_read_as_a_place(demo_db):
     slots, messages = extract("extract_location", tracker("he's not breathing in ballard", "emergency", requested_slot="location"))
     assert slots == {} and messages == []
+
+
+def _asked_where(text, intent):
+    t = tracker(text, intent, requested_slot="location", service_type="naloxone")
+    t.active_loop = {"name": "service_search_form"}
+    return t
+
+
+@pytest.mark.parametrize("text, intent, place", [
+    # what the model made of answers to "What ZIP code are you near?" (issue 29)
+    ("ballard, by the locks", "out_of_scope", "Ballard Locks"), ("by white center off 16th", "goodbye", "White Center"),
+    ("near pike place", "nlu_fallback", "Pike Place Market"), ("im in the u district", "inform", "University District"),
+    ("over by the UW campus", "education", "University of Washington"), ("cerca del space needle", "greet", "Space Needle"),
+])
+def test_asked_where_a_place_is_read_whatever_the_model_made_of_the_reply(demo_db, text, intent, place):
+    assert extract("extract_location", _asked_where(text, intent))[0] == {"location": place}
+    assert extract("extract_location", tracker(text, intent))[0] == ({} if intent not in ("inform",) else {"location": place})
+
+
+def test_asked_where_an_emergency_is_still_no_place(demo_db):
+    assert extract("extract_location", _asked_where("he's not breathing by the locks", "emergency")) == ({}, [])
 
 
 def test_open_now_follows_each_message_but_more_keeps_it(demo_db):

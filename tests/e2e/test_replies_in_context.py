@@ -105,3 +105,26 @@ def test_more_after_a_list_in_words_nobody_wrote_a_rule_for(replies_hotline):
     for reply, replies in missed:
         print(f"  missed {reply!r}: {(replies or [''])[0][:90]!r}")
     assert len(missed) <= 1, missed
+
+
+@pytest.mark.parametrize("answer, label", [
+    # the (known phrases, no evidence of generalization), then others
+    ("ballard, by the locks", "Ballard Locks"), ("near pike place", "Pike Place Market"),
+    ("over by the UW campus", "University of Washington"), ("by white center off 16th", "White Center"),
+    ("im by cal anderson", "Cal Anderson Park"), ("cerca de pioneer square", "Pioneer Square"),
+    ("the u district", "University District"), ("hilltop, tacoma", "Hilltop"),
+])
+def test_a_neighbourhood_or_landmark_answer_to_where_are_you(replies_hotline, answer, label):
+    person = _person()
+    status, asked = text(replies_hotline, person, "narcan")
+    assert status == 200 and asked == ["What ZIP code are you near? I'll find the closest places."], asked
+    status, replies = text(replies_hotline, person, answer)
+    assert status == 200
+    # The gazetteer (bot/directory/places.py) resolved the place: the list is the one asked for by
+    # its name in one message, nearest it first (the demo directory's nearest naloxone is within
+    # 5 miles of each).
+    assert re.match(rf"(Naloxone \(Narcan\) near|Naloxona \(Narcan\) cerca de) {re.escape(label)}:\n", replies[0]), replies
+    _, by_name = text(replies_hotline, _person(), f"narcan near {label}")
+    listed = lambda reply: re.findall(r"^\d\) ([^,]+),", reply, re.M)  # noqa: E731
+    assert listed(replies[0]) == listed(by_name[0]) and len(listed(replies[0])) == 3
+    assert float(re.search(r" - ([\d.]+) mi - ", replies[0]).group(1)) < 5, replies[0]

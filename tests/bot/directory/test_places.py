@@ -1,8 +1,9 @@
-"""Places in free text: ZIP codes, the directory's neighbourhoods, cities of its states."""
+"""Places in free text: ZIP codes, the directory's neighbourhoods, cities of its states, landmarks."""
 import pytest
 
 from bot.db import session_scope
-from bot.directory.places import find_place, resolve_place
+from bot.directory.geo import lookup_zip, miles_between
+from bot.directory.places import find_place, landmarks, resolve_place
 
 
 def place_in(text):
@@ -72,3 +73,28 @@ def test_a_numbers_stand_in_is_no_place_even_with_five_digits_in_a_row(demo_db):
     key = "h" + "ab" * 7 + "14609" + "c" * 21
     assert place_in(f"Referral: consented, tel:{key}, post OD, needs narcan") == (None, None)
     assert place_in(f"Referral: consented, tel:{key}, post OD near 98104") == ("98104", None)
+
+
+def test_every_landmark_lies_by_its_postal_code():
+    # A typo in landmarks.csv's coordinates would send a texter's list to another town.
+    for name, place in landmarks().items():
+        centre = lookup_zip(place.zip_code)
+        assert miles_between(place.latitude, place.longitude, centre.latitude, centre.longitude) < 3, name
+
+
+def test_a_landmark_of_an_unknown_postal_code_is_named_with_its_file(tmp_path):
+    far = tmp_path / "landmarks.csv"
+    far.write_text("name,also_called,postal_code,latitude,longitude\nNowhere Rock,,00000,0,0\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="landmarks.csv: Nowhere Rock: unknown postal_code '00000'"):
+        landmarks(far)
+
+
+@pytest.mark.parametrize("text, label", [
+    ("near pike place", "Pike Place Market"), ("ballard, by the locks", "Ballard Locks"),
+    ("im in the u district", "University District"), ("by the space needle", "Space Needle"),
+    ("outside harborview", "Harborview Medical Center"), ("downtown tacoma by the dome", "Downtown Tacoma"),
+])
+def test_a_landmark_or_a_name_people_use_is_a_place(demo_db, text, label):
+    assert place_in(text) == (label, None)
+    with session_scope() as session:
+        assert resolve_place(session, label).label == label  # stored as its label, and read back
