@@ -128,3 +128,18 @@ def test_a_neighbourhood_or_landmark_answer_to_where_are_you(replies_hotline, an
     listed = lambda reply: re.findall(r"^\d\) ([^,]+),", reply, re.M)  # noqa: E731
     assert listed(replies[0]) == listed(by_name[0]) and len(listed(replies[0])) == 3
     assert float(re.search(r" - ([\d.]+) mi - ", replies[0]).group(1)) < 5, replies[0]
+
+
+@pytest.mark.parametrize("reply, first_words", [
+    # More than an answer is the model's to read, after the question as anywhere (the issue's own cases).
+    ("no, where can i get narcan 98104", "Naloxone (Narcan) near 98104:"),
+    ("no he's not breathing", None),  # 911 first: the safety net, whatever the intent
+    ("yes but she's not breathing", None),
+])
+def test_more_than_an_answer_to_the_consent_question_is_read_as_a_whole(replies_hotline, reply, first_words):
+    _, replies = _answer_to_consent(replies_hotline, reply)
+    assert not any(re.search(r"\bH-\d+", r) for r in replies), replies
+    if first_words:
+        assert replies[0].startswith(first_words), replies
+    else:
+        assert "911" in replies[0], replies
