@@ -47,6 +47,9 @@ _EMERGENCY = re.compile(
     r"(?:od|overdose) (?:happening|right now|now)|(?:it'?s|its|this is) an? (?:od|overdose)|sobredosis|no respira\w*|no despierta|no (?:lo |la )?puedo despertar|sin despertar|no reacciona|"
     r"inconsciente|labios (?:morados|azules)|no abre los ojos|sin respirar|no rr?espira|no se despierta|nose despierta|fl[aá]cid[oa]|no (?:se )?(?:mueve|responde)|gárgaras|gargaras|se (?:est[aá] )?muriendo|"
     r"(?:se )?(?:est[aá] )?poniendo (?:azul|morad[oa]|gris)|"
+    # The gerund and the past of "no respira" (2026-12-07; "mi amiga no está respirando" is a text of
+    # the third held-out set, which the model had read right: the net adds what the model may miss).
+    r"no (?:est[aá] )?respirando|dej[oó] de respirar|"
     # Signs said in other words, from the held-out sets (issue 22): breaths counted a minute, the
     # snore of a blocked airway, nodding past waking, a person who can't be roused or won't answer.
     r"(?:breathing|breaths?|breathes)(?: like| only| about| maybe)? (?:\d+|once|twice|one|two|three) (?:times? |breaths? )?(?:a|per|every) min\w*|"

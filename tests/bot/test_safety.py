@@ -13,6 +13,12 @@ def test_an_overdose_in_progress(text):
     assert mentions_overdose_in_progress(text)
 
 
+@pytest.mark.parametrize("text", ["no está respirando", "creo que ya no esta respirando", "mi esposo dejó de respirar",
+                                  "dejo de respirar hace un minuto"])
+def test_not_breathing_in_the_spanish_of_now_and_of_just_now(text):
+    assert mentions_overdose_in_progress(text)
+
+
 @pytest.mark.parametrize("text", ["post OD referral", "where can i get overdose kits", "he OD'd last week",
                                   "narcan 98104", "después de una sobredosis", "how do i prevent an overdose"])
 def test_past_or_general_mentions_are_not(text):
