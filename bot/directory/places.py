@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from statistics import mean
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import zipcodes
 from sqlalchemy import select

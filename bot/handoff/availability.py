@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,14 +48,14 @@ def reachable(specialist: Specialist | None) -> bool:
     return specialist is not None and bool(specialist.active) and specialist.off_call != "stop"
 
 
-def _open_handoffs(session: Session, specialist: Specialist, states=OPEN) -> list[Handoff]:
+def _open_handoffs(session: Session, specialist: Specialist, states: tuple[State, ...] = OPEN) -> list[Handoff]:
     return list(session.scalars(
         select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state.in_(states))
         .order_by(Handoff.id).with_for_update()
     ))
 
 
-def _hand_on_all(session: Session, specialist: Specialist, why: str, now: datetime, states=OPEN) -> list[str]:
+def _hand_on_all(session: Session, specialist: Specialist, why: str, now: datetime, states: tuple[State, ...] = OPEN) -> list[str]:
     handoffs = _open_handoffs(session, specialist, states)
     for handoff in handoffs:
         engine.hand_on(session, handoff, why, now)
@@ -120,5 +120,5 @@ def go_on(session: Session, specialist: Specialist, language: str = "en", now: d
     if specialist.off_call == "stop":
         return texts.on_needs_start(language)
     specialist.off_call, specialist.off_call_since = None, None
-    in_hours = is_on_call(specialist, now.replace(tzinfo=timezone.utc))
+    in_hours = is_on_call(specialist, now.replace(tzinfo=UTC))
     return texts.gone_on(specialist.hours, in_hours, language)

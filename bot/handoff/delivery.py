@@ -79,7 +79,7 @@ def relay_not_delivered(session: Session, message: OutboxMessage, reason: str, n
         fallback = coordinator(session)
         told = fallback is not None and (specialist is None or fallback.id != specialist.id)
         if told:
-            send(session, fallback.phone, texts.relay_failed_to_specialist(handoff, specialist.name if specialist else None, reason),
+            send(session, fallback.phone, texts.relay_failed_to_specialist(handoff, specialist.name if specialist else None, reason),  # type: ignore[union-attr]  # told is True only with a fallback
                  Purpose.NOTICE, handoff.id)
         send(session, handoff.person_number, texts.person_relay_failed(handoff, coordinator_told=told), Purpose.NOTICE, handoff.id)
     return event

@@ -6,17 +6,18 @@ outbox in the same transaction, so a handoff and its alert are saved together or
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
-from bot.handoff.refs import new_ref, normalise as normalise_ref
-from bot.clock import utcnow
+from bot.handoff.refs import new_ref
+from bot.handoff.refs import normalise as normalise_ref
 from bot.handoff.roster import choose_specialist, coordinator
 from bot.handoff.states import AWAITING, OFFERED, OPEN, ConsentBy, Source, State
 from bot.notify.outbox import Purpose, enqueue
@@ -100,7 +101,7 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
         expire(session, handoff, now)
         return None
     asked = _asked(session, handoff)
-    specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=timezone.utc))
+    specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=UTC))
     if specialist:
         handoff.state = State.ALERTED
         handoff.specialist_id = specialist.id

@@ -23,8 +23,8 @@ from bot.clock import utcnow
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.handoff import engine, referrers, texts
 from bot.handoff.states import Source, State
-from bot.notify.outbox import Purpose
 from bot.handoff.transfer import TransferError, find
+from bot.notify.outbox import Purpose
 
 OUTCOMES = ("intro_joined", "intro_declined", "intro_no_answer", "intro_failed")
 # The person's call's final CallStatus, where nothing said at the keypad settled the outcome first

@@ -14,7 +14,7 @@ puts the steps together for a call, and the Rasa channel turns its decisions int
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,7 +84,7 @@ def next_ring(session: Session, handoff: Handoff, now: datetime | None = None) -
     tried = dialed(session, handoff)
     if len(tried) >= settings.voice_max_dials:
         return None
-    specialist = choose_specialist(session, handoff.area, handoff.language, set(tried), now.replace(tzinfo=timezone.utc))
+    specialist = choose_specialist(session, handoff.area, handoff.language, set(tried), now.replace(tzinfo=UTC))
     if specialist is None:
         return None
     handoff.state = State.ALERTED
