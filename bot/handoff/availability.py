@@ -20,7 +20,7 @@ from bot.clock import utcnow
 from bot.db.models import Handoff, Specialist
 from bot.handoff import engine, texts
 from bot.handoff.roster import is_on_call
-from bot.handoff.states import OFFERED, OPEN, State
+from bot.handoff.states import OFFERED, OPEN, LogEvent, State
 
 # OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
 # Only phrases nobody would send a person as a whole message ("fuera" alone may mean "I'm outside").
@@ -82,7 +82,7 @@ def coordinator_changed(session: Session, coordinator: Specialist, now: datetime
     ))
     for handoff in waiting:
         before = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
-        engine.log(session, handoff, "passed", now, before, detail="coordinator changed")
+        engine.log(session, handoff, LogEvent.PASSED, now, before, detail="coordinator changed")
         engine.offer_to_coordinator(session, handoff, coordinator, now, was_alerted=True, from_previous=True)
     return [handoff.ref for handoff in waiting]
 
