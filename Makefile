@@ -14,7 +14,7 @@ RASA_DATA := data/nlu data/rules data/stories
 TRAINING_FILES := $(shell find $(RASA_DATA) -name '*.yml') domain.yml config.yml
 MODEL := models/hub.tar.gz
 
-.PHONY: run test eval setup install lock migrate directory model validate clean test-tools browser
+.PHONY: run test lint eval setup install lock migrate directory model validate clean test-tools browser
 
 # TensorFlow, Rasa and their dependencies print pages of deprecation warnings at start-up,
 # which hide the log lines an operator needs.
@@ -37,10 +37,18 @@ run: setup
 test: export HUB_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 test: export HUB_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-# pytest exits 5 when it collects no test at all; say so rather than fail obscurely.
-test: setup test-tools
+# pytest exits 5 when it collects no test at all; say so rather than fail obscurely. The lint runs
+# first: it takes seconds, the model training and the tests take minutes.
+test: lint setup test-tools
 	@$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: pytest collected no tests"; fi; exit $$status
+
+# Style and pyflakes (ruff), types (mypy on bot/ and actions/), and the layers' import contracts
+# (import-linter); each is configured in pyproject.toml.
+lint: install
+	$(BIN)/ruff check bot actions tests bench migrations tools
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The held-out NLU sets (tests/nlu_holdout*.yml, never trained on): intent and entity reports in
 # results/holdout, results/holdout_2 and results/holdout_3; the training data's own test folds of a

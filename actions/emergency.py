@@ -4,7 +4,7 @@ line for after an overdose; with none named: the search it asks for), so that a 
 request the model took for an emergency is not left with the steps alone."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -17,7 +17,12 @@ from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.directory.service_words import service_asked_for
 from bot.safety import (
-    AFTER_OVERDOSE, ANSWER, SEARCH, after_emergency_steps, asks_how_to_recognise_overdose, asks_to_buy_drugs,
+    AFTER_OVERDOSE,
+    ANSWER,
+    SEARCH,
+    after_emergency_steps,
+    asks_how_to_recognise_overdose,
+    asks_to_buy_drugs,
     mentions_overdose_in_progress,
 )
 
@@ -33,7 +38,7 @@ from bot.safety import (
 ANSWER_CONFIDENCE = 0.7
 
 
-def education_answer(message: Dict[Text, Any]) -> str | None:
+def education_answer(message: dict[str, Any]) -> str | None:
     """The utter action of the education answer the ResponseSelector picked for the message, when
     it is confident enough (the selector's key is the retrieval intent, or "default" when the
     pipeline names none, as ActionRetrieveResponse reads it)."""
@@ -56,11 +61,11 @@ def directory_request(tracker: Tracker, text: str) -> tuple[str, str] | None:
 
 
 class ActionEmergency(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_emergency"
 
     @in_thread
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
         if asks_to_buy_drugs(text) and not mentions_overdose_in_progress(text):
             # A request to buy drugs the model took for an emergency: never the 911 steps (issue 29).
@@ -75,13 +80,13 @@ class ActionEmergency(Action):
             return []  # the steps alone (after_emergency_steps says so): nothing to look up
         answer = education_answer(tracker.latest_message)
         request = directory_request(tracker, text)
-        events: List[Dict[Text, Any]] = []
+        events: list[dict[str, Any]] = []
         for part in after_emergency_steps(text, answer_found=answer is not None, search_asked=request is not None):
             if part == ANSWER:
                 # By name, so that Rasa picks the variation for the conversation's language.
                 dispatcher.utter_message(response=answer)
             elif part == SEARCH:
-                code, label = request
+                code, label = request  # type: ignore[misc]  # SEARCH is a part only when search_asked, i.e. request is not None
                 events += [SlotSet("service_type", code), SlotSet("location", label),
                            *search_and_reply(dispatcher, tracker, offset=0, code=code, label=label)]
             elif part == AFTER_OVERDOSE:

@@ -1,7 +1,7 @@
 """Talk to a person: open a warm handoff once the person has said yes."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
@@ -20,7 +20,7 @@ from bot.phonebook import sender_number
 from bot.voice.call import is_voice_call
 
 
-def _metadata(tracker: Tracker) -> Dict[Text, Any]:
+def _metadata(tracker: Tracker) -> dict[str, Any]:
     return (tracker.latest_message or {}).get("metadata") or {}
 
 
@@ -46,11 +46,11 @@ def _questions_asked(tracker: Tracker) -> int:
 
 
 class ActionOpenHandoff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_open_handoff"
 
     @in_thread
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         metadata = _metadata(tracker)
         voice = is_voice_call(metadata)
         # A key pressed for yes is a yes; words are read for it: "yes but not now" is not one.
@@ -61,7 +61,7 @@ class ActionOpenHandoff(Action):
             if consent is not Consent.YES:
                 dispatcher.utter_message(response="utter_handoff_declined")
                 return []
-        consent = person_consent(_last_bot_text(tracker), tracker.latest_message.get("text") or "", metadata.get("keypad"))
+        consent = person_consent(_last_bot_text(tracker), tracker.latest_message.get("text") or "", metadata.get("keypad"))  # type: ignore[assignment]  # a Consent is a str (Word); the name is reused for its value
         code = tracker.get_slot("service_type")
         with session_scope() as session:
             place = resolve_place(session, tracker.get_slot("location")) if tracker.get_slot("location") else None

@@ -1,7 +1,7 @@
 """Officer referrals: the referral form, read from one message or a few answers, and its submit."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -45,17 +45,17 @@ def _consent_questions_asked(tracker: Tracker) -> int:
 
 
 class ValidateReferralForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_referral_form"
 
-    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> list[str]:
         # Without a yes nothing more is asked: no contact details of a person who said no, or
         # whose consent stayed unclear.
         if tracker.get_slot("referral_consent") in (Consent.NO.value, LAPSED):
             return ["referral_consent"]
         return domain_slots
 
-    def extract_referral_consent(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+    def extract_referral_consent(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         # The officer's own words, or their answer to the line's question (where a bare yes counts).
         answering = _answering(tracker, "referral_consent")
         consent = read_consent(_text(tracker), ReadAs.DIRECT_ANSWER if answering else ReadAs.FREE_TEXT)
@@ -70,7 +70,7 @@ class ValidateReferralForm(FormValidationAction):
         return {"referral_consent": None}
 
     @in_thread
-    def extract_referral_contact(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+    def extract_referral_contact(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         text = _text(tracker)
         settings = get_settings()
         with session_scope() as session:
@@ -82,12 +82,12 @@ class ValidateReferralForm(FormValidationAction):
             return {"referral_contact": text.strip()[:200]}  # a place and time to find them
         return {}
 
-    def extract_referral_reason(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+    def extract_referral_reason(self, dispatcher, tracker: Tracker, domain) -> dict[str, Any]:
         reason = referrals.reason_in(_text(tracker), answering=_answering(tracker, "referral_reason"))
         return {"referral_reason": reason} if reason else {}
 
 
-def _referral_turns(tracker: Tracker) -> List[Dict[Text, Any]]:
+def _referral_turns(tracker: Tracker) -> list[dict[str, Any]]:
     """The officer's messages since the referral began."""
     turns = []
     for event in reversed(tracker.events):
@@ -100,11 +100,11 @@ def _referral_turns(tracker: Tracker) -> List[Dict[Text, Any]]:
 
 
 class ActionSubmitReferral(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_referral"
 
     @in_thread
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         turns = _referral_turns(tracker)
         words = " ".join(turn.get("text") or "" for turn in turns)
         needs = sorted({

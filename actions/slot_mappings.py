@@ -3,7 +3,7 @@ the texter is, whether they ask for what is open now, which language they write 
 they are a registered officer."""
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+from typing import Any
 
 from rasa_sdk import Tracker, ValidationAction
 from rasa_sdk.executor import CollectingDispatcher
@@ -34,7 +34,7 @@ class ValidateSlotMappings(ValidationAction):
     """Custom slot mappings, run after every message (Rasa's action_validate_slot_mappings)."""
 
     @in_thread
-    def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or ""
         intent = _intent(tracker)
         asked_where = (tracker.active_loop.get("name") == "service_search_form"
@@ -53,7 +53,7 @@ class ValidateSlotMappings(ValidationAction):
             dispatcher.utter_message(response="utter_unknown_place", place=named_place(text))
         return {}
 
-    def extract_service_type(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_service_type(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """The model's service words mapped to a type, or a typo or plural of a known one that the
         exact lookup missed (bot/directory/service_words.py); nothing outside a request."""
         text = tracker.latest_message.get("text") or ""
@@ -64,7 +64,7 @@ class ValidateSlotMappings(ValidationAction):
         code = service_asked_for(values, text)
         return {"service_type": code} if code else {}
 
-    def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or ""
         # The voice line decides the language (keypad choice, speech recognised in it) and says so.
         spoken = (tracker.latest_message.get("metadata") or {}).get("language")
@@ -75,13 +75,13 @@ class ValidateSlotMappings(ValidationAction):
         return {"language": detect_language(text, previous=tracker.get_slot("language"))}
 
     @in_thread
-    def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_role(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """'officer' for a registered officer's work phone (by HMAC key), else 'community'."""
         with session_scope() as session:
             officer = officer_for_key(session, tracker.sender_id)
         return {"role": "officer" if officer else "community"}
 
-    def extract_open_now(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def extract_open_now(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if _intent(tracker) == "more":
             return {}  # the next page keeps the ranking of the first
         entities = tracker.latest_message.get("entities") or []

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -140,7 +140,7 @@ def main() -> int:
         codes = list(SERVICE_TYPES)
         # Each search at a random moment of a week, nights included: at night few places are open,
         # so open-now ranking has to look at many more candidates than at noon.
-        week = datetime(2026, 11, 23, tzinfo=timezone.utc)
+        week = datetime(2026, 11, 23, tzinfo=UTC)
         timings, found = [], 0
         with session_scope() as session:
             for origin in origins:

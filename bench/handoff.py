@@ -51,8 +51,8 @@ def fresh_database(work: Path, name: str) -> None:
 
     from bot.cli import alembic_config
     from bot.config import get_settings
-    from bot.db.models import Specialist
     from bot.db import session_scope
+    from bot.db.models import Specialist
     from bot.notify.outbox import utcnow
 
     os.environ["HUB_DATABASE_URL"] = f"sqlite:///{work / name}"

@@ -153,7 +153,7 @@ async def run_phase(phase: Phase, servers: list[str], conversations: int, first_
                 started = time.perf_counter()
                 try:
                     replies = await turn(http, url, number, text)
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     replies = None
                 if replies is None:
                     phase.errors += 1
@@ -358,7 +358,7 @@ def main() -> int:
                   f"the hotline's tracker store {args.tracker_store}"
                   f"{f'; and both again on {baseline_python} ({args.baseline_python})' if baseline_python else ''}; warming up", flush=True)
             areas = iter(range(200, 1000, (args.conversations + 99) // 100))  # area codes never reused in a run
-            for python, started in urls.items():
+            for started in urls.values():
                 for channel in ("twilio_sms", "rest"):
                     asyncio.run(run_phase(Phase(channel, 10), started.for_channel(channel), min(20, args.conversations), next(areas)))
             phases = []

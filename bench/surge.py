@@ -42,10 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
-from bench.load import add_hotline_options, hotline_servers, start_hotline, stop  # noqa: E402  (sets the benchmark's settings first)
-
 import aiohttp  # noqa: E402
 
+from bench.load import add_hotline_options, hotline_servers, start_hotline, stop  # noqa: E402  (sets the benchmark's settings first)
 from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER, WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.percentiles import percentile  # noqa: E402
@@ -107,7 +106,7 @@ async def send(http: aiohttp.ClientSession, url: str, text: Text) -> None:
                 text.latency_s = time.perf_counter() - started
                 text.replies = parse_twiml_replies(body)
                 text.holding = reply.headers.get(ANSWER_FOLLOWS_HEADER) == "outbox"
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         pass
 
 

@@ -7,10 +7,11 @@ import logging
 import os
 import secrets
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from bot.config import PROJECT_ROOT, ConfigError, get_settings
+
 
 def _fail(message: str, code: int = 1) -> int:
     print(f"hub: {message}", file=sys.stderr)

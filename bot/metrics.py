@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -171,6 +171,6 @@ def serve_worker_metrics(settings: Settings, host: str) -> None:
         def log_message(self, *args):  # every scrape would be a log line
             pass
 
-    server = make_server(host, settings.worker_metrics_port, app, handler_class=Quiet)
+    server = make_server(host, settings.worker_metrics_port, app, handler_class=Quiet)  # type: ignore[arg-type]  # called only when worker_metrics_port is set
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     logger.info("worker metrics on http://%s:%s/metrics", host, settings.worker_metrics_port)

@@ -4,12 +4,13 @@ Figures stay comparable between `hub report` and bench/RESULTS.md."""
 from __future__ import annotations
 
 import statistics
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 _Default = TypeVar("_Default", float, None)
 
 
-def percentile(values: Iterable[float], q: float, default: _Default = None) -> float | _Default:
+def percentile(values: Iterable[float], q: float, default: _Default = None) -> float | _Default:  # type: ignore[assignment]  # the default of the TypeVar is its None case
     """The q-quantile of `values`, q in whole percents (0.5, 0.9, 0.95, 0.99); `default` when
     there are none."""
     percent = round(q * 100)

@@ -8,10 +8,9 @@ finds the number again from the stand-in; nothing else can.
 from __future__ import annotations
 
 import re
-
-import phonenumbers
 from datetime import datetime
 
+import phonenumbers
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session

@@ -47,7 +47,15 @@ from bot.alerts.retention import purge_alerts
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, ConfigError
 from bot.db import SAFE_ENGINE_OPTIONS
-from bot.db.models import ContactNumber, Handoff, InboundMessage, ListingReport, ListingShown, OfficerCall, OutboxMessage
+from bot.db.models import (
+    ContactNumber,
+    Handoff,
+    InboundMessage,
+    ListingReport,
+    ListingShown,
+    OfficerCall,
+    OutboxMessage,
+)
 from bot.handoff.states import OVER
 from bot.phonebook import release_held_before
 

@@ -9,8 +9,9 @@ HSDS export (bot/directory/exporter.py), are exact data and must not use this.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Sequence
 from numbers import Number
-from typing import Any, Iterable, Sequence, TextIO
+from typing import Any, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

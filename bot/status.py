@@ -20,7 +20,7 @@ from bot.handoff.roster import coordinator, unreachable_coordinators
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
 from bot.notify.optout import is_opted_out, opt_outs_under_previous_keys
-from bot.notify.outbox import HELD, Purpose, UNSETTLED
+from bot.notify.outbox import HELD, UNSETTLED, Purpose
 from bot.privacy import sender_key
 
 # A message may wait a little (a retry after a Twilio hiccup); one waiting longer than this means
@@ -95,7 +95,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
     if last_beat is None:
         needs.append("no worker has ever run: nothing is delivered (start `hub worker`)")
     elif not alive:
-        needs.append(f"no worker heartbeat for {beat_age // 60} min: the worker is stopped or stuck, or its delivery passes fail")
+        needs.append(f"no worker heartbeat for {beat_age // 60} min: the worker is stopped or stuck, or its delivery passes fail")  # type: ignore[operator]  # beat_age is set on this branch (a heartbeat was read)
 
     # Holding replies, counted per hour by every Rasa server (bot/metrics.py): the hour under way
     # and the 24 before it.
@@ -125,7 +125,7 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "durations_without_unit": [str(bare) for bare in bare_durations()],
         "needs_a_person": needs,
     }
-    report["outbox_held"] = held
+    report["outbox_held"] = held  # type: ignore[assignment]  # the report is a dict of mixed values, typed from its first keys
     return Status(report, needs)
 
 

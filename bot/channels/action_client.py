@@ -23,7 +23,7 @@ import asyncio
 import logging
 import os
 import ssl
-from typing import Any, Dict, Optional, Text, Tuple
+from typing import Any
 
 import aiohttp
 from aiohttp.client_exceptions import ContentTypeError
@@ -33,7 +33,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
 logger = logging.getLogger(__name__)
 
-_session: Optional[Tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession]] = None
+_session: tuple[asyncio.AbstractEventLoop, aiohttp.ClientSession] | None = None
 
 
 async def _note_reused(_session: aiohttp.ClientSession, context: Any, _params: Any) -> None:
@@ -47,7 +47,7 @@ def kept_alive_session() -> aiohttp.ClientSession:
     loop = asyncio.get_running_loop()
     if _session is None or _session[0] is not loop or _session[1].closed:
         trace = aiohttp.TraceConfig()
-        trace.on_connection_reuseconn.append(_note_reused)
+        trace.on_connection_reuseconn.append(_note_reused)  # type: ignore[arg-type]  # aiohttp's signal types name its own callback signature loosely
         # The action server (Sanic) closes a connection idle for 5 s, and the close is seen at
         # once; a longer wait on this side matters only where a proxy or load balancer stands
         # between, and keeps its end open longer.
@@ -61,15 +61,15 @@ class KeptAliveEndpoint(EndpointConfig):
     """The action server's endpoint, as configured, whose requests go over the kept-alive session."""
 
     @classmethod
-    def of(cls, endpoint: EndpointConfig) -> "KeptAliveEndpoint":
+    def of(cls, endpoint: EndpointConfig) -> KeptAliveEndpoint:
         kept_alive = cls.__new__(cls)
         kept_alive.__dict__.update(endpoint.__dict__)
         return kept_alive
 
-    async def request(self, method: Text = "post", subpath: Optional[Text] = None,
-                      content_type: Optional[Text] = "application/json", compress: bool = False,
-                      **kwargs: Any) -> Optional[Any]:
-        headers: Dict[Text, Any] = {"Content-Type": content_type} if content_type else {}
+    async def request(self, method: str = "post", subpath: str | None = None,
+                      content_type: str | None = "application/json", compress: bool = False,
+                      **kwargs: Any) -> Any | None:
+        headers: dict[str, Any] = {"Content-Type": content_type} if content_type else {}
         headers.update(kwargs.pop("headers", None) or {})
         headers.update(self.headers)
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
@@ -85,7 +85,7 @@ class KeptAliveEndpoint(EndpointConfig):
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT)) as fresh:
             return await _call(fresh, method, url, arguments, stale_is_retried=False)
 
-    def _ssl_context(self) -> Optional[ssl.SSLContext]:
+    def _ssl_context(self) -> ssl.SSLContext | None:
         if not self.cafile:
             return None
         try:
@@ -98,13 +98,13 @@ class KeptAliveEndpoint(EndpointConfig):
 class _Stale(Exception):
     """The call failed where the action server cannot have run it; `reason` says how."""
 
-    def __init__(self, reason: Text):
+    def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
 
 
-async def _call(session: aiohttp.ClientSession, method: Text, url: Text, arguments: Dict[Text, Any],
-                stale_is_retried: bool = True) -> Optional[Any]:
+async def _call(session: aiohttp.ClientSession, method: str, url: str, arguments: dict[str, Any],
+                stale_is_retried: bool = True) -> Any | None:
     attempt = {"reused": False, "answered": False}
     try:
         async with session.request(method, url, trace_request_ctx=attempt, **arguments) as response:

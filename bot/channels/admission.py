@@ -26,9 +26,10 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from enum import IntEnum
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional, TypeVar
+from typing import Any, TypeVar
 
 from bot.blocking import run_blocking
 from bot.config import Settings
@@ -51,12 +52,12 @@ class Admission:
         self.in_flight = in_flight
         self.bound = bound
         self._free = in_flight
-        self._waiting: List[list] = []  # heap of [priority, arrival, future]
+        self._waiting: list[list] = []  # heap of [priority, arrival, future]
         self._arrivals = itertools.count()
-        self._senders: Dict[str, list] = {}  # key -> [lock, users]
+        self._senders: dict[str, list] = {}  # key -> [lock, users]
 
     @classmethod
-    def sized(cls, in_flight: int, capacity: float, deadline: float) -> "Admission":
+    def sized(cls, in_flight: int, capacity: float, deadline: float) -> Admission:
         """The bound from measured capacity: as many turns as Rasa completes in half the
         deadline, so that a turn admitted to wait is likely answered in time."""
         return cls(in_flight, max(1, int(capacity * deadline / 2)))
@@ -124,13 +125,13 @@ class Admission:
                 del self._senders[key]
 
 
-async def within(work: "asyncio.Task[_T]", seconds: float, unless: Optional[asyncio.Event] = None) -> bool:
+async def within(work: asyncio.Task[_T], seconds: float, unless: asyncio.Event | None = None) -> bool:
     """Whether `work` finished within `seconds`, waiting no longer once `unless` is set (the work
     said it must queue past the bound); the work goes on either way, never cancelled here."""
     if seconds > 0 and not work.done():
         waits = {work}
         if unless is not None:
-            waits.add(asyncio.ensure_future(unless.wait()))
+            waits.add(asyncio.ensure_future(unless.wait()))  # type: ignore[arg-type]  # Event.wait() is awaitable; aiohttp-era stubs type it narrowly
         try:
             await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -154,7 +155,7 @@ class Deadline:
     answered) is given `grace` seconds more, never past `ceiling` seconds from the arrival, so
     that the answer still reaches Twilio before it gives up (TWILIO_WAITS)."""
 
-    def __init__(self, seconds: float, started: Optional[float] = None, grace: float = 2.0,
+    def __init__(self, seconds: float, started: float | None = None, grace: float = 2.0,
                  ceiling: float = TWILIO_WAITS - 2.0):
         self.seconds, self.grace, self.ceiling = seconds, grace, ceiling
         self.started = time.monotonic() if started is None else started
@@ -175,7 +176,7 @@ class Deadline:
         raise PastDeadline(f"{getattr(function, '__name__', function)} took longer than the answer deadline")
 
 
-def _forget(work: "asyncio.Future[Any]") -> None:
+def _forget(work: asyncio.Future[Any]) -> None:
     """The outcome of work the webhook stopped waiting for (read, so that asyncio does not log
     it as never retrieved)."""
     if not work.cancelled():
@@ -192,9 +193,9 @@ class AwaitingHandoff:
 
     def __init__(self, ttl: float = 900.0, limit: int = 10000):
         self.ttl, self.limit = ttl, limit
-        self._until: Dict[str, float] = {}
+        self._until: dict[str, float] = {}
 
-    def note(self, sender_id: str, active_loop: Optional[str], last_bot_action: Optional[str]) -> None:
+    def note(self, sender_id: str, active_loop: str | None, last_bot_action: str | None) -> None:
         if active_loop in self.LOOPS or last_bot_action in self.ASKS:
             if len(self._until) >= self.limit:
                 self._forget_expired()
@@ -215,7 +216,7 @@ class AwaitingHandoff:
 
 
 awaiting_handoff = AwaitingHandoff()
-_shared: Optional[Admission] = None
+_shared: Admission | None = None
 
 
 def shared_admission(settings: Settings) -> Admission:
@@ -235,7 +236,7 @@ def priority_of(emergency: bool, sender_id: str) -> Priority:
     return Priority.OTHER
 
 
-def in_background(work: Awaitable[_T], tasks: set) -> "asyncio.Task[_T]":
+def in_background(work: Awaitable[_T], tasks: set) -> asyncio.Task[_T]:
     """A task that outlives the webhook that started it, kept referenced in `tasks` until done
     (the event loop holds only weak references to tasks)."""
     task = asyncio.ensure_future(work)

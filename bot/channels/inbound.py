@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import parse_qs
 
 from sanic.request import Request, RequestParameters
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from bot.clock import utcnow
 from bot.config import Settings
+from bot.db import session_scope
+from bot.db.models import InboundMessage
 from bot.handoff import engine
 from bot.handoff.inbound import Routed, route
 from bot.notify.optout import number_opted_out
@@ -22,8 +25,6 @@ from bot.notify.outbox import Purpose, enqueue
 from bot.phonebook import hold_sender_number, release_sender_number, stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.safety import is_emergency_reply
-from bot.db import session_scope
-from bot.db.models import InboundMessage
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message body
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -61,7 +62,7 @@ class _Duplicate(Exception):
     """The MessageSid was already recorded: a Twilio retry or a replay."""
 
 
-def _record_delivery(session, message_sid: str, channel: str, sender_key: str) -> None:
+def _record_delivery(session: Session, message_sid: str, channel: str, sender_key: str) -> None:
     """Record the MessageSid as the transaction's first write; the primary key makes this atomic
     across processes and servers, so a second delivery raises _Duplicate."""
     try:

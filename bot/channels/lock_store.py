@@ -16,7 +16,8 @@ not needed here). Configured in endpoints.production.yml as
 from __future__ import annotations
 
 import json
-from typing import Callable, Optional, Text, Tuple, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import redis
 from rasa.core.lock import TicketLock
@@ -25,7 +26,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
 # What a change returns: the lock to write (None: delete it), and the change's result.
-Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]
+Change = Callable[[TicketLock | None], tuple[TicketLock | None, T]]
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -34,7 +35,7 @@ class AtomicRedisLockStore(RedisLockStore):
         # for `type: redis`.
         super().__init__(host=endpoint_config.url or "localhost", **endpoint_config.kwargs)
 
-    def _change(self, conversation_id: Text, change: Change[T]) -> T:
+    def _change(self, conversation_id: str, change: Change[T]) -> T:
         key = self.key_prefix + conversation_id
         with self.red.pipeline() as pipe:
             while True:
@@ -53,8 +54,8 @@ class AtomicRedisLockStore(RedisLockStore):
                 except redis.WatchError:
                     continue  # another server changed the lock meanwhile: read it again
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def issue(lock: Optional[TicketLock]) -> Tuple[TicketLock, int]:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
             lock = lock or self.create_lock(conversation_id)
             return lock, lock.issue_ticket(lock_lifetime)
 
@@ -63,16 +64,16 @@ class AtomicRedisLockStore(RedisLockStore):
         except redis.RedisError as exc:
             raise LockError(f"Error while acquiring lock. Error:\n{exc}") from exc
 
-    def update_lock(self, conversation_id: Text) -> None:
-        def drop_expired(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+    def update_lock(self, conversation_id: str) -> None:
+        def drop_expired(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock:
                 lock.remove_expired_tickets()
             return lock, None
 
         self._change(conversation_id, drop_expired)
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
-        def release_and_delete_when_idle(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        def release_and_delete_when_idle(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock:
                 lock.remove_ticket_for(ticket_number)
                 if not lock.is_someone_waiting():

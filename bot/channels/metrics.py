@@ -3,7 +3,8 @@ format (bot/metrics.py), for a scraper with the HUB_METRICS_TOKEN bearer token. 
 nginx does not proxy it: Prometheus scrapes each Rasa server directly."""
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import generate_latest
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -17,11 +18,11 @@ from bot.metrics import metrics_response, rasa_registry
 
 class MetricsInput(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "metrics"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -33,9 +33,10 @@ The tracker store is the hotline's own, configured in endpoints*.yml
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Dict, Iterator, List, Optional, Text
+from typing import Any
 
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -51,14 +52,14 @@ from bot.channels.admission import awaiting_handoff
 
 
 @functools.lru_cache(maxsize=1)
-def _action_response_validator():
+def _action_response_validator() -> Any:
     schema = RemoteAction.action_response_format_spec()
     cls = validator_for(schema)
     cls.check_schema(schema)  # once, not on every answer
     return cls(schema)
 
 
-def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     error = best_match(_action_response_validator().iter_errors(result))
     if error is None:
         return True
@@ -71,15 +72,15 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     raise error
 
 
-_failed_actions: ContextVar[Optional[List[Text]]] = ContextVar("failed_actions", default=None)
+_failed_actions: ContextVar[list[str] | None] = ContextVar("failed_actions", default=None)
 _remote_run = RemoteAction.run
 
 
 @contextmanager
-def watching_actions() -> Iterator[List[Text]]:
+def watching_actions() -> Iterator[list[str]]:
     """The names of the custom actions that failed while the block ran (in this asyncio task:
     Rasa handles a channel's message within the channel's own task)."""
-    failed: List[Text] = []
+    failed: list[str] = []
     token = _failed_actions.set(failed)
     try:
         yield failed
@@ -87,7 +88,7 @@ def watching_actions() -> Iterator[List[Text]]:
         _failed_actions.reset(token)
 
 
-async def run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any):
+async def run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
     if self.action_endpoint is not None and not isinstance(self.action_endpoint, KeptAliveEndpoint):
         self.action_endpoint = KeptAliveEndpoint.of(self.action_endpoint)  # this action's own copy
     try:
@@ -112,7 +113,7 @@ def raise_tracker_store_error(self: tracker_store.FailSafeTrackerStore, error: E
 _engine_kwargs = tracker_store.create_engine_kwargs
 
 
-def engine_kwargs_with_pre_ping(url: Any) -> Dict[Text, Any]:
+def engine_kwargs_with_pre_ping(url: Any) -> dict[str, Any]:
     # hide_parameters: an error in the tracker store would otherwise log the events it was
     # writing, which hold what people said.
     return {**_engine_kwargs(url), "pool_pre_ping": True, "hide_parameters": True}

@@ -19,7 +19,7 @@ the HTTP parse endpoint), nothing changes.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -42,7 +42,7 @@ _ANSWER_INTENT = {Consent.YES: "affirm", Consent.NO: "deny"}
 BY_MODEL = "intent_by_model"
 
 
-def _question_just_asked(tracker: DialogueStateTracker) -> Optional[str]:
+def _question_just_asked(tracker: DialogueStateTracker) -> str | None:
     """The response the bot ended its last turn with (`utter_action`), if nobody answered it yet."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -52,7 +52,7 @@ def _question_just_asked(tracker: DialogueStateTracker) -> Optional[str]:
     return None
 
 
-def _last_action(tracker: DialogueStateTracker) -> Optional[str]:
+def _last_action(tracker: DialogueStateTracker) -> str | None:
     """The last action of the bot's last turn (not the listening that follows it)."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -62,7 +62,7 @@ def _last_action(tracker: DialogueStateTracker) -> Optional[str]:
     return None
 
 
-def intent_in_context(text: str, tracker: Optional[DialogueStateTracker]) -> Optional[str]:
+def intent_in_context(text: str, tracker: DialogueStateTracker | None) -> str | None:
     """The intent a reply has as the answer to what the bot just asked or sent, or None to keep
     the model's reading."""
     if tracker is None or not (text or "").strip():
@@ -78,11 +78,11 @@ def intent_in_context(text: str, tracker: Optional[DialogueStateTracker]) -> Opt
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RepliesReadByQuestion(GraphComponent, IntentClassifier):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "RepliesReadByQuestion":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> RepliesReadByQuestion:
         return cls()
 
-    def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
+    def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
         for message in messages:
             intent = intent_in_context(message.get(TEXT) or "", tracker)
             if intent is None:

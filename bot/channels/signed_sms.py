@@ -16,7 +16,7 @@ WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
 ANSWER_FOLLOWS_HEADER = "X-Hub-Answer-Follows"
 
 
-def signed_sms_request(settings: Settings, sender: str, text: str, message_sid: str | None = None, to: str | None = None):
+def signed_sms_request(settings: Settings, sender: str, text: str, message_sid: str | None = None, to: str | None = None) -> tuple[dict[str, str], str]:
     """The form fields and X-Twilio-Signature of an SMS webhook as Twilio would send it."""
     account_sid = settings.twilio_account_sid or "AC" + "0" * 32
     message_sid = message_sid or "SM" + secrets.token_hex(16)

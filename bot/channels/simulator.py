@@ -12,11 +12,11 @@ says so (HUB_SIMULATOR); otherwise every route answers 404.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -65,7 +65,7 @@ def only_when_enabled(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callab
     """Answer 404, as if the route did not exist, unless the simulator is enabled."""
 
     @wraps(handler)
-    async def guarded(request: Request, *args, **kwargs) -> HTTPResponse:
+    async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
         try:
             enabled = get_settings().simulator_enabled
         except ConfigError as exc:
@@ -120,14 +120,14 @@ async def send_through_webhook(webhook_url: str, sender: str, text: str) -> list
         async with aiohttp.ClientSession(timeout=timeout) as http:
             async with http.post(webhook_url, data=params, headers={"X-Twilio-Signature": signature}) as answer:
                 status, body = answer.status, await answer.text()
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         raise SimulatorError(502, f"the SMS webhook did not answer: {exc or type(exc).__name__}") from None
     if status != 200:
         raise SimulatorError(502, f"the SMS webhook answered HTTP {status}: {body.strip()[:200]}")
     return parse_twiml_replies(body)
 
 
-def phone_view(number: str, after_id: Optional[int]) -> Dict[str, Any]:
+def phone_view(number: str, after_id: int | None) -> dict[str, Any]:
     """What the page shows beside one phone: roster role, handoffs, newly delivered messages."""
     settings = get_settings()
     key = sender_key(number, settings.require_secret_key(), settings.default_region)
@@ -146,11 +146,11 @@ class SimulatorInput(InputChannel):
     """The simulator page and its JSON endpoints; messages themselves go through twilio_sms."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "simulator"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

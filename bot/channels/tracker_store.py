@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from typing import Any, Callable, Iterable, List, Optional, Text, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -39,8 +40,8 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
             self._use_sqlite_engine()
 
     def _use_sqlite_engine(self) -> None:
-        url = self.engine.url
-        self.engine.dispose()
+        url = self.engine.url  # type: ignore[has-type]  # Rasa's SQLTrackerStore sets engine; Rasa is not followed
+        self.engine.dispose()  # type: ignore[has-type]  # as above
         # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool); a file database
         # keeps a small pool instead, each connection used by one executor thread at a time.
         pool = {} if url.database in (None, "", ":memory:") else {
@@ -53,14 +54,14 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
     async def _in_executor(self, function: Callable[..., _T], *args: Any) -> _T:
         return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))
 
-    async def keys(self) -> Iterable[Text]:
+    async def keys(self) -> Iterable[str]:
         return await self._in_executor(self._keys)
 
-    def _keys(self) -> List[Text]:
+    def _keys(self) -> list[str]:
         with self.session_scope() as session:
             return [sender_id for (sender_id,) in session.query(self.SQLEvent.sender_id).distinct()]
 
-    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
         events = await self._in_executor(self._read_events, sender_id, fetch_events_from_all_sessions)
         if not events or not self.domain:
             return None
@@ -68,7 +69,7 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
         setattr(tracker, _STORED, len(events))
         return tracker
 
-    def _read_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[dict]:
+    def _read_events(self, sender_id: str, fetch_events_from_all_sessions: bool) -> list[dict]:
         with self.session_scope() as session:
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions)
             return [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data)]
@@ -84,19 +85,19 @@ class ThreadedSQLTrackerStore(SQLTrackerStore):
         rows = [_row(tracker.sender_id, event) for event in events]
         if rows:
             await self._in_executor(self._insert, rows)
-        setattr(tracker, _STORED, stored + len(events))
+        setattr(tracker, _STORED, stored + len(events))  # type: ignore[operator]  # stored is read back as an int a line above (getattr default 0)
 
-    def _count_stored(self, sender_id: Text) -> int:
+    def _count_stored(self, sender_id: str) -> int:
         with self.session_scope() as session:
             return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
 
-    def _insert(self, rows: List[dict]) -> None:
+    def _insert(self, rows: list[dict]) -> None:
         with self.session_scope() as session:
             session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
 
 
-def _row(sender_id: Text, event: Any) -> dict:
+def _row(sender_id: str, event: Any) -> dict:
     data = event.as_dict()
     return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),

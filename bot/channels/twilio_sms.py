@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Set, Text
+from typing import Any, NamedTuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -31,9 +32,9 @@ from bot.channels.inbound import (
 from bot.channels.rasa_hooks import watching_actions
 from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER
 from bot.config import ConfigError, Settings, get_settings
-from bot.privacy import sender_key
-from bot.metrics import turn_answered
 from bot.language import detect_language, phrase
+from bot.metrics import turn_answered
+from bot.privacy import sender_key
 from bot.safety import emergency_first, emergency_reply, is_emergency_reply, mentions_overdose_in_progress
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ HOLDING_REPLIES = {
 }
 
 
-def render_text(message: Dict[str, Any]) -> Optional[str]:
+def render_text(message: dict[str, Any]) -> str | None:
     """A bot message as plain SMS text; buttons become a 'Reply ...' line (SMS has no buttons)."""
     text = (message.get("text") or "").strip()
     buttons = message.get("buttons") or []
@@ -70,7 +71,7 @@ def render_text(message: Dict[str, Any]) -> Optional[str]:
     return text or None
 
 
-def twiml(replies: List[str]) -> HTTPResponse:
+def twiml(replies: list[str]) -> HTTPResponse:
     twiml_response = MessagingResponse()
     for reply in replies:
         twiml_response.message(reply)
@@ -82,14 +83,14 @@ class TwilioSmsInput(InputChannel):
     """Signed Twilio SMS webhooks in, TwiML out."""
 
     def __init__(self) -> None:
-        self._background: Set["asyncio.Task[Any]"] = set()
+        self._background: set[asyncio.Task[Any]] = set()
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "twilio_sms"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         # Secrets come from the environment (.env), not credentials.yml, so they are never committed.
         return cls()
 
@@ -158,8 +159,8 @@ class TwilioSmsInput(InputChannel):
         """The queue in front of Rasa, shared with the voice channel."""
         return shared_admission(settings)
 
-    async def answer(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
-                     follow: "Follow") -> List[str]:
+    async def answer(self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
+                     follow: Follow) -> list[str]:
         """The replies to one text, in order, the sender's earlier texts answered first. When the
         webhook has not waited for them (`follow.by_outbox`), they go to the outbox before the
         sender's next text is taken, so that late answers keep their order."""
@@ -175,8 +176,8 @@ class TwilioSmsInput(InputChannel):
                                       settings)
             return replies
 
-    async def replies(self, incoming: "Incoming", on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
-                      follow: "Follow") -> List[str]:
+    async def replies(self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,
+                      follow: Follow) -> list[str]:
         """The MessageSid recorded once, what the hotline answers itself (STOP, HELP, the relay,
         specialists' commands) at once, the rest by Rasa when the queue lets it in."""
         message_sid, key, number, text = incoming
@@ -191,8 +192,8 @@ class TwilioSmsInput(InputChannel):
             return []
         if not text:
             return [EMPTY_BODY_REPLY]
-        if taken.routed.handled:
-            return taken.routed.replies
+        if taken.routed.handled:  # type: ignore[union-attr]  # taken.routed is set whenever the delivery was taken
+            return taken.routed.replies  # type: ignore[union-attr]  # as above
 
         collector = CollectingOutputChannel()
         if admission.crowded():
@@ -226,7 +227,7 @@ class TwilioSmsInput(InputChannel):
         return emergency_first(text, replies or [TROUBLE_REPLY], detect_language(text))
 
     @staticmethod
-    async def send_later(incoming: "Incoming", replies: List[str], settings: Settings) -> None:
+    async def send_later(incoming: Incoming, replies: list[str], settings: Settings) -> None:
         if not replies:
             return
         if not incoming.number:
@@ -254,5 +255,5 @@ class Incoming(NamedTuple):
 
     message_sid: str
     key: str  # HMAC of the sender's number
-    number: Optional[str]  # E.164, None when the sender can't be read as a number
+    number: str | None  # E.164, None when the sender can't be read as a number
     text: str

@@ -28,8 +28,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -37,8 +38,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.channels import voice_caller, voice_introduction, voice_transfer
 from bot.blocking import run_blocking
+from bot.channels import voice_caller, voice_introduction, voice_transfer
 from bot.channels.admission import Deadline, in_background, priority_of, shared_admission, within
 from bot.channels.inbound import (
     attach_person_number,
@@ -64,6 +65,8 @@ from bot.voice.emergency import StepsFirst, names_overdose, steps_first
 from bot.voice.listing import text_list
 
 logger = logging.getLogger(__name__)
+# What Rasa hands an input channel to pass a message on (its own annotation is a bare Callable).
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 MAX_QUIET = 3  # menus said to silence before the call ends
 MAX_WAITS = 5  # holding messages said while one turn runs late, before the caller gets the menu back
@@ -75,7 +78,7 @@ class VoiceCollectingOutputChannel(CollectingOutputChannel):
     responses (domain.yml `channel: twilio_voice`)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
 
@@ -85,10 +88,10 @@ class Turn:
 
     call_sid: str
     key: str  # HMAC of the caller's number
-    number: Optional[str]  # E.164, only for the handoff's callback and the texted list; None unless vouched for
+    number: str | None  # E.164, only for the handoff's callback and the texted list; None unless vouched for
     speech: str
     digits: str
-    query: Dict[str, str]
+    query: dict[str, str]
     language: str
     turn: int
     arrived: float  # time.monotonic() when the webhook came in: the answer deadline counts from it
@@ -100,15 +103,15 @@ class TwilioVoiceInput(InputChannel):
     def __init__(self) -> None:
         # Turns that ran past the answer deadline, by (CallSid, turn), until the call collects
         # their answer (step=wait); and the tasks that outlive their webhook.
-        self._waiting: Dict[Tuple[str, int], Tuple["asyncio.Task", str, str, float]] = {}
-        self._background: Set["asyncio.Task"] = set()
+        self._waiting: dict[tuple[str, int], tuple[asyncio.Task, str, str, float]] = {}
+        self._background: set[asyncio.Task] = set()
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return CHANNEL
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         # Secrets and settings come from the environment (.env, bot/config.py), not credentials.yml.
         return cls()
 
@@ -139,7 +142,7 @@ class TwilioVoiceInput(InputChannel):
 
     # --- plumbing ------------------------------------------------------------------------------
 
-    async def _signed(self, request: Request, handler) -> HTTPResponse:
+    async def _signed(self, request: Request, handler: Callable[[VoiceTwiml, Mapping[str, str]], Awaitable[HTTPResponse]]) -> HTTPResponse:
         settings = get_settings()
         deadline = Deadline(settings.answer_deadline_seconds)  # counted from the request's arrival
         try:
@@ -170,7 +173,7 @@ class TwilioVoiceInput(InputChannel):
 
     # --- the caller's conversation ---------------------------------------------------------------
 
-    async def conversation(self, request: Request, tw: VoiceTwiml, params, on_new_message) -> HTTPResponse:
+    async def conversation(self, request: Request, tw: VoiceTwiml, params: Mapping[str, str], on_new_message: OnNewMessage) -> HTTPResponse:
         query = query_params(request)
         step = query.get("step") or "start"
         try:
@@ -206,7 +209,7 @@ class TwilioVoiceInput(InputChannel):
             # The greeting whatever the database is doing: what the caller says next is heard.
             logger.exception("twilio_voice call %s: the caller could not be looked up; greeted regardless", call_sid)
             return self._greeting(tw, language, turn_number, pin_refused=False)
-        turn = Turn(call_sid=call_sid, key=caller.key, number=caller.number, speech=speech, digits=digits,
+        turn = Turn(call_sid=call_sid, key=caller.key, number=caller.number, speech=speech, digits=digits,  # type: ignore[arg-type]  # Twilio signs every voice webhook with a CallSid
                     query=query, language=language, turn=turn_number, arrived=tw.deadline.started)
         if not new:
             logger.info("twilio_voice duplicate delivery of %s turn %s ignored", call_sid, turn_number)
@@ -235,8 +238,8 @@ class TwilioVoiceInput(InputChannel):
         return await self._to_rasa(tw, turn, text, on_new_message)
 
     @staticmethod
-    async def _identify(tw: VoiceTwiml, params, step: str, request_id: str, digits: str, vouched: bool,
-                        run) -> Tuple[voice_caller.Caller, bool]:
+    async def _identify(tw: VoiceTwiml, params: Mapping[str, str], step: str, request_id: str, digits: str, vouched: bool,
+                        run: Any) -> tuple[voice_caller.Caller, bool]:
         """Who is calling, and whether this request (`request_id`) is new; `run`: how the
         blocking work is run (within the deadline, or, behind the steps, as long as it takes)."""
         # Withheld caller IDs and unverified officers' numbers: a conversation of this call alone.
@@ -255,8 +258,8 @@ class TwilioVoiceInput(InputChannel):
         twiml.append(gather)
         return tw.xml(twiml)
 
-    async def _behind_the_steps(self, tw: VoiceTwiml, params, step: str, turn_number: int, speech: str, language: str,
-                                vouched: bool, on_new_message) -> None:
+    async def _behind_the_steps(self, tw: VoiceTwiml, params: Mapping[str, str], step: str, turn_number: int, speech: str, language: str,
+                                vouched: bool, on_new_message: OnNewMessage) -> None:
         """The turn whose answer began with the steps, into the conversation (once, however
         often Twilio sent it), as soon as the database lets it: nobody waits on it."""
         call_sid = params.get("CallSid")
@@ -266,12 +269,12 @@ class TwilioVoiceInput(InputChannel):
             logger.exception("twilio_voice call %s turn %s: the turn behind the steps could not be taken", call_sid, turn_number)
             return
         if new:
-            turn = Turn(call_sid=call_sid, key=caller.key, number=caller.number, speech=speech, digits="", query={},
+            turn = Turn(call_sid=call_sid, key=caller.key, number=caller.number, speech=speech, digits="", query={},  # type: ignore[arg-type]  # as above
                         language=language, turn=turn_number, arrived=tw.deadline.started)
             await self._rasa_turn(tw, turn, speech, voice_metadata(language), True, on_new_message)
 
     @staticmethod
-    async def _new_conversation(tw: VoiceTwiml, turn: Turn, on_new_message) -> None:
+    async def _new_conversation(tw: VoiceTwiml, turn: Turn, on_new_message: OnNewMessage) -> None:
         """A call starts a new conversation: the tracker is the caller's (keyed by their number,
         as their texts are), but a search or question left open in an earlier text thread must
         not answer for them ("press 1 to find services" asks what they need). The greeting waits
@@ -307,7 +310,7 @@ class TwilioVoiceInput(InputChannel):
             return tw.xml(twiml)
         return self._menu(tw, turn, turn.language, prefix=texts.say(turn.language, "menu_again"), quiet=quiet)
 
-    async def _menu_choice(self, tw: VoiceTwiml, turn: Turn, on_new_message) -> HTTPResponse:
+    async def _menu_choice(self, tw: VoiceTwiml, turn: Turn, on_new_message: OnNewMessage) -> HTTPResponse:
         if turn.speech:
             return await self._to_rasa(tw, turn, turn.speech, on_new_message)
         choice = turn.digits[:1]
@@ -322,7 +325,7 @@ class TwilioVoiceInput(InputChannel):
             return self._menu(tw, turn, turn.language)
         return self._quiet(tw, turn)
 
-    async def _keypad_choice(self, tw: VoiceTwiml, turn: Turn, on_new_message) -> HTTPResponse:
+    async def _keypad_choice(self, tw: VoiceTwiml, turn: Turn, on_new_message: OnNewMessage) -> HTTPResponse:
         """A key pressed where the last prompt offered choices (a response's buttons)."""
         payloads = turn.query["opts"].split("|")
         index = int(turn.digits[0]) - 1 if turn.digits[:1].isdigit() else -1
@@ -330,7 +333,7 @@ class TwilioVoiceInput(InputChannel):
             return await self._to_rasa(tw, turn, turn.digits, on_new_message)
         return await self._to_rasa(tw, turn, payloads[index], on_new_message, keypad=turn.digits[0])
 
-    async def _list_choice(self, tw: VoiceTwiml, turn: Turn, on_new_message) -> HTTPResponse:
+    async def _list_choice(self, tw: VoiceTwiml, turn: Turn, on_new_message: OnNewMessage) -> HTTPResponse:
         """The answer to 'I can text you this list'."""
         language = turn.language
         answer = texts.list_answer(turn.speech) if turn.speech else None
@@ -359,12 +362,12 @@ class TwilioVoiceInput(InputChannel):
         except ValueError:
             offset = 0
         with session_scope() as session:
-            return text_list(session, turn.number, query.get("type") or "", query.get("place") or "", offset=offset,
+            return text_list(session, turn.number, query.get("type") or "", query.get("place") or "", offset=offset,  # type: ignore[arg-type]  # a list is offered only to a caller whose number is known
                              open_first=query.get("open") == "1", language=turn.language)
 
-    async def _to_rasa(self, tw: VoiceTwiml, turn: Turn, text: str, on_new_message, keypad: str | None = None) -> HTTPResponse:
+    async def _to_rasa(self, tw: VoiceTwiml, turn: Turn, text: str, on_new_message: OnNewMessage, keypad: str | None = None) -> HTTPResponse:
         language = turn.language if text.startswith("/") else detect_language(text, previous=turn.language)
-        metadata: Dict[str, Any] = voice_metadata(language)
+        metadata: dict[str, Any] = voice_metadata(language)
         if keypad:
             metadata["keypad"] = keypad
         # (Speech naming an overdose never comes here: the steps went first, conversation().)
@@ -375,8 +378,8 @@ class TwilioVoiceInput(InputChannel):
             return await self._answer(tw, turn, language, text, work.result())
         return self._hold(tw, turn, language, text, work, waits=0)
 
-    async def _rasa_turn(self, tw: VoiceTwiml, turn: Turn, text: str, metadata: Dict[str, Any],
-                         emergency: bool, on_new_message) -> Optional[List[Dict[str, Any]]]:
+    async def _rasa_turn(self, tw: VoiceTwiml, turn: Turn, text: str, metadata: dict[str, Any],
+                         emergency: bool, on_new_message: OnNewMessage) -> list[dict[str, Any]] | None:
         """One turn through the queue into Rasa: the bot's messages, or None when it failed (the
         caller then hears the trouble words). The caller's turns go one at a time, in order."""
         admission = shared_admission(tw.settings)
@@ -388,7 +391,7 @@ class TwilioVoiceInput(InputChannel):
                     with watching_actions() as failed:
                         await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL,
                                                          metadata=metadata, message_id=f"{turn.call_sid}:{turn.turn}"))
-                messages: Optional[List[Dict[str, Any]]] = list(collector.messages)
+                messages: list[dict[str, Any]] | None = list(collector.messages)
                 if failed:  # a turn half done would mislead the caller: the trouble words instead
                     logger.error("twilio_voice call %s turn %s: action(s) %s failed", turn.call_sid, turn.turn, ", ".join(failed))
                     messages = None
@@ -402,7 +405,7 @@ class TwilioVoiceInput(InputChannel):
                     logger.exception("twilio_voice call %s: the number could not be attached to a new handoff", turn.call_sid)
         return messages
 
-    def _hold(self, tw: VoiceTwiml, turn: Turn, language: str, text: str, work: "asyncio.Task", waits: int) -> HTTPResponse:
+    def _hold(self, tw: VoiceTwiml, turn: Turn, language: str, text: str, work: asyncio.Task, waits: int) -> HTTPResponse:
         """No dead air while a turn runs past the deadline: a holding <Say>, then a <Redirect> back
         here (step=wait) that collects the answer when it is ready."""
         now = time.monotonic()
@@ -442,10 +445,10 @@ class TwilioVoiceInput(InputChannel):
         return self._hold(tw, turn, language, text, work, waits=waits)
 
     async def _answer(self, tw: VoiceTwiml, turn: Turn, language: str, text: str,
-                      messages: Optional[List[Dict[str, Any]]]) -> HTTPResponse:
+                      messages: list[dict[str, Any]] | None) -> HTTPResponse:
         """TwiML for a turn's messages (None: the turn failed)."""
         spoken = [m for m in messages or [] if (m.get("text") or "").strip()]
-        custom = {}
+        custom: dict[str, Any] = {}
         for message in messages or []:
             custom.update((message.get("custom") or {}).get("voice") or {})
 
@@ -461,7 +464,7 @@ class TwilioVoiceInput(InputChannel):
             return await voice_transfer.ring_first(tw, custom["transfer"], language, [m["text"] for m in spoken])
         return self._reply(tw, turn, language, spoken, custom.get("offer_sms_list"))
 
-    def _reply(self, tw: VoiceTwiml, turn: Turn, language: str, spoken: List[Dict[str, Any]], offer: Optional[Dict[str, Any]]) -> HTTPResponse:
+    def _reply(self, tw: VoiceTwiml, turn: Turn, language: str, spoken: list[dict[str, Any]], offer: dict[str, Any] | None) -> HTTPResponse:
         """Rasa's messages said in order; the last inside the Gather that listens for the answer."""
         twiml = VoiceResponse()
         if not spoken:

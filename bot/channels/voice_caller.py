@@ -60,8 +60,8 @@ def identify(call_sid: str, sender: str | None, stir_verstat: str | None, settin
     `vouched`: whether the carrier vouches for the number (caller_id.number_vouched_for)."""
     if caller_id_withheld(sender):
         return Caller(call_key(call_sid, settings), None)
-    key = sender_key(sender, settings.require_secret_key(), settings.default_region)
-    number = phone_number(sender, settings.default_region) if vouched else None
+    key = sender_key(sender, settings.require_secret_key(), settings.default_region)  # type: ignore[arg-type]  # Twilio signs every voice webhook with From
+    number = phone_number(sender, settings.default_region) if vouched else None  # type: ignore[arg-type]  # as above
     with session_scope() as session:
         refused = pin is not None and bool(pin) and not officer_check.check_pin(session, key, call_sid, pin)
         officer, verified = officer_check.officer_calling(session, key, call_sid, attested=caller_id.fully_attested(stir_verstat))

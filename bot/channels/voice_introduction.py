@@ -18,13 +18,14 @@ bot/handoff/call_flow.py, one transaction a step).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.channels.call_control import CallControlError, call_control_for
 from bot.blocking import run_blocking
+from bot.channels.call_control import CallControlError, call_control_for
 from bot.channels.inbound import query_params
 from bot.channels.voice_twiml import VoiceTwiml
 from bot.config import Settings
@@ -69,7 +70,7 @@ async def call_person(tw: VoiceTwiml, ref: str, leg: str, number: str, language:
     return True
 
 
-async def introduce(request: Request, tw: VoiceTwiml, params) -> HTTPResponse:
+async def introduce(request: Request, tw: VoiceTwiml, params: Mapping[str, str]) -> HTTPResponse:
     """The person's call (steps ask, answer, status) and the specialist's leg moved into the
     conference (step room)."""
     query = query_params(request)

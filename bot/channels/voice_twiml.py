@@ -5,7 +5,7 @@ steps). One VoiceTwiml per request, for the settings and the answer deadline of 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import urlencode
 
 from sanic import response
@@ -35,12 +35,12 @@ def keys_pressed(digits: str | None) -> str:
 
 
 class VoiceTwiml:
-    def __init__(self, settings: Settings, deadline: Optional[Deadline] = None):
+    def __init__(self, settings: Settings, deadline: Deadline | None = None):
         self.settings = settings
         self.deadline = deadline or Deadline(settings.answer_deadline_seconds)
-        self._kept: Dict[str, str] = {}
+        self._kept: dict[str, str] = {}
 
-    def keep(self, **state: Optional[str]) -> None:
+    def keep(self, **state: str | None) -> None:
         """Call state that every later URL of the conversation (route `webhook`) carries."""
         self._kept = {name: value for name, value in state.items() if value}
 
@@ -54,7 +54,7 @@ class VoiceTwiml:
     def xml(twiml: VoiceResponse) -> HTTPResponse:
         return response.text(str(twiml), content_type="text/xml; charset=utf-8")
 
-    def say(self, node, text: str, language: str, slow: bool = False) -> None:
+    def say(self, node: Any, text: str, language: str, slow: bool = False) -> None:
         voice = voice_of(self.settings, language)
         if slow:
             say = Say(voice=voice, language=texts.LANGUAGE_TAGS[language])
@@ -99,7 +99,7 @@ class VoiceTwiml:
         dial.conference(room, start_conference_on_enter=True, end_conference_on_exit=ends_call, max_participants=3,
                         wait_url="", record="do-not-record")
 
-    def emergency(self, language: str, next_turn: int, rest: List[str]) -> HTTPResponse:
+    def emergency(self, language: str, next_turn: int, rest: list[str]) -> HTTPResponse:
         """911 first, then the naloxone steps one at a time, slowly, with pauses; then `rest`
         (what else the turn said), and an offer to hear the steps again (step=emergency)."""
         twiml = VoiceResponse()

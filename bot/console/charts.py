@@ -40,7 +40,7 @@ class Report:
         matplotlib.rcParams["svg.hashsalt"] = self.name  # the same data draws the same file
         matplotlib.rcParams["svg.fonttype"] = "none"  # text as text: smaller, and readable by a screen reader
         figure = Figure(figsize=(7.5, 3.2), dpi=100)
-        axes = figure.subplots()
+        axes = figure.add_subplot()  # one Axes (subplots() is typed as maybe an array of them)
         labels = [str(row[self.x]) for row in self.rows]
         positions = list(range(len(labels)))
         drawn = any(row[column] for row in self.rows for column in self.series)

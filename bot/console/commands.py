@@ -50,9 +50,9 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_list(args) -> int:
+    from bot.clock import utcnow
     from bot.console import accounts
     from bot.db import session_scope
-    from bot.clock import utcnow
 
     with session_scope() as session:
         now = utcnow()

@@ -3,7 +3,7 @@ and their agencies. Changes go through bot/handoff/roster.py, the functions `hub
 so the rules and the messages are the same; each change is audited."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sanic.request import Request
 from sqlalchemy import select
@@ -20,7 +20,7 @@ LABELS = {"name": "Name", "phone": "Phone", "zips": "ZIP codes", "languages": "L
 
 def roster_view(session, now: datetime | None = None) -> dict:
     """The listing of `hub roster list`, with who is on call now (their hours, and not OFF or STOP)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     active = {s.phone: s for s in session.scalars(select(Specialist).where(Specialist.active == 1))}
     specialists, officers = [], []
     for row in roster.roster_listing(session):

@@ -29,7 +29,7 @@ class ConsoleSession:
     csrf: str
     seen: float  # when last used (epoch seconds)
 
-    def used_at(self, now: float) -> "ConsoleSession":
+    def used_at(self, now: float) -> ConsoleSession:
         return replace(self, seen=now)
 
 
@@ -72,4 +72,4 @@ def decode(cookie: str | None, secret_key: str, now: float, idle_seconds: float)
 
 
 def csrf_ok(session: ConsoleSession | None, token: str | None) -> bool:
-    return session is not None and bool(token) and hmac.compare_digest(session.csrf.encode(), token.encode())
+    return session is not None and bool(token) and hmac.compare_digest(session.csrf.encode(), token.encode())  # type: ignore[union-attr]  # bool(token) rules None out; mypy does not narrow through bool()

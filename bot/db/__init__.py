@@ -1,17 +1,16 @@
 """Database adapter: engine and session factory (SQLAlchemy 1.4 in 2.0 style)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.pool import QueuePool
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.config import get_settings
-
 
 # Never a bound parameter in an error message or a log: they are phone numbers and the words of
 # relayed messages (a failed INSERT into the outbox would otherwise print both).

@@ -4,6 +4,8 @@ Directory tables keep HSDS ids and column names so that import and export map on
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Date,
@@ -19,7 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base, relationship
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4 ships no types (and no stubs are installed), so mypy cannot see the mapped classes.
+Base: Any = declarative_base()
 
 
 class Organization(Base):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 _FREE = re.compile(r"^\s*free\b|\bfree of charge\b|\bno (?:cost|charge|fees?)\b|\bat no cost\b|\bgratis\b", re.I)
 _NOT_FREE = re.compile(r"\bnot free\b", re.I)

@@ -45,7 +45,7 @@ def export_package(session: Session, target: str | Path) -> dict[str, int]:
         for name, model in TABLES:
             resource = resources[name]
             header = [spec["name"] for spec in resource["schema"]["fields"]]
-            table = model.__table__
+            table = model.__table__  # type: ignore[attr-defined]  # TABLES holds mapped classes (SQLAlchemy 1.4 ships no types)
             with open(staging / resource["path"], "w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(header)

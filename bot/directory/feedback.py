@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import ServicePoint
 from bot.directory.named import find_named_place
-from bot.directory.reports import Listing, ListedPlace, last_listing, record_report
+from bot.directory.reports import ListedPlace, Listing, last_listing, record_report
 from bot.language import detect_language, phrase
 from bot.phonebook import blank_numbers
 from bot.safety import mentions_overdose_in_progress
@@ -173,8 +173,8 @@ def listing_feedback(session: Session, number_key: str, text: str, region: str =
         named = _report_named(session, number_key, text, kind, language, region, now)
         return None if named is None or asks else [phrase(_PHRASES, language, "thanks place", name=named.name)]
     if place is None:
-        place = listing.places[0] if len(listing.places) == 1 else None
-    language = detect_language(text, previous=listing.language)
+        place = listing.places[0] if len(listing.places) == 1 else None  # type: ignore[union-attr]  # as below
+    language = detect_language(text, previous=listing.language)  # type: ignore[union-attr]  # not None here: without a listing the branch above returned
     record_report(session, number_key, place, kind, blank_numbers(text, region), language, now)
     if asks:
         return None

@@ -6,10 +6,10 @@ local dates and naive local datetimes; the caller converts "now" into the locati
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Iterable
 
 from dateutil import rrule
 
@@ -121,7 +121,7 @@ def closed_on(rule: OpeningRule, day: date) -> bool:
     if rule.freq:
         return occurs_on(rule, day)
     start = rule.valid_from or rule.dtstart
-    return start <= day <= (rule.valid_to or rule.until or start)
+    return start <= day <= (rule.valid_to or rule.until or start)  # type: ignore[operator]  # relies on a one-off closure carrying valid_from or dtstart (unchanged)
 
 
 def is_all_day(rule: OpeningRule) -> bool:

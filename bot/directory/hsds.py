@@ -241,7 +241,7 @@ def _check_keys(tables: dict[str, Table], resources: dict[str, dict], issues: li
     for row, number in zip(attributes.rows, attributes.row_numbers) if attributes else ():
         entity = row.get("link_entity")
         if entity in ids and row.get("link_id") and row["link_id"] not in ids[entity]:
-            issues.append(ValidationIssue(attributes.file, number, "link_id", f"{row['link_id']!r} matches no id in {resources[entity]['path']}"))
+            issues.append(ValidationIssue(attributes.file, number, "link_id", f"{row['link_id']!r} matches no id in {resources[entity]['path']}"))  # type: ignore[union-attr]  # inside this loop attributes is set (it loops over its rows)
 
 
 def read_package(path: str | Path) -> Package:

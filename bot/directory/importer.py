@@ -10,7 +10,7 @@ Writes go through bulk Core statements: a national directory is hundreds of thou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -99,7 +99,7 @@ def _db_value(name: str, value):
     if name == "extension":
         return str(int(value)) if float(value).is_integer() else str(value)
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)  # stored as naive UTC
+        return value.astimezone(UTC).replace(tzinfo=None)  # stored as naive UTC
     return value
 
 
@@ -147,7 +147,7 @@ def _locate(package: Package) -> None:
 
 def _date_of(value) -> date | None:
     if isinstance(value, datetime):
-        return (value.astimezone(timezone.utc) if value.tzinfo else value).date()
+        return (value.astimezone(UTC) if value.tzinfo else value).date()
     return value
 
 
@@ -235,7 +235,7 @@ def _upsert(session: Session, name: str, model, rows: list[dict], summary: Impor
 def _remove_dropped_children(session: Session, package: Package, summary: ImportSummary) -> None:
     for name, model, parents in _CHILDREN:
         keep = {row["id"] for row in package.rows(name)}
-        table = model.__table__
+        table = model.__table__  # type: ignore[attr-defined]  # _CHILDREN holds mapped classes (SQLAlchemy 1.4 ships no types)
         stale: set[str] = set()
         for column, parent in parents:
             # A parent new in this import has only the package's own children.

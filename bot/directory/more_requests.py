@@ -19,7 +19,7 @@ _FILLER = {
     "please", "pls", "plz", "porfa", "porfavor", "por", "favor", "thanks", "thank", "you", "thx", "ty",
     "gracias", "ok", "okay", "k", "yes", "yeah", "si", "sure", "and", "y", "so", "um", "uh", "hmm",
     "any", "anything", "some", "the", "a", "an", "of", "them", "ones", "one", "what", "whats", "is",
-    "are", "there", "theres", "got", "have", "do", "you", "u", "ya", "can", "could", "i", "me", "see",
+    "are", "there", "theres", "got", "have", "do", "u", "ya", "can", "could", "i", "me", "see",
     "show", "send", "give", "list", "get", "options", "option", "places", "place", "spots", "results",
     "choices", "locations", "page", "hay", "algo", "algun", "alguno", "alguna", "dame", "dime", "manda",
     "mandame", "muestrame", "ensename", "quiero", "ver", "opcion", "opciones", "lugar", "lugares", "sitio",

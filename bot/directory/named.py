@@ -66,7 +66,7 @@ class NamedPlace:
         return f"{self.service_id}/{self.location_id}"
 
     @classmethod
-    def from_key(cls, key: str | None) -> "NamedPlace | None":
+    def from_key(cls, key: str | None) -> NamedPlace | None:
         service_id, _, location_id = (key or "").partition("/")
         return cls(service_id, location_id) if service_id and location_id else None
 

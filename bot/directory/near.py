@@ -34,5 +34,5 @@ def search_near(session: Session, code: str | None, where: str | None, *, offset
     if place is None:
         raise UnknownPlace(where)
     result = find_services(session, code, place, offset=offset, open_first=open_first,
-                           radius_miles=get_settings().search_radius_miles, **({"limit": limit} if limit is not None else {}))
+                           radius_miles=get_settings().search_radius_miles, **({"limit": limit} if limit is not None else {}))  # type: ignore[arg-type]  # limit is an int; mypy reads the ** dict as any of the parameters
     return Nearby(place, result)

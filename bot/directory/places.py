@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from statistics import mean
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import zipcodes
 from sqlalchemy import select

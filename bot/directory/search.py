@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Address, CostOption, Language, Phone, Schedule, Service, ServicePoint
 from bot.config import get_settings
+from bot.db.models import Address, CostOption, Language, Phone, Schedule, Service, ServicePoint
 from bot.directory.barriers import low_barrier_flags
 from bot.directory.geo import Place, bounding_box, miles_between
 from bot.directory.hours import OpeningRule, describe_day, open_at
@@ -195,7 +195,7 @@ def find_services(
     verified longer than `stale_after` ago say to call ahead (both default to the settings)."""
     if code not in SERVICE_TYPES:
         raise UnknownServiceType(code)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if stale_after is None or closed_reports is None:
         settings = get_settings()
         stale_after = timedelta(seconds=settings.stale_after_seconds) if stale_after is None else stale_after
@@ -243,12 +243,12 @@ def service_details(session: Session, service_id: str, location_id: str, now: da
     candidate = _Candidate(0.0, row.name, service_id, location_id, row.time_zone)
     settings = get_settings()
     flagged = reported_closed(session, settings.closed_reports)
-    return _details(session, [candidate], None, now or datetime.now(timezone.utc), None, flagged,
+    return _details(session, [candidate], None, now or datetime.now(UTC), None, flagged,
                     timedelta(seconds=settings.stale_after_seconds))[0]
 
 
 def _details(session: Session, page: list[_Candidate], origin: Place | None, now: datetime, schedules=None,
-             flagged: set = frozenset(), stale_after: timedelta | None = None) -> list[ServiceMatch]:
+             flagged: set | frozenset = frozenset(), stale_after: timedelta | None = None) -> list[ServiceMatch]:
     if not page:
         return []
     service_ids = sorted({c.service_id for c in page})
@@ -281,7 +281,7 @@ def _details(session: Session, page: list[_Candidate], origin: Place | None, now
         address = addresses.get(candidate.location_id)
         local_now = _local_now(now, candidate.time_zone, origin.timezone if origin else None)
         rules = _rules_for(schedules, candidate)
-        phone = next((p.number for p in phones[candidate.service_id] if p.location_id in (None, candidate.location_id)), None)
+        phone = next((p.number for p in phones[candidate.service_id] if p.location_id in (None, candidate.location_id)), None)  # type: ignore[attr-defined]  # as above
         flags = low_barrier_flags(
             texts.get(candidate.service_id, ()),
             costs[candidate.service_id],
@@ -292,9 +292,9 @@ def _details(session: Session, page: list[_Candidate], origin: Place | None, now
                 service_id=candidate.service_id,
                 location_id=candidate.location_id,
                 name=candidate.name,
-                street=address.address_1 if address else None,
-                city=address.city if address else None,
-                postal_code=address.postal_code if address else None,
+                street=address.address_1 if address else None,  # type: ignore[attr-defined]  # as above
+                city=address.city if address else None,  # type: ignore[attr-defined]  # as above
+                postal_code=address.postal_code if address else None,  # type: ignore[attr-defined]  # rows of a select(), typed as plain tuples (SQLAlchemy 1.4 ships no types)
                 distance_miles=round(candidate.distance, 1),
                 phone=phone,
                 hours_today=describe_day(rules, local_now.date()),

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from bot.clock import utcnow
 from bot.db.models import Handoff, Specialist
 from bot.handoff import engine, texts
 from bot.handoff.roster import is_on_call
-from bot.handoff.states import OFFERED, OPEN, State
+from bot.handoff.states import OFFERED, OPEN, LogEvent, State
 
 # OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
 # Only phrases nobody would send a person as a whole message ("fuera" alone may mean "I'm outside").
@@ -48,14 +48,14 @@ def reachable(specialist: Specialist | None) -> bool:
     return specialist is not None and bool(specialist.active) and specialist.off_call != "stop"
 
 
-def _open_handoffs(session: Session, specialist: Specialist, states=OPEN) -> list[Handoff]:
+def _open_handoffs(session: Session, specialist: Specialist, states: tuple[State, ...] = OPEN) -> list[Handoff]:
     return list(session.scalars(
         select(Handoff).where(Handoff.specialist_id == specialist.id, Handoff.state.in_(states))
         .order_by(Handoff.id).with_for_update()
     ))
 
 
-def _hand_on_all(session: Session, specialist: Specialist, why: str, now: datetime, states=OPEN) -> list[str]:
+def _hand_on_all(session: Session, specialist: Specialist, why: str, now: datetime, states: tuple[State, ...] = OPEN) -> list[str]:
     handoffs = _open_handoffs(session, specialist, states)
     for handoff in handoffs:
         engine.hand_on(session, handoff, why, now)
@@ -82,7 +82,7 @@ def coordinator_changed(session: Session, coordinator: Specialist, now: datetime
     ))
     for handoff in waiting:
         before = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
-        engine.log(session, handoff, "passed", now, before, detail="coordinator changed")
+        engine.log(session, handoff, LogEvent.PASSED, now, before, detail="coordinator changed")
         engine.offer_to_coordinator(session, handoff, coordinator, now, was_alerted=True, from_previous=True)
     return [handoff.ref for handoff in waiting]
 
@@ -120,5 +120,5 @@ def go_on(session: Session, specialist: Specialist, language: str = "en", now: d
     if specialist.off_call == "stop":
         return texts.on_needs_start(language)
     specialist.off_call, specialist.off_call_since = None, None
-    in_hours = is_on_call(specialist, now.replace(tzinfo=timezone.utc))
+    in_hours = is_on_call(specialist, now.replace(tzinfo=UTC))
     return texts.gone_on(specialist.hours, in_hours, language)

@@ -174,7 +174,7 @@ _HAVE = {"have", "has", "got", "tiene", "tienen", "tenia", "cuenta"}
 # Skipped when looking for what a negation or refusal is about.
 _FUNCTION_WORDS = {
     "to", "a", "an", "the", "any", "all", "further", "it", "that", "this", "them", "us", "me", "him", "her",
-    "la", "el", "los", "las", "su", "sus", "de", "que", "le", "lo", "les", "nos", "me", "more", "way",
+    "la", "el", "los", "las", "su", "sus", "de", "que", "le", "lo", "les", "nos", "more", "way",
     "really", "thanks", "thank", "you", "gracias", "now", "ahora", "mejor", "so", "at", "i", "he", "she",
     "they", "did", "do", "does", "was", "is", "will", "would", "ever",
 }
@@ -185,7 +185,7 @@ _ANSWER_WORDS = _FUNCTION_WORDS | {
     "number", "phone", "cell", "fine", "totally", "just", "hi", "hello", "hey", "hola", "y", "and", "muy",
     "pueden", "puede", "escribir", "escribirme", "escribeme", "escriban", "escribanme", "esta", "bien",
     "perfect", "perfecto", "right", "sounds", "love", "like", "want", "ok", "mind", "for", "sure", "oh",
-    "mm", "mmm", "hmm", "um", "uh", "ah", "well", "ok", "okay", "of", "course", "interested",
+    "mm", "mmm", "hmm", "um", "uh", "ah", "well", "okay", "of", "course", "interested",
     "ahorita", "thing", "then", "pues", "sir", "maam", "man", "bro", "dude", "go", "texts", "message",
     "messages", "bye", "goodbye", "adios", "cya", "need", "it",
     # by voice: "yes, connect me"

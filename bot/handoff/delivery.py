@@ -20,7 +20,7 @@ from bot.db.models import Handoff, HandoffLog, OutboxMessage, Specialist
 from bot.handoff import texts
 from bot.handoff.engine import alert_next, log, send
 from bot.handoff.roster import coordinator
-from bot.handoff.states import OFFERED, State
+from bot.handoff.states import OFFERED, LogEvent, State
 from bot.notify.outbox import Purpose
 from bot.notify.receipts import record_receipt
 
@@ -39,7 +39,7 @@ def alert_not_delivered(session: Session, message: OutboxMessage, reason: str, n
     specialist = session.get(Specialist, handoff.specialist_id)
     if specialist is None or specialist.phone != message.to_number:
         return None
-    log(session, handoff, "undelivered", now, specialist, detail=reason[:64])
+    log(session, handoff, LogEvent.UNDELIVERED, now, specialist, detail=reason[:64])
     if handoff.state == State.ESCALATED:
         # The coordinator was the last one to ask: there is nobody to move on to. The handoff
         # keeps its deadline and `hub status` counts the undelivered alert for an operator.
@@ -50,8 +50,8 @@ def alert_not_delivered(session: Session, message: OutboxMessage, reason: str, n
 # However many parts of a message (or messages in a row) fail, one report per handoff and
 # direction in this window: a phone that is off fails every part alike.
 RELAY_REPORT_WINDOW = timedelta(minutes=10)
-RELAY_FAILED_TO_PERSON = "relay_failed_person"
-RELAY_FAILED_TO_SPECIALIST = "relay_failed_specialist"
+RELAY_FAILED_TO_PERSON = LogEvent.RELAY_FAILED_PERSON
+RELAY_FAILED_TO_SPECIALIST = LogEvent.RELAY_FAILED_SPECIALIST
 
 
 def relay_not_delivered(session: Session, message: OutboxMessage, reason: str, now: datetime | None = None) -> str | None:
@@ -79,7 +79,7 @@ def relay_not_delivered(session: Session, message: OutboxMessage, reason: str, n
         fallback = coordinator(session)
         told = fallback is not None and (specialist is None or fallback.id != specialist.id)
         if told:
-            send(session, fallback.phone, texts.relay_failed_to_specialist(handoff, specialist.name if specialist else None, reason),
+            send(session, fallback.phone, texts.relay_failed_to_specialist(handoff, specialist.name if specialist else None, reason),  # type: ignore[union-attr]  # told is True only with a fallback
                  Purpose.NOTICE, handoff.id)
         send(session, handoff.person_number, texts.person_relay_failed(handoff, coordinator_told=told), Purpose.NOTICE, handoff.id)
     return event

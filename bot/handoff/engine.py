@@ -6,19 +6,20 @@ outbox in the same transaction, so a handoff and its alert are saved together or
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import texts
-from bot.handoff.refs import new_ref, normalise as normalise_ref
-from bot.clock import utcnow
+from bot.handoff.refs import new_ref
+from bot.handoff.refs import normalise as normalise_ref
 from bot.handoff.roster import choose_specialist, coordinator
-from bot.handoff.states import AWAITING, OFFERED, OPEN, ConsentBy, Source, State
+from bot.handoff.states import AWAITING, OFFERED, OPEN, ConsentBy, LogEvent, Source, State
 from bot.notify.outbox import Purpose, enqueue
 
 OUTCOMES = ("reached", "engaged", "declined", "unreachable", "other")
@@ -28,7 +29,7 @@ class HandoffError(ValueError):
     """A specialist command that cannot be carried out; the message is the plain-words reply."""
 
 
-def log(session: Session, handoff: Handoff, event: str, now: datetime, specialist: Specialist | None = None, detail: str | None = None) -> None:
+def log(session: Session, handoff: Handoff, event: LogEvent, now: datetime, specialist: Specialist | None = None, detail: str | None = None) -> None:
     """One handoff_log row: the event, the state it left the handoff in, who, and a detail (never a number or words)."""
     session.add(HandoffLog(handoff_id=handoff.id, at=now, event=event, state=handoff.state,
                            specialist_id=specialist.id if specialist else None, detail=detail))
@@ -62,7 +63,7 @@ def create_handoff(
     )
     session.add(handoff)
     session.flush()
-    log(session, handoff, "created", now, detail=f"consent by {consent_by}")
+    log(session, handoff, LogEvent.CREATED, now, detail=f"consent by {consent_by}")
     if alert:
         alert_next(session, handoff, now)
     else:
@@ -70,7 +71,7 @@ def create_handoff(
     return handoff
 
 
-def _last(session: Session, handoff: Handoff, *events: str) -> int:
+def _last(session: Session, handoff: Handoff, *events: LogEvent) -> int:
     """The id of the handoff's latest log row of these events; 0 when there is none."""
     return session.scalar(select(func.max(HandoffLog.id)).where(
         HandoffLog.handoff_id == handoff.id, HandoffLog.event.in_(events))) or 0
@@ -81,11 +82,11 @@ def _asked(session: Session, handoff: Handoff) -> set[int]:
     specialist left is offered afresh), or since a round ended with nobody left to ask (everyone
     on shift is asked again). A specialist whose phone rang during a call transfer (call_* events)
     is not counted: the SMS alert after missed calls goes to them too."""
-    since = _last(session, handoff, "handed_on", "unassigned")
+    since = _last(session, handoff, LogEvent.HANDED_ON, LogEvent.UNASSIGNED)
     return set(session.scalars(
         select(HandoffLog.specialist_id).where(
             HandoffLog.handoff_id == handoff.id, HandoffLog.id > since, HandoffLog.specialist_id.is_not(None),
-            HandoffLog.event.in_(("alerted", "escalated")),
+            HandoffLog.event.in_((LogEvent.ALERTED, LogEvent.ESCALATED)),
         )
     ))
 
@@ -100,13 +101,13 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
         expire(session, handoff, now)
         return None
     asked = _asked(session, handoff)
-    specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=timezone.utc))
+    specialist = choose_specialist(session, handoff.area, handoff.language, asked, now.replace(tzinfo=UTC))
     if specialist:
         handoff.state = State.ALERTED
         handoff.specialist_id = specialist.id
         handoff.alerted_at = handoff.alerted_at or now
         handoff.deadline_at = _sooner(now + timedelta(seconds=settings.escalate_after_seconds), expires_at)
-        log(session, handoff, "alerted", now, specialist)
+        log(session, handoff, LogEvent.ALERTED, now, specialist)
         send(session, specialist.phone, texts.alert(handoff, handed_on), Purpose.ALERT, handoff.id)
         return specialist
     fallback = coordinator(session)
@@ -129,16 +130,16 @@ def alert_next(session: Session, handoff: Handoff, now: datetime, handed_on: boo
     handoff.state = State.CREATED
     handoff.specialist_id = None
     handoff.deadline_at = _sooner(now + timedelta(seconds=settings.escalate_after_seconds), expires_at)
-    log(session, handoff, "unassigned", now, detail="no specialist on call and no coordinator left to ask")
+    log(session, handoff, LogEvent.UNASSIGNED, now, detail="no specialist on call and no coordinator left to ask")
     return None
 
 
 def _saved_until(session: Session, handoff: Handoff, settings: Settings) -> datetime | None:
     """When a request that found nobody left to ask expires: HUB_EXPIRE_AFTER after the first
     time (since it was last accepted or handed on); None while it never did."""
-    since = _last(session, handoff, "handed_on", "accepted")
+    since = _last(session, handoff, LogEvent.HANDED_ON, LogEvent.ACCEPTED)
     first = session.scalar(select(func.min(HandoffLog.at)).where(
-        HandoffLog.handoff_id == handoff.id, HandoffLog.id > since, HandoffLog.event == "unassigned"))
+        HandoffLog.handoff_id == handoff.id, HandoffLog.id > since, HandoffLog.event == LogEvent.UNASSIGNED))
     return None if first is None else first + timedelta(seconds=settings.expire_after_seconds)
 
 
@@ -150,7 +151,7 @@ def expire(session: Session, handoff: Handoff, now: datetime) -> None:
     """Nobody took it in time: closed as expired, and the person told honestly."""
     handoff.state = State.EXPIRED
     handoff.closed_at = now
-    log(session, handoff, "expired", now)
+    log(session, handoff, LogEvent.EXPIRED, now)
     send(session, handoff.person_number, texts.person_expired(handoff), Purpose.NOTICE)
 
 
@@ -162,7 +163,7 @@ def offer_to_coordinator(session: Session, handoff: Handoff, fallback: Specialis
     handoff.specialist_id = fallback.id
     handoff.alerted_at = handoff.alerted_at or now
     handoff.deadline_at = now + timedelta(seconds=get_settings().expire_after_seconds)
-    log(session, handoff, "escalated", now, fallback)
+    log(session, handoff, LogEvent.ESCALATED, now, fallback)
     send(session, fallback.phone, texts.coordinator_alert(handoff, was_alerted, handed_on, from_previous), Purpose.ESCALATION,
          handoff.id)
 
@@ -174,12 +175,12 @@ def hand_on(session: Session, handoff: Handoff, why: str, now: datetime, notify_
     is told (sent through the outbox unless notify_person=False, where the caller replies)."""
     leaving = session.get(Specialist, handoff.specialist_id) if handoff.specialist_id else None
     if handoff.state in OFFERED:
-        log(session, handoff, "passed", now, leaving, detail=why)
+        log(session, handoff, LogEvent.PASSED, now, leaving, detail=why)
         alert_next(session, handoff, now)
         return None
     if handoff.state != State.ACCEPTED:
         return None
-    log(session, handoff, "handed_on", now, leaving, detail=why)
+    log(session, handoff, LogEvent.HANDED_ON, now, leaving, detail=why)
     taker = alert_next(session, handoff, now, handed_on=True)
     notice = texts.person_handed_on(handoff, "coordinator" if taker is not None and taker.is_coordinator else
                                     "specialist" if taker is not None else "nobody")
@@ -211,7 +212,7 @@ def escalate_due(session: Session, now: datetime | None = None) -> int:
             expire(session, handoff, now)
         else:
             if handoff.state == State.ALERTED:
-                log(session, handoff, "timed_out", now, session.get(Specialist, handoff.specialist_id))
+                log(session, handoff, LogEvent.TIMED_OUT, now, session.get(Specialist, handoff.specialist_id))
             alert_next(session, handoff, now)
     return len(due)
 
@@ -227,12 +228,12 @@ def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
             return
     holder = session.get(Specialist, handoff.specialist_id)
     accepted_log = session.scalar(select(func.max(HandoffLog.id)).where(
-        HandoffLog.handoff_id == handoff.id, HandoffLog.event == "accepted")) or 0
+        HandoffLog.handoff_id == handoff.id, HandoffLog.event == LogEvent.ACCEPTED)) or 0
     reminded = session.scalar(select(HandoffLog.id).where(
-        HandoffLog.handoff_id == handoff.id, HandoffLog.id > accepted_log, HandoffLog.event == "done_reminder").limit(1))
+        HandoffLog.handoff_id == handoff.id, HandoffLog.id > accepted_log, HandoffLog.event == LogEvent.DONE_REMINDER).limit(1))
     stale_at = handoff.created_at + timedelta(seconds=settings.handoff_max_age_seconds)
     if reminded is None:
-        log(session, handoff, "done_reminder", now, holder)
+        log(session, handoff, LogEvent.DONE_REMINDER, now, holder)
         send(session, holder.phone if holder else None, texts.done_reminder(handoff, settings.done_reminder_seconds), Purpose.REMINDER)
         handoff.deadline_at = now + wait
         return
@@ -240,10 +241,10 @@ def _done_overdue(session: Session, handoff: Handoff, now: datetime) -> None:
     handoff.deadline_at = stale_at  # nothing more to do until it is stale
     if fallback is None or (holder is not None and holder.id == fallback.id):
         why = "no coordinator to take it" if fallback is None else "the coordinator has it already"
-        log(session, handoff, "done_overdue", now, holder, detail=why)
+        log(session, handoff, LogEvent.DONE_OVERDUE, now, holder, detail=why)
         return
     handoff.specialist_id = fallback.id
-    log(session, handoff, "done_overdue", now, fallback)
+    log(session, handoff, LogEvent.DONE_OVERDUE, now, fallback)
     send(session, fallback.phone, texts.done_overdue_coordinator(handoff, holder.name if holder else None), Purpose.ESCALATION)
     if holder is not None:
         send(session, holder.phone, texts.done_overdue_specialist(handoff), Purpose.NOTICE)
@@ -258,7 +259,7 @@ def _close_stale(session: Session, handoff: Handoff, now: datetime) -> None:
     handoff.state = State.STALE
     handoff.closed_at = now
     handoff.deadline_at = None
-    log(session, handoff, "stale", now, holder)
+    log(session, handoff, LogEvent.STALE, now, holder)
     days = round(get_settings().handoff_max_age_seconds / 86400, 1)
     send(session, handoff.person_number, texts.person_closed(handoff) if was_accepted else texts.person_expired(handoff), Purpose.NOTICE)
     fallback = coordinator(session)
@@ -286,7 +287,7 @@ def was_offered(session: Session, handoff: Handoff, specialist: Specialist) -> b
         return True
     return session.scalar(select(HandoffLog.id).where(
         HandoffLog.handoff_id == handoff.id, HandoffLog.specialist_id == specialist.id,
-        HandoffLog.event.in_(("alerted", "escalated", "call_dialed")),
+        HandoffLog.event.in_((LogEvent.ALERTED, LogEvent.ESCALATED, LogEvent.CALL_DIALED)),
     ).limit(1)) is not None
 
 
@@ -305,7 +306,7 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
     handoff.specialist_id = specialist.id
     handoff.accepted_at = now
     handoff.deadline_at = now + timedelta(seconds=get_settings().done_reminder_seconds)  # the DONE reminder
-    log(session, handoff, "accepted", now, specialist, detail=detail)
+    log(session, handoff, LogEvent.ACCEPTED, now, specialist, detail=detail)
     if notify_person:
         first_text = texts.person_accepted(handoff)
         if handoff.source == Source.OFFICER and handoff.person_number:
@@ -321,7 +322,7 @@ def pass_(session: Session, specialist: Specialist, ref: str, now: datetime | No
     handoff = _find(session, ref, lock=True)
     if handoff.specialist_id != specialist.id or handoff.state not in OFFERED:
         raise HandoffError(texts.not_open_to_you(handoff.ref))
-    log(session, handoff, "passed", now, specialist)
+    log(session, handoff, LogEvent.PASSED, now, specialist)
     alert_next(session, handoff, now)
     return texts.passed(handoff)
 
@@ -340,7 +341,7 @@ def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: 
     handoff.state = State.CLOSED
     handoff.outcome = outcome
     handoff.closed_at = now
-    log(session, handoff, "closed", now, specialist, detail=outcome)
+    log(session, handoff, LogEvent.CLOSED, now, specialist, detail=outcome)
     send(session, handoff.person_number, texts.person_closed(handoff), Purpose.NOTICE)
     return texts.closed(handoff)
 

@@ -29,7 +29,7 @@ from bot.directory.geo import lookup_zip
 from bot.handoff import engine, texts
 from bot.handoff.consent import Consent, ReadAs, person_consent, read_consent
 from bot.handoff.follow_up_texts import say
-from bot.handoff.states import OPEN, ConsentBy, Source
+from bot.handoff.states import OPEN, ConsentBy, LogEvent, Source
 from bot.notify.optout import number_opted_out
 from bot.notify.outbox import Purpose, enqueue
 
@@ -304,7 +304,7 @@ def reopen(session: Session, earlier: Handoff, number: str | None, asked: str, a
     # They agreed to check-ins and answered one: that agreement carries over.
     handoff.follow_up_consent = "yes"
     handoff.follow_up_asked_at, handoff.follow_up_answered_at = earlier.follow_up_asked_at, earlier.follow_up_answered_at
-    engine.log(session, handoff, "re_contact", now, detail=f"check-in of {earlier.ref}")
+    engine.log(session, handoff, LogEvent.RE_CONTACT, now, detail=f"check-in of {earlier.ref}")
     return handoff
 
 

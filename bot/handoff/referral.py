@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db.models import Handoff, Officer, Referral
 from bot.handoff.consent import officer_consent
 from bot.handoff.engine import alert_next, create_handoff, normalise_ref
 from bot.handoff.refs import PATTERN as REF_PATTERN
 from bot.handoff.states import AWAITING, OVER, ConsentBy, Source, State
-from bot.clock import utcnow
 from bot.phonebook import STAND_IN, number_for
 from bot.privacy import sender_key
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from bot.db.models import Handoff
 from bot.handoff.states import Source
-from bot.words import Word
 from bot.language import phrase
+from bot.words import Word
 
 
 class Kind(Word):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ def report(session: Session, sla_seconds: float, since: datetime | None = None) 
     handoffs = list(session.scalars(query))
     waits = [(h.accepted_at - h.created_at).total_seconds() for h in handoffs if h.accepted_at]
     within = sum(1 for w in waits if w <= sla_seconds)
-    def minutes(value):
+    def minutes(value: float | None) -> float | None:
         return None if value is None else round(value / 60, 1)
     return {
         "since": _iso(since),
@@ -76,7 +77,7 @@ def kinds(session: Session, sla_seconds: float, since: datetime | None = None) -
     return _referral_figures(session, sla_seconds, since, lambda referral, officer: str(officer.kind or DEFAULT))
 
 
-def _referral_figures(session: Session, sla_seconds: float, since: datetime | None, group) -> dict:
+def _referral_figures(session: Session, sla_seconds: float, since: datetime | None, group: Any) -> dict:
     query = (select(Referral, Officer, Handoff).join(Officer, Officer.id == Referral.officer_id)
              .outerjoin(Handoff, Handoff.id == Referral.handoff_id))
     if since:
@@ -111,7 +112,7 @@ def linkage(session: Session, since: datetime | None = None) -> dict:
     def empty() -> dict:
         return {"sent": 0, "answered": 0, "connected": 0, "reopened": 0}
 
-    total, by_source, by_agency = empty(), {}, {}
+    total, by_source, by_agency = empty(), {}, {}  # type: ignore[var-annotated]  # dicts of empty()'s counts, by key
     query = select(CheckIn).where(CheckIn.status == "sent")
     if since:
         query = query.where(CheckIn.at >= since)

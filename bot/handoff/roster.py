@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -96,7 +96,7 @@ def choose_specialist(session: Session, area: str | None, language: str, exclude
     """The best on-call specialist for a handoff: covers the area, on call, not yet asked; among
     those, one who speaks the language, then the fewest open handoffs, then the longest on the
     roster. A language match is preferred, not required: nobody reached is worse than English."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     open_counts = dict(
         session.execute(
             select(Handoff.specialist_id, func.count())

@@ -3,6 +3,9 @@ their language (the PERSON table, one entry per language of bot/language.py); me
 specialists are in English, except the replies to their own OFF and ON (SPECIALIST)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bot.config import duration_words
 from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
@@ -60,7 +63,7 @@ PERSON = {
 }
 
 
-def _person(handoff: Handoff, key: str, **values) -> str:
+def _person(handoff: Handoff, key: str, **values: Any) -> str:
     """A PERSON phrase in the handoff's language, with its reference filled in."""
     return phrase(PERSON, handoff.language, key, ref=handoff.ref, **values)
 
@@ -139,7 +142,7 @@ def closed(handoff: Handoff) -> str:
     return f"Closed {handoff.ref} ({handoff.outcome}). Thank you."
 
 
-def specialist_help(open_refs: list[str], pending_refs: list[str] = ()) -> str:
+def specialist_help(open_refs: list[str], pending_refs: Sequence[str] = ()) -> str:
     commands = "Commands: ACCEPT H-12345, PASS H-12345, DONE H-12345 outcome, OFF, ON."
     waiting = f" Waiting for your answer: {', '.join(pending_refs)}." if pending_refs else ""
     if len(open_refs) > 1:
@@ -262,7 +265,7 @@ def yes_needs_ref(pending_refs: list[str], verb: str = "ACCEPT") -> str:
     return f"You have {len(pending_refs)} requests waiting ({', '.join(pending_refs)}). Reply {verb} with the reference, e.g. {verb} {pending_refs[0]}."
 
 
-def command_needs_ref(verb: str, open_refs: list[str] = ()) -> str:
+def command_needs_ref(verb: str, open_refs: Sequence[str] = ()) -> str:
     example_ref = open_refs[0] if open_refs else "H-12345"
     example = f"DONE {example_ref} engaged" if verb == "DONE" else f"{verb} {example_ref}"
     return f"Add the request's reference, e.g. {example}." + (

@@ -14,7 +14,7 @@ puts the steps together for a call, and the Rasa channel turns its decisions int
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,19 +24,19 @@ from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.handoff import engine
 from bot.handoff.roster import choose_specialist
-from bot.handoff.states import RINGABLE, Source, State
+from bot.handoff.states import RINGABLE, LogEvent, Source, State
 from bot.notify.outbox import Purpose
 
 # Twilio's DialCallStatus for a call that did not connect the specialist, as a log event.
 # "completed" without an acceptance means the specialist answered but did not press 1 (or a
 # voicemail picked up and the whisper timed out).
 DIAL_EVENTS = {
-    "no-answer": "call_no_answer",
-    "busy": "call_busy",
-    "failed": "call_failed",
-    "canceled": "call_canceled",
-    "completed": "call_not_accepted",
-    "answered": "call_not_accepted",
+    "no-answer": LogEvent.CALL_NO_ANSWER,
+    "busy": LogEvent.CALL_BUSY,
+    "failed": LogEvent.CALL_FAILED,
+    "canceled": LogEvent.CALL_CANCELED,
+    "completed": LogEvent.CALL_NOT_ACCEPTED,
+    "answered": LogEvent.CALL_NOT_ACCEPTED,
 }
 # Time, beyond the ring itself, that the worker leaves a ringing transfer alone before it treats
 # the call flow as lost and sends the SMS alert.
@@ -69,7 +69,7 @@ def dialed(session: Session, handoff: Handoff) -> list[int]:
     """The specialists whose phones this handoff's call rang, in order."""
     return list(session.scalars(
         select(HandoffLog.specialist_id)
-        .where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == "call_dialed")
+        .where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == LogEvent.CALL_DIALED)
         .order_by(HandoffLog.id)
     ))
 
@@ -84,14 +84,14 @@ def next_ring(session: Session, handoff: Handoff, now: datetime | None = None) -
     tried = dialed(session, handoff)
     if len(tried) >= settings.voice_max_dials:
         return None
-    specialist = choose_specialist(session, handoff.area, handoff.language, set(tried), now.replace(tzinfo=timezone.utc))
+    specialist = choose_specialist(session, handoff.area, handoff.language, set(tried), now.replace(tzinfo=UTC))
     if specialist is None:
         return None
     handoff.state = State.ALERTED
     handoff.specialist_id = specialist.id
     handoff.alerted_at = handoff.alerted_at or now
     handoff.deadline_at = now + timedelta(seconds=settings.voice_ring_seconds + _GRACE_SECONDS)
-    engine.log(session, handoff, "call_dialed", now, specialist, detail=f"attempt {len(tried) + 1}")
+    engine.log(session, handoff, LogEvent.CALL_DIALED, now, specialist, detail=f"attempt {len(tried) + 1}")
     return Ring(handoff.ref, specialist.id, specialist.phone, len(tried) + 1)
 
 
@@ -107,7 +107,7 @@ def _ringing(session: Session, handoff: Handoff, specialist_id: int) -> Speciali
 def connected(session: Session, handoff: Handoff, specialist_id: int) -> bool:
     """Whether this specialist took the call (pressed 1)."""
     return handoff.state in (State.ACCEPTED, State.CLOSED) and handoff.specialist_id == specialist_id and session.scalar(
-        select(HandoffLog.id).where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == "accepted",
+        select(HandoffLog.id).where(HandoffLog.handoff_id == handoff.id, HandoffLog.event == LogEvent.ACCEPTED,
                                     HandoffLog.specialist_id == specialist_id, HandoffLog.detail == "by phone")
     ) is not None
 
@@ -130,7 +130,7 @@ def call_ended(session: Session, ref: str, specialist_id: int, dial_status: str,
     handoff = find(session, ref)
     specialist = _ringing(session, handoff, specialist_id)
     if not connected(session, handoff, specialist_id):
-        event = DIAL_EVENTS.get((dial_status or "").lower(), "call_failed")
+        event = DIAL_EVENTS.get((dial_status or "").lower(), LogEvent.CALL_FAILED)
         engine.log(session, handoff, event, now, specialist, detail=(dial_status or "")[:24] or None)
     return handoff
 

@@ -2,10 +2,11 @@
 an operator has looked at them (`hub outbox --held`). bot/cli.py only calls `add_commands`."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 
-def cmd_outbox_release(args) -> int:
+def cmd_outbox_release(args: argparse.Namespace) -> int:
     from bot.db import session_scope
     from bot.notify.outbox import ReleaseError, release_held
 
@@ -27,7 +28,7 @@ def cmd_outbox_release(args) -> int:
     return 0
 
 
-def add_commands(outbox) -> None:
+def add_commands(outbox: argparse.ArgumentParser) -> None:
     """Add `release` under `hub outbox` (its parser)."""
     commands = outbox.add_subparsers(dest="outbox_command")
     release = commands.add_parser("release", help="send messages a restore held (listed by `hub outbox --held`)")

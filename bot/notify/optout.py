@@ -8,15 +8,14 @@ moves to the current key as soon as its number is seen again (`number_opted_out`
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db.models import OptOut
-from bot.clock import utcnow
 from bot.privacy import key_id, sender_key
 
 # Carrier keywords, each answered in the language it was written in. English: Twilio's own

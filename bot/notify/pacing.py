@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 # How much sending one claim covers: a message more urgent than those claimed waits at most this.
 CLAIM_SECONDS = 1.0

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -41,11 +41,12 @@ class BaseUrlHttpClient(TwilioHttpClient):
     """Twilio's HTTP client with api.twilio.com replaced by another base URL (a mock server built
     from Twilio's OpenAPI description, or a staging proxy)."""
 
-    def __init__(self, base_url: str, extra_headers: dict[str, str] | None = None, **kwargs):
+    def __init__(self, base_url: str, extra_headers: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(timeout=SEND_TIMEOUT_SECONDS, **kwargs)
         self.base_url, self.extra_headers = base_url.rstrip("/"), extra_headers or {}
 
-    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
+    def request(self, method: str, url: str, params: Any = None, data: Any = None, headers: Any = None, auth: Any = None,
+                timeout: Any = None, allow_redirects: bool = False) -> Any:
         if url.startswith(TWILIO_API):
             url = self.base_url + url[len(TWILIO_API):]
         return super().request(method, url, params, data, {**(headers or {}), **self.extra_headers}, auth, timeout, allow_redirects)
@@ -88,7 +89,7 @@ def delivery_for_error(status: int, code: int | None) -> Delivery:
     error = f"Twilio {status} error {code}"  # as twilio_error() names it
     if code == OPTED_OUT_CODE:
         return Delivery(ok=False, blocked=True, error=f"{error}: the recipient texted STOP to Twilio")
-    alarm = ACCOUNT_CODES.get(code) or ACCOUNT_STATUSES.get(status)
+    alarm = ACCOUNT_CODES.get(code) or ACCOUNT_STATUSES.get(status)  # type: ignore[arg-type]  # dict.get(None) is None, as wanted for a receipt without a code
     if alarm:
         return Delivery(ok=False, error=error, retryable=True, alarm=alarm)
     # 429, 5xx and the temporary codes are Twilio's to recover from; any other 4xx (an invalid
@@ -117,7 +118,7 @@ class TwilioTransport:
         created since the interrupted attempt began. Twilio dates a message to the second, so the
         attempt's own second counts; a message dated earlier is an earlier one, perhaps with the
         same words ("ok" relayed twice), never this attempt's proof of delivery."""
-        after = since.replace(tzinfo=timezone.utc, microsecond=0)
+        after = since.replace(tzinfo=UTC, microsecond=0)
         try:
             recent = self.client.messages.list(to=to_number, from_=from_number, limit=LOOKUP_LIMIT)
         except TwilioRestException as exc:

@@ -114,7 +114,7 @@ class Manifest:
         (folder / MANIFEST).write_text(json.dumps({"format": FORMAT, **self.__dict__}, indent=2) + "\n")
 
     @classmethod
-    def read(cls, folder: Path) -> "Manifest":
+    def read(cls, folder: Path) -> Manifest:
         try:
             data = json.loads((folder / MANIFEST).read_text())
         except FileNotFoundError:
@@ -183,7 +183,7 @@ def backup_sqlite(hub_url: str, tracker_url: str | None, folder: Path, retention
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise BackupError(f"{folder} exists and is not an empty folder: give a new path")
     with ExitStack() as stack:
-        hub = stack.enter_context(closing(_open(hub_path)))
+        hub = stack.enter_context(closing(_open(hub_path)))  # type: ignore[arg-type]  # backup_sqlite is called for a SQLite hub database only (bot/ops)
         tracker = stack.enter_context(closing(_open(tracker_path))) if tracker_path and tracker_path.is_file() else None
         created = utcnow()  # before the snapshots: an opt-out after this is merged at restore if missing
         for connection in filter(None, (hub, tracker)):
@@ -203,7 +203,7 @@ def backup_sqlite(hub_url: str, tracker_url: str | None, folder: Path, retention
 
 def holds_line_data(hub_url: str, tracker_url: str | None) -> list[str]:
     """The tables of a database that hold the line's records: empty for a fresh installation."""
-    found = []
+    found: list[str] = []
     if (path := sqlite_path(hub_url)) is not None and not path.exists():
         return found  # a fresh installation that has not even been migrated
     engine = create_engine(hub_url, future=True)

@@ -135,8 +135,17 @@ def cmd_restore(args) -> int:
 
     from bot.cli import alembic_config
     from bot.db import engine_for
-    from bot.ops.backup import BackupError, Manifest, backup_started, holds_line_data, installation_counts, old_records, \
-        postgres_restore_steps, restore_sqlite, sqlite_path
+    from bot.ops.backup import (
+        BackupError,
+        Manifest,
+        backup_started,
+        holds_line_data,
+        installation_counts,
+        old_records,
+        postgres_restore_steps,
+        restore_sqlite,
+        sqlite_path,
+    )
     from bot.retention import tracker_store_url
 
     settings = get_settings()

@@ -23,7 +23,6 @@ from bot.handoff.states import OPEN
 from bot.phonebook import HELD
 from bot.privacy import key_id, sender_key
 
-
 CHUNK = 500
 
 # Every column that holds HMAC(HUB_SECRET_KEY, number), and what a rotation does with it. A new

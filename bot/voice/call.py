@@ -3,7 +3,8 @@ metadata, and the actions read it to answer for the ear (a transfer instead of a
 offered by text instead of read out)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 VOICE_CHANNEL = "voice"
 

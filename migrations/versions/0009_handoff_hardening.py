@@ -4,9 +4,8 @@ Revision ID: 0009_handoff_hardening
 Revises: 0012_ops
 Create Date: 2026-11-29 22:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0009_handoff_hardening'
 down_revision = '0012_ops'

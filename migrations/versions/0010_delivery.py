@@ -4,9 +4,8 @@ Revision ID: 0010_delivery
 Revises: 0011_privacy
 Create Date: 2026-11-29 22:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0010_delivery'
 down_revision = '0011_privacy'

@@ -4,9 +4,8 @@ Revision ID: 0011_privacy
 Revises: 0009_handoff_hardening
 Create Date: 2026-11-29 22:10:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0011_privacy'
 down_revision = '0009_handoff_hardening'

@@ -4,9 +4,8 @@ Revision ID: 0012_ops
 Revises: 0007
 Create Date: 2026-11-29 22:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0012_ops'
 down_revision = '0007'

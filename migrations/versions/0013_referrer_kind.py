@@ -4,9 +4,8 @@ Revision ID: 0013_referrer_kind
 Revises: 0010_delivery
 Create Date: 2026-11-30 01:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0013_referrer_kind'
 down_revision = '0010_delivery'

@@ -5,9 +5,8 @@ Revision ID: 0016_listing_reports
 Revises: 0010_delivery
 Create Date: 2026-11-30 01:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0016_listing_reports'
 down_revision = '0013_referrer_kind'

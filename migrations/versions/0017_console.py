@@ -4,9 +4,8 @@ Revision ID: 0017_console
 Revises: 0010_delivery
 Create Date: 2026-11-30 01:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0017_console'
 down_revision = '0014_follow_ups'

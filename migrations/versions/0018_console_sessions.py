@@ -13,9 +13,8 @@ Create Date: 2026-12-07 02:15:00
 """
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0018_console_sessions'
 down_revision = '0015_area_alerts'

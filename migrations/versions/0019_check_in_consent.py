@@ -5,9 +5,8 @@ Revision ID: 0019_check_in_consent
 Revises: 0018_console_sessions
 Create Date: 2026-12-07 02:30:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0019_check_in_consent'
 down_revision = '0018_console_sessions'

@@ -3,7 +3,6 @@ CollectingDispatcher. The person's number reaches the slots only as its stand-in
 import re
 
 import pytest
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher

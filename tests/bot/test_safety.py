@@ -2,8 +2,19 @@
 import pytest
 
 from bot.safety import (
-    AFTER_OVERDOSE, ANSWER, EMERGENCY_REPLY, SEARCH, SIGNS, after_emergency_steps, EMERGENCY_REPLY_ES, asks_how_to_recognise_overdose,
-    asks_to_buy_drugs, emergency_first, is_emergency_reply, mentions_overdose_in_progress, mentions_past_overdose,
+    AFTER_OVERDOSE,
+    ANSWER,
+    EMERGENCY_REPLY,
+    EMERGENCY_REPLY_ES,
+    SEARCH,
+    SIGNS,
+    after_emergency_steps,
+    asks_how_to_recognise_overdose,
+    asks_to_buy_drugs,
+    emergency_first,
+    is_emergency_reply,
+    mentions_overdose_in_progress,
+    mentions_past_overdose,
 )
 
 

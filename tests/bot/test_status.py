@@ -9,7 +9,7 @@ from bot.cli import main
 from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db import session_scope
-from bot.db.models import OutboxMessage, Specialist, WorkerHeartbeat
+from bot.db.models import Specialist, WorkerHeartbeat
 from bot.handoff import engine
 from bot.notify.alarms import raise_alarm
 from bot.notify.optout import opt_out

@@ -16,7 +16,6 @@ from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.servers import free_port, wait_until_up
 
-
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no sandbox (CI runs as root in a container), no GPU, and nothing that
 # reaches out to the network, which is closed here.

@@ -16,13 +16,14 @@ from contextlib import ExitStack
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, text as sql
+from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from bot.privacy import sender_key
 from tests.conftest import DEMO_DIRECTORY, PROJECT_ROOT, TEST_ENV
 from tests.e2e.conftest import BIN, Hotline, text
-from tests.servers import free_port, wait_until_up
 from tests.e2e.tcp_proxy import TcpProxy
+from tests.servers import free_port, wait_until_up
 
 pytestmark = pytest.mark.e2e
 

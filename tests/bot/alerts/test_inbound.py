@@ -96,8 +96,8 @@ def queue_alert():
 @pytest.mark.parametrize("body, why", [("ALERTS OFF", "ALERTS OFF"), ("STOP", "STOP")])
 def test_alerts_off_stops_the_copies_already_queued_for_that_number(demo_db, body, why):
     # Before: the copy sat 'pending' with the number and the worker sent it anyway after ALERTS OFF.
-    from tests.bot.test_worker import RecordingTransport
     from bot.worker import deliver_due
+    from tests.bot.test_worker import RecordingTransport
 
     text("ALERTS 98104")
     text("ALERTS 98104", number=OTHER, key=OTHER_KEY)

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import asyncio
 
-
-from bot.channels.admission import (Admission, AwaitingHandoff, Deadline, PastDeadline, Priority, awaiting_handoff, priority_of,
-                                   within)
+from bot.channels.admission import (
+    Admission,
+    AwaitingHandoff,
+    Deadline,
+    PastDeadline,
+    Priority,
+    awaiting_handoff,
+    priority_of,
+    within,
+)
 
 
 def run(coroutine):

@@ -4,12 +4,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
-from urllib.parse import urlencode
-
-import requests
 import pytest
+import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 

@@ -141,7 +141,7 @@ def test_an_undelivered_coordinator_alert_is_recorded_for_an_operator(deliver, p
 
 
 def test_forged_malformed_and_unknown_receipts(deliver, post_receipt, twilio):
-    ana, ben = add("Ana", ANA), add("Ben", BEN)
+    ana, _ben = add("Ana", ANA), add("Ben", BEN)
     ref = handoff_to()
     deliver()
     assert post_receipt(ANA, "undelivered", 30003, signature=None).status_code == 403

@@ -18,8 +18,8 @@ from bot.db.models import Handoff, HandoffLog, OutboxMessage
 from bot.handoff import engine
 from bot.privacy import sender_key
 from bot.safety import EMERGENCY_REPLY
-from tests.bot.handoff.conftest import add
 from tests.bot.channels.conftest import VOICE_FORWARD as FORWARD
+from tests.bot.handoff.conftest import add
 from tests.conftest import TEST_ENV
 
 PUBLIC = TEST_ENV["HUB_PUBLIC_URL"]

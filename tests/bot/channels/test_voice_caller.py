@@ -11,7 +11,17 @@ from bot.db import session_scope
 from bot.db.models import Officer, OutboxMessage
 from bot.handoff.officer_check import MAX_PIN_FAILURES, set_pin
 from bot.privacy import sender_key
-from tests.bot.channels.test_twilio_voice import CALLER, WEBHOOK, Call, FakeRasa, handoff_log, only, query, said, transfer_rasa
+from tests.bot.channels.test_twilio_voice import (
+    CALLER,
+    WEBHOOK,
+    Call,
+    FakeRasa,
+    handoff_log,
+    only,
+    query,
+    said,
+    transfer_rasa,
+)
 from tests.bot.handoff.conftest import NOW, add
 from tests.conftest import TEST_ENV
 

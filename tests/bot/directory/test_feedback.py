@@ -2,7 +2,7 @@
 Reached through bot.handoff.inbound.route, as the SMS channel reaches it."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -214,7 +214,7 @@ def test_a_named_place_with_no_list_that_asks_denies_or_is_no_report_goes_on(dem
 def test_words_with_no_list_lately_go_on_to_the_assistant(demo_db):
     with session_scope() as session:
         show_list(session)
-        later = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=2)
+        later = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=2)
         assert listing_feedback(session, KEY, "they were closed", now=later) is None
         # WRONG still works for a few days
         assert listing_feedback(session, KEY, "WRONG 1", now=later)[0].startswith("Thank you")

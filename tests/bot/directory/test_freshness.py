@@ -2,7 +2,7 @@
 assured_date, metadata), and "call ahead" in answers about a listing older than HUB_STALE_AFTER."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from bot.directory.sms import format_match, format_results
 from bot.directory.speech import spoken_match
 from tests.bot.directory.package_edits import add_resource, copy_demo, edit_row, import_dir
 
-NOW = datetime(2026, 11, 30, 20, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 NINETY_DAYS = timedelta(days=90)
 
 

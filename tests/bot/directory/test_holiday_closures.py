@@ -2,14 +2,14 @@
 import and search; a malformed one is named by file, row and field."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
+from bot.db import session_scope
 from bot.directory import find_services, lookup_zip
 from bot.directory.hours import OpeningRule, closed_on, describe_day, is_closure, open_at
 from bot.directory.hsds import HsdsValidationError
-from bot.db import session_scope
 from tests.bot.directory.package_edits import add_row, copy_demo, import_dir
 
 WEEKDAYS = OpeningRule(time(9), time(17), freq="WEEKLY", byday="MO,TU,WE,TH,FR")
@@ -62,7 +62,7 @@ def _vending(session, now):
 def test_a_holiday_closure_through_import_and_search(migrated_db, tmp_path):
     package = copy_demo(tmp_path)
     import_dir(package)
-    christmas_noon = datetime(2026, 12, 25, 20, 0, tzinfo=timezone.utc)  # noon in Seattle
+    christmas_noon = datetime(2026, 12, 25, 20, 0, tzinfo=UTC)  # noon in Seattle
     with session_scope() as session:
         machine = _vending(session, christmas_noon)
     assert machine.hours_today == "open 24 hours" and machine.open_now
@@ -73,7 +73,7 @@ def test_a_holiday_closure_through_import_and_search(migrated_db, tmp_path):
         machine = _vending(session, christmas_noon)
         open_first = find_services(session, "naloxone", lookup_zip("98104"), now=christmas_noon, limit=50,
                                    open_first=True, stale_after=None, closed_reports=2)
-        boxing_day = _vending(session, datetime(2026, 12, 26, 20, 0, tzinfo=timezone.utc))
+        boxing_day = _vending(session, datetime(2026, 12, 26, 20, 0, tzinfo=UTC))
     assert machine.hours_today == "closed today" and machine.open_now is False
     open_ones = [m.service_id for m in open_first.matches if m.open_now]
     assert machine.service_id not in open_ones

@@ -3,7 +3,7 @@ numbers within a day, cleared by the coordinator, and ranked below unreported pl
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -27,7 +27,7 @@ KEY_A, KEY_B, KEY_C = "h" + "a" * 40, "h" + "b" * 40, "h" + "c" * 40
 
 
 def search(session, **kwargs):
-    return find_services(session, "naloxone", lookup_zip("98104"), now=NOW.replace(tzinfo=timezone.utc),
+    return find_services(session, "naloxone", lookup_zip("98104"), now=NOW.replace(tzinfo=UTC),
                          stale_after=timedelta(days=36500), closed_reports=2, **kwargs)
 
 

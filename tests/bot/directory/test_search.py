@@ -1,5 +1,5 @@
 """Directory search: nearest active services of a type, today's hours, SMS shape."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,8 +9,8 @@ from bot.directory.search import ServiceMatch
 from bot.directory.sms import SMS_LINE_LIMIT, format_match, format_results
 
 # Saturday 21 November 2026, 11:30 in Seattle.
-SATURDAY_MORNING = datetime(2026, 11, 21, 19, 30, tzinfo=timezone.utc)
-SATURDAY_NIGHT = datetime(2026, 11, 22, 7, 0, tzinfo=timezone.utc)  # 23:00 in Seattle
+SATURDAY_MORNING = datetime(2026, 11, 21, 19, 30, tzinfo=UTC)
+SATURDAY_NIGHT = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)  # 23:00 in Seattle
 
 
 def search(code, zip_code, **kwargs):
@@ -125,7 +125,7 @@ def test_sms_pages_of_three_with_a_more_hint(demo_db):
 
 def test_when_nothing_is_open_the_reply_says_so(demo_db):
     # Sunday 05:00 in Seattle: only the 24-hour machine and the overnight van could be open.
-    early = datetime(2026, 11, 22, 13, 0, tzinfo=timezone.utc)
+    early = datetime(2026, 11, 22, 13, 0, tzinfo=UTC)
     result = search("moud", "98104", now=early, open_first=True)
     text = format_results(result, "98104")
     assert "open now first" in text and "None is open right now" in text

@@ -2,7 +2,7 @@
 import csv
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from tests.bot.handoff.conftest import add
 from tests.conftest import DEMO_DIRECTORY, TEST_ENV
 
 TWILIO_SID = "AC" + "1" * 32
-MONDAY_10_SEATTLE = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
+MONDAY_10_SEATTLE = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 
 
 def settings_with(monkeypatch, **env):

@@ -1,6 +1,7 @@
 """Three-way introduction: when there is one to make, what the log records, the one outcome, and
 the specialist's SMS when the person does not join."""
 import pytest
+
 from bot.db import session_scope
 from bot.db.models import Officer
 from bot.handoff import introduction, referral, transfer

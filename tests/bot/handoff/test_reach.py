@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.db.models import OutboxMessage
-from bot.handoff import engine
-from bot.handoff import texts
+from bot.handoff import engine, texts
 from tests.bot.handoff.test_inbound import ANA, PERSON, PERSON_KEY, open_handoff, relays, send
 
 

@@ -5,9 +5,8 @@ from sqlalchemy import select
 from bot.config import get_settings
 from bot.db import session_scope
 from bot.db.models import Handoff, Officer, OutboxMessage, Referral, Specialist
-from bot.handoff import engine
+from bot.handoff import engine, refs
 from bot.handoff import referral as referrals
-from bot.handoff import refs
 from bot.handoff.consent import Consent, read_consent
 from bot.handoff.inbound import route
 from bot.phonebook import first_stand_in

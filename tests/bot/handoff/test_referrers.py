@@ -11,8 +11,8 @@ from bot.handoff.referrers import Kind, UnknownKind, parse_kind
 from bot.handoff.reports import report
 from bot.language import LANGUAGES
 from bot.phonebook import first_stand_in
-from bot.voice import texts as voice_texts
 from bot.privacy import sender_key
+from bot.voice import texts as voice_texts
 from tests.bot.handoff.conftest import NOW
 
 PERSON = "+12065550142"

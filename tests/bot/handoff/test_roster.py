@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -6,8 +6,8 @@ from bot.db import session_scope
 from bot.handoff.roster import InvalidHours, choose_specialist, on_call, parse_hours
 from tests.bot.handoff.conftest import add
 
-MONDAY_10_SEATTLE = datetime(2026, 11, 23, 18, 0, tzinfo=timezone.utc)
-SATURDAY_23_SEATTLE = datetime(2026, 11, 22, 7, 0, tzinfo=timezone.utc)
+MONDAY_10_SEATTLE = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+SATURDAY_23_SEATTLE = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 
 
 def test_parse_hours_and_on_call():
@@ -55,7 +55,14 @@ def test_off_call_specialists_are_skipped(migrated_db):
 # --- the roster's rules, shared by `hub roster` and the console -----------------------------------
 
 from bot.handoff.roster import (  # noqa: E402
-    NAME_LIMIT, RosterError, add_officer, add_specialist, edit_specialist, remove, roster_listing, set_coordinator,
+    NAME_LIMIT,
+    RosterError,
+    add_officer,
+    add_specialist,
+    edit_specialist,
+    remove,
+    roster_listing,
+    set_coordinator,
 )
 
 

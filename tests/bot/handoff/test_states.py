@@ -12,7 +12,7 @@ def test_the_stored_words_are_the_ones_the_database_always_held():
     assert [s.value for s in Source] == ["community", "officer"] and [c.value for c in ConsentBy] == ["person", "officer"]
     # A State is its word wherever it is written: compared, formatted, printed, or logged.
     assert State.ALERTED == "alerted" and f"{State.ALERTED}" == "alerted" and str(State.ALERTED) == "alerted"
-    assert "%s" % State.STALE == "stale"
+    assert "%s" % State.STALE == "stale"  # noqa: UP031 - printf formatting is what is under test
 
 
 def test_every_state_is_open_or_over_and_never_both():

@@ -173,8 +173,9 @@ def test_the_whisper_says_what_and_where_but_never_the_number(roster):
 
 
 def test_a_specialist_whose_phone_rang_may_accept_by_sms_and_one_never_rung_may_not(roster):
-    from bot.db.models import Specialist
     from sqlalchemy import select
+
+    from bot.db.models import Specialist
 
     ref = voice_handoff()
     rung = ring(ref)

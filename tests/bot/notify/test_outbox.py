@@ -47,7 +47,7 @@ def queue_for(purpose, body):
 
 
 def test_handoff_alerts_relays_late_answers_and_follow_ups_come_before_area_alerts():
-    from bot.notify.outbox import Purpose, PRIORITY
+    from bot.notify.outbox import PRIORITY, Purpose
 
     assert PRIORITY["alert"] < PRIORITY["relay"] < PRIORITY[Purpose.LATE_ANSWER] < PRIORITY[Purpose.FOLLOW_UP] < PRIORITY[Purpose.AREA_ALERT]
 

@@ -3,8 +3,8 @@
 tests/conftest.py): a request Twilio would reject is rejected here too."""
 from __future__ import annotations
 
+from datetime import UTC
 
-import pytest
 import requests
 from twilio.rest import Client
 
@@ -75,7 +75,7 @@ def test_an_interrupted_send_is_found_among_twilio_s_messages():
 def test_an_interrupted_send_is_never_matched_to_an_earlier_identical_message():
     # Review 15: "ok" relayed at 10:00:00 and delivered; "ok" again at 10:00:30, and that send
     # timed out. The first one is not the second's proof of delivery.
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from email.utils import format_datetime
 
     from tests.bot.notify.twilio_double import TwilioDouble
@@ -83,7 +83,7 @@ def test_an_interrupted_send_is_never_matched_to_an_earlier_identical_message():
     with TwilioDouble() as double:
         transport = TwilioTransport(twilio_client(ACCOUNT, "token", double.url))
         transport.send("+12065550111", "+12065550100", "ok")
-        double.messages[0]["date_created"] = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=30))
+        double.messages[0]["date_created"] = format_datetime(datetime.now(UTC) - timedelta(seconds=30))
         since = datetime.utcnow()
         assert transport.find_sent("+12065550111", "+12065550100", "ok", since) is None
         second = transport.send("+12065550111", "+12065550100", "ok")  # this one did reach Twilio
@@ -95,6 +95,7 @@ class _Refusing:
 
     def __init__(self):
         from types import SimpleNamespace
+
         from twilio.base.exceptions import TwilioRestException
 
         def create(**_):

@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -47,7 +47,7 @@ class TwilioDouble:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> "TwilioDouble":
+    def __enter__(self) -> TwilioDouble:
         self.thread.start()
         return self
 
@@ -79,7 +79,7 @@ class TwilioDouble:
                     pass  # the client is gone (a killed worker): exactly the case under test
 
             def _call(self, account: str, sid: str, form: dict) -> dict:
-                now = format_datetime(datetime.now(timezone.utc))
+                now = format_datetime(datetime.now(UTC))
                 return {"sid": sid, "account_sid": account, "to": form.get("To"), "from": form.get("From"), "status": "queued",
                         "direction": "outbound-api", "date_created": now, "date_updated": now, "start_time": None,
                         "end_time": None, "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{account}/Calls/{sid}.json"}
@@ -117,7 +117,7 @@ class TwilioDouble:
                     return self._answer(status, {"code": code, "message": f"refused ({code})", "status": status})
                 if not form.get("To") or not form.get("Body"):
                     return self._answer(400, {"code": 21604, "message": "A 'To' phone number and a 'Body' are required.", "status": 400})
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 message = {
                     "sid": "SM" + uuid.uuid4().hex, "account_sid": match.group(1), "to": form["To"], "from": form.get("From"),
                     "body": form["Body"], "status": "queued", "direction": "outbound-api", "num_segments": "1",
