@@ -19,7 +19,7 @@ the HTTP parse endpoint), nothing changes.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -82,7 +82,10 @@ class RepliesReadByQuestion(GraphComponent, IntentClassifier):
                execution_context: ExecutionContext) -> RepliesReadByQuestion:
         return cls()
 
-    def process(self, messages: list[Message], tracker: DialogueStateTracker | None = None) -> list[Message]:
+    # Optional[...], not "| None": Rasa checks the graph's types with typing_utils, which does not
+    # know PEP 604 unions, and refuses to train ("expects an input of type ... | None").
+    def process(self, messages: list[Message],
+                tracker: Optional[DialogueStateTracker] = None) -> list[Message]:  # noqa: UP045
         for message in messages:
             intent = intent_in_context(message.get(TEXT) or "", tracker)
             if intent is None:

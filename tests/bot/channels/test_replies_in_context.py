@@ -3,7 +3,10 @@
 messages carry the intent a model might have given."""
 from __future__ import annotations
 
+from typing import get_type_hints
+
 import pytest
+import typing_utils
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -90,3 +93,10 @@ def test_more_with_words_of_its_own_keeps_the_models_reading(text):
 def test_more_is_not_read_after_anything_but_a_list():
     assert intent_in_context("more", _asked_consent()) is None
     assert intent_in_context("more", _tracker(ActionExecuted("action_listen"))) is None
+
+
+def test_rasa_accepts_the_tracker_the_graph_gives():
+    # Rasa validates a component's inputs with typing_utils, which does not know "X | None": with
+    # that annotation `rasa train` refused the pipeline (seen in a fresh-clone run).
+    hints = get_type_hints(RepliesReadByQuestion.process)
+    assert typing_utils.issubtype(DialogueStateTracker, hints["tracker"])
