@@ -43,7 +43,7 @@ async def ring_first(tw: VoiceTwiml, ref: str, language: str, spoken: list[str])
         tw.say(twiml, text, language)
     if first.ring is None:
         return await callback_promise(tw, ref, language, twiml)
-    tw.say(twiml, texts.say(language, first.announcement.value, ref=transfer.spell(ref)), language)
+    tw.say(twiml, texts.say(language, first.announcement.value, ref=texts.spell(ref)), language)
     tw.dial(twiml, first.ring, language)
     return tw.xml(twiml)
 
@@ -53,7 +53,7 @@ async def callback_promise(tw: VoiceTwiml, ref: str, language: str, twiml: Voice
     in their language, who will call or text them back (an officer: who will contact the
     person), and 911."""
     fallen = await tw.deadline.run(call_flow.fall_back, ref)
-    words = texts.say(language, fallen.promise.value, ref=transfer.spell(ref))
+    words = texts.say(language, fallen.promise.value, ref=texts.spell(ref))
     if fallen.ask_to_call_back:
         words += texts.say(language, "callback_no_number")
     tw.say(twiml, words, language)
@@ -103,7 +103,7 @@ async def whisper(request: Request, tw: VoiceTwiml, params: Mapping[str, str]) -
         tw.say(twiml, texts.to_specialist("whisper_gone"), "en")
         twiml.hangup()
         return tw.xml(twiml)
-    words = texts.to_specialist("whisper_taken", ref=transfer.spell(taken.ref))
+    words = texts.to_specialist("whisper_taken", ref=texts.spell(taken.ref))
     if taken.introduce_to:
         if await call_person(tw, taken.ref, params.get("CallSid"), taken.introduce_to, taken.language):  # type: ignore[arg-type]  # Twilio signs every voice webhook with a CallSid
             words += texts.to_specialist("whisper_calling_person", the=referrers.the(taken.referrer, "en"))

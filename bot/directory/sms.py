@@ -1,9 +1,13 @@
 """Search results in the shape of an SMS: short lines, plain text, no links; English or Spanish."""
 from __future__ import annotations
 
-from bot.directory.search import SearchResult, ServiceMatch
+from typing import TYPE_CHECKING
+
 from bot.directory.taxonomy import service_label
 from bot.language import phrase
+
+if TYPE_CHECKING:  # vocabulary names a record in annotations only, and never loads one
+    from bot.directory.search import SearchResult, ServiceMatch
 
 SMS_LINE_LIMIT = 160
 _MIN_NAME = 20

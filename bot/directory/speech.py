@@ -4,10 +4,13 @@ caller is offered the list by text message instead). English or Spanish."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from bot.directory.search import SearchResult, ServiceMatch
 from bot.directory.taxonomy import service_label
 from bot.language import in_language, phrase
+
+if TYPE_CHECKING:  # vocabulary names a record in annotations only, and never loads one
+    from bot.directory.search import SearchResult, ServiceMatch
 
 SPOKEN_LIMIT = 2
 

@@ -9,9 +9,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from bot.db.models import Officer
 from bot.words import Word
+
+if TYPE_CHECKING:  # vocabulary names a record in annotations only, and never loads one
+    from bot.db.models import Officer
 
 # Why a referrer referred, as the tally and the consent record name it.
 REASONS = {

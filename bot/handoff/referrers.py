@@ -5,10 +5,14 @@ language below. Adding a kind is a new member, its phrases, and nothing else (do
 """
 from __future__ import annotations
 
-from bot.db.models import Handoff
+from typing import TYPE_CHECKING
+
 from bot.handoff.states import Source
 from bot.language import phrase
 from bot.words import Word
+
+if TYPE_CHECKING:  # vocabulary names a record in annotations only, and never loads one
+    from bot.db.models import Handoff
 
 
 class Kind(Word):

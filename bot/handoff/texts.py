@@ -4,14 +4,16 @@ specialists are in English, except the replies to their own OFF and ON (SPECIALI
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import duration_words
-from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import referrers
 from bot.handoff.states import OFFERED
 from bot.language import LANGUAGES, name_of, phrase
+
+if TYPE_CHECKING:  # vocabulary names a record in annotations only, and never loads one
+    from bot.db.models import Handoff
 
 # Derived from the one table (bot/language.py name_of); kept for callers that look names up by code.
 LANGUAGE_NAMES = {code: language.name for code, language in LANGUAGES.items()}

@@ -22,7 +22,10 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
-from bot.handoff import engine
+from bot.handoff import (
+    engine,
+    follow_up,  # noqa: F401  an accept by phone is followed by the check-in question
+)
 from bot.handoff.roster import choose_specialist
 from bot.handoff.states import RINGABLE, LogEvent, Source, State
 from bot.notify.outbox import Purpose
@@ -142,9 +145,3 @@ def fall_back_to_sms(session: Session, handoff: Handoff, now: datetime | None = 
     if handoff.state in RINGABLE:
         engine.alert_next(session, handoff, now)
     return handoff.state
-
-
-def spell(ref: str) -> str:
-    """H-4821 as a voice reads it best: 'H, 4 8 2 1'."""
-    return "H, " + " ".join(ch for ch in ref if ch.isdigit())
-

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-from bot.db.models import Handoff
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import referrers
 from bot.handoff.consent import Consent, ReadAs, read_consent
-from bot.handoff.transfer import spell
 from bot.language import LANGUAGES, language, name_of, phrase
+
+if TYPE_CHECKING:  # vocabulary names a record in annotations only, and never loads one
+    from bot.db.models import Handoff
 
 # Twilio's language tag for each language the line speaks (bot/language.py).
 LANGUAGE_TAGS = {code: spoken.speech for code, spoken in LANGUAGES.items()}
@@ -189,3 +191,8 @@ def list_answer(speech: str) -> Consent:
 
 def asks_repeat(speech: str) -> bool:
     return bool(_REPEAT.search(speech or ""))
+
+
+def spell(ref: str) -> str:
+    """H-4821 as a voice reads it best: 'H, 4 8 2 1'."""
+    return "H, " + " ".join(ch for ch in ref if ch.isdigit())

@@ -168,8 +168,8 @@ def test_the_whisper_says_what_and_where_but_never_the_number(roster):
     with session_scope() as session:
         words = texts.whisper(transfer.find(session, ref))
     assert "9 8 1 0 4" in words and "naloxone" in words and "Spanish" in words and "Press 1" in words
-    assert transfer.spell(ref) in words and "0142" not in words and "555" not in words
-    assert transfer.spell("H-4821") == "H, 4 8 2 1"
+    assert texts.spell(ref) in words and "0142" not in words and "555" not in words
+    assert texts.spell("H-4821") == "H, 4 8 2 1"
 
 
 def test_a_specialist_whose_phone_rang_may_accept_by_sms_and_one_never_rung_may_not(roster):
