@@ -15,7 +15,7 @@ from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db.models import Handoff, HandoffLog, Specialist
 from bot.directory.taxonomy import SERVICE_TYPES
-from bot.handoff import texts
+from bot.handoff import events, texts
 from bot.handoff.refs import new_ref
 from bot.handoff.refs import normalise as normalise_ref
 from bot.handoff.roster import choose_specialist, coordinator
@@ -308,12 +308,9 @@ def accept(session: Session, specialist: Specialist, ref: str, now: datetime | N
     handoff.deadline_at = now + timedelta(seconds=get_settings().done_reminder_seconds)  # the DONE reminder
     log(session, handoff, LogEvent.ACCEPTED, now, specialist, detail=detail)
     if notify_person:
-        first_text = texts.person_accepted(handoff)
-        if handoff.source == Source.OFFICER and handoff.person_number:
-            # The officer consented to the handoff for them; check-ins are the person's own choice.
-            from bot.handoff.follow_up import ask  # here: follow_up builds on this module
-            first_text = f"{first_text} {ask(handoff, now)}".strip()
-        send(session, handoff.person_number, first_text, Purpose.NOTICE)
+        # Followers may add to the person's first text (the follow-up question: bot/handoff/follow_up.py).
+        first_text = " ".join([texts.person_accepted(handoff), *events.publish(session, handoff, LogEvent.ACCEPTED, now)])
+        send(session, handoff.person_number, first_text.strip(), Purpose.NOTICE)
     return texts.accepted(handoff)
 
 
@@ -342,7 +339,8 @@ def done(session: Session, specialist: Specialist, ref: str, outcome: str, now: 
     handoff.outcome = outcome
     handoff.closed_at = now
     log(session, handoff, LogEvent.CLOSED, now, specialist, detail=outcome)
-    send(session, handoff.person_number, texts.person_closed(handoff), Purpose.NOTICE)
+    last_text = " ".join([texts.person_closed(handoff), *events.publish(session, handoff, LogEvent.CLOSED, now)])
+    send(session, handoff.person_number, last_text.strip(), Purpose.NOTICE)
     return texts.closed(handoff)
 
 

@@ -26,7 +26,7 @@ from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db.models import CheckIn, Handoff, OutboxMessage
 from bot.directory.geo import lookup_zip
-from bot.handoff import engine, texts
+from bot.handoff import engine, events, texts
 from bot.handoff.consent import Consent, ReadAs, person_consent, read_consent
 from bot.handoff.follow_up_texts import say
 from bot.handoff.states import OPEN, ConsentBy, LogEvent, Source
@@ -62,6 +62,17 @@ def ask(handoff: Handoff, now: datetime | None = None) -> str:
     handoff.follow_up_consent = "asked"
     handoff.follow_up_asked_at = now or utcnow()
     return say("question", handoff.language)
+
+
+def _ask_on_accept(session: Session, handoff: Handoff, now: datetime) -> str | None:
+    """An officer's referral: asked in the first text the person gets, once a specialist takes it.
+    The officer consented to the handoff for them; check-ins are the person's own choice."""
+    if handoff.source == Source.OFFICER and handoff.person_number:
+        return ask(handoff, now)
+    return None
+
+
+events.subscribe(LogEvent.ACCEPTED, _ask_on_accept)
 
 
 def ask_by_text(handoff: Handoff) -> None:
