@@ -14,6 +14,7 @@ from bot.db import session_scope
 from bot.directory.places import find_place
 from bot.handoff import referral as referrals
 from bot.handoff.consent import ASKED_AT_MOST, Consent, ReadAs, read_consent
+from bot.handoff.roster import officer_for_key
 from bot.phonebook import first_stand_in
 from bot.privacy import for_display
 from bot.voice.call import is_voice_call
@@ -117,7 +118,7 @@ class ActionSubmitReferral(Action):
         voice = is_voice_call((tracker.latest_message or {}).get("metadata"))
         settings = get_settings()
         with session_scope() as session:
-            officer = referrals.officer_for_key(session, tracker.sender_id)
+            officer = officer_for_key(session, tracker.sender_id)
             if officer is None:
                 dispatcher.utter_message(response="utter_officer_not_registered")
                 return [SlotSet(slot, None) for slot in REFERRAL_SLOTS]

@@ -13,7 +13,7 @@ from actions.threads import in_thread
 from bot.db import session_scope
 from bot.directory.places import find_place, named_place
 from bot.directory.service_words import service_asked_for
-from bot.handoff.referral import officer_for_key
+from bot.handoff.roster import officer_for_key
 from bot.language import detect_language
 
 # Turns in which a message is never read as a place: the texter is not answering "where?".

@@ -427,7 +427,8 @@ def cmd_roster_list(args) -> int:
 
 def cmd_roster_remove(args) -> int:
     from bot.db import session_scope
-    from bot.handoff.roster import RosterError, remove
+    from bot.handoff.availability import remove
+    from bot.handoff.roster import RosterError
 
     try:
         with session_scope() as session:
@@ -441,7 +442,8 @@ def cmd_roster_remove(args) -> int:
 
 def cmd_roster_set_coordinator(args) -> int:
     from bot.db import session_scope
-    from bot.handoff.roster import RosterError, set_coordinator
+    from bot.handoff.availability import set_coordinator
+    from bot.handoff.roster import RosterError
 
     try:
         with session_scope() as session:

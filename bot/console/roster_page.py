@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.console import audit
 from bot.db.models import Specialist
-from bot.handoff import referrers, roster
+from bot.handoff import availability, referrers, roster
 
 # How the roster's fields are named on the page (a RosterError names the field).
 LABELS = {"name": "Name", "phone": "Phone", "zips": "ZIP codes", "languages": "Languages", "hours": "Hours",
@@ -110,7 +110,7 @@ def add_routes(app, render, manager_only, db, settings: Settings) -> None:
         phone = request.form.get("phone") or ""
 
         def work(session):
-            removed = roster.remove(session, phone, settings.default_region)
+            removed = availability.remove(session, phone, settings.default_region)
             handed = f"; handed on their open handoffs: {', '.join(removed.handed_on)}" if removed.handed_on else ""
             return f"removed {removed.name} from the roster{handed}", f"removed {removed.name}{handed}"
         return await change(request, work, {})

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
-from bot.db.models import Handoff, Specialist
+from bot.db.models import Handoff, Officer, Specialist
 from bot.handoff import engine, texts
-from bot.handoff.roster import is_on_call
+from bot.handoff.roster import RosterError, checked_name, is_on_call, normalise_phone
 from bot.handoff.states import OFFERED, OPEN, LogEvent, State
 
 # OFF and ON as specialists text them, in English and Spanish (the whole message, like STOP).
@@ -122,3 +122,48 @@ def go_on(session: Session, specialist: Specialist, language: str = "en", now: d
     specialist.off_call, specialist.off_call_since = None, None
     in_hours = is_on_call(specialist, now.replace(tzinfo=UTC))
     return texts.gone_on(specialist.hours, in_hours, language)
+
+
+# --- roster changes that hand work on ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Removed:
+    name: str
+    phone: str
+    handed_on: list[str]  # references of the open handoffs handed on to someone else
+
+
+def remove(session: Session, phone: str, region: str = "US") -> Removed:
+    """Take a specialist or an officer off the roster. The row stays, inactive: the handoff log and
+    the referral tally still name who did what. A specialist's open handoffs are handed on."""
+    phone = normalise_phone(phone, region)
+    specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
+    person = specialist or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
+    if person is None:
+        raise RosterError(f"{phone} is not on the roster")
+    handed_on = leave_roster(session, specialist) if specialist is not None else []
+    if specialist is None:
+        person.active = 0
+    return Removed(person.name, phone, handed_on)
+
+
+@dataclass(frozen=True)
+class CoordinatorSet:
+    person: Specialist
+    moved: list[str]  # references of the requests that waited on the coordinator before, now theirs
+
+
+def set_coordinator(session: Session, phone: str, name: str | None = None, region: str = "US",
+                    now: datetime | None = None) -> CoordinatorSet:
+    """The one coordinator, who gets the alerts nobody accepted in time; the requests waiting on
+    the coordinator before go to them at once."""
+    phone = normalise_phone(phone, region)
+    session.execute(update(Specialist).values(is_coordinator=0))
+    person = session.scalar(select(Specialist).where(Specialist.phone == phone))
+    if person is None:
+        person = Specialist(name=checked_name(name or "Coordinator"), phone=phone, languages="en", zips="",
+                            created_at=now or utcnow())
+        session.add(person)
+    person.is_coordinator, person.active = 1, 1
+    session.flush()
+    return CoordinatorSet(person, coordinator_changed(session, person, now))

@@ -14,8 +14,9 @@ from bot.config import get_settings
 from bot.db.models import Specialist
 from bot.directory.feedback import listing_feedback
 from bot.handoff import availability, engine, follow_up, texts
-from bot.handoff.referral import officer_for_key, status_reply
+from bot.handoff.referral import status_reply
 from bot.handoff.refs import PATTERN as REF_PATTERN
+from bot.handoff.roster import officer_for_key
 from bot.language import detect_language
 from bot.notify.optout import keyword, opt_in, opt_out
 from bot.safety import emergency_reply, mentions_overdose_in_progress

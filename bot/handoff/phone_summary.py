@@ -9,7 +9,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Handoff, Referral, Specialist
-from bot.handoff.referral import STATUS, officer_for_key
+from bot.handoff.referral import STATUS
+from bot.handoff.roster import officer_for_key
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,6 @@ def urgency_in(text: str) -> str | None:
     return "urgent" if _URGENT.search(text) else None
 
 
-def officer_for_key(session: Session, phone_key: str) -> Officer | None:
-    return session.scalar(select(Officer).where(Officer.phone_key == phone_key, Officer.active == 1))
-
-
 def record_referral(
     session: Session, officer: Officer, *, consent: bool, reason: str | None, contact: str | None,
     needs: list[str], language: str, urgency: str | None, area: str | None = None, now: datetime | None = None,

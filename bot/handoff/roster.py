@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.db.models import Handoff, Officer, Specialist
 from bot.directory.geo import lookup_zip
+from bot.handoff.officer_pins import InvalidPin, asks_for_pin, set_pin
+from bot.handoff.referrers import UnknownKind, parse_kind
 from bot.handoff.states import OPEN
 from bot.privacy import InvalidPhoneNumber, sender_key, to_e164
 
@@ -115,6 +117,10 @@ def choose_specialist(session: Session, area: str | None, language: str, exclude
     return min(candidates, key=lambda s: (not speaks(s, language), open_counts.get(s.id, 0), s.id))
 
 
+def officer_for_key(session: Session, phone_key: str) -> Officer | None:
+    return session.scalar(select(Officer).where(Officer.phone_key == phone_key, Officer.active == 1))
+
+
 def coordinator(session: Session) -> Specialist | None:
     """The coordinator who takes what no specialist accepted; None while they are off call by
     text (see unreachable_coordinators)."""
@@ -147,13 +153,6 @@ class RosterError(ValueError):
 
 
 @dataclass(frozen=True)
-class Removed:
-    name: str
-    phone: str
-    handed_on: list[str]  # references of the open handoffs handed on to someone else
-
-
-@dataclass(frozen=True)
 class OfficerRegistered:
     officer: Officer
     pin_only: bool  # already registered: only a new PIN was set
@@ -166,7 +165,7 @@ def normalise_phone(text: str, region: str) -> str:
         raise RosterError(str(exc), "phone") from None
 
 
-def _checked_name(text: str | None, field: str = "name") -> str:
+def checked_name(text: str | None, field: str = "name") -> str:
     name = " ".join((text or "").split())
     if not name:
         raise RosterError("is required", field)
@@ -201,7 +200,7 @@ def add_specialist(session: Session, name: str, phone: str, zips: str, languages
     """A specialist who receives handoff alerts. Someone removed before comes back on their old row
     (the handoff log names it)."""
     phone = normalise_phone(phone, region)
-    name = _checked_name(name)
+    name = checked_name(name)
     zip_list, language_list, hours = _checked_specialist_fields(zips, languages, hours)
     existing = session.scalar(select(Specialist).where(Specialist.phone == phone))
     if existing and existing.active:
@@ -222,7 +221,7 @@ def edit_specialist(session: Session, specialist_id: int, name: str, zips: str, 
     specialist = session.get(Specialist, specialist_id)
     if specialist is None or not specialist.active:
         raise RosterError("that person is not on the roster")
-    name = _checked_name(name)
+    name = checked_name(name)
     zip_list, language_list, hours = _checked_specialist_fields(zips, languages, hours)
     specialist.name, specialist.zips, specialist.languages, specialist.hours = (
         name, ",".join(zip_list), ",".join(language_list), hours)
@@ -234,12 +233,8 @@ def add_officer(session: Session, name: str, phone: str, agency: str, pin: str |
                 region: str = "US", now: datetime | None = None, kind: str | None = None) -> OfficerRegistered:
     """Register an officer's (or an EMS or fire crew member's: `kind`, bot/handoff/referrers.py)
     work phone for referrals; on a number already registered, only a new PIN may be set."""
-    # officer_check -> referral -> engine imports this module: imported here, not at the top
-    from bot.handoff.officer_check import InvalidPin, set_pin
-    from bot.handoff.referrers import UnknownKind, parse_kind
-
     phone = normalise_phone(phone, region)
-    agency = _checked_name(agency, "agency")
+    agency = checked_name(agency, "agency")
     try:
         kind = parse_kind(kind)
     except UnknownKind as exc:
@@ -251,7 +246,7 @@ def add_officer(session: Session, name: str, phone: str, agency: str, pin: str |
                 raise RosterError(f"{phone} is already registered for {officer.agency}")
             set_pin(officer, pin)
             return OfficerRegistered(officer, pin_only=True)
-        name = _checked_name(name)
+        name = checked_name(name)
         officer = officer or Officer(phone=phone, created_at=now or utcnow())
         officer.name, officer.agency, officer.kind, officer.active = name, agency, kind, 1
         officer.phone_key = sender_key(phone, secret_key, region)
@@ -265,53 +260,9 @@ def add_officer(session: Session, name: str, phone: str, agency: str, pin: str |
     return OfficerRegistered(officer, pin_only=False)
 
 
-def remove(session: Session, phone: str, region: str = "US") -> Removed:
-    """Take a specialist or an officer off the roster. The row stays, inactive: the handoff log and
-    the referral tally still name who did what. A specialist's open handoffs are handed on."""
-    # availability imports this module (OPEN_STATES, is_on_call): imported here, not at the top
-    from bot.handoff.availability import leave_roster
-
-    phone = normalise_phone(phone, region)
-    specialist = session.scalar(select(Specialist).where(Specialist.phone == phone, Specialist.active == 1))
-    person = specialist or session.scalar(select(Officer).where(Officer.phone == phone, Officer.active == 1))
-    if person is None:
-        raise RosterError(f"{phone} is not on the roster")
-    handed_on = leave_roster(session, specialist) if specialist is not None else []
-    if specialist is None:
-        person.active = 0
-    return Removed(person.name, phone, handed_on)
-
-
-@dataclass(frozen=True)
-class CoordinatorSet:
-    person: Specialist
-    moved: list[str]  # references of the requests that waited on the coordinator before, now theirs
-
-
-def set_coordinator(session: Session, phone: str, name: str | None = None, region: str = "US",
-                    now: datetime | None = None) -> CoordinatorSet:
-    """The one coordinator, who gets the alerts nobody accepted in time; the requests waiting on
-    the coordinator before go to them at once."""
-    # availability imports this module (OPEN_STATES, is_on_call): imported here, not at the top
-    from bot.handoff.availability import coordinator_changed
-
-    phone = normalise_phone(phone, region)
-    session.execute(update(Specialist).values(is_coordinator=0))
-    person = session.scalar(select(Specialist).where(Specialist.phone == phone))
-    if person is None:
-        person = Specialist(name=_checked_name(name or "Coordinator"), phone=phone, languages="en", zips="",
-                            created_at=now or utcnow())
-        session.add(person)
-    person.is_coordinator, person.active = 1, 1
-    session.flush()
-    return CoordinatorSet(person, coordinator_changed(session, person, now))
-
-
 def roster_listing(session: Session) -> list[dict]:
     """Who is on the roster (`hub roster list`, the console): the coordinator first, specialists,
     then officers by agency."""
-    from bot.handoff.officer_check import asks_for_pin  # see add_officer
-
     rows = [
         {"name": s.name, "phone": s.phone, "role": "coordinator" if s.is_coordinator else "specialist",
          "zips": split_list(s.zips), "languages": split_list(s.languages), "hours": s.hours or "always",

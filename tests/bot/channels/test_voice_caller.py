@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.channels.voice_caller import ATTESTATION_A, caller_id_withheld
 from bot.db import session_scope
 from bot.db.models import Officer, OutboxMessage
-from bot.handoff.officer_check import MAX_PIN_FAILURES, set_pin
+from bot.handoff.officer_pins import MAX_PIN_FAILURES, set_pin
 from bot.privacy import sender_key
 from tests.bot.channels.test_twilio_voice import (
     CALLER,

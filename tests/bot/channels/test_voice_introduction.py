@@ -13,6 +13,7 @@ from bot.channels.call_control import CallControlError
 from bot.db import session_scope
 from bot.db.models import Officer, OutboxMessage
 from bot.handoff import referral
+from bot.handoff.roster import officer_for_key
 from bot.phonebook import first_stand_in
 from bot.privacy import sender_key
 from tests.bot.channels.test_twilio_voice import WEBHOOK, Call, FakeRasa, handoff_log, only, query, said
@@ -61,7 +62,7 @@ class ReferralRasa(FakeRasa):
         self.received.append(message)
         with session_scope() as session:
             stand_in = first_stand_in(session, self.contact, TEST_ENV["HUB_SECRET_KEY"], "US") or self.contact
-            officer = referral.officer_for_key(session, message.sender_id)
+            officer = officer_for_key(session, message.sender_id)
             _, handoff = referral.record_referral(
                 session, officer, consent=True, reason="non_fatal_overdose", contact=stand_in, needs=["naloxone"],
                 language=self.language, urgency="routine", area="98104", alert=False,

@@ -13,8 +13,7 @@ from bot.config import get_settings
 from bot.db import session_scope
 from bot.db.models import Officer, Specialist
 from bot.handoff.demo_roster import DEMO_ROSTER, DEMO_ZIPS, demo_roster_wanted, put_demo_roster
-from bot.handoff.referral import officer_for_key
-from bot.handoff.roster import choose_specialist, coordinator
+from bot.handoff.roster import choose_specialist, coordinator, officer_for_key
 from bot.privacy import sender_key
 from tests.bot.handoff.conftest import add
 from tests.conftest import DEMO_DIRECTORY, TEST_ENV

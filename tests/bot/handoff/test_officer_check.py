@@ -1,7 +1,7 @@
 """Officers' PINs: stored as salted scrypt hashes, checked in constant time, locked after failures."""
 import pytest
 
-from bot.handoff.officer_check import InvalidPin, hash_pin, pin_matches
+from bot.handoff.officer_pins import InvalidPin, hash_pin, pin_matches
 
 
 def test_a_pin_is_stored_salted_and_hashed():

@@ -9,6 +9,7 @@ from bot.handoff import engine, refs
 from bot.handoff import referral as referrals
 from bot.handoff.consent import Consent, read_consent
 from bot.handoff.inbound import route
+from bot.handoff.roster import officer_for_key
 from bot.phonebook import first_stand_in
 from bot.privacy import sender_key
 from tests.bot.handoff.conftest import NOW
@@ -48,7 +49,7 @@ def refer(key, consent=True, contact="206-555-0142", language="es"):
         # As the action hands it over: a number only as its stand-in (bot/phonebook.py).
         settings = get_settings()
         contact = first_stand_in(session, contact, settings.require_secret_key(), settings.default_region) or contact
-        officer = referrals.officer_for_key(session, key)
+        officer = officer_for_key(session, key)
         _, handoff = referrals.record_referral(session, officer, consent=consent, reason="non_fatal_overdose", contact=contact,
                                                needs=["naloxone", "moud"], language=language, urgency="urgent", now=NOW)
         return handoff.ref if handoff else None

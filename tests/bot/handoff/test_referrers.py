@@ -9,6 +9,7 @@ from bot.handoff import engine, referrers, texts
 from bot.handoff import referral as referrals
 from bot.handoff.referrers import Kind, UnknownKind, parse_kind
 from bot.handoff.reports import report
+from bot.handoff.roster import officer_for_key
 from bot.language import LANGUAGES
 from bot.phonebook import first_stand_in
 from bot.privacy import sender_key
@@ -34,7 +35,7 @@ def refer_and_accept(key, language="en", consent=True):
         # As the action hands it over: the number only as its stand-in (bot/phonebook.py).
         settings = get_settings()
         contact = first_stand_in(session, PERSON, settings.require_secret_key(), settings.default_region)
-        officer = referrals.officer_for_key(session, key)
+        officer = officer_for_key(session, key)
         _, handoff = referrals.record_referral(session, officer, consent=consent, reason="non_fatal_overdose",
                                                contact=contact, needs=["naloxone"], language=language, urgency=None, now=NOW)
         if handoff is None:

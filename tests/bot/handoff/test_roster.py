@@ -54,15 +54,14 @@ def test_off_call_specialists_are_skipped(migrated_db):
 
 # --- the roster's rules, shared by `hub roster` and the console -----------------------------------
 
+from bot.handoff.availability import remove, set_coordinator  # noqa: E402
 from bot.handoff.roster import (  # noqa: E402
     NAME_LIMIT,
     RosterError,
     add_officer,
     add_specialist,
     edit_specialist,
-    remove,
     roster_listing,
-    set_coordinator,
 )
 
 
