@@ -47,7 +47,7 @@ async def metrics_response(settings: Settings, authorization: str | None,
 # --- the console -------------------------------------------------------------------------------
 
 def console_metrics(session) -> bytes:
-    from bot.console.board import counts_by_state
+    from bot.handoff.reports import counts_by_state
 
     registry = CollectorRegistry()
     by_state = Gauge("hub_handoffs", "Handoffs by state, now", ["state"], registry=registry)

@@ -66,12 +66,6 @@ def board(session: Session, sla_seconds: float, now: datetime | None = None) -> 
     return groups
 
 
-def counts_by_state(session: Session) -> dict[str, int]:
-    from sqlalchemy import func
-
-    return dict(session.execute(select(Handoff.state, func.count()).group_by(Handoff.state)).all())
-
-
 def handoff_detail(session: Session, ref: str) -> dict | None:
     """One handoff and its steps, without the number, the note or any words."""
     handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))

@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import CheckIn, Handoff, Officer, Referral
@@ -160,3 +160,8 @@ def weekly(session: Session, since: datetime) -> list[dict]:
             "time_to_accept_minutes_p90": None if p90 is None else round(p90, 1),
         })
     return rows
+
+
+def counts_by_state(session: Session) -> dict[str, int]:
+    """How many handoffs are in each state now (the console's /metrics)."""
+    return dict(session.execute(select(Handoff.state, func.count()).group_by(Handoff.state)).all())

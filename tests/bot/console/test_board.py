@@ -2,10 +2,10 @@
 from datetime import timedelta
 
 from bot.clock import utcnow
-from bot.console.board import board, counts_by_state, handoff_detail
+from bot.console.board import board, handoff_detail
 from bot.db import session_scope
 from bot.handoff import engine
-from bot.handoff.reports import weekly
+from bot.handoff.reports import counts_by_state, weekly
 from tests.bot.handoff.conftest import roster  # noqa: F401 (fixture)
 
 SLA = 600
