@@ -36,7 +36,7 @@ IMPORTED_AS = {"argon2": ["argon2-cffi"]}
 def imported_distributions(*folders: str) -> dict[str, set[str]]:
     """Distribution -> the modules of `folders` that import it, for every third-party import."""
     owners = packages_distributions()
-    local = {"bot", "actions", "tests", "bench", "migrations"}
+    local = {"bot", "actions", "tests", "bench", "migrations", "tools"}
     found: dict[str, set[str]] = {}
     for folder in folders:
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
