@@ -41,8 +41,12 @@ def run_migrations_online() -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         # Batch mode lets later migrations alter SQLite tables (it copies and recreates them).
+        # Autogenerate (`alembic check`, tests/bot/test_alembic_check.py) compares column types
+        # (Alembic's default since 1.12, said here) and server defaults too (off by default): both
+        # agree on SQLite and PostgreSQL, with no spurious difference (the server defaults are
+        # plain literals, server_default="0"), so a model's change to either needs its migration.
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          include_name=_ours)
+                          include_name=_ours, compare_type=True, compare_server_default=True)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
