@@ -8,37 +8,14 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from bot.config import PROJECT_ROOT, ConfigError, get_settings
+from bot.db.commands import add_commands as add_db_commands
 
 
 def _fail(message: str, code: int = 1) -> int:
     print(f"hub: {message}", file=sys.stderr)
     return code
-
-
-# --- db -------------------------------------------------------------------------------------
-
-def alembic_config(url: str | None = None):
-    from alembic.config import Config
-
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
-    config.attributes["configure_logging"] = False
-    return config
-
-
-def cmd_db_upgrade(args) -> int:
-    from alembic import command
-
-    url = get_settings().database_url
-    if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
-    print(f"database is up to date ({url.split('@')[-1]})")
-    return 0
 
 
 # --- directory ------------------------------------------------------------------------------
@@ -568,8 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Health Hub Hotline operator commands")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    db = commands.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="apply migrations to HUB_DATABASE_URL").set_defaults(func=cmd_db_upgrade)
+    add_db_commands(commands)
 
     directory = commands.add_parser("directory", help="the service directory").add_subparsers(dest="directory_command", required=True)
     importer = directory.add_parser("import", help="import an HSDS 3.0 tabular data package (folder)")

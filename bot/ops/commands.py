@@ -133,8 +133,8 @@ def _merge_and_purge(since, old, unreadable: str | None, restored: bool) -> None
 def cmd_restore(args) -> int:
     from alembic import command
 
-    from bot.cli import alembic_config
     from bot.db import engine_for
+    from bot.db.migrate import alembic_config
     from bot.ops.backup import (
         BackupError,
         Manifest,
