@@ -12,109 +12,12 @@ from collections.abc import Sequence
 from bot.config import PROJECT_ROOT, ConfigError, get_settings
 from bot.db.commands import add_commands as add_db_commands
 from bot.directory.commands import add_commands as add_directory_commands
+from bot.sms_webhook.commands import add_commands as add_sms_commands
 
 
 def _fail(message: str, code: int = 1) -> int:
     print(f"hub: {message}", file=sys.stderr)
     return code
-
-
-# --- sms ------------------------------------------------------------------------------------
-
-def cmd_sms(args) -> int:
-    import requests
-
-    from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER, WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
-    from bot.privacy import InvalidPhoneNumber, to_e164
-
-    settings = get_settings()
-    try:
-        sender = to_e164(args.sender, settings.default_region)
-    except InvalidPhoneNumber as exc:
-        return _fail(f"--from: {exc}", 2)
-    params, signature = signed_sms_request(settings, sender, args.text, args.message_sid)
-    url = args.url.rstrip("/") + WEBHOOK_PATH
-    after_id = _last_outbox_id(sender)  # before sending: a late answer may be queued before the reply is read
-    try:
-        reply = requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=60)
-    except requests.ConnectionError:
-        return _fail(f"cannot reach the hotline at {args.url}; is it running (make run)?")
-    if reply.status_code != 200:
-        return _fail(f"the hotline answered HTTP {reply.status_code}: {reply.text.strip()[:200]}")
-    replies = parse_twiml_replies(reply.text)
-    late: list[str] = []
-    if reply.headers.get(ANSWER_FOLLOWS_HEADER) == "outbox" and after_id is not None:
-        if not args.json:
-            print("\n\n".join(replies))
-            print(f"(the answer follows by text; waiting up to {args.wait:g} s for it in the outbox)")
-        late = _late_answers(sender, after_id, args.wait, echo=not args.json)
-    if args.json:
-        print(json.dumps({"replies": replies, "late": late}, ensure_ascii=False))
-    elif not late:
-        print("\n\n".join(replies) if replies else "(no reply)")
-    return 0
-
-
-def _last_outbox_id(number: str) -> int | None:
-    """Where the outbox stands for `number`; None when this machine can't read the hotline's
-    database (`hub sms --url` at a hotline elsewhere): late answers are then not watched."""
-    from sqlalchemy import func, select
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.db import session_scope
-    from bot.db.models import OutboxMessage
-
-    try:
-        with session_scope() as session:
-            return session.scalar(select(func.max(OutboxMessage.id)).where(OutboxMessage.to_number == number)) or 0
-    except SQLAlchemyError:
-        return None
-
-
-def _late_answers(number: str, after_id: int, wait: float, echo: bool) -> list[str]:
-    """The late answer to `number` queued after `after_id`, waiting up to `wait` seconds for it (a
-    turn's replies are queued together, in one transaction)."""
-    import time
-
-    from sqlalchemy import select
-
-    from bot.db import session_scope
-    from bot.db.models import OutboxMessage
-    from bot.notify.outbox import LATE_ANSWERS
-
-    found: list[str] = []
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        with session_scope() as session:
-            rows = list(session.scalars(select(OutboxMessage).where(
-                OutboxMessage.to_number == number, OutboxMessage.id > after_id, OutboxMessage.purpose.in_(LATE_ANSWERS),
-            ).order_by(OutboxMessage.id)))
-        for row in rows:
-            found.append(row.body)
-            after_id = row.id
-            if echo:
-                print(f"\n{row.body}")
-        if found:
-            return found
-        time.sleep(0.25)
-    if echo:
-        print("(no answer arrived in time; `hub outbox --to NUMBER` shows it when it does)")
-    return found
-
-
-def cmd_simulator(args) -> int:
-    """Where the simulator page is, or why it is off; `make run` prints this."""
-    from bot.channels.simulator import PAGE_PATH
-
-    settings = get_settings()
-    if not settings.simulator_enabled:
-        reason = "HUB_SIMULATOR=off" if settings.simulator == "off" else "a Twilio account is configured; HUB_SIMULATOR=on serves it anyway"
-        print(f"Simulator: off ({reason})")
-        return 0
-    print(f"Simulator: {args.url.rstrip('/')}{PAGE_PATH}  (three phones texting the hotline, no Twilio account needed)")
-    if settings.transport == "twilio":
-        print("  The Twilio transport is on: alerts and relayed messages from the simulator really go out by SMS.")
-    return 0
 
 
 # --- outbox and worker ----------------------------------------------------------------------
@@ -433,19 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_directory_commands(commands)
 
-    sms = commands.add_parser("sms", help="send a signed, Twilio-shaped SMS webhook to the running hotline")
-    sms.add_argument("--from", dest="sender", required=True, help="sender phone number (E.164)")
-    sms.add_argument("--url", default="http://localhost:5005", help="the Rasa server (default: %(default)s)")
-    sms.add_argument("--message-sid", help="reuse a MessageSid, e.g. to see a duplicate ignored")
-    sms.add_argument("--json", action="store_true")
-    sms.add_argument("--wait", type=float, default=120,
-                     help="seconds to watch the outbox for an answer that follows a holding reply (default: %(default)s)")
-    sms.add_argument("text")
-    sms.set_defaults(func=cmd_sms)
-
-    simulator = commands.add_parser("simulator", help="where the simulator page is served, or why it is off")
-    simulator.add_argument("--url", default="http://localhost:5005", help="the Rasa server (default: %(default)s)")
-    simulator.set_defaults(func=cmd_simulator)
+    add_sms_commands(commands)  # sms, simulator
 
     outbox = commands.add_parser("outbox", help="proactive messages stored or sent")
     outbox.add_argument("--to")

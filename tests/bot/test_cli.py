@@ -2,9 +2,9 @@
 import json
 import shutil
 
-from bot.channels.signed_sms import parse_twiml_replies, signed_sms_request
 from bot.cli import main
 from bot.config import get_settings
+from bot.sms_webhook.signed import parse_twiml_replies, signed_sms_request
 from tests.conftest import DEMO_DIRECTORY, TEST_ENV
 
 
