@@ -10,8 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import PROJECT_ROOT, ConfigError, get_settings
-from bot.db.commands import add_commands as add_db_commands
 from bot.directory.commands import add_commands as add_directory_commands
+from bot.ops.db_commands import add_commands as add_db_commands
 from bot.sms_webhook.commands import add_commands as add_sms_commands
 
 

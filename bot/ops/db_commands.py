@@ -1,5 +1,6 @@
 """`hub db upgrade`: migrate HUB_DATABASE_URL to the latest schema. bot/cli.py only calls
-`add_commands`."""
+`add_commands`. Here rather than in bot/db, whose package imports SQLAlchemy: `hub` imports every
+command module to build its parser, and none imports more than it needs for that."""
 from __future__ import annotations
 
 import argparse
