@@ -11,102 +11,15 @@ from collections.abc import Sequence
 
 from bot.config import PROJECT_ROOT, ConfigError, get_settings
 from bot.directory.commands import add_commands as add_directory_commands
+from bot.notify.commands import add_commands as add_outbox_commands
 from bot.ops.db_commands import add_commands as add_db_commands
 from bot.sms_webhook.commands import add_commands as add_sms_commands
+from bot.worker_commands import add_commands as add_worker_commands
 
 
 def _fail(message: str, code: int = 1) -> int:
     print(f"hub: {message}", file=sys.stderr)
     return code
-
-
-# --- outbox and worker ----------------------------------------------------------------------
-
-def cmd_outbox(args) -> int:
-    from bot.db import session_scope
-    from bot.notify.outbox import HELD, list_messages
-    from bot.privacy import InvalidPhoneNumber, to_e164
-
-    settings = get_settings()
-    try:
-        to_number = to_e164(args.to, settings.default_region) if args.to else None
-    except InvalidPhoneNumber as exc:
-        return _fail(f"--to: {exc}", 2)
-    with session_scope() as session:
-        rows = [
-            {
-                "id": row.id,
-                "to": row.to_number,
-                "purpose": row.purpose,
-                "status": row.status,
-                "attempts": row.attempts,
-                "created_at": row.created_at.isoformat(timespec="seconds") + "Z",
-                # Twilio's delivery receipt: delivered, undelivered or failed, and its error code
-                "delivery": row.delivery_status,
-                "delivery_error_code": row.delivery_error_code,
-                "body": row.body,
-            }
-            for row in list_messages(session, to_number, status=HELD if args.held else None)
-        ]
-    if args.json:
-        print(json.dumps({"messages": rows}, ensure_ascii=False, indent=2))
-    elif not rows:
-        print("no message is held" if args.held else "the outbox is empty")
-    else:
-        for row in rows:
-            delivery = "".join(f", {part}" for part in (row["delivery"], row["delivery_error_code"] and f"error {row['delivery_error_code']}") if part)
-            print(f"#{row['id']} {row['created_at']} to {row['to']} [{row['purpose']}, {row['status']}{delivery}]")
-            print(f"    {row['body']}")
-    return 0
-
-
-def cmd_status(args) -> int:
-    """Exit 1 when something needs a person, so a monitor or a cron job can page someone."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.db import session_scope
-    from bot.status import Status, operator_status, render
-
-    try:
-        with session_scope() as session:
-            status = operator_status(session, get_settings())
-    except SQLAlchemyError as exc:  # down, or not migrated: that needs a person too (no parameters shown)
-        need = f"the database cannot be read ({type(getattr(exc, 'orig', None) or exc).__name__}): is it up, and migrated (`hub db upgrade`)?"
-        status = Status({"ok": False, "needs_a_person": [need]}, [need])
-    print(json.dumps(status.report, indent=2) if args.json else render(status))
-    return 1 if status.needs_a_person else 0
-
-
-def cmd_worker(args) -> int:
-    from bot.notify.transports import transport_for
-    from bot.worker import once_jobs, run_forever
-
-    settings = get_settings()
-    transport = transport_for(settings)
-    if settings.metrics_token and settings.worker_metrics_port and not args.once:
-        from bot.metrics import serve_worker_metrics
-
-        serve_worker_metrics(settings, os.environ.get("HUB_BIND_HOST") or "127.0.0.1")
-    if args.once:
-        jobs = once_jobs()
-        print(f"handled {jobs.run_due(transport)} handoff deadline(s) and message(s)")
-        return _fail(f"the worker's {', '.join(jobs.failing())} job(s) failed: see the log") if jobs.failing() else 0
-    run_forever(transport, args.interval)
-    return 0
-
-
-def cmd_purge(args) -> int:
-    from bot.worker import purge_expired
-
-    purged = purge_expired()
-    if args.json:
-        print(json.dumps({"retention_days": get_settings().retention_days, "purged": purged.as_dict()}))
-    else:
-        print(f"purged what is older than {get_settings().retention_days} days: {purged.outbox_messages} outbox message(s), "
-              f"{purged.handoffs} handoff(s) cleared of number and words, {purged.contact_numbers} contact number(s), "
-              f"{purged.inbound_messages} message id(s), "
-              + (f"{purged.tracker_events} tracker store event(s)" if purged.tracker_events is not None else "no SQL tracker store"))
-    return 0
 
 
 # --- roster, handoffs, report ---------------------------------------------------------------
@@ -338,27 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sms_commands(commands)  # sms, simulator
 
-    outbox = commands.add_parser("outbox", help="proactive messages stored or sent")
-    outbox.add_argument("--to")
-    outbox.add_argument("--json", action="store_true")
-    outbox.add_argument("--held", action="store_true", help="only messages a restore held (`hub outbox release` sends them)")
-    outbox.set_defaults(func=cmd_outbox)
-    from bot.notify.commands import add_commands as add_outbox_commands  # outbox release
-    add_outbox_commands(outbox)
-
-    status = commands.add_parser("status", help="what needs a person: outbox backlog, failures, late handoffs, "
-                                                 "opted-out coordinators, the worker's heartbeat (exit 1 if anything)")
-    status.add_argument("--json", action="store_true")
-    status.set_defaults(func=cmd_status)
-
-    worker = commands.add_parser("worker", help="deliver the outbox (runs until stopped)")
-    worker.add_argument("--once", action="store_true", help="one pass (escalations, then deliveries), then exit")
-    worker.add_argument("--interval", type=float, default=0.25, help="seconds between polls when idle (default: %(default)s)")
-    worker.set_defaults(func=cmd_worker)
-
-    purge = commands.add_parser("purge", help="purge message bodies and phone numbers older than HUB_RETENTION_DAYS now")
-    purge.add_argument("--json", action="store_true")
-    purge.set_defaults(func=cmd_purge)
+    add_outbox_commands(commands)  # outbox, outbox release
+    add_worker_commands(commands)  # status, worker, purge
 
     roster = commands.add_parser("roster", help="specialists and the coordinator").add_subparsers(dest="roster_command", required=True)
     add = roster.add_parser("add-specialist", help="add a specialist who receives handoff alerts")
