@@ -1,8 +1,10 @@
-"""The `hub` commands of bot/ops: `hub keys rotate`, `hub backup`, `hub restore`,
-`hub twilio fallback`. bot/cli.py only calls `add_commands`."""
+"""The `hub` commands of bot/ops: `hub model check|record`, `hub env init`, `hub keys rotate`,
+`hub backup`, `hub restore`, `hub twilio fallback` (`hub db upgrade` is in db_commands.py).
+bot/cli.py only calls `add_commands`."""
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +21,41 @@ def _fail(message: str, code: int = 1) -> int:
 def env_file() -> Path:
     """The file the settings were read from (bot/config.py reads the same)."""
     return Path(os.environ.get("HUB_ENV_FILE") or PROJECT_ROOT / ".env")
+
+
+# --- model and env -------------------------------------------------------------------------
+
+def cmd_model_check(args) -> int:
+    from bot.ops import model_check  # imports Rasa when it runs, never at hub's start
+
+    return model_check.cmd_model_check(args)
+
+
+def cmd_model_record(args) -> int:
+    from bot.ops import model_check  # imports Rasa when it runs, never at hub's start
+
+    return model_check.cmd_model_record(args)
+
+
+def cmd_env_init(args) -> int:
+    """Write a local .env from .env.example with fresh secrets (never overwrites)."""
+    target = PROJECT_ROOT / ".env"
+    if target.exists():
+        print(".env exists; left as it is")
+        return 0
+    lines = []
+    for line in (PROJECT_ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("HUB_SECRET_KEY="):
+            line = f"HUB_SECRET_KEY={secrets.token_hex(32)}"
+        elif line.startswith("TWILIO_AUTH_TOKEN="):
+            line = f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}"
+        lines.append(line)
+    # Created owner-only: written first and restricted after, the secrets would be readable by
+    # anyone on the machine in between (the usual umask makes new files 0644).
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    print("wrote .env with a fresh HUB_SECRET_KEY and a local TWILIO_AUTH_TOKEN")
+    return 0
 
 
 # --- keys -----------------------------------------------------------------------------------
@@ -195,6 +232,19 @@ def cmd_twilio_fallback(args) -> int:
 
 def add_commands(commands) -> None:
     """Add the bot/ops commands to `hub`'s subparsers."""
+    model = commands.add_parser("model", help="the trained model").add_subparsers(dest="model_command", required=True)
+    model_check = model.add_parser("check", help="load the model and compare its intents on a fixed sample with those "
+                                                 "recorded when it was trained (records an unrecorded model); warns only")
+    model_check.add_argument("--model", default="models/hub.tar.gz")
+    model_check.add_argument("--strict", action="store_true", help="exit 1 when the model reads otherwise or fails to load")
+    model_check.set_defaults(func=cmd_model_check)
+    model_record = model.add_parser("record", help="record the sample's intents beside a model just trained")
+    model_record.add_argument("--model", default="models/hub.tar.gz")
+    model_record.set_defaults(func=cmd_model_record)
+
+    env = commands.add_parser("env", help="local configuration").add_subparsers(dest="env_command", required=True)
+    env.add_parser("init", help="create .env from .env.example with fresh secrets").set_defaults(func=cmd_env_init)
+
     keys = commands.add_parser("keys", help="the secret key of the phone-number HMAC").add_subparsers(dest="keys_command", required=True)
     rotate = keys.add_parser("rotate", help="a new HUB_SECRET_KEY: re-key every record whose number the line holds "
                                             "(stop the hotline first, start it after)")

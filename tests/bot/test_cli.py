@@ -162,10 +162,10 @@ def test_env_init_creates_dotenv_readable_by_its_owner_only(tmp_path, monkeypatc
     import stat
     from pathlib import Path
 
-    import bot.cli
+    import bot.ops.commands
 
-    shutil.copy(bot.cli.PROJECT_ROOT / ".env.example", tmp_path / ".env.example")
-    monkeypatch.setattr(bot.cli, "PROJECT_ROOT", tmp_path)
+    shutil.copy(bot.ops.commands.PROJECT_ROOT / ".env.example", tmp_path / ".env.example")
+    monkeypatch.setattr(bot.ops.commands, "PROJECT_ROOT", tmp_path)
     monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
     previous = os.umask(0o022)
     try:
