@@ -1,4 +1,10 @@
-"""`hub`: the operator's command line (also `python -m bot`)."""
+"""`hub`: the operator's command line (also `python -m bot`).
+
+Only the top-level parser and the dispatch live here: each command group registers its own
+parsers and handlers with an `add_commands(commands)` of its package, in the order `hub --help`
+lists them. The command modules never import this one (what they share is in bot/cli_support.py),
+and import what their handlers need in the handlers, so that building the parser stays cheap:
+`hub sms` loads no Rasa (tests/bot/sms_webhook/test_commands.py)."""
 from __future__ import annotations
 
 import argparse
@@ -6,41 +12,37 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot import worker_commands
+from bot.alerts import commands as alerts_commands
+from bot.cli_support import fail
 from bot.config import ConfigError
-from bot.directory.commands import add_commands as add_directory_commands
-from bot.handoff.commands import add_commands as add_handoff_commands
-from bot.notify.commands import add_commands as add_outbox_commands
-from bot.ops.db_commands import add_commands as add_db_commands
-from bot.sms_webhook.commands import add_commands as add_sms_commands
-from bot.worker_commands import add_commands as add_worker_commands
+from bot.console import commands as console_commands
+from bot.directory import commands as directory_commands
+from bot.handoff import commands as handoff_commands
+from bot.notify import commands as outbox_commands
+from bot.ops import commands as ops_commands
+from bot.ops import db_commands
+from bot.sms_webhook import commands as sms_commands
 
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"hub: {message}", file=sys.stderr)
-    return code
+# In the order of `hub --help`.
+COMMAND_GROUPS = (
+    db_commands,  # db upgrade
+    directory_commands,  # directory import, export, search, reports
+    sms_commands,  # sms, simulator
+    outbox_commands,  # outbox, outbox release
+    worker_commands,  # status, worker, purge
+    handoff_commands,  # roster, handoffs, report
+    ops_commands,  # model, env, keys, backup, restore, twilio fallback
+    console_commands,  # console, users
+    alerts_commands,  # alerts send, list, reports
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hub", description="Health Hub Hotline operator commands")
     commands = parser.add_subparsers(dest="command", required=True)
-
-    add_db_commands(commands)
-
-    add_directory_commands(commands)
-
-    add_sms_commands(commands)  # sms, simulator
-
-    add_outbox_commands(commands)  # outbox, outbox release
-    add_worker_commands(commands)  # status, worker, purge
-
-    add_handoff_commands(commands)  # roster, handoffs, report
-
-    from bot.ops.commands import add_commands as add_ops_commands  # model, env, keys, backup, restore, twilio fallback
-    add_ops_commands(commands)
-    from bot.console.commands import add_commands as add_console_commands  # console, users
-    add_console_commands(commands)
-    from bot.alerts.commands import add_commands as add_alerts_commands  # alerts send, list, reports
-    add_alerts_commands(commands)
+    for group in COMMAND_GROUPS:
+        group.add_commands(commands)
     return parser
 
 
@@ -55,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except ConfigError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
 
 
 if __name__ == "__main__":
