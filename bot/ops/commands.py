@@ -9,13 +9,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from bot.cli_support import fail
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, get_settings
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"hub: {message}", file=sys.stderr)
-    return code
 
 
 def env_file() -> Path:
@@ -71,7 +67,7 @@ def cmd_keys_rotate(args) -> int:
         try:
             check_env_file(path, old, previous)
         except RotationError as exc:
-            return _fail(str(exc))
+            return fail(str(exc))
     new = new_secret_key()
     with session_scope() as session:
         rekeyed = rekey(session, old, new, previous, settings.default_region)
@@ -112,7 +108,7 @@ def cmd_backup(args) -> int:
             return 0
         manifest = backup_sqlite(settings.database_url, tracker_url, folder, settings.retention_days)
     except BackupError as exc:
-        return _fail(f"no backup was made: {exc}")
+        return fail(f"no backup was made: {exc}")
     print(f"backed up to {folder} at {manifest.created_at}Z (schema {manifest.revision}): "
           + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in manifest.counts.items()))
     if not manifest.tracker_store:
@@ -198,7 +194,7 @@ def cmd_restore(args) -> int:
             since = Manifest.read(folder).taken_at
             occupied = holds_line_data(settings.database_url, tracker_url)
             if occupied and not args.force:
-                return _fail(f"this installation's database is not empty ({', '.join(occupied)}): nothing was restored. "
+                return fail(f"this installation's database is not empty ({', '.join(occupied)}): nothing was restored. "
                              "Restore into a fresh installation, or add --force to replace what is there "
                              "(its opt-outs recorded since the backup are kept).")
             # Replacing a database in use: it is the old one, read before it is replaced.
@@ -207,7 +203,7 @@ def cmd_restore(args) -> int:
         if not args.merge_only:
             restore_sqlite(folder, settings.database_url, tracker_url)
     except (BackupError, ValueError) as exc:
-        return _fail(f"nothing was restored: {exc}")
+        return fail(f"nothing was restored: {exc}")
     if not args.merge_only:
         engine_for.cache_clear()  # nothing may read the replaced file through an old connection
         command.upgrade(alembic_config(settings.database_url), "head")
