@@ -35,7 +35,6 @@ from bot.sms_webhook.signed import WEBHOOK_PATH, parse_twiml_replies, signed_sms
 
 logger = logging.getLogger(__name__)
 
-PAGE_PATH = "/webhooks/simulator/"  # where Rasa mounts this channel's blueprint
 PAGE_DIR = Path(__file__).with_name("simulator_page")
 PAGE_FILES = {
     "index.html": "text/html; charset=utf-8",

@@ -2,9 +2,8 @@
 follows a holding reply watched for in the outbox) and `hub simulator` (where the simulator page is,
 or why it is off). bot/cli.py only calls `add_commands`.
 
-`hub sms` imports no Rasa: only what signing and posting a form needs, and the database for the
-outbox (tests/bot/sms_webhook/test_commands.py holds it). `hub simulator` reads the page's path
-from the Rasa channel that serves it, in its handler."""
+Neither imports Rasa: `hub sms` loads only what signing and posting a form needs, and the
+database for the outbox (tests/bot/sms_webhook/test_commands.py holds it)."""
 from __future__ import annotations
 
 import argparse
@@ -97,14 +96,14 @@ def _late_answers(number: str, after_id: int, wait: float, echo: bool) -> list[s
 
 def cmd_simulator(args: argparse.Namespace) -> int:
     """Where the simulator page is, or why it is off; `make run` prints this."""
-    from bot.channels.simulator import PAGE_PATH
+    from bot.sms_webhook.signed import SIMULATOR_PAGE_PATH
 
     settings = get_settings()
     if not settings.simulator_enabled:
         reason = "HUB_SIMULATOR=off" if settings.simulator == "off" else "a Twilio account is configured; HUB_SIMULATOR=on serves it anyway"
         print(f"Simulator: off ({reason})")
         return 0
-    print(f"Simulator: {args.url.rstrip('/')}{PAGE_PATH}  (three phones texting the hotline, no Twilio account needed)")
+    print(f"Simulator: {args.url.rstrip('/')}{SIMULATOR_PAGE_PATH}  (three phones texting the hotline, no Twilio account needed)")
     if settings.transport == "twilio":
         print("  The Twilio transport is on: alerts and relayed messages from the simulator really go out by SMS.")
     return 0
