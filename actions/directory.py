@@ -11,14 +11,15 @@ from rasa_sdk.types import DomainDict
 
 from actions.threads import in_thread
 from bot.db import session_scope
-from bot.directory import SERVICE_TYPES, UnknownServiceType
 from bot.directory.named import NamedPlace, place_asked_about, place_details
 from bot.directory.near import UnknownPlace, search_near
 from bot.directory.places import find_place
 from bot.directory.reports import remember_listing
+from bot.directory.search import UnknownServiceType
 from bot.directory.service_words import service_asked_for, service_for_phrase
 from bot.directory.sms import format_place, format_results
 from bot.directory.speech import SPOKEN_LIMIT, spoken_place_details, spoken_results
+from bot.directory.taxonomy import SERVICE_TYPES
 from bot.safety import mentions_past_overdose
 from bot.voice.call import is_voice_call
 

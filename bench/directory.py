@@ -116,8 +116,8 @@ def main() -> int:
         os.environ["HUB_DATABASE_URL"] = f"sqlite:///{work / 'bench.db'}"
         from alembic import command
 
-        from bot.cli import alembic_config
         from bot.db import session_scope
+        from bot.db.migrate import alembic_config
         from bot.directory import find_services, lookup_zip
         from bot.directory.hsds import read_package
         from bot.directory.importer import import_package

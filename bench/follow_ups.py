@@ -32,9 +32,9 @@ def run(work: Path, deferred: int) -> None:
     from alembic import command
     from sqlalchemy import select
 
-    from bot.cli import alembic_config
     from bot.config import get_settings
     from bot.db import session_scope
+    from bot.db.migrate import alembic_config
     from bot.db.models import Handoff, OutboxMessage
     from bot.handoff import follow_up
 

@@ -49,9 +49,9 @@ PRISM = ROOT / "tools" / "node_modules" / ".bin" / "prism"
 def fresh_database(work: Path, name: str) -> None:
     from alembic import command
 
-    from bot.cli import alembic_config
     from bot.config import get_settings
     from bot.db import session_scope
+    from bot.db.migrate import alembic_config
     from bot.db.models import Specialist
     from bot.notify.outbox import utcnow
 

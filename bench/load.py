@@ -68,11 +68,11 @@ os.environ.update(HUB_ENV_FILE=os.devnull, HUB_SECRET_KEY=SECRET, TWILIO_AUTH_TO
 
 import aiohttp  # noqa: E402
 
-from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.percentiles import percentile  # noqa: E402
 from bot.privacy import sender_key  # noqa: E402
 from bot.retention import HOTLINE_TRACKER_STORE  # noqa: E402
+from bot.sms_webhook.signed import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from tests.servers import free_port, wait_until_up  # noqa: E402
 
 # (message, how the first line of the right answer starts)

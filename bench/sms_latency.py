@@ -19,8 +19,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
+from bot.sms_webhook.signed import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 
 TURNS = ["where can I get narcan near 98104", "what about needles", "i need fent strips near 98122", "hi"]
 

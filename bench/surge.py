@@ -45,10 +45,10 @@ BIN = Path(sys.executable).parent
 import aiohttp  # noqa: E402
 
 from bench.load import add_hotline_options, hotline_servers, start_hotline, stop  # noqa: E402  (sets the benchmark's settings first)
-from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER, WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 from bot.config import get_settings  # noqa: E402
 from bot.percentiles import percentile  # noqa: E402
 from bot.safety import is_emergency_reply  # noqa: E402
+from bot.sms_webhook.signed import ANSWER_FOLLOWS_HEADER, WEBHOOK_PATH, parse_twiml_replies, signed_sms_request  # noqa: E402
 
 SEARCHES = [
     ("where can i get narcan near 98104", "Naloxone (Narcan) near 98104:"),

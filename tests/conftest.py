@@ -64,8 +64,8 @@ def migrated_db(hub_env):
     """An empty database at the latest migration; returns its engine."""
     from alembic import command
 
-    from bot.cli import alembic_config
     from bot.db import get_engine
+    from bot.db.migrate import alembic_config
 
     command.upgrade(alembic_config(), "head")
     yield get_engine()
@@ -133,9 +133,9 @@ def postgres_db(postgres_database, monkeypatch):
     """Like migrated_db, on PostgreSQL: the hotline's tables at the latest migration."""
     from alembic import command
 
-    from bot.cli import alembic_config
     from bot.config import get_settings
     from bot.db import get_engine
+    from bot.db.migrate import alembic_config
 
     monkeypatch.setenv("HUB_DATABASE_URL", postgres_database)
     get_settings.cache_clear()

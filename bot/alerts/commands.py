@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 
+from bot.cli_support import fail
 from bot.config import get_settings
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"hub: {message}", file=sys.stderr)
-    return code
 
 
 def _confirmed(prompt: str) -> bool:
@@ -32,10 +27,10 @@ def cmd_alerts_send(args) -> int:
             alert = draft(session, resolve_area(session, args.near), radius, args.text, args.text_es)
             earlier = earlier_same(session, alert)
     except AlertError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     where = f"within {alert.radius_miles:g} miles of {alert.place.label}"
     if earlier is not None and not args.again:
-        return _fail(f"the same alert went to {earlier.area} at {earlier.created_at:%H:%M} UTC (#{earlier.id}, "
+        return fail(f"the same alert went to {earlier.area} at {earlier.created_at:%H:%M} UTC (#{earlier.id}, "
                      f"{earlier.recipients} subscribers); nothing was sent. Add --again to send it again.")
     if not alert.recipients:
         print(f"no subscriber is {where}: nothing was sent")

@@ -26,16 +26,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.blocking import run_blocking
-from bot.channels.signed_sms import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
 from bot.handoff.phone_summary import summarise_phone
 from bot.notify.outbox import settled_after
 from bot.privacy import InvalidPhoneNumber, sender_key, to_e164
+from bot.sms_webhook.signed import WEBHOOK_PATH, parse_twiml_replies, signed_sms_request
 
 logger = logging.getLogger(__name__)
 
-PAGE_PATH = "/webhooks/simulator/"  # where Rasa mounts this channel's blueprint
 PAGE_DIR = Path(__file__).with_name("simulator_page")
 PAGE_FILES = {
     "index.html": "text/html; charset=utf-8",

@@ -30,12 +30,12 @@ from bot.channels.inbound import (
     webhook_params,
 )
 from bot.channels.rasa_hooks import watching_actions
-from bot.channels.signed_sms import ANSWER_FOLLOWS_HEADER
 from bot.config import ConfigError, Settings, get_settings
 from bot.language import detect_language, phrase
 from bot.metrics import turn_answered
 from bot.privacy import sender_key
 from bot.safety import emergency_first, emergency_reply, is_emergency_reply, mentions_overdose_in_progress
+from bot.sms_webhook.signed import ANSWER_FOLLOWS_HEADER
 
 logger = logging.getLogger(__name__)
 

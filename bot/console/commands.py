@@ -8,12 +8,8 @@ import json
 import os
 import sys
 
+from bot.cli_support import fail
 from bot.config import get_settings
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"hub: {message}", file=sys.stderr)
-    return code
 
 
 def _actor() -> str:
@@ -29,7 +25,7 @@ def _read_password(args) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     password = getpass.getpass("password (at least 12 characters): ")
     if getpass.getpass("the same password again: ") != password:
-        raise SystemExit(_fail("the two passwords differ; nothing was changed", 2))
+        raise SystemExit(fail("the two passwords differ; nothing was changed", 2))
     return password
 
 
@@ -44,7 +40,7 @@ def cmd_users_add(args) -> int:
             audit.record(session, _actor(), "users", f"added {user.email} as {user.role}")
             email, role = user.email, user.role
     except accounts.AccountError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     print(f"added {email} ({role}); they sign in at the console (`hub console`, port {get_settings().console_port})")
     return 0
 
@@ -79,7 +75,7 @@ def cmd_users_remove(args) -> int:
             email = accounts.remove_user(session, args.email)
             audit.record(session, _actor(), "users", f"removed {email}")
     except accounts.AccountError as exc:
-        return _fail(str(exc), 1)
+        return fail(str(exc), 1)
     print(f"removed {email}; their sessions have ended")
     return 0
 
@@ -95,7 +91,7 @@ def cmd_users_reset_password(args) -> int:
             audit.record(session, _actor(), "users", f"reset the password of {user.email}")
             email = user.email
     except accounts.AccountError as exc:
-        return _fail(str(exc), 2 if "password" in str(exc) else 1)
+        return fail(str(exc), 2 if "password" in str(exc) else 1)
     print(f"new password set for {email}; a lockout is lifted and their sessions have ended")
     return 0
 

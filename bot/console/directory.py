@@ -96,8 +96,10 @@ def issue_rows(issues: list[ValidationIssue]) -> list[dict]:
 
 def assistant_answer(session: Session, service_type: str, zip_code: str, radius_miles: float) -> str:
     """What the assistant would text back for `service_type` near `zip_code` (as `hub directory search`)."""
-    from bot.directory import SERVICE_TYPES, find_services, lookup_zip
+    from bot.directory.geo import lookup_zip
+    from bot.directory.search import find_services
     from bot.directory.sms import format_results
+    from bot.directory.taxonomy import SERVICE_TYPES
 
     if service_type not in SERVICE_TYPES:
         raise UploadError(f"unknown service {service_type!r}")

@@ -1,14 +1,3 @@
-"""The service directory: HSDS import, nearest-first search, SMS-shaped results."""
-from bot.directory.geo import Place, lookup_zip
-from bot.directory.search import SearchResult, ServiceMatch, UnknownServiceType, find_services
-from bot.directory.taxonomy import SERVICE_TYPES
-
-__all__ = [
-    "Place",
-    "SERVICE_TYPES",
-    "SearchResult",
-    "ServiceMatch",
-    "UnknownServiceType",
-    "find_services",
-    "lookup_zip",
-]
+"""The service directory: HSDS import and export, places, opening hours, nearest-first search, and
+results shaped for SMS and for speech. Import from the modules themselves: they sit in different
+layers (docs/development.md), and this package's own module stays an empty door."""

@@ -1,24 +1,57 @@
-"""The `hub` commands of bot/ops: `hub keys rotate`, `hub backup`, `hub restore`,
-`hub twilio fallback`. bot/cli.py only calls `add_commands`."""
+"""The `hub` commands of bot/ops: `hub model check|record`, `hub env init`, `hub keys rotate`,
+`hub backup`, `hub restore`, `hub twilio fallback` (`hub db upgrade` is in db_commands.py).
+bot/cli.py only calls `add_commands`."""
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
 
+from bot.cli_support import fail
 from bot.clock import utcnow
 from bot.config import PROJECT_ROOT, get_settings
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(f"hub: {message}", file=sys.stderr)
-    return code
 
 
 def env_file() -> Path:
     """The file the settings were read from (bot/config.py reads the same)."""
     return Path(os.environ.get("HUB_ENV_FILE") or PROJECT_ROOT / ".env")
+
+
+# --- model and env -------------------------------------------------------------------------
+
+def cmd_model_check(args) -> int:
+    from bot.ops import model_check  # imports Rasa when it runs, never at hub's start
+
+    return model_check.cmd_model_check(args)
+
+
+def cmd_model_record(args) -> int:
+    from bot.ops import model_check  # imports Rasa when it runs, never at hub's start
+
+    return model_check.cmd_model_record(args)
+
+
+def cmd_env_init(args) -> int:
+    """Write a local .env from .env.example with fresh secrets (never overwrites)."""
+    target = PROJECT_ROOT / ".env"
+    if target.exists():
+        print(".env exists; left as it is")
+        return 0
+    lines = []
+    for line in (PROJECT_ROOT / ".env.example").read_text().splitlines():
+        if line.startswith("HUB_SECRET_KEY="):
+            line = f"HUB_SECRET_KEY={secrets.token_hex(32)}"
+        elif line.startswith("TWILIO_AUTH_TOKEN="):
+            line = f"TWILIO_AUTH_TOKEN={secrets.token_hex(16)}"
+        lines.append(line)
+    # Created owner-only: written first and restricted after, the secrets would be readable by
+    # anyone on the machine in between (the usual umask makes new files 0644).
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    print("wrote .env with a fresh HUB_SECRET_KEY and a local TWILIO_AUTH_TOKEN")
+    return 0
 
 
 # --- keys -----------------------------------------------------------------------------------
@@ -34,7 +67,7 @@ def cmd_keys_rotate(args) -> int:
         try:
             check_env_file(path, old, previous)
         except RotationError as exc:
-            return _fail(str(exc))
+            return fail(str(exc))
     new = new_secret_key()
     with session_scope() as session:
         rekeyed = rekey(session, old, new, previous, settings.default_region)
@@ -75,7 +108,7 @@ def cmd_backup(args) -> int:
             return 0
         manifest = backup_sqlite(settings.database_url, tracker_url, folder, settings.retention_days)
     except BackupError as exc:
-        return _fail(f"no backup was made: {exc}")
+        return fail(f"no backup was made: {exc}")
     print(f"backed up to {folder} at {manifest.created_at}Z (schema {manifest.revision}): "
           + ", ".join(f"{count} {what.replace('_', '-')}" for what, count in manifest.counts.items()))
     if not manifest.tracker_store:
@@ -133,8 +166,8 @@ def _merge_and_purge(since, old, unreadable: str | None, restored: bool) -> None
 def cmd_restore(args) -> int:
     from alembic import command
 
-    from bot.cli import alembic_config
     from bot.db import engine_for
+    from bot.db.migrate import alembic_config
     from bot.ops.backup import (
         BackupError,
         Manifest,
@@ -161,7 +194,7 @@ def cmd_restore(args) -> int:
             since = Manifest.read(folder).taken_at
             occupied = holds_line_data(settings.database_url, tracker_url)
             if occupied and not args.force:
-                return _fail(f"this installation's database is not empty ({', '.join(occupied)}): nothing was restored. "
+                return fail(f"this installation's database is not empty ({', '.join(occupied)}): nothing was restored. "
                              "Restore into a fresh installation, or add --force to replace what is there "
                              "(its opt-outs recorded since the backup are kept).")
             # Replacing a database in use: it is the old one, read before it is replaced.
@@ -170,7 +203,7 @@ def cmd_restore(args) -> int:
         if not args.merge_only:
             restore_sqlite(folder, settings.database_url, tracker_url)
     except (BackupError, ValueError) as exc:
-        return _fail(f"nothing was restored: {exc}")
+        return fail(f"nothing was restored: {exc}")
     if not args.merge_only:
         engine_for.cache_clear()  # nothing may read the replaced file through an old connection
         command.upgrade(alembic_config(settings.database_url), "head")
@@ -195,6 +228,19 @@ def cmd_twilio_fallback(args) -> int:
 
 def add_commands(commands) -> None:
     """Add the bot/ops commands to `hub`'s subparsers."""
+    model = commands.add_parser("model", help="the trained model").add_subparsers(dest="model_command", required=True)
+    model_check = model.add_parser("check", help="load the model and compare its intents on a fixed sample with those "
+                                                 "recorded when it was trained (records an unrecorded model); warns only")
+    model_check.add_argument("--model", default="models/hub.tar.gz")
+    model_check.add_argument("--strict", action="store_true", help="exit 1 when the model reads otherwise or fails to load")
+    model_check.set_defaults(func=cmd_model_check)
+    model_record = model.add_parser("record", help="record the sample's intents beside a model just trained")
+    model_record.add_argument("--model", default="models/hub.tar.gz")
+    model_record.set_defaults(func=cmd_model_record)
+
+    env = commands.add_parser("env", help="local configuration").add_subparsers(dest="env_command", required=True)
+    env.add_parser("init", help="create .env from .env.example with fresh secrets").set_defaults(func=cmd_env_init)
+
     keys = commands.add_parser("keys", help="the secret key of the phone-number HMAC").add_subparsers(dest="keys_command", required=True)
     rotate = keys.add_parser("rotate", help="a new HUB_SECRET_KEY: re-key every record whose number the line holds "
                                             "(stop the hotline first, start it after)")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.config import get_settings
-from bot.directory import UnknownServiceType
 from bot.directory.near import UnknownPlace, search_near
 from bot.directory.reports import remember_listing
+from bot.directory.search import UnknownServiceType
 from bot.directory.sms import format_results
 from bot.notify.outbox import Purpose, enqueue
 from bot.privacy import sender_key

@@ -2,9 +2,9 @@
 import json
 import shutil
 
-from bot.channels.signed_sms import parse_twiml_replies, signed_sms_request
 from bot.cli import main
 from bot.config import get_settings
+from bot.sms_webhook.signed import parse_twiml_replies, signed_sms_request
 from tests.conftest import DEMO_DIRECTORY, TEST_ENV
 
 
@@ -162,10 +162,10 @@ def test_env_init_creates_dotenv_readable_by_its_owner_only(tmp_path, monkeypatc
     import stat
     from pathlib import Path
 
-    import bot.cli
+    import bot.ops.commands
 
-    shutil.copy(bot.cli.PROJECT_ROOT / ".env.example", tmp_path / ".env.example")
-    monkeypatch.setattr(bot.cli, "PROJECT_ROOT", tmp_path)
+    shutil.copy(bot.ops.commands.PROJECT_ROOT / ".env.example", tmp_path / ".env.example")
+    monkeypatch.setattr(bot.ops.commands, "PROJECT_ROOT", tmp_path)
     monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
     previous = os.umask(0o022)
     try:
@@ -222,3 +222,76 @@ def test_ems_and_fire_crews_are_registered_as_such_and_a_bad_kind_is_refused(cap
     assert kinds == {"+12065550184": "ems", "+12065550185": "fire", "+12065550186": "police", "+12065550187": "police"}
     capsys.readouterr()
     assert main(["roster", "list"]) == 0 and "Seattle Fire (ems)" in capsys.readouterr().out
+
+
+# --- one home per command group (bot/cli.py imports them; they never import it) ---------------
+
+PARSER_ONLY = """
+import json, sys
+import bot.cli
+bot.cli.build_parser()
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def test_building_the_parser_loads_none_of_the_libraries_the_handlers_use(tmp_path):
+    """Every `hub` command, `hub sms --help` included, builds the whole parser first: the command
+    modules import what their handlers need in the handlers."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    done = subprocess.run([sys.executable, "-c", PARSER_ONLY], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          env={**os.environ, "HUB_ENV_FILE": os.devnull}, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    heavy = {"sqlalchemy", "alembic", "rasa", "rasa_sdk", "tensorflow", "twilio", "requests", "sanic", "aiohttp", "tqdm"}
+    assert loaded & heavy == set()
+
+
+def bot_imports() -> dict[str, set[str]]:
+    """Module -> the bot modules it imports, anywhere in it (in functions, under TYPE_CHECKING)."""
+    import ast
+
+    from tests.conftest import PROJECT_ROOT
+
+    paths = {".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+             for path in (PROJECT_ROOT / "bot").rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]) if node.level else ""
+                source = ".".join(part for part in (base, node.module or "") if part)
+                imported.update(f"{source}.{alias.name}" if f"{source}.{alias.name}" in paths else source
+                                for alias in node.names)
+        graph[module] = {name for name in imported if name in paths and name != module}
+    return graph
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for name in graph[todo.pop()] - seen:
+            seen.add(name)
+            todo.append(name)
+    return seen
+
+
+def test_no_command_module_imports_the_cli_and_none_is_in_an_import_cycle():
+    graph = bot_imports()
+    assert {module for module, imported in graph.items() if "bot.cli" in imported} == {"bot.__main__"}
+    assert graph["bot.cli_support"] == set()
+    command_modules = graph["bot.cli"] - {"bot.cli_support", "bot.config"}
+    assert {"bot.directory.commands", "bot.handoff.commands", "bot.sms_webhook.commands", "bot.worker_commands",
+            "bot.ops.commands"} <= command_modules
+    for module in {"bot.cli", "bot.cli_support", *command_modules}:
+        # In a cycle when something it imports, however indirectly, imports it back.
+        back = sorted(name for name in reachable(graph, module) if module in reachable(graph, name))
+        assert back == [], f"{module} is in an import cycle with {back}"

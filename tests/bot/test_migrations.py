@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from bot.cli import alembic_config
 from bot.db import get_engine, session_scope
+from bot.db.migrate import alembic_config
 from bot.db.models import Base, ServicePoint
 from bot.directory.hsds import read_package
 from bot.directory.importer import import_package

@@ -12,9 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from bot.cli import alembic_config
 from bot.clock import utcnow
 from bot.db import session_scope
+from bot.db.migrate import alembic_config
 from bot.db.models import Base, Handoff, OutboxMessage
 from bot.directory import find_services
 from bot.directory.hsds import read_package

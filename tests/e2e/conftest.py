@@ -68,8 +68,8 @@ def trained_model(tmp_path_factory) -> Path:
 def text(hotline, sender: str, body: str, sid: str | None = None, signature: str | None = "sign"):
     """Send one SMS webhook, signed as Twilio signs it unless `signature` says otherwise (None: no
     header; any other string: that header); return (HTTP status, replies or None)."""
-    from bot.channels.signed_sms import parse_twiml_replies, signed_sms_request
     from bot.config import get_settings
+    from bot.sms_webhook.signed import parse_twiml_replies, signed_sms_request
 
     params, signed = signed_sms_request(get_settings(), sender, body, message_sid=sid)
     headers = {} if signature is None else {"X-Twilio-Signature": signed if signature == "sign" else signature}

@@ -105,8 +105,8 @@ def postgres_behind_a_proxy(postgres_database, monkeypatch):
     server is never stopped)."""
     from alembic import command
 
-    from bot.cli import alembic_config
     from bot.db import get_engine
+    from bot.db.migrate import alembic_config
     from tests.e2e.tcp_proxy import TcpProxy
 
     url = make_url(postgres_database)

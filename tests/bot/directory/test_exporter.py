@@ -26,9 +26,9 @@ def test_round_trip_keeps_every_field(demo_db, tmp_path, monkeypatch):
     # A fresh database, the exported package imported into it.
     from alembic import command
 
-    from bot.cli import alembic_config
     from bot.config import get_settings
     from bot.db import get_engine
+    from bot.db.migrate import alembic_config
 
     monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'second.db'}")
     get_settings.cache_clear()

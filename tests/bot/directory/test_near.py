@@ -2,8 +2,9 @@
 import pytest
 
 from bot.db import session_scope
-from bot.directory import UnknownServiceType, find_services, lookup_zip
+from bot.directory.geo import lookup_zip
 from bot.directory.near import UnknownPlace, search_near
+from bot.directory.search import UnknownServiceType, find_services
 
 
 def near(code, where, **options):

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.db import session_scope
-from bot.directory import UnknownServiceType, find_services, lookup_zip
-from bot.directory.search import ServiceMatch
+from bot.directory.geo import lookup_zip
+from bot.directory.search import ServiceMatch, UnknownServiceType, find_services
 from bot.directory.sms import SMS_LINE_LIMIT, format_match, format_results
 
 # Saturday 21 November 2026, 11:30 in Seattle.

@@ -14,6 +14,9 @@ WEBHOOK_PATH = "/webhooks/twilio_sms/webhook"
 # Set on a webhook's answer that is only the holding reply: the answer follows through the outbox
 # (bot/channels/twilio_sms.py). Twilio ignores it; local senders watch the outbox when they see it.
 ANSWER_FOLLOWS_HEADER = "X-Hub-Answer-Follows"
+# Where Rasa mounts the simulator channel's blueprint (bot/channels/simulator.py), which posts its
+# texts to WEBHOOK_PATH; here so that `hub simulator` can say where it is without loading Rasa.
+SIMULATOR_PAGE_PATH = "/webhooks/simulator/"
 
 
 def signed_sms_request(settings: Settings, sender: str, text: str, message_sid: str | None = None, to: str | None = None) -> tuple[dict[str, str], str]:
