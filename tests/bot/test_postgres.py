@@ -16,10 +16,10 @@ from bot.clock import utcnow
 from bot.db import session_scope
 from bot.db.migrate import alembic_config
 from bot.db.models import Base, Handoff, OutboxMessage
-from bot.directory import find_services
 from bot.directory.hsds import read_package
 from bot.directory.importer import import_package
 from bot.directory.places import resolve_place
+from bot.directory.search import find_services
 from bot.handoff import engine
 from bot.handoff.inbound import route
 from bot.notify.outbox import Delivery, enqueue
