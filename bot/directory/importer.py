@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import (
@@ -179,6 +179,7 @@ def import_package(session: Session, package: Package, progress=None) -> ImportS
             _upsert(session, name, model, rows, summary, progress)
     _remove_dropped_children(session, package, summary)
     rebuild_search_index(session)
+    _analyze(session)
 
     typed_terms = set(session.scalars(select(TaxonomyTerm.id).where(TaxonomyTerm.hub_code.is_not(None))))
     typed = {row["link_id"] for row in package.rows("attribute") if row["taxonomy_term_id"] in typed_terms}
@@ -202,6 +203,18 @@ def rebuild_search_index(session: Session) -> None:
     )
     columns = ["service_id", "location_id", "hub_code", "name", "latitude", "longitude", "time_zone"]
     session.execute(insert(ServicePoint).from_select(columns, points))
+
+
+def _analyze(session: Session) -> None:
+    """Fresh planner statistics for the tables just written, on PostgreSQL. Without them it guesses
+    about 100 schedules a service and, for 16 ids, reads every schedule instead of the index
+    (bench/RESULTS.md, issue 32); autovacuum analyzes only a minute or more after the commit, or
+    never where it is off. Inside the import's transaction: the statistics come with its commit.
+    SQLite's planner does well without them, and keeps its plans."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    tables = [model.__table__.name for _, model in TABLES] + [ServicePoint.__table__.name]  # type: ignore[attr-defined]  # mapped classes (SQLAlchemy 1.4 ships no types)
+    session.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
 def _upsert(session: Session, name: str, model, rows: list[dict], summary: ImportSummary, progress=None) -> None:
