@@ -118,9 +118,10 @@ def main() -> int:
 
         from bot.db import session_scope
         from bot.db.migrate import alembic_config
-        from bot.directory import find_services, lookup_zip
+        from bot.directory.geo import lookup_zip
         from bot.directory.hsds import read_package
         from bot.directory.importer import import_package
+        from bot.directory.search import find_services
 
         import_seconds = 0.0
         if not reuse:

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.db.models import ListingReport
-from bot.directory import find_services, lookup_zip
 from bot.directory.feedback import listing_feedback
+from bot.directory.geo import lookup_zip
 from bot.directory.reports import remember_listing
+from bot.directory.search import find_services
 from bot.handoff.inbound import route
 
 NUMBER = "+12065550142"

@@ -9,7 +9,8 @@ import pytest
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
 from bot.db.models import Service
-from bot.directory import find_services, lookup_zip
+from bot.directory.geo import lookup_zip
+from bot.directory.search import find_services
 from bot.directory.sms import format_match, format_results
 from bot.directory.speech import spoken_match
 from tests.bot.directory.package_edits import add_resource, copy_demo, edit_row, import_dir

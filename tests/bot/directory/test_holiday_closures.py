@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.db import session_scope
-from bot.directory import find_services, lookup_zip
+from bot.directory.geo import lookup_zip
 from bot.directory.hours import OpeningRule, closed_on, describe_day, is_closure, open_at
 from bot.directory.hsds import HsdsValidationError
+from bot.directory.search import find_services
 from tests.bot.directory.package_edits import add_row, copy_demo, import_dir
 
 WEEKDAYS = OpeningRule(time(9), time(17), freq="WEEKLY", byday="MO,TU,WE,TH,FR")

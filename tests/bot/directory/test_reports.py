@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.db.models import ListingReport, ListingShown
-from bot.directory import find_services, lookup_zip
+from bot.directory.geo import lookup_zip
 from bot.directory.reports import (
     ReportError,
     clear_report,
@@ -20,6 +20,7 @@ from bot.directory.reports import (
     remember_listing,
     reported_closed,
 )
+from bot.directory.search import find_services
 from bot.directory.sms import format_results
 
 NOW = datetime(2026, 11, 30, 18, 0)  # naive UTC, as stored

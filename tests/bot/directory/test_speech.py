@@ -1,6 +1,6 @@
 """Directory results as heard on the voice line."""
-from bot.directory import find_services, lookup_zip
-from bot.directory.search import SearchResult, ServiceMatch
+from bot.directory.geo import lookup_zip
+from bot.directory.search import SearchResult, ServiceMatch, find_services
 from bot.directory.speech import SPOKEN_LIMIT, spoken_hours, spoken_place, spoken_results, spoken_street, spoken_time
 
 
