@@ -62,15 +62,16 @@ def add_routes(app, render, manager_only, db, settings: Settings) -> None:
         def run(session):
             summary = import_zip(session, data)
             audit.record(session, account.email, "directory_import", f"imported {filename[:100]}: " + "; ".join(summary.lines()))
-            return summary.lines()
+            return summary.lines(), issue_rows(summary.warnings)
 
         try:
-            lines = await db(run)
+            lines, warnings = await db(run)
         except HsdsValidationError as exc:
-            return await directory_page(request, status=400, filename=filename, problems=issue_rows(exc.issues))
+            return await directory_page(request, status=400, filename=filename, problems=issue_rows(exc.issues),
+                                        warnings=issue_rows(exc.warnings))
         except UploadError as exc:
             return await directory_page(request, status=400, filename=filename, upload_error=str(exc))
-        return await directory_page(request, filename=filename, imported=lines)
+        return await directory_page(request, filename=filename, imported=lines, warnings=warnings)
 
     @app.post("/directory/reports/<report_id:int>/clear")
     @manager_only

@@ -27,23 +27,40 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
             summary = import_package(session, package, progress=lambda table, rows: bar.update(rows))
     except HsdsValidationError as exc:
         if args.json:
-            print(json.dumps({"imported": False, "problems": [
-                {"file": i.file, "row": i.row, "field": i.field, "message": i.message} for i in exc.issues
-            ]}, indent=2))
+            print(json.dumps({"imported": False, "problems": _issues(exc.issues), "warnings": _issues(exc.warnings)},
+                             indent=2))
             return 1
         print(f"hub: {args.path} was not imported; nothing was written. Fix these and import again:", file=sys.stderr)
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
+        if exc.warnings:
+            print("and these, which alone would not stop an import:", file=sys.stderr)
+            for issue in exc.warnings:
+                print(f"  {issue}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps({"imported": True, "inserted": summary.inserted, "updated": summary.updated,
                           "removed": summary.removed, "typed_services": summary.typed_services,
-                          "untyped_services": summary.untyped_services, "problems": []}, indent=2))
+                          "untyped_services": summary.untyped_services, "skipped": summary.skipped,
+                          "problems": [], "warnings": _issues(summary.warnings)}, indent=2))
         return 0
     print(f"imported {args.path}")
     for line in summary.lines():
         print(f"  {line}")
+    if summary.warnings:
+        print("warnings:")
+        for issue in summary.warnings[:WARNINGS_SHOWN]:
+            print(f"  {issue}")
+        if len(summary.warnings) > WARNINGS_SHOWN:
+            print(f"  and {len(summary.warnings) - WARNINGS_SHOWN} more (--json lists them all)")
     return 0
+
+
+WARNINGS_SHOWN = 100
+
+
+def _issues(issues) -> list[dict]:
+    return [{"file": i.file, "row": i.row, "field": i.field, "message": i.message} for i in issues]
 
 
 def cmd_directory_export(args: argparse.Namespace) -> int:

@@ -3,6 +3,11 @@
 Errors name the file, the row (numbered as in a spreadsheet: the header is row 1) and the field,
 so that an operator can open the CSV and fix it. Validation reads everything before anything is
 written; the importer writes only a package that has no error at all.
+
+What publishers actually send is accepted with warnings (file, row and field too), never refused:
+a reference that points nowhere (the row is skipped when the link is a required one, the link is
+dropped otherwise), and a table or column HSDS 3.0 does not name (a newer HSDS, a profile, an
+extension: reported and set aside). An HSDS 1.x package is refused with one message that says so.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from urllib.parse import urlparse
 
 OFFICIAL_DESCRIPTOR = Path(__file__).with_name("hsds_datapackage.json")
 MAX_ERRORS = 50
+CHANGELOG = "https://docs.openreferral.org/en/latest/hsds/changelog.html"
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,9 +47,13 @@ class ValidationIssue:
 
 
 class HsdsValidationError(ValueError):
-    def __init__(self, issues: list[ValidationIssue]):
+    """`issues` refuse the package; `warnings` (unknown columns, links that point nowhere) would
+    not have, and are listed after them: an unknown column is often a misspelt required one."""
+
+    def __init__(self, issues: list[ValidationIssue], warnings: list[ValidationIssue] | None = None):
         self.issues = issues
-        super().__init__("\n".join(str(issue) for issue in issues))
+        self.warnings = list(warnings or [])
+        super().__init__("\n".join(str(issue) for issue in [*issues, *self.warnings]))
 
 
 @dataclass
@@ -60,6 +70,10 @@ class Table:
 class Package:
     path: Path
     tables: dict[str, Table]
+    # Accepted with a warning: each names file, row and field (module docstring).
+    warnings: list[ValidationIssue] = field(default_factory=list)
+    # Rows left out because a required link points nowhere: {file: {reason: rows}}.
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def rows(self, resource: str) -> list[dict[str, Any]]:
         table = self.tables.get(resource)
@@ -122,7 +136,8 @@ def _decode(raw: bytes, file: str, issues: list[ValidationIssue]) -> str | None:
         return None
 
 
-def _read_table(path: Path, file: str, resource: dict, issues: list[ValidationIssue]) -> Table | None:
+def _read_table(path: Path, file: str, resource: dict, issues: list[ValidationIssue],
+                warnings: list[ValidationIssue]) -> Table | None:
     if not path.is_file():
         issues.append(ValidationIssue(file, None, None, "is listed in datapackage.json but the file is missing"))
         return None
@@ -142,7 +157,8 @@ def _read_table(path: Path, file: str, resource: dict, issues: list[ValidationIs
     header = [name.strip() for name in header]
     for column, name in enumerate(header, start=1):
         if name not in specs:
-            issues.append(ValidationIssue(file, 1, name, f"column {column} is not an HSDS 3.0 field of '{resource['name']}'"))
+            warnings.append(ValidationIssue(file, 1, name, f"column {column} is not an HSDS 3.0 field of "
+                                                           f"'{resource['name']}'; set aside (not imported)"))
     seen = set()
     for name in header:
         if name in seen:
@@ -225,23 +241,100 @@ def _check_unique(table: Table, resource: dict, issues: list[ValidationIssue]) -
 
 
 def _check_keys(tables: dict[str, Table], resources: dict[str, dict], issues: list[ValidationIssue]) -> None:
-    ids = {name: {row["id"] for row in table.rows if row.get("id")} for name, table in tables.items()}
     for name, table in tables.items():
         _check_unique(table, resources[name], issues)
-        for key in resources[name]["schema"].get("foreignKeys", []):
-            column, target = key["fields"], key["reference"]["resource"]
-            known = ids.get(target, set())
-            target_file = resources[target]["path"]
+
+
+def _links(resource: dict) -> list[tuple[str, str, bool]]:
+    """(column, target resource, required) for each foreign key of the descriptor."""
+    required = {spec["name"] for spec in resource["schema"]["fields"] if spec.get("constraints", {}).get("required")}
+    return [(key["fields"], key["reference"]["resource"], key["fields"] in required)
+            for key in resource["schema"].get("foreignKeys", [])]
+
+
+def _resolve_links(package: Package, resources: dict[str, dict]) -> None:
+    """A reference that points nowhere is a warning: the row is skipped when the link is required
+    (a service_at_location without its service), the link dropped when it is optional (a location
+    whose organization is not in the package keeps its data). A skipped row's children are then
+    looked at again, until nothing changes. attribute.link_id points at the entity named in
+    link_entity (for us, the service it types) and is required."""
+    tables = package.tables
+    gone: dict[str, dict[str, int]] = {}  # ids of skipped rows by resource: their row numbers
+    changed = True
+    while changed:
+        changed = False
+        ids = {name: {row["id"] for row in table.rows if row.get("id")} for name, table in tables.items()}
+        for name, table in tables.items():
+            links = _links(resources[name])
+            if name == "attribute":
+                links.append(("link_id", "", True))
+            kept_rows, kept_numbers = [], []
             for row, number in zip(table.rows, table.row_numbers):
-                value = row.get(column)
-                if value and value not in known:
-                    issues.append(ValidationIssue(table.file, number, column, f"{value!r} matches no id in {target_file}"))
-    # attribute.link_id points at the entity named in link_entity (for us, the service it types).
-    attributes = tables.get("attribute")
-    for row, number in zip(attributes.rows, attributes.row_numbers) if attributes else ():
-        entity = row.get("link_entity")
-        if entity in ids and row.get("link_id") and row["link_id"] not in ids[entity]:
-            issues.append(ValidationIssue(attributes.file, number, "link_id", f"{row['link_id']!r} matches no id in {resources[entity]['path']}"))  # type: ignore[union-attr]  # inside this loop attributes is set (it loops over its rows)
+                skip = None
+                for column, target, required in links:
+                    if column == "link_id" and name == "attribute":
+                        target = row.get("link_entity") or ""
+                        if target not in ids:
+                            continue
+                    value = row.get(column)
+                    if not value or value in ids.get(target, ()):
+                        continue
+                    target_file = resources[target]["path"]
+                    if value in gone.get(target, {}):
+                        why = f"{value!r} is the id of {target_file} row {gone[target][value]}, which was skipped"
+                    else:
+                        why = f"{value!r} matches no id in {target_file}"
+                    if required:
+                        skip = (column, why, f"{column} matches no id in {target_file}")
+                        break
+                    row[column] = None
+                    package.warnings.append(ValidationIssue(table.file, number, column, f"{why}; the link is left out, the row kept"))
+                if skip is None:
+                    kept_rows.append(row)
+                    kept_numbers.append(number)
+                    continue
+                column, why, reason = skip
+                changed = True
+                package.warnings.append(ValidationIssue(table.file, number, column, f"{why}; the row is skipped"))
+                reasons = package.skipped.setdefault(table.file, {})
+                reasons[reason] = reasons.get(reason, 0) + 1
+                if row.get("id"):
+                    gone.setdefault(name, {})[row["id"]] = number
+            table.rows, table.row_numbers = kept_rows, kept_numbers
+
+
+_VERSION = re.compile(r"\b(?:HSDS|Human Services Data Specification|version)\b[^0-9]{0,20}(\d+(?:\.\d+)*)", re.IGNORECASE)
+# Resources and columns of HSDS 1.x (and 2.x) that 3.0 renamed or removed: (resource, column or None).
+_OLD_MARKERS = [
+    ("service", "taxonomy_ids"), ("phone", "language"), ("phone", "department"), ("organization", "url"),
+    ("regular_schedule", None), ("holiday_schedule", None), ("physical_address", None), ("postal_address", None),
+    ("service_taxonomy", None), ("eligibility", None), ("payment_accepted", None), ("services_at_location", None),
+]
+
+
+def _older_version(descriptor: dict, listed: list) -> str | None:
+    """The HSDS version of a package older than 3.0, as the descriptor says it or as its tables
+    and columns show; None for a 3.x package (or one that does not say)."""
+    version = descriptor.get("version")
+    if isinstance(version, str) and re.match(r"^v?[12](\.|$)", version.strip()):
+        return version.strip().lstrip("v")
+    named = set()
+    for entry in listed:
+        if not isinstance(entry, dict):
+            continue
+        name = entry.get("name")
+        named.add((name, None))
+        if str(entry.get("path", "")).startswith("services_at_location"):
+            named.add(("services_at_location", None))
+        fields = entry.get("schema", {}).get("fields", []) if isinstance(entry.get("schema"), dict) else []
+        named.update((name, spec.get("name")) for spec in fields if isinstance(spec, dict))
+    if not named & set(_OLD_MARKERS):
+        return None
+    for text in (descriptor.get("title"), descriptor.get("description"), descriptor.get("name")):
+        for found in _VERSION.findall(text if isinstance(text, str) else ""):
+            if found.split(".")[0] in ("1", "2"):
+                return found
+    return "1.x"
 
 
 def read_package(path: str | Path) -> Package:
@@ -263,28 +356,41 @@ def read_package(path: str | Path) -> Package:
     except (KeyError, TypeError):
         raise HsdsValidationError([ValidationIssue("datapackage.json", None, "resources", "must be a list of resources")]) from None
 
+    older = _older_version(descriptor if isinstance(descriptor, dict) else {}, listed)
+    if older:
+        raise HsdsValidationError([ValidationIssue("datapackage.json", None, None, (
+            f"this is an HSDS {older} package; the hotline reads HSDS 3.0. Convert it to HSDS 3.0 (what changed: {CHANGELOG}) "
+            f"and import it again"))])
     resources = official_resources()
     tables: dict[str, Table] = {}
+    warnings: list[ValidationIssue] = []
     for position, entry in enumerate(listed):
         name = entry.get("name") if isinstance(entry, dict) else None
         if name not in resources:
-            issues.append(ValidationIssue("datapackage.json", None, f"resources[{position}].name", f"{name!r} is not an HSDS 3.0 resource"))
+            if isinstance(name, str) and name:
+                file = entry.get("path") or f"{name}.csv"
+                warnings.append(ValidationIssue(str(file), None, None, f"{name!r} is not an HSDS 3.0 resource; set aside (not imported)"))
+            else:
+                issues.append(ValidationIssue("datapackage.json", None, f"resources[{position}].name", f"{name!r} is not an HSDS 3.0 resource"))
             continue
         file = entry.get("path") or resources[name]["path"]
         file_path = (root / file).resolve()
         if root.resolve() not in file_path.parents:
             issues.append(ValidationIssue("datapackage.json", None, f"resources[{position}].path", f"{file!r} points outside the package"))
             continue
-        table = _read_table(file_path, file, resources[name], issues)
+        table = _read_table(file_path, file, resources[name], issues, warnings)
         if table is not None:
             tables[name] = table
     for required in ("organization", "service"):
         if required not in tables and not any(i.file == resources[required]["path"] for i in issues):
             issues.append(ValidationIssue(resources[required]["path"], None, None, "is required: a directory needs organizations and services"))
     _check_keys(tables, resources, issues)
+    package = Package(path=root, tables=tables, warnings=warnings)
+    if not issues:
+        _resolve_links(package, resources)
     if issues:
         shown = issues[:MAX_ERRORS]
         if len(issues) > MAX_ERRORS:
             shown.append(ValidationIssue(str(root), None, None, f"and {len(issues) - MAX_ERRORS} more problems not listed"))
-        raise HsdsValidationError(shown)
-    return Package(path=root, tables=tables)
+        raise HsdsValidationError(shown, warnings[:MAX_ERRORS])
+    return package

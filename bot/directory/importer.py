@@ -73,6 +73,19 @@ class ImportSummary:
     removed: dict[str, int] = field(default_factory=dict)
     typed_services: int = 0
     untyped_services: list[str] = field(default_factory=list)
+    # The package's warnings (bot/directory/hsds.py): rows skipped {file: {reason: rows}}, and each
+    # warning with its file, row and field.
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: list[ValidationIssue] = field(default_factory=list)
+
+    def skipped_lines(self) -> list[str]:
+        total = sum(sum(reasons.values()) for reasons in self.skipped.values())
+        if not total:
+            return []
+        out = [f"rows skipped: {total} (a required link points nowhere)"]
+        for file, reasons in self.skipped.items():
+            out.extend(f"  {file}: {rows} (its {reason})" for reason, rows in reasons.items())
+        return out
 
     def lines(self) -> list[str]:
         out = []
@@ -83,6 +96,9 @@ class ImportSummary:
         out.append(f"services with a hotline type: {self.typed_services}")
         if self.untyped_services:
             out.append(f"services with no hotline type (never offered by the bot): {len(self.untyped_services)}")
+        out.extend(self.skipped_lines())
+        if self.warnings:
+            out.append(f"warnings: {len(self.warnings)} (each names its file, row and field; the rest was imported)")
         return out
 
 
@@ -172,7 +188,7 @@ def import_package(session: Session, package: Package, progress=None) -> ImportS
     for row in package.rows("taxonomy_term"):
         row["hub_code"] = hub_code_for(row.get("code"), row.get("name"))
 
-    summary = ImportSummary()
+    summary = ImportSummary(skipped=package.skipped, warnings=package.warnings)
     for name, model in TABLES:
         rows = package.rows(name)
         if rows:

@@ -268,6 +268,32 @@ def test_a_broken_package_writes_nothing_and_names_file_row_and_field(console):
         assert message in refused.text
 
 
+def test_an_upload_with_warnings_is_imported_and_lists_them(console):
+    """Issue 32: a link that points nowhere skips its row (or leaves the link out), and the page
+    says which file, row and field, and how many rows were skipped and why."""
+    manager, board = console.sign_in("manager@example.org")
+
+    def orphan_link(data: bytes) -> bytes:
+        lines = data.decode().splitlines()
+        header, cells = lines[0].split(","), lines[1].split(",")
+        cells[header.index("service_id")] = "11111111-2222-4333-8444-555555555555"
+        return "\n".join([lines[0], ",".join(cells), *lines[2:]]).encode() + b"\n"
+
+    def extra_column(data: bytes) -> bytes:
+        lines = data.decode().splitlines()
+        return "\n".join([lines[0] + ",x_extension", *(line + ",1" for line in lines[1:])]).encode() + b"\n"
+
+    uploaded = manager.post(console.url + "/directory/upload", data={"csrf": csrf_of(board)},
+                            files={"package": ("directory.zip", package_zip({"service_at_location.csv": orphan_link,
+                                                                             "organizations.csv": extra_column}),
+                                               "application/zip")})
+    assert uploaded.status_code == 200 and "Imported directory.zip" in uploaded.text
+    assert "rows skipped: 1 (a required link points nowhere)" in uploaded.text
+    assert re.search(r"<td>service_at_location.csv</td><td>2</td><td>service_id</td><td>[^<]*the row is skipped</td>",
+                     uploaded.text.replace("&#39;", "'"))
+    assert re.search(r"<td>organizations.csv</td><td>1</td><td>x_extension</td><td>[^<]*set aside", uploaded.text)
+
+
 def test_a_corrupt_package_gets_400_with_a_plain_message(console):
     """Review 22: a member that cannot be unpacked (here a bad CRC-32) was an HTTP 500."""
     manager, board = console.sign_in("manager@example.org")

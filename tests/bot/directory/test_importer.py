@@ -89,17 +89,28 @@ def assert_rejected(path, *fragments):
     [
         ("services.csv", 2, "status", "open", "services.csv, row 4, field 'status': 'open' is not one of"),
         ("services.csv", 0, "name", "", "services.csv, row 2, field 'name': is required and is empty"),
-        ("services.csv", 1, "organization_id", "11111111-2222-4333-8444-555555555555", "services.csv, row 3, field 'organization_id': '11111111-2222-4333-8444-555555555555' matches no id in organizations.csv"),
         ("locations.csv", 0, "latitude", "north", "locations.csv, row 2, field 'latitude': 'north' is not a number"),
         ("schedules.csv", 0, "opens_at", "9am", "schedules.csv, row 2, field 'opens_at': '9am' is not a time"),
         ("attributes.csv", 0, "taxonomy_term_id", "not-a-uuid", "attributes.csv, row 2, field 'taxonomy_term_id': 'not-a-uuid' is not a UUID"),
         ("addresses.csv", 0, "postal_code", "", "addresses.csv, row 2, field 'postal_code': is required"),
-        ("attributes.csv", 0, "link_id", "11111111-2222-4333-8444-555555555555", "attributes.csv, row 2, field 'link_id': '11111111-2222-4333-8444-555555555555' matches no id in services.csv"),
     ],
 )
 def test_malformed_rows_are_named_by_file_row_and_field(package_dir, file, row_index, field, value, expected):
     edit_csv(package_dir / file, row_index, field, value)
     assert_rejected(package_dir, expected)
+
+
+@pytest.mark.parametrize(
+    "file, row_index, field, expected",
+    [
+        ("services.csv", 1, "organization_id", "services.csv, row 3, field 'organization_id': '11111111-2222-4333-8444-555555555555' matches no id in organizations.csv; the row is skipped"),
+        ("attributes.csv", 0, "link_id", "attributes.csv, row 2, field 'link_id': '11111111-2222-4333-8444-555555555555' matches no id in services.csv; the row is skipped"),
+    ],
+)
+def test_references_that_point_nowhere_are_warnings_named_by_file_row_and_field(package_dir, file, row_index, field, expected):
+    """Until issue 32 these refused the package; publishers send them (the official HSDS example does)."""
+    edit_csv(package_dir / file, row_index, field, "11111111-2222-4333-8444-555555555555")
+    assert expected in [str(warning) for warning in read_package(package_dir).warnings]
 
 
 def test_a_malformed_package_writes_nothing(migrated_db, package_dir):
