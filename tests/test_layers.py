@@ -22,6 +22,11 @@ def _placed(module: str, layers: list[set[str]]) -> list[str]:
     return [NAMES[i] for i, names in enumerate(layers) if any(module == n or module.startswith(n + ".") for n in names)]
 
 
+def _split_packages(graph, layers: list[set[str]]) -> set[str]:
+    """Packages whose modules sit in different layers: not listed themselves, nor inside one listed."""
+    return {m for m in graph.modules if graph.find_children(m) and not _placed(m, layers)}
+
+
 @pytest.fixture(scope="module")
 def graph():
     return grimp.build_graph("bot", "actions", cache_dir=None, exclude_type_checking_imports=True)
@@ -36,7 +41,7 @@ def test_every_module_is_in_exactly_one_layer(graph):
     layers = _layer_modules()
     # A package whose modules sit in different layers is not listed itself: only its __init__,
     # which must then stay an empty door (an import through it is still checked, by its chain).
-    split_packages = {m for m in graph.modules if graph.find_children(m) and not _placed(m, layers)}
+    split_packages = _split_packages(graph, layers)
     misplaced = {}
     for module in sorted(m for m in graph.modules if m.split(".")[0] in ("bot", "actions")):
         if module in split_packages:
@@ -51,7 +56,7 @@ def test_a_package_split_across_layers_imports_nothing_itself(graph):
     # An import through such a package's __init__ would be seen as an import of the package,
     # which no layer holds: its door stays empty, and importers name the module they use.
     layers = _layer_modules()
-    split_packages = {m for m in graph.modules if graph.find_children(m) and not _placed(m, layers)}
+    split_packages = _split_packages(graph, layers)
     doors = {package: sorted(graph.find_modules_directly_imported_by(package)) for package in sorted(split_packages)}
     assert {package: imported for package, imported in doors.items() if imported} == {}
 
