@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
@@ -67,6 +68,9 @@ class Settings:
     # a place "reported closed today".
     stale_after_seconds: float = 90 * 86400
     closed_reports: int = 2
+    # The zone of a directory timestamp with no zone, and of a place whose ZIP and coordinates give
+    # none (bot/directory/publisher_values.py, bot/directory/search.py).
+    directory_timezone: str = "America/Los_Angeles"
 
     @property
     def local_only(self) -> bool:
@@ -180,6 +184,7 @@ def get_settings() -> Settings:
         raise ConfigError("HUB_METRICS_TOKEN must be at least 16 characters (or empty: no metrics are served)")
     worker_metrics = env.get("HUB_WORKER_METRICS_PORT") or None
     send_rate = _send_rate(env.get("HUB_SEND_RATE") or "1")
+    directory_timezone = _time_zone("HUB_DIRECTORY_TIMEZONE", env.get("HUB_DIRECTORY_TIMEZONE") or "America/Los_Angeles")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -219,6 +224,7 @@ def get_settings() -> Settings:
         metrics_token=metrics_token,
         worker_metrics_port=_positive_int("HUB_WORKER_METRICS_PORT", worker_metrics, 1, 65535) if worker_metrics else None,
         send_rate=send_rate,
+        directory_timezone=directory_timezone,
     )
 
 
@@ -237,6 +243,15 @@ def parse_quiet_hours(text: str | None) -> tuple[int, int] | None:
     if (start_h, start_m) == (end_h, end_m):
         raise ConfigError("HUB_QUIET_HOURS must start and end at different times (empty for none)")
     return start_h * 60 + start_m, end_h * 60 + end_m
+
+
+def _time_zone(name: str, text: str) -> str:
+    zone = text.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} must be an IANA time zone such as America/Chicago, not {text!r}") from None
+    return zone
 
 
 def _send_rate(text: str) -> float:

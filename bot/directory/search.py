@@ -121,7 +121,7 @@ def _rule(row) -> OpeningRule:
 
 
 def _local_now(now: datetime, zone: str | None, fallback: str | None) -> datetime:
-    for name in (zone, fallback, "America/Los_Angeles"):
+    for name in (zone, fallback, get_settings().directory_timezone):
         if not name:
             continue
         try:
