@@ -42,6 +42,10 @@ def cmd_directory_import(args: argparse.Namespace) -> int:
         print(json.dumps({"imported": True, "inserted": summary.inserted, "updated": summary.updated,
                           "removed": summary.removed, "typed_services": summary.typed_services,
                           "untyped_services": summary.untyped_services, "skipped": summary.skipped,
+                          "tidied": {"html_fields": summary.tidied.html_fields, "ages_none": summary.tidied.ages_none,
+                                     "phones_with_words": summary.tidied.phones_with_words,
+                                     "timestamps_zoned": summary.tidied.timestamps_zoned,
+                                     "outside_us": summary.outside_us},
                           "problems": [], "warnings": _issues(summary.warnings)}, indent=2))
         return 0
     print(f"imported {args.path}")

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import and_, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.config import get_settings
 from bot.db.models import (
     Address,
     Attribute,
@@ -33,6 +34,7 @@ from bot.db.models import (
 from bot.directory.geo import lookup_zip, time_zone_at
 from bot.directory.hours import InvalidSchedule, parse_byday, parse_bymonthday
 from bot.directory.hsds import HsdsValidationError, Package, ValidationIssue
+from bot.directory.publisher_values import Tidied, localize_timestamps, tidy_values
 from bot.directory.taxonomy import hub_code_for
 
 # Parents before children, so that foreign keys hold at every statement.
@@ -61,6 +63,8 @@ _CHILDREN = [
     ("cost_option", CostOption, [("service_id", "service")]),
 ]
 _INT_COLUMNS = {"interval", "count"}
+# The country of an address in the US, its territories included (HSDS: ISO 3166-1 alpha-2).
+_US_COUNTRIES = {"US", "PR", "VI", "GU", "AS", "MP", "UM"}
 _CHUNK = 500
 
 
@@ -77,14 +81,32 @@ class ImportSummary:
     # warning with its file, row and field.
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[ValidationIssue] = field(default_factory=list)
+    # Values made usable (bot/directory/publisher_values.py) and places kept but never offered by ZIP.
+    tidied: Tidied = field(default_factory=Tidied)
+    outside_us: int = 0
 
     def skipped_lines(self) -> list[str]:
         total = sum(sum(reasons.values()) for reasons in self.skipped.values())
         if not total:
             return []
-        out = [f"rows skipped: {total} (a required link points nowhere)"]
+        links_only = all("matches no id" in reason for reasons in self.skipped.values() for reason in reasons)
+        out = [f"rows skipped: {total}" + (" (a required link points nowhere)" if links_only else "")]
         for file, reasons in self.skipped.items():
             out.extend(f"  {file}: {rows} (its {reason})" for reason, rows in reasons.items())
+        return out
+
+    def tidied_lines(self) -> list[str]:
+        out = []
+        if self.tidied.html_fields:
+            out.append(f"fields of HTML made plain text: {self.tidied.html_fields}")
+        if self.tidied.ages_none:
+            out.append(f"ages below zero read as no limit: {self.tidied.ages_none}")
+        if self.tidied.phones_with_words:
+            out.append(f"phone numbers with words, the words set apart: {self.tidied.phones_with_words}")
+        for zone, count in sorted(self.tidied.timestamps_zoned.items()):
+            out.append(f"timestamps without a zone read in {zone}: {count}")
+        if self.outside_us:
+            out.append(f"locations outside the US (kept, never offered by ZIP): {self.outside_us}")
         return out
 
     def lines(self) -> list[str]:
@@ -96,6 +118,7 @@ class ImportSummary:
         out.append(f"services with a hotline type: {self.typed_services}")
         if self.untyped_services:
             out.append(f"services with no hotline type (never offered by the bot): {len(self.untyped_services)}")
+        out.extend(self.tidied_lines())
         out.extend(self.skipped_lines())
         if self.warnings:
             out.append(f"warnings: {len(self.warnings)} (each names its file, row and field; the rest was imported)")
@@ -145,20 +168,29 @@ def _check_schedules(package: Package) -> None:
         raise HsdsValidationError(issues)
 
 
-def _locate(package: Package) -> None:
+def _locate(package: Package) -> int:
     """Coordinates and time zone for every location: missing coordinates come from the address's
-    ZIP, so that the location can be found; the zone from the ZIP or the coordinates."""
+    ZIP, so that the location can be found; the zone from the ZIP or the coordinates. A location
+    whose address is in another country is marked outside the US, and its postal code is never
+    read as a ZIP. Returns how many are."""
     postal_by_location: dict[str, str] = {}
+    abroad: set[str] = set()
     for row in package.rows("address"):
-        if row.get("location_id") and row.get("postal_code"):
+        if not row.get("location_id"):
+            continue
+        if (row.get("country") or "US").strip().upper() not in _US_COUNTRIES:
+            abroad.add(row["location_id"])
+        elif row.get("postal_code"):
             postal_by_location.setdefault(row["location_id"], row["postal_code"])
     for row in package.rows("location"):
-        postal = postal_by_location.get(row["id"])
-        if row.get("latitude") is None or row.get("longitude") is None:
+        row["outside_us"] = row["id"] in abroad
+        postal = None if row["outside_us"] else postal_by_location.get(row["id"])
+        if postal and (row.get("latitude") is None or row.get("longitude") is None):
             place = lookup_zip(postal or "")
             if place:
                 row["latitude"], row["longitude"] = place.latitude, place.longitude
         row["time_zone"] = time_zone_at(postal, row.get("latitude"), row.get("longitude"))
+    return len(abroad & {row["id"] for row in package.rows("location")})
 
 
 def _date_of(value) -> date | None:
@@ -180,15 +212,19 @@ def _verify_dates(package: Package) -> None:
         row["verified_on"] = max(dates) if dates else None
 
 
-def import_package(session: Session, package: Package, progress=None) -> ImportSummary:
-    """`progress(table, rows)` is called as each table is written (the CLI shows a bar)."""
+def import_package(session: Session, package: Package, progress=None, fallback_zone: str | None = None) -> ImportSummary:
+    """`progress(table, rows)` is called as each table is written (the CLI shows a bar).
+    `fallback_zone`: the zone of a timestamp that nothing in the package places (default
+    HUB_DIRECTORY_TIMEZONE)."""
+    tidied = tidy_values(package)
     _check_schedules(package)
-    _locate(package)
+    outside_us = _locate(package)
+    localize_timestamps(package, fallback_zone or get_settings().directory_timezone, tidied)
     _verify_dates(package)
     for row in package.rows("taxonomy_term"):
         row["hub_code"] = hub_code_for(row.get("code"), row.get("name"))
 
-    summary = ImportSummary(skipped=package.skipped, warnings=package.warnings)
+    summary = ImportSummary(skipped=package.skipped, warnings=package.warnings, tidied=tidied, outside_us=outside_us)
     for name, model in TABLES:
         rows = package.rows(name)
         if rows:
@@ -215,6 +251,7 @@ def rebuild_search_index(session: Session) -> None:
         .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
         .where(Service.status == "active", TaxonomyTerm.hub_code.is_not(None))
         .where(Location.latitude.is_not(None), Location.longitude.is_not(None))
+        .where(Location.outside_us.is_(False))
         .distinct()
     )
     columns = ["service_id", "location_id", "hub_code", "name", "latitude", "longitude", "time_zone"]

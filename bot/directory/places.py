@@ -82,6 +82,7 @@ def _build(session: Session) -> Gazetteer:
         select(Address.region, Address.city, Address.state_province, Address.postal_code, Location.latitude, Location.longitude)
         .join(Location, Location.id == Address.location_id)
         .where(Location.latitude.is_not(None))
+        .where(Location.outside_us.is_(False))  # a Berlin "Mitte" is no texter's neighbourhood
     ).all()
     groups: dict[str, list] = {}
     states = set()

@@ -5,7 +5,8 @@ Directory tables keep HSDS ids and column names so that import and export map on
 """
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy.sql.expression import false
 
 from bot.db.models.base import Base
 
@@ -33,6 +34,9 @@ class Service(Base):
     eligibility_description = Column(Text)
     application_process = Column(Text)
     last_modified = Column(DateTime)
+    # Ages served, in years; none where the publisher wrote none (or -1, as many systems write "no limit").
+    minimum_age = Column(Float)
+    maximum_age = Column(Float)
     # When the directory last confirmed the listing (the latest of the package's last_modified,
     # assured_date and metadata rows for the service): answers say "call ahead" once it is old.
     verified_on = Column(Date)
@@ -51,6 +55,9 @@ class Location(Base):
     # IANA zone of the location, resolved at import from its ZIP or coordinates: HSDS opening
     # times carry no offset and are local to the location.
     time_zone = Column(String(64))
+    # Its address is outside the US (a country other than the US and its territories): kept in the
+    # directory and its export, never offered to a texter by ZIP (a German 10115 is not New York's).
+    outside_us = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class Address(Base):
