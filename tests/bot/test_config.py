@@ -74,6 +74,25 @@ def test_the_send_rate_is_a_number_of_messages_a_second(monkeypatch):
             get_settings()
 
 
+def test_the_directory_time_zone_is_an_iana_zone(monkeypatch):
+    import pytest
+
+    from bot.config import ConfigError
+
+    monkeypatch.delenv("HUB_DIRECTORY_TIMEZONE", raising=False)
+    get_settings.cache_clear()
+    assert get_settings().directory_timezone == "America/Los_Angeles"
+    monkeypatch.setenv("HUB_DIRECTORY_TIMEZONE", " America/Chicago ")
+    get_settings.cache_clear()
+    assert get_settings().directory_timezone == "America/Chicago"
+    for value in ("Pacific", "PST8", "../etc/passwd", "America/Nowhere", "🙂"):
+        monkeypatch.setenv("HUB_DIRECTORY_TIMEZONE", value)
+        get_settings.cache_clear()
+        with pytest.raises(ConfigError, match="HUB_DIRECTORY_TIMEZONE"):
+            get_settings()
+    get_settings.cache_clear()
+
+
 # --- durations: a bare number is read in its setting's unit, and said so ---------------------------
 
 import logging  # noqa: E402
