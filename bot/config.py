@@ -63,6 +63,10 @@ class Settings:
     answer_deadline_seconds: float = 8.0
     turns_in_flight: int = 4
     turn_capacity: float = 15.0
+    # The longest the Rasa server waits for one action call (bot/channels/action_client.py), far
+    # below Rasa's own 300 s: a stalled action server would otherwise hold a turn's place in the
+    # admission queue for five minutes.
+    action_timeout_seconds: float = 20.0
     # The directory that knows when it is wrong (docs/directory-feedback.md): a listing not verified
     # for this long says "call ahead"; reports from this many different numbers within a day flag
     # a place "reported closed today".
@@ -157,6 +161,9 @@ def get_settings() -> Settings:
     answer_deadline = parse_duration("HUB_ANSWER_DEADLINE", env.get("HUB_ANSWER_DEADLINE") or "8s", default_unit="s")
     if answer_deadline > 14:
         raise ConfigError("HUB_ANSWER_DEADLINE must be at most 14s: Twilio gives up on a webhook after 15 s")
+    action_timeout = parse_duration("HUB_ACTION_TIMEOUT", env.get("HUB_ACTION_TIMEOUT") or "20s", default_unit="s")
+    if action_timeout >= 300:
+        raise ConfigError("HUB_ACTION_TIMEOUT must be under 300s, Rasa's own limit on an action call")
     turns_in_flight = _positive_int("HUB_TURNS_IN_FLIGHT", env.get("HUB_TURNS_IN_FLIGHT") or "4", 1, 64)
     try:
         turn_capacity = float(env.get("HUB_TURN_CAPACITY") or "15")
@@ -210,6 +217,7 @@ def get_settings() -> Settings:
         previous_secret_keys=split_keys(env.get("HUB_PREVIOUS_SECRET_KEYS")),
         answer_deadline_seconds=answer_deadline,
         turns_in_flight=turns_in_flight,
+        action_timeout_seconds=action_timeout,
         turn_capacity=turn_capacity,
         stale_after_seconds=stale_after,
         closed_reports=closed_reports,

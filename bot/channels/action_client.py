@@ -14,8 +14,13 @@ would otherwise have to ask for again.) A new connection that fails is not retri
 server is down, and a retry at once would be refused too; cut after the call went out, the
 action may have run (a handoff opened) and must not run twice.
 
-Everything else is as in `EndpointConfig.request`: the same headers, token, basic auth, CA file,
-compression and timeout, JSON back, and Rasa's ClientResponseError for an answer >= 400.
+A call is given at most HUB_ACTION_TIMEOUT (20 s), whatever limit Rasa asks for (its
+DEFAULT_REQUEST_TIMEOUT, 300 s: a stalled action server would hold a turn, and its place in the
+admission queue, for five minutes). The timeout is aiohttp's TimeoutError, which Rasa does not
+catch; bot/channels/rasa_hooks.py notes it for the channel, which answers the texter.
+
+Everything else is as in `EndpointConfig.request`: the same headers, token, basic auth, CA file
+and compression, JSON back, and Rasa's ClientResponseError for an answer >= 400.
 """
 from __future__ import annotations
 
@@ -30,6 +35,8 @@ from aiohttp.client_exceptions import ContentTypeError
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+
+from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +79,7 @@ class KeptAliveEndpoint(EndpointConfig):
         headers: dict[str, Any] = {"Content-Type": content_type} if content_type else {}
         headers.update(kwargs.pop("headers", None) or {})
         headers.update(self.headers)
+        kwargs["timeout"] = aiohttp.ClientTimeout(total=get_settings().action_timeout_seconds)  # in place of Rasa's 300 s
         auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
         arguments = dict(headers=headers, params=self.combine_parameters(kwargs), compress=compress,
                          ssl=self._ssl_context(), auth=auth, **kwargs)

@@ -27,6 +27,18 @@
 5. Action calls go over one kept-alive session (bot/channels/action_client.py), not a new
    session and connection per call, with a retry when the action server has restarted.
 
+6. An action call is given at most HUB_ACTION_TIMEOUT (20 s), not Rasa's 300 s. The limit is set
+   on the call's own request (bot/channels/action_client.py), the one place every action call
+   goes through, so that what runs out is the wait for the action server and nothing else of the
+   turn. RemoteAction does not catch the timeout; Rasa's processor logs it as an action that
+   failed and goes on. Here
+   the watch of the turn notes it as a timeout (`FailedActions.timed_out`), the channel answers
+   words that claim nothing about what happened (the action may have run), and the turn's later
+   action calls fail at once instead of waiting the limit again, so that the turn ends, and frees
+   its place in the admission queue, within one limit. The alternatives were worse: a wait_for
+   around the channel's whole turn would cancel Rasa in the middle of saving the conversation,
+   and a wait_for around RemoteAction.run would cut its work after the answer came back.
+
 The tracker store is the hotline's own, configured in endpoints*.yml
 (bot/channels/tracker_store.py).
 """
@@ -46,9 +58,11 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
 
 from bot.channels.action_client import KeptAliveEndpoint
 from bot.channels.admission import awaiting_handoff
+from bot.config import duration_words, get_settings
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,15 +86,27 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     raise error
 
 
-_failed_actions: ContextVar[list[str] | None] = ContextVar("failed_actions", default=None)
+class FailedActions(list[str]):
+    """The names of the custom actions that failed in one turn, in order; `timed_out` once one of
+    them found no answer within HUB_ACTION_TIMEOUT."""
+
+    timed_out: bool = False
+
+
+class ActionTimedOut(RasaException):
+    """An action call found no answer within HUB_ACTION_TIMEOUT (the action may still have run),
+    or was not made because an earlier one of the same turn found none."""
+
+
+_failed_actions: ContextVar[FailedActions | None] = ContextVar("failed_actions", default=None)
 _remote_run = RemoteAction.run
 
 
 @contextmanager
-def watching_actions() -> Iterator[list[str]]:
+def watching_actions() -> Iterator[FailedActions]:
     """The names of the custom actions that failed while the block ran (in this asyncio task:
     Rasa handles a channel's message within the channel's own task)."""
-    failed: list[str] = []
+    failed = FailedActions()
     token = _failed_actions.set(failed)
     try:
         yield failed
@@ -88,18 +114,42 @@ def watching_actions() -> Iterator[list[str]]:
         _failed_actions.reset(token)
 
 
+def _is_timeout(error: BaseException) -> bool:
+    """Whether `error`, or what it was raised from, is a timeout: aiohttp raises TimeoutError when
+    the whole call runs out, and Rasa wraps the timeout of a connection in its own exception."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TimeoutError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 async def run_remote_action(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
     if self.action_endpoint is not None and not isinstance(self.action_endpoint, KeptAliveEndpoint):
         self.action_endpoint = KeptAliveEndpoint.of(self.action_endpoint)  # this action's own copy
+    failed = _failed_actions.get()
+    if failed is not None and failed.timed_out:
+        # The turn is answered with the timeout words already; another call would build on a turn
+        # half done, and could hold the turn's place in the queue for a whole limit more.
+        failed.append(self.name())
+        raise ActionTimedOut(f"custom action '{self.name()}' not called: an earlier action of this turn timed out")
     try:
         return await _remote_run(self, *args, **kwargs)
     except ActionExecutionRejection:
         raise  # a form declining a message is part of the dialogue, not a failure
-    except Exception:
-        failed = _failed_actions.get()
+    except Exception as error:
         if failed is not None:
             failed.append(self.name())
-        raise
+        if not _is_timeout(error):
+            raise
+        if failed is not None:
+            failed.timed_out = True
+        raise ActionTimedOut(f"custom action '{self.name()}': no answer from the action server within "
+                             f"{duration_words(get_settings().action_timeout_seconds)} (HUB_ACTION_TIMEOUT); "
+                             f"it may have run") from error
 
 
 class TrackerStoreUnavailable(RuntimeError):

@@ -35,6 +35,7 @@ from bot.language import detect_language, phrase
 from bot.metrics import turn_answered
 from bot.privacy import sender_key
 from bot.safety import emergency_first, emergency_reply, is_emergency_reply, mentions_overdose_in_progress
+from bot.sms_texts import sms_text
 from bot.sms_webhook.signed import ANSWER_FOLLOWS_HEADER
 
 logger = logging.getLogger(__name__)
@@ -217,8 +218,9 @@ class TwilioSmsInput(InputChannel):
         else:
             replies = [text_ for text_ in (render_text(m) for m in collector.messages) if text_]
             if failed:  # an answer built on a half-done turn would mislead: plain words instead
-                logger.error("twilio_sms message %s: action(s) %s failed", message_sid, ", ".join(failed))
-                replies = [TROUBLE_REPLY]
+                logger.error("twilio_sms message %s: action(s) %s failed%s", message_sid, ", ".join(failed),
+                             " (timed out)" if failed.timed_out else "")
+                replies = [sms_text(detect_language(text), "action_timeout") if failed.timed_out else TROUBLE_REPLY]
         if number:
             try:  # a handoff opened during this message had the number from the start
                 await run_blocking(after_turn, key, number)

@@ -392,7 +392,11 @@ class TwilioVoiceInput(InputChannel):
                         await on_new_message(UserMessage(private_text, collector, turn.key, input_channel=CHANNEL,
                                                          metadata=metadata, message_id=f"{turn.call_sid}:{turn.turn}"))
                 messages: list[dict[str, Any]] | None = list(collector.messages)
-                if failed:  # a turn half done would mislead the caller: the trouble words instead
+                if failed.timed_out:  # it may have run: words that claim nothing, and the caller can say it again
+                    logger.error("twilio_voice call %s turn %s: action(s) %s failed (timed out)", turn.call_sid, turn.turn,
+                                 ", ".join(failed))
+                    messages = [{"text": texts.say(metadata["language"], "action_timeout")}]
+                elif failed:  # a turn half done would mislead the caller: the trouble words instead
                     logger.error("twilio_voice call %s turn %s: action(s) %s failed", turn.call_sid, turn.turn, ", ".join(failed))
                     messages = None
             except Exception:  # the caller must hear something whatever broke behind the webhook

@@ -53,6 +53,8 @@ _TEXTS = {
         "holding": "One moment, I'm looking that up. Please stay on the line. If someone is not breathing, hang up and call 911.",
         "still_holding": "Still working on it. Please stay on the line.",
         "trouble_continue": "Sorry, I couldn't get that answer in time.",
+        # An action call ran past HUB_ACTION_TIMEOUT; it may have run, so nothing is claimed.
+        "action_timeout": "That took too long on our side. Please say it again, or text STATUS to this number if you asked for a person.",
         # An officer's referral by voice (bot/channels/twilio_voice.py, voice_introduction.py).
         "referral_connecting": "Referral received. Your reference is {ref}. Connecting you with a harm reduction specialist now, so that you can tell them about the person. Please stay on the line. If you hang up, a specialist will still contact the person.",
         "referral_connecting_intro": "Referral received. Your reference is {ref}. Connecting you with a harm reduction specialist now. Please stay on the line: once they take it, we will call the person so that you can introduce them. If you hang up, a specialist will still contact the person.",
@@ -92,6 +94,7 @@ _TEXTS = {
         "holding": "Un momento, lo estoy buscando. No cuelgues, por favor. Si alguien no respira, cuelga y llama al 911.",
         "still_holding": "Sigo buscando. No cuelgues, por favor.",
         "trouble_continue": "Perdona, no pude conseguir esa respuesta a tiempo.",
+        "action_timeout": "Eso tardó demasiado de nuestro lado. Por favor, dilo de nuevo, o escribe STATUS a este número si pediste hablar con una persona.",
         "referral_connecting": "Referencia recibida. Tu referencia es {ref}. Te comunico ahora con una persona especialista en reducción de daños, para que le cuentes de la persona. No cuelgues, por favor. Si cuelgas, una persona especialista igual se comunicará con la persona.",
         "referral_connecting_intro": "Referencia recibida. Tu referencia es {ref}. Te comunico ahora con una persona especialista en reducción de daños. No cuelgues, por favor: cuando conteste, llamaremos a la persona para que puedas presentarlos. Si cuelgas, una persona especialista igual se comunicará con la persona.",
         "referral_alerted": "Perdona, nadie pudo contestar ahora. Una persona especialista tiene la referencia por mensaje de texto y se comunicará con la persona. Tu referencia es {ref}. Escribe STATUS y la referencia para seguirla.",

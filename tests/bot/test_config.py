@@ -146,3 +146,20 @@ def test_env_example_writes_every_duration_with_its_unit():
                            (PROJECT_ROOT / ".env.example").read_text(), re.M)
     assert len(durations) >= 9
     assert [(name, value) for name, value in durations if value and not re.fullmatch(r"\d+(\.\d+)?[smhd]", value)] == []
+
+
+def test_an_action_call_is_limited_to_20_seconds_unless_told_and_always_to_under_rasas_300(monkeypatch):
+    from bot.config import ConfigError
+
+    monkeypatch.delenv("HUB_ACTION_TIMEOUT", raising=False)
+    get_settings.cache_clear()
+    assert get_settings().action_timeout_seconds == 20
+    for text, seconds in (("45s", 45), ("2m", 120), ("30", 30)):  # a bare number is seconds
+        monkeypatch.setenv("HUB_ACTION_TIMEOUT", text)
+        get_settings.cache_clear()
+        assert get_settings().action_timeout_seconds == seconds
+    for text in ("5m", "300s", "0s", "soon"):
+        monkeypatch.setenv("HUB_ACTION_TIMEOUT", text)
+        get_settings.cache_clear()
+        with pytest.raises(ConfigError, match="HUB_ACTION_TIMEOUT"):
+            get_settings()

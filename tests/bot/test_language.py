@@ -46,6 +46,7 @@ def test_one_table_says_everything_a_language_needs():
 
 def _phrase_tables():
     """Every table of words by language, by name: each must have the same keys in every language."""
+    from bot import sms_texts
     from bot.channels import twilio_sms
     from bot.directory import sms, speech, taxonomy
     from bot.handoff import follow_up_texts, inbound, referrers, texts
@@ -68,6 +69,7 @@ def _phrase_tables():
         "bot/directory/speech.py _PHRASES": speech._PHRASES,
         "bot/directory/taxonomy.py SERVICE_LABELS": taxonomy.SERVICE_LABELS,
         "bot/channels/twilio_sms.py HOLDING_REPLIES": twilio_sms.HOLDING_REPLIES,
+        "bot/sms_texts.py _TEXTS": sms_texts._TEXTS,
         "bot/safety.py EMERGENCY_REPLIES": {lang: {"reply": text} for lang, text in EMERGENCY_REPLIES.items()},
         "bot/ops/fallback.py SMS_TROUBLE": {lang: {"text": text} for lang, text in fallback.SMS_TROUBLE.items()},
         "bot/ops/fallback.py VOICE_OPENING": {lang: {"text": text} for lang, text in fallback.VOICE_OPENING.items()},

@@ -74,3 +74,95 @@ def channels_base_url():
     holder["server"].close()
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
+
+
+class SilentActionServer:
+    """An action server that takes every call and never answers it (a stalled action server), on
+    its own event loop in a thread; `calls` counts the calls it took."""
+
+    def __init__(self):
+        self.calls = 0
+        self.url = ""
+
+    def __enter__(self):
+        from aiohttp import web
+
+        loop = asyncio.new_event_loop()
+        ready, self._stop = threading.Event(), asyncio.Event()
+
+        async def never_answer(request):
+            self.calls += 1
+            await request.read()
+            await self._stop.wait()  # until the test ends: far past any limit on the call
+            return web.json_response({"events": [], "responses": []})
+
+        async def start():
+            app = web.Application()
+            app.router.add_post("/webhook", never_answer)
+            self._runner = web.AppRunner(app)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/webhook"  # type: ignore[union-attr]
+
+        def serve():
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(start())
+            ready.set()
+            loop.run_forever()
+
+        self._loop, self._thread = loop, threading.Thread(target=serve, daemon=True)
+        self._thread.start()
+        assert ready.wait(10), "the silent action server did not start"
+        return self
+
+    def __exit__(self, *exc):
+        async def stop():
+            self._stop.set()
+            await self._runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+@pytest.fixture
+def silent_action_server():
+    with SilentActionServer() as server:
+        yield server
+
+
+@pytest.fixture
+def action_timeout(monkeypatch):
+    """A half-second HUB_ACTION_TIMEOUT, so that a stalled action server is seen quickly."""
+    from bot.config import get_settings
+
+    monkeypatch.setenv("HUB_ACTION_TIMEOUT", "0.5s")
+    get_settings.cache_clear()
+    return 0.5
+
+
+class RasaCallingAnAction:
+    """Stands in for Rasa's processor: runs one custom action as Rasa does (the real RemoteAction
+    and the hotline's hooks), goes on past its failure as Rasa does, then utters what a turn built on it
+    would say. Notes the admission queue's free places while the turn is inside."""
+
+    def __init__(self, endpoint_url):
+        self.endpoint_url = endpoint_url
+        self.free_inside = None
+
+    async def __call__(self, message):
+        from rasa.core.actions.action import RemoteAction
+        from rasa.shared.core.domain import Domain
+        from rasa.shared.core.trackers import DialogueStateTracker
+        from rasa.utils.endpoints import EndpointConfig
+
+        from bot.channels import admission
+
+        self.free_inside = admission._shared._free
+        try:
+            await RemoteAction("action_find_services", EndpointConfig(self.endpoint_url)).run(
+                message.output_channel, None, DialogueStateTracker(message.sender_id, []), Domain.empty())
+        except Exception:  # what Rasa's MessageProcessor._run_action does: the events are lost, the turn goes on
+            pass
+        await message.output_channel.send_text_message(message.sender_id, "What ZIP code are you near?")

@@ -109,3 +109,56 @@ def test_the_sql_tracker_store_never_logs_what_people_said(tmp_path):
 
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
     assert store.engine.hide_parameters
+
+
+def test_an_action_call_gives_up_after_hub_action_timeout_and_the_turn_makes_no_more(silent_action_server, action_timeout):
+    """Not Rasa's 300 s: the call is noted as timed out, and a later action of the same turn fails
+    at once instead of waiting the limit again."""
+    import asyncio
+    import time
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.channels.rasa_hooks import ActionTimedOut, watching_actions
+
+    async def turn():
+        errors = []
+        with watching_actions() as failed:
+            for name in ("action_find_services", "action_open_handoff"):
+                try:
+                    await RemoteAction(name, EndpointConfig(silent_action_server.url)).run(
+                        None, None, DialogueStateTracker("h1", []), Domain.empty())
+                except Exception as error:  # Rasa's processor logs it and goes on
+                    errors.append(error)
+        return failed, errors
+
+    started = time.monotonic()
+    failed, errors = asyncio.run(turn())
+    took = time.monotonic() - started
+    assert failed == ["action_find_services", "action_open_handoff"] and failed.timed_out
+    assert all(isinstance(error, ActionTimedOut) for error in errors)
+    assert "HUB_ACTION_TIMEOUT" in str(errors[0]) and "may have run" in str(errors[0])
+    assert silent_action_server.calls == 1  # the second action was never sent
+    assert action_timeout <= took < action_timeout + 1.5
+
+
+def test_an_action_that_fails_otherwise_is_not_a_timeout():
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.channels.rasa_hooks import watching_actions
+
+    async def run():
+        with watching_actions() as failed:
+            try:
+                await RemoteAction("action_find_services", EndpointConfig("http://127.0.0.1:9/webhook")).run(
+                    None, None, DialogueStateTracker("h1", []), Domain.empty())
+            except Exception:
+                pass
+        return failed
+
+    failed = asyncio.run(run())  # refused: nothing listens on port 9
+    assert failed == ["action_find_services"] and not failed.timed_out

@@ -17,7 +17,7 @@ from bot.db import session_scope
 from bot.db.models import InboundMessage
 from bot.privacy import sender_key
 from bot.safety import EMERGENCY_REPLY, EMERGENCY_REPLY_ES
-from tests.bot.channels.conftest import FORWARD
+from tests.bot.channels.conftest import FORWARD, RasaCallingAnAction
 from tests.conftest import TEST_ENV
 
 PUBLIC_URL = TEST_ENV["HUB_PUBLIC_URL"] + "/webhooks/twilio_sms/webhook"
@@ -425,3 +425,27 @@ def test_late_answers_to_one_texter_arrive_in_the_order_of_their_texts(post, dea
         status, answer = post(rasa, sms_params(body=body))
         assert replies(answer)[0].startswith("Got your message")
     assert late_answers(expect=3, wait=15) == ["answer to first question", "answer to second question", "answer to third question"]
+
+
+# --- a limit on one action call (HUB_ACTION_TIMEOUT) ---
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("where can I get narcan near 98104", "That took too long on our side. Please send it again, "
+                                          "or text STATUS if you asked for a person."),
+    ("donde consigo naloxona cerca de 98104", "Eso tardó demasiado de nuestro lado. Por favor, envíalo de nuevo, "
+                                              "o escribe STATUS si pediste hablar con una persona."),
+])
+def test_an_action_server_that_never_answers_gets_plain_words_and_frees_the_turns_place(
+        post, silent_action_server, action_timeout, body, expected):
+    from bot.channels import admission
+
+    rasa = RasaCallingAnAction(silent_action_server.url)
+    started = time.monotonic()
+    status, reply = post(rasa, sms_params(body=body))
+    took = time.monotonic() - started
+    assert status == 200 and replies(reply) == [expected]  # not the answer built on the half-done turn
+    assert took < action_timeout + 2 < 8  # within the limit, not Rasa's 300 s, and inside the answer deadline
+    assert silent_action_server.calls == 1
+    queue = admission._shared
+    assert rasa.free_inside == queue.in_flight - 1  # the turn held a place while it waited...
+    assert queue._free == queue.in_flight and queue.idle()  # ...and gave it back when the limit ran out

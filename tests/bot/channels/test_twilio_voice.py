@@ -19,6 +19,7 @@ from bot.handoff import engine
 from bot.privacy import sender_key
 from bot.safety import EMERGENCY_REPLY
 from tests.bot.channels.conftest import VOICE_FORWARD as FORWARD
+from tests.bot.channels.conftest import RasaCallingAnAction
 from tests.bot.handoff.conftest import add
 from tests.conftest import TEST_ENV
 
@@ -469,3 +470,21 @@ def test_a_held_turn_whose_caller_hung_up_is_not_kept_forever(call, deadline, mo
     time.sleep(1.0)
     _, answer = other.post(other_held.find("Redirect").text)
     assert said(only(answer, "Gather")) == "Here are the closest places."
+
+
+def test_an_action_server_that_never_answers_is_said_plainly_and_the_caller_can_say_it_again(
+        call, silent_action_server, action_timeout):
+    from bot.channels import admission
+
+    rasa = RasaCallingAnAction(silent_action_server.url)
+    _, root = call.post(WEBHOOK)
+    started = time.monotonic()
+    status, root = call.post(only(root, "Gather").get("action"), rasa, SpeechResult="where can I get narcan near 98104",
+                             Confidence="0.9")
+    assert status == 200 and time.monotonic() - started < action_timeout + 2
+    gather = only(root, "Gather")  # listening for the caller to say it again
+    assert said(gather) == ("That took too long on our side. Please say it again, or text STATUS to this number "
+                            "if you asked for a person.")
+    assert query(gather.get("action"))["step"] == "talk"
+    queue = admission._shared
+    assert rasa.free_inside == queue.in_flight - 1 and queue._free == queue.in_flight
