@@ -31,13 +31,13 @@
    on the call's own request (bot/channels/action_client.py), the one place every action call
    goes through, so that what runs out is the wait for the action server and nothing else of the
    turn. RemoteAction does not catch the timeout; Rasa's processor logs it as an action that
-   failed and goes on. Here
-   the watch of the turn notes it as a timeout (`FailedActions.timed_out`), the channel answers
-   words that claim nothing about what happened (the action may have run), and the turn's later
-   action calls fail at once instead of waiting the limit again, so that the turn ends, and frees
-   its place in the admission queue, within one limit. The alternatives were worse: a wait_for
-   around the channel's whole turn would cancel Rasa in the middle of saving the conversation,
-   and a wait_for around RemoteAction.run would cut its work after the answer came back.
+   failed and goes on. Here the watch of the turn notes it as a timeout
+   (`FailedActions.timed_out`), the channel answers words that claim nothing about what happened
+   (the action may have run), and the turn's later action calls fail at once instead of waiting
+   the limit again, so that the turn ends, and frees its place in the admission queue, within one
+   limit. The alternatives were worse: a wait_for around the channel's whole turn would cancel
+   Rasa in the middle of saving the conversation, and a wait_for around RemoteAction.run would
+   cut its work after the answer came back.
 
 The tracker store is the hotline's own, configured in endpoints*.yml
 (bot/channels/tracker_store.py).
