@@ -32,20 +32,17 @@ officers, referral tallies, and everything still open.
 from __future__ import annotations
 
 import logging
-import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import yaml
 from sqlalchemy import String, cast, create_engine, delete, literal, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
 from bot.alerts.retention import purge_alerts
 from bot.clock import utcnow
-from bot.config import PROJECT_ROOT, ConfigError
+from bot.config import PROJECT_ROOT
 from bot.db import SAFE_ENGINE_OPTIONS
 from bot.db.models import (
     ContactNumber,
@@ -56,6 +53,7 @@ from bot.db.models import (
     OfficerCall,
     OutboxMessage,
 )
+from bot.endpoints import endpoint_section
 from bot.handoff.states import OVER
 from bot.phonebook import release_held_before
 
@@ -68,7 +66,6 @@ UNLINKED = ""  # the sender key of a MessageSid kept past the retention period
 # A texter's number held for their turn (bot/phonebook.py) whose channel never released it.
 HELD_AT_MOST = timedelta(hours=1)
 PURGED_KEY = "purged:"  # a finished handoff's person_key past the retention period, before its id
-_ENV_VAR = re.compile(r"\$\{([^}]+)\}")
 
 
 @dataclass(frozen=True)
@@ -116,19 +113,7 @@ def purge_hub(session: Session, cutoff: datetime) -> tuple[int, int, int, int]:
 def tracker_store_url(endpoints_path: Path) -> str | None:
     """The SQLAlchemy URL of the SQL tracker store, as Rasa builds it from the endpoints file
     (environment variables expanded as Rasa expands them); None for another kind of store."""
-    try:
-        raw = endpoints_path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"HUB_ENDPOINTS: cannot read {endpoints_path}: {exc.strerror}") from None
-
-    def expand(match: re.Match) -> str:
-        if match.group(1) not in os.environ:
-            raise ConfigError(f"{endpoints_path}: the environment variable {match.group(1)} is not set")
-        return os.environ[match.group(1)]
-
-    # Only the tracker store's own variables need be set where the worker runs.
-    section = (yaml.safe_load(raw) or {}).get("tracker_store") or {}
-    config = {key: _ENV_VAR.sub(expand, value) if isinstance(value, str) else value for key, value in section.items()}
+    config = endpoint_section(endpoints_path, "tracker_store")
     kind = str(config.get("type", ""))
     if kind.lower() != "sql" and kind != HOTLINE_TRACKER_STORE:
         return None

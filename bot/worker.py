@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
@@ -33,6 +34,7 @@ from bot.notify.optout import number_opted_out, restore_opt_out
 from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
 from bot.notify.pacing import SendPace
 from bot.notify.receipts import status_callback_url
+from bot.notify.send_slots import shared_send_slots
 from bot.notify.transports import ALARM_DETAILS, Transport
 from bot.retention import Purged, purge
 
@@ -54,15 +56,16 @@ FOLLOW_UP_EVERY_SECONDS = 1.0
 JOB_RETRY_FIRST = 1.0
 JOB_RETRY_MAX = 300.0
 JOB_ALARM_AFTER = 3
-_paces: dict[float, SendPace] = {}
+_paces: dict[tuple[float, Path], SendPace] = {}
 
 
 def send_pace(settings: Settings) -> SendPace:
-    """This process's pace at HUB_SEND_RATE, one for all its sends (a worker thread and `--once`
-    share it)."""
-    if settings.send_rate not in _paces:
-        _paces[settings.send_rate] = SendPace(settings.send_rate)
-    return _paces[settings.send_rate]
+    """The pace at HUB_SEND_RATE, one for all this process's sends (a worker thread and `--once`
+    share it), on send times every worker of the deployment shares (bot/notify/send_slots.py)."""
+    key = (settings.send_rate, settings.endpoints_path)
+    if key not in _paces:
+        _paces[key] = SendPace(settings.send_rate, shared_send_slots(settings.endpoints_path))
+    return _paces[key]
 
 
 def beat(force: bool = False) -> None:
@@ -85,10 +88,17 @@ def beat(force: bool = False) -> None:
     _last_beat[0] = time.monotonic()
 
 
+def workers_delivering(session: Session) -> int:
+    """How many workers share the send rate now (those whose heartbeat is recent), at least this one."""
+    since = utcnow() - timedelta(seconds=2 * HEARTBEAT_EVERY_SECONDS)
+    return max(1, session.scalar(select(func.count()).select_from(WorkerHeartbeat).where(WorkerHeartbeat.seen_at >= since)) or 0)
+
+
 def deliver_due(transport: Transport, batch: int = 20, pace: SendPace | None = None) -> int:
     """Deliver what is due once, the most urgent first, no faster than HUB_SEND_RATE (`pace`);
     return how many rows were handled. Only about a second's worth of sending is claimed at a
-    time, so that a message more urgent than those claimed goes next.
+    time, by all the workers together (each claims its share), so that a message more urgent
+    than those claimed goes next.
 
     Rows are claimed ('sending', under a token) and committed before any network call, so no
     other worker picks them up. Before each attempt the claim is checked, and renewed once it is
@@ -103,12 +113,12 @@ def deliver_due(transport: Transport, batch: int = 20, pace: SendPace | None = N
     with session_scope() as session:
         claimed = [
             (claim, number_opted_out(session, claim.to_number, settings))
-            for claim in claim_due(session, pace.batch(batch))
+            for claim in claim_due(session, pace.batch(batch, workers_delivering(session)))
         ]
     for claim, opted_out in claimed:
         if not opted_out or claim.interrupted_since is not None:
             # Its turn to go, before the claim is checked: a slow rate may outlast the lease.
-            pace.wait()
+            pace.wait(claim.from_number)
         if needs_renewal(claim):  # the batch has taken a while: is the row still ours?
             with session_scope() as session:
                 held = renew(session, claim)

@@ -63,6 +63,8 @@ TABLES = {
     "outbox_message": "messages to send or sent: number and words, until the retention purge",
     "inbound_message": "Twilio message ids and the sender's HMAC key, to answer each message once",
     "worker_heartbeat": "when each outbox worker last reported in (for `hub status`); no number, no words",
+    "send_slot": "the next time each of the hotline's own numbers may send, shared by the workers (HUB_SEND_RATE); "
+                 "no one else's number, no words",
     "operator_alarm": "standing alarms for an operator (Twilio refusing the account, for example): codes and "
                       "times; no number, no words",
     "listing_shown": "the places last listed to each texter, by the HMAC key of the number; no number; until the "

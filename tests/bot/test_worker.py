@@ -360,6 +360,29 @@ def test_a_large_area_alert_never_delays_a_handoff_alert_or_a_relay(migrated_db)
     assert transport.sent[5][0] - first_alert_at == pytest.approx(1.0)  # the handoff alert went in the next slot
 
 
+def test_with_two_workers_sharing_the_rate_each_claims_its_share_of_a_seconds_sending(migrated_db):
+    # Issue 33: the rate is the number's, so two workers each claiming a second's worth would
+    # hold two seconds of less urgent sends ahead of an alert queued next.
+    from datetime import timedelta
+
+    from bot.clock import utcnow
+    from bot.db.models import WorkerHeartbeat
+    from bot.notify.pacing import SendPace
+    from bot.worker import workers_delivering
+    from tests.bot.notify.test_pacing import FakeClock
+
+    clock = FakeClock()
+    pace = SendPace(10, clock=clock, sleep=clock.sleep)
+    with session_scope() as session:
+        for i in range(20):
+            enqueue(session, to_number=f"+120655501{i:02d}", from_number="+12065550100", body=f"area {i}", purpose="area_alert")
+        session.add_all([WorkerHeartbeat(worker=name, started_at=utcnow(), seen_at=seen) for name, seen in
+                         (("a:1", utcnow()), ("b:2", utcnow()), ("gone:3", utcnow() - timedelta(minutes=5)))])
+    with session_scope() as session:
+        assert workers_delivering(session) == 2  # the one gone for minutes shares nothing
+    assert deliver_due(ClockedTransport(clock), pace=pace) == 5  # half of 10 a second
+
+
 # --- the jobs of a pass, each on its own (review 3) --------------------------------------------
 
 def unreachable_tracker_store(tmp_path, monkeypatch):

@@ -134,3 +134,35 @@ def test_a_worker_whose_tracker_store_is_down_still_delivers_and_names_the_purge
             worker.wait(30)
     assert code == 1 and any("purge" in need and "in a row" in need for need in needs), needs
     assert [row.status for row in rows()] == ["sent"]
+
+
+def two_workers_at_the_send_rate(rate: float = 10.0, n: int = 40) -> None:
+    """Two `hub worker` processes on one outbox, each at HUB_SEND_RATE: together they send at the
+    number's rate, not twice it (issue 33), each message once."""
+    queue(n)
+    with TwilioDouble() as double:
+        env = {**worker_env(double), "HUB_SEND_RATE": f"{rate:g}"}
+        workers = [subprocess.Popen([str(HUB), "worker"], cwd=PROJECT_ROOT, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+        try:
+            wait_for(lambda: all(row.status == "sent" for row in rows()), 120, f"all {n} messages sent")
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(30)
+        bodies, arrived = double.bodies(), list(double.arrived)
+    assert len(bodies) == n and set(bodies) == {f"message {i}" for i in range(n)}
+    per_second = int(rate)
+    # Never over: any `rate` sends in a row span a second, less the jitter between a send's time
+    # and its arrival here (the worker's database check and the HTTP call, on a busy machine).
+    assert min(b - a for a, b in zip(arrived, arrived[per_second:])) >= 1.0 - 0.1
+    assert (n - 1) / (arrived[-1] - arrived[0]) == pytest.approx(rate, rel=0.1)  # the rate, not half of it either
+
+
+def test_two_workers_together_send_at_the_numbers_rate(migrated_db):
+    two_workers_at_the_send_rate()
+
+
+def test_the_same_on_postgres_together(postgres_db):
+    two_workers_at_the_send_rate()

@@ -32,7 +32,7 @@ from bot.db.models.directory import (
 )
 from bot.db.models.handoff import CheckIn, Handoff, HandoffLog, Officer, OfficerCall, Referral, Specialist
 from bot.db.models.health import DeadlineMiss, OperatorAlarm, WorkerHeartbeat
-from bot.db.models.notify import OptOut, OutboxMessage
+from bot.db.models.notify import OptOut, OutboxMessage, SendSlot
 
 __all__ = [
     "Base",
@@ -42,7 +42,7 @@ __all__ = [
     # channel
     "InboundMessage", "ContactNumber",
     # notify
-    "OutboxMessage", "OptOut",
+    "OutboxMessage", "OptOut", "SendSlot",
     # handoff
     "Specialist", "Handoff", "CheckIn", "HandoffLog", "Officer", "OfficerCall", "Referral",
     # health

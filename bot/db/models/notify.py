@@ -1,8 +1,8 @@
-"""The outbox's tables (bot/notify): proactive messages waiting for, or done with, delivery, and
-the numbers that texted STOP."""
+"""The outbox's tables (bot/notify): proactive messages waiting for, or done with, delivery, the
+numbers that texted STOP, and each hotline number's next free send time."""
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Text
+from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Text
 
 from bot.db.models.base import Base
 
@@ -55,3 +55,15 @@ class OptOut(Base):
     # bot.privacy.key_id of the secret key number_key was made with; NULL for rows written before
     # key ids were recorded, which `hub keys rotate` fills with the id of the key it retires.
     key_id = Column(String(12), index=True)
+
+
+class SendSlot(Base):
+    """The next time one of the hotline's numbers may send (HUB_SEND_RATE), shared by every worker
+    on this database: a worker moves it one interval on, atomically, before each send
+    (bot/notify/send_slots.py). Used where no Redis lock store is configured."""
+
+    __tablename__ = "send_slot"
+    from_number = Column(String(20), primary_key=True)
+    # Seconds since the epoch: the database server's clock on PostgreSQL, so that workers on
+    # machines whose clocks differ agree; the machine's own on SQLite (one machine).
+    next_at = Column(Float, nullable=False)

@@ -54,3 +54,10 @@ def test_a_claim_covers_about_a_second_of_sending():
 def test_a_rate_of_nothing_is_refused(rate):
     with pytest.raises(ValueError):
         SendPace(rate)
+
+
+def test_workers_sharing_the_rate_each_claim_their_share_of_a_second():
+    assert SendPace(10).batch(20, workers=2) == 5
+    assert SendPace(100).batch(20, workers=4) == 20
+    assert SendPace(1).batch(20, workers=3) == 1  # at least one
+    assert SendPace(10).batch(20, workers=0) == 10  # nobody's heartbeat yet: this worker alone

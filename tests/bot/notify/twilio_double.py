@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -31,6 +32,7 @@ _CALL = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)\.json$")
 class TwilioDouble:
     def __init__(self):
         self.messages: list[dict] = []
+        self.arrived: list[float] = []  # time.monotonic() as each message was taken, in order
         self.calls: list[dict] = []  # placed: sid, to, from, url, status_callback
         self.redirects: list[dict] = []  # sid, url
         self.ended: set[str] = set()  # call SIDs no longer in progress
@@ -127,6 +129,7 @@ class TwilioDouble:
                 }
                 with double.lock:
                     double.messages.append(message)
+                    double.arrived.append(time.monotonic())
                 if double.hold_seconds:
                     double.released.wait(double.hold_seconds)
                 self._answer(201, message)
