@@ -31,7 +31,7 @@ from bot.handoff.follow_up import run_due as follow_ups_due
 from bot.metrics import deliveries
 from bot.notify.alarms import clear_alarms, raise_alarm
 from bot.notify.optout import number_opted_out, restore_opt_out
-from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held
+from bot.notify.outbox import Delivery, claim_due, needs_renewal, record, renew, still_held, unclaim
 from bot.notify.pacing import SendPace
 from bot.notify.receipts import status_callback_url
 from bot.notify.send_slots import shared_send_slots
@@ -115,10 +115,18 @@ def deliver_due(transport: Transport, batch: int = 20, pace: SendPace | None = N
             (claim, number_opted_out(session, claim.to_number, settings))
             for claim in claim_due(session, pace.batch(batch, workers_delivering(session)))
         ]
-    for claim, opted_out in claimed:
+    for index, (claim, opted_out) in enumerate(claimed):
         if not opted_out or claim.interrupted_since is not None:
             # Its turn to go, before the claim is checked: a slow rate may outlast the lease.
-            pace.wait(claim.from_number)
+            try:
+                pace.wait(claim.from_number)
+            except Exception:
+                # The shared send times cannot be reached (Redis or the database is down): nothing
+                # goes without its time, and the rows not attempted go back at once, not when
+                # their lease lapses, to whichever worker can send them first.
+                with session_scope() as session:
+                    unclaim(session, [unsent for unsent, _ in claimed[index:]])
+                raise
         if needs_renewal(claim):  # the batch has taken a while: is the row still ours?
             with session_scope() as session:
                 held = renew(session, claim)

@@ -140,6 +140,21 @@ def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     return claims
 
 
+def unclaim(session: Session, claims: list[Claim]) -> int:
+    """Give back rows claimed but never attempted, as they were before the claim (due now, the
+    attempt not counted), each only while the claim still holds it; how many went back."""
+    given_back = 0
+    for claim in claims:
+        given_back += session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == claim.id, OutboxMessage.claim_token == claim.token, OutboxMessage.status == "sending")
+            .values(status="pending", claim_token=None, attempts=OutboxMessage.attempts - 1,
+                    claimed_at=claim.interrupted_since, next_attempt_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return given_back
+
+
 def needs_renewal(claim: Claim) -> bool:
     return claim.claimed is None or utcnow() - claim.claimed >= RENEW_AFTER
 

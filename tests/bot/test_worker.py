@@ -383,6 +383,36 @@ def test_with_two_workers_sharing_the_rate_each_claims_its_share_of_a_seconds_se
     assert deliver_due(ClockedTransport(clock), pace=pace) == 5  # half of 10 a second
 
 
+def test_when_the_shared_send_times_cannot_be_reached_nothing_goes_and_the_rows_go_back_at_once(migrated_db):
+    from bot.notify.pacing import InProcessSlots, SendPace
+    from tests.bot.notify.test_pacing import FakeClock
+
+    class RedisGoesDown(InProcessSlots):
+        def __init__(self, clock):
+            super().__init__(clock)
+            self.taken = 0
+
+        def take(self, number, interval):
+            self.taken += 1
+            if self.taken > 1:
+                raise ConnectionError("Redis is down")
+            return super().take(number, interval)
+
+    clock = FakeClock()
+    pace = SendPace(5, RedisGoesDown(clock), sleep=clock.sleep)
+    transport = ClockedTransport(clock)
+    for i in range(3):
+        queue_purpose("alert", f"alert {i}", to=f"+120655501{60 + i}")
+    with pytest.raises(ConnectionError):
+        deliver_due(transport, pace=pace)
+    assert [body for _, body in transport.sent] == ["alert 0"]  # only the one that had its time
+    with session_scope() as session:
+        rows = {row.body: row for row in session.query(OutboxMessage)}
+        assert rows["alert 0"].status == "sent"
+        for body in ("alert 1", "alert 2"):  # due again at once, as if never claimed
+            assert (rows[body].status, rows[body].attempts, rows[body].claim_token, rows[body].claimed_at) == ("pending", 0, None, None)
+
+
 # --- the jobs of a pass, each on its own (review 3) --------------------------------------------
 
 def unreachable_tracker_store(tmp_path, monkeypatch):
