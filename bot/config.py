@@ -71,6 +71,17 @@ class Settings:
     # The zone of a directory timestamp with no zone, and of a place whose ZIP and coordinates give
     # none (bot/directory/publisher_values.py, bot/directory/search.py).
     directory_timezone: str = "America/Los_Angeles"
+    # An HSDS API feed (bot/directory/feed.py, refresh.py): the worker refreshes from
+    # HUB_DIRECTORY_FEED (None: no feed) every HUB_DIRECTORY_REFRESH; a refresh that would make
+    # more than HUB_DIRECTORY_HOLD_BACK of its services inactive is held back for a person. Each
+    # request is tried HUB_FEED_RETRIES more times and given HUB_FEED_TIMEOUT; a feed may be at
+    # most HUB_FEED_MAX_MB.
+    directory_feed: str | None = None
+    directory_refresh_seconds: float = 24 * 3600
+    directory_hold_back: float = 0.2
+    feed_retries: int = 3
+    feed_timeout_seconds: float = 30.0
+    feed_max_mb: int = 200
 
     @property
     def local_only(self) -> bool:
@@ -185,6 +196,14 @@ def get_settings() -> Settings:
     worker_metrics = env.get("HUB_WORKER_METRICS_PORT") or None
     send_rate = _send_rate(env.get("HUB_SEND_RATE") or "1")
     directory_timezone = _time_zone("HUB_DIRECTORY_TIMEZONE", env.get("HUB_DIRECTORY_TIMEZONE") or "America/Los_Angeles")
+    directory_feed = _feed_url(env.get("HUB_DIRECTORY_FEED"))
+    directory_refresh = parse_duration("HUB_DIRECTORY_REFRESH", env.get("HUB_DIRECTORY_REFRESH") or "24h", default_unit="h")
+    if directory_refresh < 300:
+        raise ConfigError("HUB_DIRECTORY_REFRESH must be at least 5m: a feed is read whole each time")
+    hold_back = _percent("HUB_DIRECTORY_HOLD_BACK", env.get("HUB_DIRECTORY_HOLD_BACK") or "20%")
+    feed_retries = _positive_int("HUB_FEED_RETRIES", env.get("HUB_FEED_RETRIES") or "3", 0, 10)
+    feed_timeout = parse_duration("HUB_FEED_TIMEOUT", env.get("HUB_FEED_TIMEOUT") or "30s", default_unit="s")
+    feed_max_mb = _positive_int("HUB_FEED_MAX_MB", env.get("HUB_FEED_MAX_MB") or "200", 1, 100_000)
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -225,6 +244,12 @@ def get_settings() -> Settings:
         worker_metrics_port=_positive_int("HUB_WORKER_METRICS_PORT", worker_metrics, 1, 65535) if worker_metrics else None,
         send_rate=send_rate,
         directory_timezone=directory_timezone,
+        directory_feed=directory_feed,
+        directory_refresh_seconds=directory_refresh,
+        directory_hold_back=hold_back,
+        feed_retries=feed_retries,
+        feed_timeout_seconds=feed_timeout,
+        feed_max_mb=feed_max_mb,
     )
 
 
@@ -243,6 +268,27 @@ def parse_quiet_hours(text: str | None) -> tuple[int, int] | None:
     if (start_h, start_m) == (end_h, end_m):
         raise ConfigError("HUB_QUIET_HOURS must start and end at different times (empty for none)")
     return start_h * 60 + start_m, end_h * 60 + end_m
+
+
+def _feed_url(text: str | None) -> str | None:
+    url = (text or "").strip().rstrip("/")
+    if not url:
+        return None
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError(f"HUB_DIRECTORY_FEED must be the http(s) address of an HSDS API (or empty for none), not {text!r}")
+    return url
+
+
+def _percent(name: str, text: str) -> float:
+    """20% or 0.2: a share between 0 and 1."""
+    value = text.strip()
+    try:
+        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a share such as 20% (or 0.2), not {text!r}") from None
+    if not 0 <= share <= 1:
+        raise ConfigError(f"{name} must be between 0% and 100%")
+    return share
 
 
 def _time_zone(name: str, text: str) -> str:

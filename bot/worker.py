@@ -24,6 +24,7 @@ from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db import session_scope
 from bot.db.models import OutboxMessage, WorkerHeartbeat
+from bot.directory.refresh import refresh_if_due
 from bot.handoff.delivery import not_delivered
 from bot.handoff.engine import escalate_due
 from bot.handoff.follow_up import run_due as follow_ups_due
@@ -39,6 +40,9 @@ from bot.retention import Purged, purge
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY_SECONDS = 3600
+# How often the worker looks whether HUB_DIRECTORY_FEED is due (a query; the refresh itself is
+# every HUB_DIRECTORY_REFRESH).
+DIRECTORY_REFRESH_CHECK_SECONDS = 60.0
 # A worker records that it delivers this often (`hub status` reads it): after each delivery pass
 # that succeeded, and between sends too, so a long batch is not mistaken for a stopped worker. A
 # worker that goes round its loop while every delivery pass fails records nothing.
@@ -187,6 +191,28 @@ class Job:
     every: float = 0.0
 
 
+_refreshing: list[threading.Thread] = []
+
+
+def _directory_refresh_job(transport: Transport) -> int:
+    """HUB_DIRECTORY_FEED, once it is due (bot/directory/refresh.py claims it: two workers run it
+    once), in a thread of its own: reading a national feed takes minutes, and a specialist's
+    alert must not wait behind it. What it did is in the directory_refresh table."""
+    if not get_settings().directory_feed or (_refreshing and _refreshing[0].is_alive()):
+        return 0
+    thread = threading.Thread(target=_refresh_logged, name="directory-refresh", daemon=True)
+    _refreshing[:] = [thread]
+    thread.start()
+    return 0
+
+
+def _refresh_logged() -> None:
+    try:
+        refresh_if_due()
+    except Exception:  # the database gone mid-refresh: the next check tries again
+        logger.exception("directory refresh failed")
+
+
 def _purge_job(transport: Transport) -> int:
     purge_expired()
     return 0
@@ -199,6 +225,7 @@ JOBS: dict[str, Job] = {
     "escalation": Job(lambda transport: escalate()),
     "follow_up": Job(lambda transport: follow_up(), every=FOLLOW_UP_EVERY_SECONDS),
     "delivery": Job(lambda transport: deliver_due(transport)),
+    "directory_refresh": Job(_directory_refresh_job, every=DIRECTORY_REFRESH_CHECK_SECONDS),
     "purge": Job(_purge_job, every=PURGE_EVERY_SECONDS),
 }
 
@@ -279,8 +306,9 @@ class Jobs:
 
 
 def once_jobs() -> Jobs:
-    """The jobs of `hub worker --once`: every one but the purge (`hub purge` does that)."""
-    return Jobs({name: job for name, job in JOBS.items() if name != "purge"})
+    """The jobs of `hub worker --once`: every one but the purge (`hub purge` does that) and the
+    directory refresh (`hub directory import --api`)."""
+    return Jobs({name: job for name, job in JOBS.items() if name not in ("purge", "directory_refresh")})
 
 
 def run_once(transport: Transport) -> int:

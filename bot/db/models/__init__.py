@@ -17,6 +17,7 @@ from bot.db.models.directory import (
     Address,
     Attribute,
     CostOption,
+    DirectoryRefresh,
     Language,
     ListingReport,
     ListingShown,
@@ -37,7 +38,7 @@ from bot.db.models.notify import OptOut, OutboxMessage
 __all__ = [
     "Base",
     # directory
-    "Organization", "Service", "Location", "Address", "ServiceAtLocation", "Phone", "Language", "CostOption",
+    "Organization", "Service", "DirectoryRefresh", "Location", "Address", "ServiceAtLocation", "Phone", "Language", "CostOption",
     "Schedule", "Taxonomy", "TaxonomyTerm", "Attribute", "ServicePoint", "ListingShown", "ListingReport",
     # channel
     "InboundMessage", "ContactNumber",
