@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.config import Settings, bare_durations, duration_words
-from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.db.models import DeadlineMiss, DirectoryRefresh, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
 from bot.directory.refresh import RefreshOutcome, failing_in_a_row, last_refreshes
 from bot.handoff.roster import coordinator, unreachable_coordinators
 from bot.handoff.states import AWAITING
@@ -134,7 +134,12 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
 
 
 def _directory_feed(session: Session, settings: Settings, now: datetime, needs: list[str]) -> dict | None:
-    """HUB_DIRECTORY_FEED's last refresh: two failures in a row, or a refresh held back, need a person."""
+    """HUB_DIRECTORY_FEED's last refresh, two failures in a row of it, and any feed's last refresh
+    held back (by the worker or by hand) need a person."""
+    for url in session.scalars(select(DirectoryRefresh.feed).distinct().order_by(DirectoryRefresh.feed)):
+        found = last_refreshes(session, url, 1)
+        if found and found[0].outcome == RefreshOutcome.HELD_BACK.value:
+            needs.append(f"{found[0].detail} (held back at {_iso(found[0].started_at)})")
     url = settings.directory_feed
     if not url:
         return None
@@ -144,8 +149,6 @@ def _directory_feed(session: Session, settings: Settings, now: datetime, needs: 
     if failures >= 2 and last is not None:
         needs.append(f"the directory feed {url} failed its last {failures} refreshes ({last.detail or 'cut off'}): "
                      f"the directory is as it was before them")
-    if last is not None and last.outcome == RefreshOutcome.HELD_BACK.value:
-        needs.append(f"{last.detail} (held back at {_iso(last.started_at)})")
     return {"url": url, "last_refresh": _iso(last.started_at) if last else None,
             "outcome": last.outcome if last else None, "failed_in_a_row": failures}
 
