@@ -170,6 +170,29 @@ def last_refreshes(session: Session, url: str, limit: int = 2) -> list[Directory
                                 .order_by(DirectoryRefresh.started_at.desc(), DirectoryRefresh.id.desc()).limit(limit)))
 
 
+@dataclass(frozen=True)
+class RefreshShown:
+    """A refresh as the console's Directory page lists it."""
+
+    feed: str
+    by: str
+    started_at: datetime
+    outcome: str
+    services: int | None
+    new: int | None
+    updated: int | None
+    made_inactive: int | None
+    restored: int | None
+    detail: str | None
+
+
+def recent_refreshes(session: Session, limit: int = 10) -> list[RefreshShown]:
+    rows = session.scalars(select(DirectoryRefresh).order_by(DirectoryRefresh.started_at.desc(), DirectoryRefresh.id.desc())
+                           .limit(limit))
+    return [RefreshShown(r.feed, r.by, r.started_at, r.outcome, r.services, r.new, r.updated, r.made_inactive, r.restored,
+                         r.detail) for r in rows]
+
+
 def _failed(row: DirectoryRefresh, now: datetime) -> bool:
     return row.outcome == RefreshOutcome.FAILED.value or (
         row.outcome == RefreshOutcome.RUNNING.value and now - row.started_at > ABANDONED_AFTER)
