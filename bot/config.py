@@ -82,6 +82,10 @@ class Settings:
     feed_retries: int = 3
     feed_timeout_seconds: float = 30.0
     feed_max_mb: int = 200
+    # `hub directory serve` (bot/hsds_server.py): the directory as a read-only HSDS API,
+    # started by `make run` only when HUB_HSDS_API is on, on HUB_HSDS_API_PORT.
+    hsds_api: bool = False
+    hsds_api_port: int = 5007
 
     @property
     def local_only(self) -> bool:
@@ -204,6 +208,10 @@ def get_settings() -> Settings:
     feed_retries = _positive_int("HUB_FEED_RETRIES", env.get("HUB_FEED_RETRIES") or "3", 0, 10)
     feed_timeout = parse_duration("HUB_FEED_TIMEOUT", env.get("HUB_FEED_TIMEOUT") or "30s", default_unit="s")
     feed_max_mb = _positive_int("HUB_FEED_MAX_MB", env.get("HUB_FEED_MAX_MB") or "200", 1, 100_000)
+    hsds_api = (env.get("HUB_HSDS_API") or "off").strip().lower()
+    if hsds_api not in {"on", "off"}:
+        raise ConfigError(f"HUB_HSDS_API must be 'on' or 'off', not {hsds_api!r}")
+    hsds_api_port = _positive_int("HUB_HSDS_API_PORT", env.get("HUB_HSDS_API_PORT") or "5007", 1, 65535)
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -250,6 +258,8 @@ def get_settings() -> Settings:
         feed_retries=feed_retries,
         feed_timeout_seconds=feed_timeout,
         feed_max_mb=feed_max_mb,
+        hsds_api=hsds_api == "on",
+        hsds_api_port=hsds_api_port,
     )
 
 

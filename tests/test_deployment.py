@@ -90,6 +90,24 @@ def test_make_run_keeps_rasa_and_the_action_server_off_the_network_unless_config
     assert "HUB_BIND_HOST=127.0.0.1" in (PROJECT_ROOT / ".env.example").read_text()
 
 
+def test_make_run_starts_the_hsds_api_only_when_hub_hsds_api_is_on(monkeypatch, capsys):
+    """Issue 32, part 3: honcho stops every process when one exits, so an optional process is left
+    out of `honcho start NAMES` (`hub processes`) rather than started to exit."""
+    from bot.cli import main
+    from bot.config import get_settings
+
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "honcho start -f Procfile $$($(BIN)/hub processes)" in makefile
+    procfile = dict(line.split(": ", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line.strip())
+    assert procfile["hsds_api"] == "hub directory serve"
+    for setting, expected in (("off", "rasa actions worker console"), ("on", "rasa actions worker console hsds_api")):
+        monkeypatch.setenv("HUB_HSDS_API", setting)
+        get_settings.cache_clear()
+        assert main(["processes"]) == 0
+        assert capsys.readouterr().out.strip() == expected
+    get_settings.cache_clear()
+
+
 def test_the_image_installs_as_the_makefile_does():
     """No Docker engine builds the image here: its steps are read against the Makefile's, which CI
     runs (the same Python, the same lock, the same pip flags, the same multidict, the same check)."""

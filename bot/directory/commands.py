@@ -217,6 +217,19 @@ def cmd_directory_reports_clear(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_directory_serve(args: argparse.Namespace) -> int:
+    import os
+
+    from bot.hsds_server import serve
+
+    settings = get_settings()
+    host = args.host or os.environ.get("HUB_BIND_HOST") or "127.0.0.1"
+    print(f"HSDS API: http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{settings.hsds_api_port}/services",
+          flush=True)
+    serve(settings, host)
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Add `hub directory` to `hub`'s subparsers."""
     directory = commands.add_parser("directory", help="the service directory").add_subparsers(dest="directory_command", required=True)
@@ -233,6 +246,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     exporter = directory.add_parser("export", help="write the directory as an HSDS 3.0 tabular data package")
     exporter.add_argument("path", help="a new or empty folder")
     exporter.set_defaults(func=cmd_directory_export)
+    serve = directory.add_parser("serve", help="serve the directory as a read-only HSDS 3.0 API on HUB_HSDS_API_PORT (5007)")
+    serve.add_argument("--host", help="address to bind (default: HUB_BIND_HOST, else 127.0.0.1)")
+    serve.set_defaults(func=cmd_directory_serve)
     search = directory.add_parser("search", help="what the bot would answer")
     search.add_argument("--type", required=True, help="taxonomy code, e.g. naloxone")
     search.add_argument("--near", required=True, help="US ZIP code, or a neighbourhood or city in the directory")
