@@ -86,6 +86,7 @@ class Settings:
     # started by `make run` only when HUB_HSDS_API is on, on HUB_HSDS_API_PORT.
     hsds_api: bool = False
     hsds_api_port: int = 5007
+    hsds_api_rate: int = 60  # requests a minute per client address
 
     @property
     def local_only(self) -> bool:
@@ -212,6 +213,7 @@ def get_settings() -> Settings:
     if hsds_api not in {"on", "off"}:
         raise ConfigError(f"HUB_HSDS_API must be 'on' or 'off', not {hsds_api!r}")
     hsds_api_port = _positive_int("HUB_HSDS_API_PORT", env.get("HUB_HSDS_API_PORT") or "5007", 1, 65535)
+    hsds_api_rate = _positive_int("HUB_HSDS_API_RATE", env.get("HUB_HSDS_API_RATE") or "60", 1, 1_000_000)
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -260,6 +262,7 @@ def get_settings() -> Settings:
         feed_max_mb=feed_max_mb,
         hsds_api=hsds_api == "on",
         hsds_api_port=hsds_api_port,
+        hsds_api_rate=hsds_api_rate,
     )
 
 

@@ -3,8 +3,8 @@ as the console is), started by `make run` when HUB_HSDS_API=on.
 
 `GET /` (the API's version), `GET /services` (paged: page, per_page up to 200, full=true for
 nested records) and `GET /services/{id}`, from bot/directory/hsds_api.py: public listing data
-only. Anonymous and GET only (any other method is 405), and at most HSDS_API_RATE requests a
-minute per client address (429 with Retry-After past it); behind a reverse proxy named in
+only. Anonymous and GET only (any other method is 405), and at most HUB_HSDS_API_RATE (60)
+requests a minute per client address (429 with Retry-After past it); behind a reverse proxy named in
 HUB_TRUSTED_PROXY, the address is the one the proxy saw (docs/directory.md shows the nginx
 location that publishes it).
 """
@@ -22,7 +22,6 @@ from bot.db import session_scope
 from bot.directory.hsds_api import api_root, per_page_of, service_record, services_page
 
 logger = logging.getLogger(__name__)
-HSDS_API_RATE = 60  # requests a minute per client address
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300",
             "Access-Control-Allow-Origin": "*"}
 
@@ -38,8 +37,9 @@ def _problem(status: int, message: str, **headers: str):
     return response.json({"status": status, "detail": message}, status=status, headers={**_HEADERS, **headers})
 
 
-def build_api(settings: Settings | None = None, name: str = "hub_hsds_api", rate: int = HSDS_API_RATE) -> Sanic:
+def build_api(settings: Settings | None = None, name: str = "hub_hsds_api") -> Sanic:
     settings = settings or get_settings()
+    rate = settings.hsds_api_rate
     app = Sanic(name, configure_logging=False)
     app.config.KEEP_ALIVE_TIMEOUT = 15
     app.config.REQUEST_MAX_SIZE = 64 * 1024  # GET only: nothing large is ever sent here

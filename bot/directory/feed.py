@@ -30,6 +30,20 @@ PER_PAGE = 100
 _FULL_MARKERS = ("service_at_locations", "organization", "phones", "schedules")
 _RETRIED_STATUS = {429, 500, 502, 503, 504}
 _MAX_PAGES = 100_000  # a server that never says it is done
+# A 429 with Retry-After is waited out, up to this long each time and this many times a request.
+_MAX_RATE_WAIT_SECONDS = 120.0
+_MAX_RATE_WAITS = 30
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds a 429 (or 503) asks the reader to wait, from Retry-After in seconds; None otherwise."""
+    if response.status_code not in (429, 503):
+        return None
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return min(max(seconds, 0.0), _MAX_RATE_WAIT_SECONDS)
 
 
 class FeedError(RuntimeError):
@@ -66,7 +80,8 @@ class _Client:
         self.retried = 0
 
     def get(self, url: str) -> Any:
-        for attempt in range(self.limits.retries + 1):
+        attempt = waits = 0
+        while True:
             last = attempt == self.limits.retries
             try:
                 response = self.session.get(url, timeout=self.limits.timeout_seconds, stream=True)
@@ -76,6 +91,12 @@ class _Client:
                 problem = f"could not connect ({type(exc).__name__})"
             else:
                 with response:
+                    told = _retry_after(response)
+                    if told is not None and waits < _MAX_RATE_WAITS:
+                        # The feed's own rate limit: wait as long as it says, which is no failure.
+                        waits += 1
+                        self.sleep(told)
+                        continue
                     if response.status_code in _RETRIED_STATUS:
                         problem = f"answered HTTP {response.status_code}"
                     elif response.status_code >= 400:
@@ -86,7 +107,7 @@ class _Client:
                 raise FeedError(f"GET {url}: {problem}, {self.limits.retries + 1} times; the directory was left as it was")
             self.retried += 1
             self.sleep(self.limits.backoff_seconds * 2 ** attempt)
-        raise AssertionError("unreachable")
+            attempt += 1
 
     def _json(self, url: str, response: requests.Response) -> Any:
         chunks = []

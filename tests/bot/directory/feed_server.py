@@ -54,14 +54,14 @@ class FeedServer:
     """Set `services`, then how it pages: `envelope` "full" (every field), "last_page" (no totals),
     "none" (contents only: the reader stops at an empty page), "ignores_page" (the first page
     again, whatever is asked); `list_items_only` (one-to-one fields: the reader fetches each);
-    `fail` {page: [status, ...]} answered in turn before the page itself; `not_json` pages;
+    `fail` {page: [status or (status, headers), ...]} answered in turn before the page itself; `not_json` pages;
     `delay` seconds before each answer."""
 
     def __init__(self) -> None:
         self.services: list[dict] = services_like_the_mock(1)
         self.envelope = "full"
         self.list_items_only = False
-        self.fail: dict[int, list[int]] = {}
+        self.fail: dict[int, list] = {}
         self.not_json: set[int] = set()
         self.delay = 0.0
         self.requests: list[str] = []
@@ -77,9 +77,14 @@ class FeedServer:
                 if server.delay:
                     server._stop.wait(server.delay)
                 status, body = server.answer(self.path)
+                headers: dict = {}
+                if isinstance(status, tuple):
+                    status, headers = status
                 payload = body if isinstance(body, bytes) else json.dumps(body).encode()
                 try:
                     self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
@@ -101,7 +106,7 @@ class FeedServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def answer(self, path: str) -> tuple[int, object]:
+    def answer(self, path: str) -> tuple[int | tuple[int, dict], object]:
         parsed = urlparse(path)
         if parsed.path in ("", "/"):
             return 200, json.loads((MOCK_API / "root.json").read_text(encoding="utf-8"))

@@ -100,6 +100,14 @@ def test_a_500_in_the_middle_is_tried_again_with_backoff(migrated_db, server, ca
     assert no_backoff == [1.0, 2.0]
 
 
+def test_a_rate_limit_is_waited_out_as_the_feed_asks_and_is_no_failure(migrated_db, server, no_backoff):
+    server.services = services_like_the_mock(4)
+    server.fail = {2: [(429, {"Retry-After": "7"}), (429, {"Retry-After": "2"}), 503]}
+    read = read_feed(server.url, FeedLimits(retries=1), per_page=2)
+    assert read.services == 4 and read.retried == 1  # the 503 alone counted against HUB_FEED_RETRIES
+    assert no_backoff == [7.0, 2.0, 1.0]
+
+
 def test_a_feed_that_keeps_failing_leaves_the_directory_as_it_was(migrated_db, server, capsys, monkeypatch):
     server.services = services_like_the_mock(4)
     assert import_api(server.url, capsys)[0] == 0
