@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,8 +40,10 @@ DEFAULT_PER_PAGE = 50
 _CHUNK = 500
 
 
+@lru_cache(maxsize=None)
 def _fields(resource: str) -> dict[str, str]:
-    """The official schema's fields of `resource`, with their types."""
+    """The official schema's fields of `resource`, with their types (read once: the descriptor is
+    parsed on each official_resources() call, and a page has thousands of rows)."""
     return {spec["name"]: spec.get("type", "string") for spec in official_resources()[resource]["schema"]["fields"]}
 
 

@@ -39,13 +39,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-class _Flattener:
-    def __init__(self, page: str) -> None:
-        self.page = page
-        self.resources = official_resources()
-        self.columns = {name: {spec["name"] for spec in resource["schema"]["fields"]} for name, resource in self.resources.items()}
+class _Schema:
+    """Each resource's columns, and its foreign keys by the resource they point to."""
+
+    def __init__(self) -> None:
+        resources = official_resources()
+        self.columns = {name: {spec["name"] for spec in resource["schema"]["fields"]} for name, resource in resources.items()}
         self.links = {name: {key["reference"]["resource"]: key["fields"] for key in resource["schema"].get("foreignKeys", [])}
-                      for name, resource in self.resources.items()}
+                      for name, resource in resources.items()}
+
+
+class _Flattener:
+    def __init__(self, page: str, schema: _Schema) -> None:
+        self.page = page
+        self.columns, self.links = schema.columns, schema.links
         self.rows: dict[str, list[RecordRow]] = {}
         self._by_id: dict[tuple[str, str], RecordRow] = {}
         self.warnings: list[ValidationIssue] = []
@@ -113,9 +120,10 @@ class RecordRows:
         self.warnings: list[ValidationIssue] = []
         self._by_id: dict[tuple[str, str], RecordRow] = {}
         self._told: set[tuple[str, str]] = set()
+        self._schema = _Schema()
 
     def add_services(self, page: str, records: list[dict]) -> None:
-        flattener = _Flattener(page)
+        flattener = _Flattener(page, self._schema)
         flattener._by_id = self._by_id  # one row per id across pages
         flattener.rows = self.rows
         flattener._told = self._told
