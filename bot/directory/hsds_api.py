@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,7 +40,7 @@ DEFAULT_PER_PAGE = 50
 _CHUNK = 500
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(resource: str) -> dict[str, str]:
     """The official schema's fields of `resource`, with their types (read once: the descriptor is
     parsed on each official_resources() call, and a page has thousands of rows)."""
