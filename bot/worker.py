@@ -14,8 +14,8 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db import session_scope
+from bot.db.job_turns import release, take_turn, turn_done
 from bot.db.models import OutboxMessage, WorkerHeartbeat
 from bot.directory.refresh import refresh_if_due
 from bot.handoff.delivery import not_delivered
@@ -189,6 +190,10 @@ class Job:
 
     run: Callable[[Transport], int]
     every: float = 0.0
+    # One worker at a time across every worker on the database, and `every` counted across them
+    # all (bot/db/job_turns.py): for the clock jobs. Delivery runs in every worker (its rows are
+    # claimed one by one), and the directory refresh claims its own runs.
+    shared: bool = False
 
 
 _refreshing: list[threading.Thread] = []
@@ -222,12 +227,18 @@ def _purge_job(transport: Transport) -> int:
 # goes out in the same pass; the purge last, so that a long one never holds up a pass's alerts.
 # A new job is one row.
 JOBS: dict[str, Job] = {
-    "escalation": Job(lambda transport: escalate()),
-    "follow_up": Job(lambda transport: follow_up(), every=FOLLOW_UP_EVERY_SECONDS),
+    "escalation": Job(lambda transport: escalate(), shared=True),
+    "follow_up": Job(lambda transport: follow_up(), every=FOLLOW_UP_EVERY_SECONDS, shared=True),
     "delivery": Job(lambda transport: deliver_due(transport)),
     "directory_refresh": Job(_directory_refresh_job, every=DIRECTORY_REFRESH_CHECK_SECONDS),
-    "purge": Job(_purge_job, every=PURGE_EVERY_SECONDS),
+    "purge": Job(_purge_job, every=PURGE_EVERY_SECONDS, shared=True),
 }
+# A shared job's turn is this worker's for this long, renewed while it runs the job pass after
+# pass: a worker that dies holding it delays the job by at most this much. A worker whose turn it
+# is not looks again after TURN_CHECK_SECONDS (a job with an interval: after at most TURN_CHECK_MAX).
+JOB_LEASE_SECONDS = 60.0
+TURN_CHECK_SECONDS = 5.0
+TURN_CHECK_MAX = 60.0
 
 
 def job_retry_after(failures: int) -> float:
@@ -247,11 +258,13 @@ class Jobs:
     a job works after that, or the first time it works in this process (a worker before this one
     may have left the alarm standing), the alarm is cleared."""
 
-    def __init__(self, jobs: dict[str, Job] | None = None, clock: Callable[[], float] = time.monotonic):
-        self.jobs, self.clock = JOBS if jobs is None else jobs, clock
+    def __init__(self, jobs: dict[str, Job] | None = None, clock: Callable[[], float] = time.monotonic,
+                 worker: str = WORKER_ID):
+        self.jobs, self.clock, self.worker = JOBS if jobs is None else jobs, clock, worker
         self.next_at = dict.fromkeys(self.jobs, float("-inf"))
         self.failures = dict.fromkeys(self.jobs, 0)
         self._alarm_may_stand = set(self.jobs)
+        self._held_until: dict[str, datetime] = {}  # shared jobs whose turn this worker holds
 
     def run_due(self, transport: Transport) -> int:
         """One pass: every job that is due, in order; how much they handled."""
@@ -260,12 +273,48 @@ class Jobs:
             if self.clock() < self.next_at[name]:
                 continue
             try:
+                if job.shared and not self._our_turn(name, job):
+                    self.next_at[name] = self.clock() + (min(job.every, TURN_CHECK_MAX) if job.every else TURN_CHECK_SECONDS)
+                    continue
                 handled += job.run(transport)
+                if job.shared and job.every:
+                    self._turn_over(name, done=True)
             except Exception as exc:  # a database hiccup, a store gone: this job waits, the others go on
+                if job.shared:
+                    self._turn_over(name, done=False)
                 self._failed(name, exc)
             else:
                 self._worked(name)
         return handled
+
+    def _our_turn(self, name: str, job: Job) -> bool:
+        """Whether this worker may run the shared job `name` now: it holds the turn with more than
+        half its lease to go (no query), or takes it (one UPDATE)."""
+        now = utcnow()
+        held = self._held_until.get(name)
+        if held is not None and not job.every and held - now > timedelta(seconds=JOB_LEASE_SECONDS / 2):
+            return True
+        with session_scope() as session:
+            taken = take_turn(session, name, self.worker, JOB_LEASE_SECONDS, job.every, now)
+        if taken:
+            self._held_until[name] = now + timedelta(seconds=JOB_LEASE_SECONDS)
+        else:
+            self._held_until.pop(name, None)
+        return taken
+
+    def _turn_over(self, name: str, done: bool) -> None:
+        self._held_until.pop(name, None)
+        try:
+            with session_scope() as session:
+                (turn_done if done else release)(session, name, self.worker)
+        except Exception:  # the lease then ends on its own
+            logger.exception("worker job %s: its turn could not be handed back", name)
+
+    def release_turns(self) -> None:
+        """Hand back every turn this worker holds (it is stopping): another worker takes them at
+        once, not a lease later."""
+        for name in list(self._held_until):
+            self._turn_over(name, done=False)
 
     def failing(self) -> list[str]:
         return [name for name, failures in self.failures.items() if failures]
@@ -312,8 +361,13 @@ def once_jobs() -> Jobs:
 
 
 def run_once(transport: Transport) -> int:
-    """One pass of every job but the purge, each in its own try; how much they handled."""
-    return once_jobs().run_due(transport)
+    """One pass of every job but the purge, each in its own try; how much they handled. The turns
+    it took are handed back: a `--once` run holds none after it."""
+    jobs = once_jobs()
+    try:
+        return jobs.run_due(transport)
+    finally:
+        jobs.release_turns()
 
 
 def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Event | None = None,
@@ -326,9 +380,10 @@ def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Ev
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     logger.info("worker started (%s)", type(transport).__name__)
-    jobs = Jobs({**JOBS, "purge": Job(JOBS["purge"].run, every=purge_every)})
+    jobs = Jobs({**JOBS, "purge": replace(JOBS["purge"], every=purge_every)})
     beat(force=True)
     while not stop.is_set():
         if not jobs.run_due(transport):
             stop.wait(interval)
+    jobs.release_turns()
     logger.info("worker stopped")

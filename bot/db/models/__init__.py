@@ -32,7 +32,7 @@ from bot.db.models.directory import (
     TaxonomyTerm,
 )
 from bot.db.models.handoff import CheckIn, Handoff, HandoffLog, Officer, OfficerCall, Referral, Specialist
-from bot.db.models.health import DeadlineMiss, OperatorAlarm, WorkerHeartbeat
+from bot.db.models.health import ClockJob, DeadlineMiss, OperatorAlarm, WorkerHeartbeat
 from bot.db.models.notify import OptOut, OutboxMessage
 
 __all__ = [
@@ -47,7 +47,7 @@ __all__ = [
     # handoff
     "Specialist", "Handoff", "CheckIn", "HandoffLog", "Officer", "OfficerCall", "Referral",
     # health
-    "WorkerHeartbeat", "OperatorAlarm", "DeadlineMiss",
+    "WorkerHeartbeat", "OperatorAlarm", "DeadlineMiss", "ClockJob",
     # console
     "ConsoleUser", "ConsoleSignIn", "AuditLog",
     # alerts
