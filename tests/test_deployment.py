@@ -11,12 +11,26 @@ COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 
 
-def test_two_rasa_servers_an_action_server_a_worker_postgres_redis_and_a_proxy():
-    assert {"rasa1", "rasa2", "actions", "worker", "db", "redis", "proxy"} <= set(SERVICES)
+def test_two_rasa_servers_an_action_server_two_workers_postgres_redis_and_a_proxy():
+    assert {"rasa1", "rasa2", "actions", "worker1", "worker2", "db", "redis", "proxy"} <= set(SERVICES)
     for name in ("rasa1", "rasa2"):
         command = SERVICES[name]["command"]
         assert command[:2] == ["rasa", "run"] and "endpoints.production.yml" in command and "credentials.yml" in command
-    assert SERVICES["worker"]["command"] == ["hub", "worker"]
+    for name in ("worker1", "worker2"):
+        assert SERVICES[name]["command"] == ["hub", "worker"]
+        assert SERVICES[name]["healthcheck"]["test"] == ["CMD", "hub", "worker", "--health"]
+
+
+def test_every_long_running_service_has_a_health_check():
+    """Issue 33, item 6: compose restarts what stops answering, and starts nothing on a dependency
+    that is up but not ready (the Rasa servers wait for a healthy action server)."""
+    for name, service in SERVICES.items():
+        # setup runs once and exits; the nginx image has no HTTP client to ask itself with, and
+        # compose restarts it if nginx exits.
+        if name not in ("setup", "proxy"):
+            assert "healthcheck" in service, name
+    assert "urlopen('http://localhost:5055/health')" in SERVICES["actions"]["healthcheck"]["test"][-1]
+    assert SERVICES["rasa1"]["depends_on"]["actions"] == {"condition": "service_healthy"}
 
 
 def test_the_files_the_services_name_exist():
@@ -32,7 +46,7 @@ def test_every_variable_of_the_production_endpoints_is_given_to_the_servers():
     needed = set(re.findall(r"\$\{(\w+)\}", (PROJECT_ROOT / "endpoints.production.yml").read_text()))
     given = set(SERVICES["rasa1"]["environment"])
     assert needed <= given
-    assert SERVICES["worker"]["environment"]["HUB_ENDPOINTS"] == "endpoints.production.yml"
+    assert SERVICES["worker1"]["environment"]["HUB_ENDPOINTS"] == "endpoints.production.yml"
     assert SERVICES["rasa1"]["environment"]["HUB_SIMULATOR"] == "off"
 
 
