@@ -87,6 +87,19 @@ class Settings:
     hsds_api: bool = False
     hsds_api_port: int = 5007
     hsds_api_rate: int = 60  # requests a minute per client address
+    # Spikes in the line's own signals (bot/alerts/signals.py, spikes.py; docs/alerts.md): the
+    # hourly counts are kept HUB_SIGNAL_RETENTION_DAYS; every HUB_SPIKE_EVERY the worker compares
+    # each area's last 24 h, with its neighbours within HUB_SPIKE_RADIUS_MILES, against the mean of
+    # the same window on the 28 days before (at least HUB_SPIKE_FLOOR): a spike is at least
+    # HUB_SPIKE_MIN signals and HUB_SPIKE_RATIO times the usual; then the area is quiet for
+    # HUB_SPIKE_COOLDOWN unless its count doubles.
+    signal_retention_days: int = 365
+    spike_every_seconds: float = 15 * 60
+    spike_radius_miles: float = 2.0
+    spike_floor: float = 0.5
+    spike_min: int = 3
+    spike_ratio: float = 3.0
+    spike_cooldown_seconds: float = 12 * 3600
 
     @property
     def local_only(self) -> bool:
@@ -214,6 +227,13 @@ def get_settings() -> Settings:
         raise ConfigError(f"HUB_HSDS_API must be 'on' or 'off', not {hsds_api!r}")
     hsds_api_port = _positive_int("HUB_HSDS_API_PORT", env.get("HUB_HSDS_API_PORT") or "5007", 1, 65535)
     hsds_api_rate = _positive_int("HUB_HSDS_API_RATE", env.get("HUB_HSDS_API_RATE") or "60", 1, 1_000_000)
+    signal_retention = _positive_int("HUB_SIGNAL_RETENTION_DAYS", env.get("HUB_SIGNAL_RETENTION_DAYS") or "365", 29, 3650)
+    spike_every = parse_duration("HUB_SPIKE_EVERY", env.get("HUB_SPIKE_EVERY") or "15m")
+    spike_radius = _number("HUB_SPIKE_RADIUS_MILES", env.get("HUB_SPIKE_RADIUS_MILES") or "2", 0.1, 100)
+    spike_floor = _number("HUB_SPIKE_FLOOR", env.get("HUB_SPIKE_FLOOR") or "0.5", 0.01, 1000)
+    spike_min = _positive_int("HUB_SPIKE_MIN", env.get("HUB_SPIKE_MIN") or "3", 1, 10000)
+    spike_ratio = _number("HUB_SPIKE_RATIO", env.get("HUB_SPIKE_RATIO") or "3", 1, 1000)
+    spike_cooldown = parse_duration("HUB_SPIKE_COOLDOWN", env.get("HUB_SPIKE_COOLDOWN") or "12h", default_unit="h")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -263,6 +283,13 @@ def get_settings() -> Settings:
         hsds_api=hsds_api == "on",
         hsds_api_port=hsds_api_port,
         hsds_api_rate=hsds_api_rate,
+        signal_retention_days=signal_retention,
+        spike_every_seconds=spike_every,
+        spike_radius_miles=spike_radius,
+        spike_floor=spike_floor,
+        spike_min=spike_min,
+        spike_ratio=spike_ratio,
+        spike_cooldown_seconds=spike_cooldown,
     )
 
 
@@ -290,6 +317,16 @@ def _feed_url(text: str | None) -> str | None:
     if not re.match(r"^https?://[^\s/]+", url):
         raise ConfigError(f"HUB_DIRECTORY_FEED must be the http(s) address of an HSDS API (or empty for none), not {text!r}")
     return url
+
+
+def _number(name: str, text: str, low: float, high: float) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {text!r}") from None
+    if not low <= value <= high:  # nan fails both
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}")
+    return value
 
 
 def _percent(name: str, text: str) -> float:

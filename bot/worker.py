@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from bot.alerts.signals import purge_signals
+from bot.alerts.spikes import detect as detect_spikes
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db import session_scope
@@ -189,7 +191,7 @@ class Job:
     after it worked (0: every pass)."""
 
     run: Callable[[Transport], int]
-    every: float = 0.0
+    every: float | Callable[[], float] = 0.0  # a callable: read from the settings at each pass
     # One worker at a time across every worker on the database, and `every` counted across them
     # all (bot/db/job_turns.py): for the clock jobs. Delivery runs in every worker (its rows are
     # claimed one by one), and the directory refresh claims its own runs.
@@ -218,6 +220,14 @@ def _refresh_logged() -> None:
         logger.exception("directory refresh failed")
 
 
+def _spikes_job(transport: Transport) -> int:
+    """Possible overdose spikes in the line's signals (bot/alerts/spikes.py); the coordinator's SMS
+    it queues goes out in the same pass. Counts past HUB_SIGNAL_RETENTION_DAYS go too."""
+    with session_scope() as session:
+        purge_signals(session)
+        return len(detect_spikes(session))
+
+
 def _purge_job(transport: Transport) -> int:
     purge_expired()
     return 0
@@ -229,6 +239,7 @@ def _purge_job(transport: Transport) -> int:
 JOBS: dict[str, Job] = {
     "escalation": Job(lambda transport: escalate(), shared=True),
     "follow_up": Job(lambda transport: follow_up(), every=FOLLOW_UP_EVERY_SECONDS, shared=True),
+    "spikes": Job(_spikes_job, every=lambda: get_settings().spike_every_seconds, shared=True),
     "delivery": Job(lambda transport: deliver_due(transport)),
     "directory_refresh": Job(_directory_refresh_job, every=DIRECTORY_REFRESH_CHECK_SECONDS),
     "purge": Job(_purge_job, every=PURGE_EVERY_SECONDS, shared=True),
@@ -239,6 +250,10 @@ JOBS: dict[str, Job] = {
 JOB_LEASE_SECONDS = 60.0
 TURN_CHECK_SECONDS = 5.0
 TURN_CHECK_MAX = 60.0
+
+
+def every_of(job: Job) -> float:
+    return job.every() if callable(job.every) else job.every
 
 
 def job_retry_after(failures: int) -> float:
@@ -274,10 +289,11 @@ class Jobs:
                 continue
             try:
                 if job.shared and not self._our_turn(name, job):
-                    self.next_at[name] = self.clock() + (min(job.every, TURN_CHECK_MAX) if job.every else TURN_CHECK_SECONDS)
+                    every = every_of(job)
+                    self.next_at[name] = self.clock() + (min(every, TURN_CHECK_MAX) if every else TURN_CHECK_SECONDS)
                     continue
                 handled += job.run(transport)
-                if job.shared and job.every:
+                if job.shared and every_of(job):
                     self._turn_over(name, done=True)
             except Exception as exc:  # a database hiccup, a store gone: this job waits, the others go on
                 if job.shared:
@@ -292,10 +308,10 @@ class Jobs:
         half its lease to go (no query), or takes it (one UPDATE)."""
         now = utcnow()
         held = self._held_until.get(name)
-        if held is not None and not job.every and held - now > timedelta(seconds=JOB_LEASE_SECONDS / 2):
+        if held is not None and not every_of(job) and held - now > timedelta(seconds=JOB_LEASE_SECONDS / 2):
             return True
         with session_scope() as session:
-            taken = take_turn(session, name, self.worker, JOB_LEASE_SECONDS, job.every, now)
+            taken = take_turn(session, name, self.worker, JOB_LEASE_SECONDS, every_of(job), now)
         if taken:
             self._held_until[name] = now + timedelta(seconds=JOB_LEASE_SECONDS)
         else:
@@ -340,7 +356,7 @@ class Jobs:
 
     def _worked(self, name: str) -> None:
         self.failures[name] = 0
-        self.next_at[name] = self.clock() + self.jobs[name].every
+        self.next_at[name] = self.clock() + every_of(self.jobs[name])
         if name not in self._alarm_may_stand:
             return
         try:

@@ -9,7 +9,7 @@ above bot.db.
 """
 from __future__ import annotations
 
-from bot.db.models.alerts import AlertSubscription, AreaAlert, BatchReport
+from bot.db.models.alerts import AlertSubscription, AreaAlert, BatchReport, SignalCount, SignalSeen, Spike
 from bot.db.models.base import Base
 from bot.db.models.channel import ContactNumber, InboundMessage
 from bot.db.models.console import AuditLog, ConsoleSignIn, ConsoleUser
@@ -51,5 +51,5 @@ __all__ = [
     # console
     "ConsoleUser", "ConsoleSignIn", "AuditLog",
     # alerts
-    "AlertSubscription", "AreaAlert", "BatchReport",
+    "AlertSubscription", "AreaAlert", "BatchReport", "SignalCount", "SignalSeen", "Spike",
 ]
