@@ -30,7 +30,7 @@ run: setup
 	@$(BIN)/hub roster demo
 	@$(BIN)/hub simulator
 	@echo
-	honcho start -f Procfile
+	honcho start -f Procfile $$($(BIN)/hub processes)
 
 # The production-configuration tests use the PostgreSQL and Redis servers named here (this
 # machine kind runs both on localhost); where none answers, those tests skip and say why.

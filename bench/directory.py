@@ -17,8 +17,13 @@ Then the same searches from random ZIP codes for random service types with open-
 at a random moment of the week, timing each call to `find_services`, in rounds, the engines taking
 turns (A B, B A, A B ...) so that a busy machine's drift favours neither. SQLite is the baseline of
 the run: PostgreSQL's p50 and p95 are also given as ratios to it. Both must give the same answers.
-Targets, on each engine: import <= 60 s, search p95 <= 10 ms. (Importing from an API feed is not
-measured: the importer reads packages only.)
+Targets, on each engine: import <= 60 s, search p95 <= 10 ms.
+
+Then the same directory as an API feed: `hub directory serve` on the SQLite database just built
+(its own process, as in production, with HUB_HSDS_API_RATE raised so that the reader is never
+held back), read with `hub directory import --api`'s reader (100 services a page, full records)
+and imported into a fresh SQLite database, timed apart: reading the feed, then importing it. The
+package import on SQLite is the run's baseline for it (a ratio). --no-feed leaves it out.
 """
 from __future__ import annotations
 
@@ -161,6 +166,47 @@ def _postgres(server: str, reuse: bool) -> Engine | None:
     return Engine("postgresql", url, fresh=not exists, drop=None if reuse else drop)
 
 
+def _feed_import(served_url: str, work: Path, services: int, package_seconds: float) -> None:
+    """Serve the database at `served_url` as an HSDS API and import it from there (docstring)."""
+    import subprocess
+
+    from alembic import command
+
+    from bot.db import make_engine, session_scope
+    from bot.db.migrate import alembic_config
+    from bot.directory.feed import read_feed
+    from bot.directory.importer import import_package
+    from tests.servers import free_port, wait_until_up
+
+    port = free_port()
+    env = {**os.environ, "HUB_DATABASE_URL": served_url, "HUB_HSDS_API_PORT": str(port), "HUB_HSDS_API_RATE": "1000000",
+           "HUB_SECRET_KEY": os.environ.get("HUB_SECRET_KEY") or "bench-secret-key-0123456789"}
+    log = work / "hsds_api.log"
+    hub = Path(sys.executable).parent / "hub"
+    server = subprocess.Popen([str(hub), "directory", "serve"], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/", server, log, seconds=60)
+        target = f"sqlite:///{work / 'from_feed.db'}"
+        command.upgrade(alembic_config(target), "head")
+        start = time.perf_counter()
+        read = read_feed(url)
+        read_seconds = time.perf_counter() - start
+        db = make_engine(target)
+        start = time.perf_counter()
+        with session_scope(db) as session:
+            summary = import_package(session, read.package, feed=url)
+        import_seconds = time.perf_counter() - start
+        db.dispose()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    total = read_seconds + import_seconds
+    print(f"feed: {read.services} services in {read.pages} pages ({read.bytes_read / 1e6:.0f} MB) read in {read_seconds:.1f} s, "
+          f"imported in {import_seconds:.1f} s ({summary.inserted.get('service', 0)} new, {len(summary.warnings)} warnings): "
+          f"{total:.1f} s in all, x{total / package_seconds:.2f} the package import on SQLite")
+
+
 def _summary(timings: list[float]) -> str:
     return (f"p50 {percentile(timings, 0.5):.2f} ms, p95 {percentile(timings, 0.95):.2f} ms, "
             f"p99 {percentile(timings, 0.99):.2f} ms, mean {statistics.mean(timings):.2f} ms")
@@ -174,6 +220,7 @@ def main() -> int:
     parser.add_argument("--postgres", metavar="URL", default=DEFAULT_POSTGRES,
                         help="PostgreSQL server to bench on too, in a database of its own made and dropped by the run "
                              f"(default $HUB_TEST_POSTGRES_URL or {DEFAULT_POSTGRES}); '' for SQLite only")
+    parser.add_argument("--no-feed", action="store_true", help="leave out the import from a locally served API feed")
     parser.add_argument("--reuse", metavar="DIR", help=f"keep the SQLite database in DIR and the PostgreSQL database "
                         f"{REUSED_DATABASE}; search only where they are there")
     args = parser.parse_args()
@@ -213,6 +260,8 @@ def main() -> int:
                 db.dispose()
                 print(f"{engine.name}: import {args.services} services ({summary.inserted.get('schedule', 0)} schedules, "
                       f"{summary.inserted.get('attribute', 0)} type links) in {engine.import_seconds:.1f} s")
+            if not args.no_feed and engines[0].fresh:
+                _feed_import(engines[0].url, work, args.services, engines[0].import_seconds)
 
             rng = random.Random(11)
             origins = [p for p in (lookup_zip(z["zip_code"]) for z in rng.sample(zipcodes.list_all(), args.searches * 2)) if p][: args.searches]

@@ -9,3 +9,14 @@ def fail(message: str, code: int = 1) -> int:
     """Say what went wrong as `hub: message` on stderr; the exit code to return."""
     print(f"hub: {message}", file=sys.stderr)
     return code
+
+
+def shell_actor() -> str:
+    """Who ran a `hub` command, for the audit log."""
+    import getpass
+    import os
+
+    try:
+        return f"shell:{getpass.getuser()}"
+    except Exception:  # no name for this uid (a container): the uid says who
+        return f"shell:uid {os.getuid()}"

@@ -75,6 +75,35 @@ class Settings:
     # The zone of a directory timestamp with no zone, and of a place whose ZIP and coordinates give
     # none (bot/directory/publisher_values.py, bot/directory/search.py).
     directory_timezone: str = "America/Los_Angeles"
+    # An HSDS API feed (bot/directory/feed.py, refresh.py): the worker refreshes from
+    # HUB_DIRECTORY_FEED (None: no feed) every HUB_DIRECTORY_REFRESH; a refresh that would make
+    # more than HUB_DIRECTORY_HOLD_BACK of its services inactive is held back for a person. Each
+    # request is tried HUB_FEED_RETRIES more times and given HUB_FEED_TIMEOUT; a feed may be at
+    # most HUB_FEED_MAX_MB.
+    directory_feed: str | None = None
+    directory_refresh_seconds: float = 24 * 3600
+    directory_hold_back: float = 0.2
+    feed_retries: int = 3
+    feed_timeout_seconds: float = 30.0
+    feed_max_mb: int = 200
+    # `hub directory serve` (bot/hsds_server.py): the directory as a read-only HSDS API,
+    # started by `make run` only when HUB_HSDS_API is on, on HUB_HSDS_API_PORT.
+    hsds_api: bool = False
+    hsds_api_port: int = 5007
+    hsds_api_rate: int = 60  # requests a minute per client address
+    # Spikes in the line's own signals (bot/alerts/signals.py, spikes.py; docs/alerts.md): the
+    # hourly counts are kept HUB_SIGNAL_RETENTION_DAYS; every HUB_SPIKE_EVERY the worker compares
+    # each area's last 24 h, with its neighbours within HUB_SPIKE_RADIUS_MILES, against the mean of
+    # the same window on the 28 days before (at least HUB_SPIKE_FLOOR): a spike is at least
+    # HUB_SPIKE_MIN signals and HUB_SPIKE_RATIO times the usual; then the area is quiet for
+    # HUB_SPIKE_COOLDOWN unless its count doubles.
+    signal_retention_days: int = 365
+    spike_every_seconds: float = 15 * 60
+    spike_radius_miles: float = 2.0
+    spike_floor: float = 0.5
+    spike_min: int = 3
+    spike_ratio: float = 3.0
+    spike_cooldown_seconds: float = 12 * 3600
 
     @property
     def local_only(self) -> bool:
@@ -192,6 +221,26 @@ def get_settings() -> Settings:
     worker_metrics = env.get("HUB_WORKER_METRICS_PORT") or None
     send_rate = _send_rate(env.get("HUB_SEND_RATE") or "1")
     directory_timezone = _time_zone("HUB_DIRECTORY_TIMEZONE", env.get("HUB_DIRECTORY_TIMEZONE") or "America/Los_Angeles")
+    directory_feed = _feed_url(env.get("HUB_DIRECTORY_FEED"))
+    directory_refresh = parse_duration("HUB_DIRECTORY_REFRESH", env.get("HUB_DIRECTORY_REFRESH") or "24h", default_unit="h")
+    if directory_refresh < 300:
+        raise ConfigError("HUB_DIRECTORY_REFRESH must be at least 5m: a feed is read whole each time")
+    hold_back = _percent("HUB_DIRECTORY_HOLD_BACK", env.get("HUB_DIRECTORY_HOLD_BACK") or "20%")
+    feed_retries = _positive_int("HUB_FEED_RETRIES", env.get("HUB_FEED_RETRIES") or "3", 0, 10)
+    feed_timeout = parse_duration("HUB_FEED_TIMEOUT", env.get("HUB_FEED_TIMEOUT") or "30s", default_unit="s")
+    feed_max_mb = _positive_int("HUB_FEED_MAX_MB", env.get("HUB_FEED_MAX_MB") or "200", 1, 100_000)
+    hsds_api = (env.get("HUB_HSDS_API") or "off").strip().lower()
+    if hsds_api not in {"on", "off"}:
+        raise ConfigError(f"HUB_HSDS_API must be 'on' or 'off', not {hsds_api!r}")
+    hsds_api_port = _positive_int("HUB_HSDS_API_PORT", env.get("HUB_HSDS_API_PORT") or "5007", 1, 65535)
+    hsds_api_rate = _positive_int("HUB_HSDS_API_RATE", env.get("HUB_HSDS_API_RATE") or "60", 1, 1_000_000)
+    signal_retention = _positive_int("HUB_SIGNAL_RETENTION_DAYS", env.get("HUB_SIGNAL_RETENTION_DAYS") or "365", 29, 3650)
+    spike_every = parse_duration("HUB_SPIKE_EVERY", env.get("HUB_SPIKE_EVERY") or "15m")
+    spike_radius = _number("HUB_SPIKE_RADIUS_MILES", env.get("HUB_SPIKE_RADIUS_MILES") or "2", 0.1, 100)
+    spike_floor = _number("HUB_SPIKE_FLOOR", env.get("HUB_SPIKE_FLOOR") or "0.5", 0.01, 1000)
+    spike_min = _positive_int("HUB_SPIKE_MIN", env.get("HUB_SPIKE_MIN") or "3", 1, 10000)
+    spike_ratio = _number("HUB_SPIKE_RATIO", env.get("HUB_SPIKE_RATIO") or "3", 1, 1000)
+    spike_cooldown = parse_duration("HUB_SPIKE_COOLDOWN", env.get("HUB_SPIKE_COOLDOWN") or "12h", default_unit="h")
     return Settings(
         database_url=env.get("HUB_DATABASE_URL") or _default_database_url(),
         secret_key=env.get("HUB_SECRET_KEY") or None,
@@ -233,6 +282,22 @@ def get_settings() -> Settings:
         worker_metrics_port=_positive_int("HUB_WORKER_METRICS_PORT", worker_metrics, 1, 65535) if worker_metrics else None,
         send_rate=send_rate,
         directory_timezone=directory_timezone,
+        directory_feed=directory_feed,
+        directory_refresh_seconds=directory_refresh,
+        directory_hold_back=hold_back,
+        feed_retries=feed_retries,
+        feed_timeout_seconds=feed_timeout,
+        feed_max_mb=feed_max_mb,
+        hsds_api=hsds_api == "on",
+        hsds_api_port=hsds_api_port,
+        hsds_api_rate=hsds_api_rate,
+        signal_retention_days=signal_retention,
+        spike_every_seconds=spike_every,
+        spike_radius_miles=spike_radius,
+        spike_floor=spike_floor,
+        spike_min=spike_min,
+        spike_ratio=spike_ratio,
+        spike_cooldown_seconds=spike_cooldown,
     )
 
 
@@ -251,6 +316,37 @@ def parse_quiet_hours(text: str | None) -> tuple[int, int] | None:
     if (start_h, start_m) == (end_h, end_m):
         raise ConfigError("HUB_QUIET_HOURS must start and end at different times (empty for none)")
     return start_h * 60 + start_m, end_h * 60 + end_m
+
+
+def _feed_url(text: str | None) -> str | None:
+    url = (text or "").strip().rstrip("/")
+    if not url:
+        return None
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise ConfigError(f"HUB_DIRECTORY_FEED must be the http(s) address of an HSDS API (or empty for none), not {text!r}")
+    return url
+
+
+def _number(name: str, text: str, low: float, high: float) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {text!r}") from None
+    if not low <= value <= high:  # nan fails both
+        raise ConfigError(f"{name} must be between {low:g} and {high:g}")
+    return value
+
+
+def _percent(name: str, text: str) -> float:
+    """20% or 0.2: a share between 0 and 1."""
+    value = text.strip()
+    try:
+        share = float(value[:-1]) / 100 if value.endswith("%") else float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a share such as 20% (or 0.2), not {text!r}") from None
+    if not 0 <= share <= 1:
+        raise ConfigError(f"{name} must be between 0% and 100%")
+    return share
 
 
 def _time_zone(name: str, text: str) -> str:

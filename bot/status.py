@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.config import Settings, bare_durations, duration_words
-from bot.db.models import DeadlineMiss, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.db.models import DeadlineMiss, DirectoryRefresh, Handoff, OutboxMessage, Specialist, WorkerHeartbeat
+from bot.directory.refresh import RefreshOutcome, failing_in_a_row, last_refreshes
 from bot.handoff.roster import coordinator, unreachable_coordinators
 from bot.handoff.states import AWAITING
 from bot.notify.alarms import standing_alarms
@@ -105,6 +106,8 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
 
     held = held_after_restore(session, needs)
 
+    feed = _directory_feed(session, settings, now, needs)
+
     alarms = standing_alarms(session)
     for alarm in alarms:
         needs.append(f"{alarm.detail} (since {_iso(alarm.raised_at)})")
@@ -125,8 +128,29 @@ def operator_status(session: Session, settings: Settings, now: datetime | None =
         "durations_without_unit": [str(bare) for bare in bare_durations()],
         "needs_a_person": needs,
     }
+    report["directory_feed"] = feed
     report["outbox_held"] = held  # type: ignore[assignment]  # the report is a dict of mixed values, typed from its first keys
     return Status(report, needs)
+
+
+def _directory_feed(session: Session, settings: Settings, now: datetime, needs: list[str]) -> dict | None:
+    """HUB_DIRECTORY_FEED's last refresh, two failures in a row of it, and any feed's last refresh
+    held back (by the worker or by hand) need a person."""
+    for url in session.scalars(select(DirectoryRefresh.feed).distinct().order_by(DirectoryRefresh.feed)):
+        found = last_refreshes(session, url, 1)
+        if found and found[0].outcome == RefreshOutcome.HELD_BACK.value:
+            needs.append(f"{found[0].detail} (held back at {_iso(found[0].started_at)})")
+    url = settings.directory_feed
+    if not url:
+        return None
+    found = last_refreshes(session, url, 1)
+    last = found[0] if found else None
+    failures = failing_in_a_row(session, url, now)
+    if failures >= 2 and last is not None:
+        needs.append(f"the directory feed {url} failed its last {failures} refreshes ({last.detail or 'cut off'}): "
+                     f"the directory is as it was before them")
+    return {"url": url, "last_refresh": _iso(last.started_at) if last else None,
+            "outcome": last.outcome if last else None, "failed_in_a_row": failures}
 
 
 def held_after_restore(session: Session, needs: list[str]) -> int:
@@ -181,6 +205,10 @@ def render(status: Status) -> str:
     lines.append(f"answer-deadline misses (holding replies): {misses.get('this_hour', 0)} this hour, "
                  f"{misses.get('last_24h', 0)} in the last 24 h")
     lines.append(f"alarms: {', '.join(a['name'] for a in report['alarms']) or 'none'}")
+    feed = report.get("directory_feed")
+    if feed:
+        lines.append("directory feed: " + (f"last refresh {feed['last_refresh']} ({feed['outcome']})" if feed["last_refresh"]
+                                            else "never refreshed yet"))
     if report.get("outbox_held"):
         lines.append(f"held since a restore: {report['outbox_held']} message(s)")
     lines += [f"setting: {bare}" for bare in report.get("durations_without_unit", [])]

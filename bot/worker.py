@@ -14,17 +14,21 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.alerts.signals import purge_signals
+from bot.alerts.spikes import detect as detect_spikes
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db import session_scope
+from bot.db.job_turns import release, take_turn, turn_done
 from bot.db.models import OutboxMessage, WorkerHeartbeat
+from bot.directory.refresh import refresh_if_due
 from bot.handoff.delivery import not_delivered
 from bot.handoff.engine import escalate_due
 from bot.handoff.follow_up import run_due as follow_ups_due
@@ -41,6 +45,9 @@ from bot.retention import Purged, purge
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY_SECONDS = 3600
+# How often the worker looks whether HUB_DIRECTORY_FEED is due (a query; the refresh itself is
+# every HUB_DIRECTORY_REFRESH).
+DIRECTORY_REFRESH_CHECK_SECONDS = 60.0
 # A worker records that it delivers this often (`hub status` reads it): after each delivery pass
 # that succeeded, and between sends too, so a long batch is not mistaken for a stopped worker. A
 # worker that goes round its loop while every delivery pass fails records nothing.
@@ -202,7 +209,41 @@ class Job:
     after it worked (0: every pass)."""
 
     run: Callable[[Transport], int]
-    every: float = 0.0
+    every: float | Callable[[], float] = 0.0  # a callable: read from the settings at each pass
+    # One worker at a time across every worker on the database, and `every` counted across them
+    # all (bot/db/job_turns.py): for the clock jobs. Delivery runs in every worker (its rows are
+    # claimed one by one), and the directory refresh claims its own runs.
+    shared: bool = False
+
+
+_refreshing: list[threading.Thread] = []
+
+
+def _directory_refresh_job(transport: Transport) -> int:
+    """HUB_DIRECTORY_FEED, once it is due (bot/directory/refresh.py claims it: two workers run it
+    once), in a thread of its own: reading a national feed takes minutes, and a specialist's
+    alert must not wait behind it. What it did is in the directory_refresh table."""
+    if not get_settings().directory_feed or (_refreshing and _refreshing[0].is_alive()):
+        return 0
+    thread = threading.Thread(target=_refresh_logged, name="directory-refresh", daemon=True)
+    _refreshing[:] = [thread]
+    thread.start()
+    return 0
+
+
+def _refresh_logged() -> None:
+    try:
+        refresh_if_due()
+    except Exception:  # the database gone mid-refresh: the next check tries again
+        logger.exception("directory refresh failed")
+
+
+def _spikes_job(transport: Transport) -> int:
+    """Possible overdose spikes in the line's signals (bot/alerts/spikes.py); the coordinator's SMS
+    it queues goes out in the same pass. Counts past HUB_SIGNAL_RETENTION_DAYS go too."""
+    with session_scope() as session:
+        purge_signals(session)
+        return len(detect_spikes(session))
 
 
 def _purge_job(transport: Transport) -> int:
@@ -214,11 +255,23 @@ def _purge_job(transport: Transport) -> int:
 # goes out in the same pass; the purge last, so that a long one never holds up a pass's alerts.
 # A new job is one row.
 JOBS: dict[str, Job] = {
-    "escalation": Job(lambda transport: escalate()),
-    "follow_up": Job(lambda transport: follow_up(), every=FOLLOW_UP_EVERY_SECONDS),
+    "escalation": Job(lambda transport: escalate(), shared=True),
+    "follow_up": Job(lambda transport: follow_up(), every=FOLLOW_UP_EVERY_SECONDS, shared=True),
+    "spikes": Job(_spikes_job, every=lambda: get_settings().spike_every_seconds, shared=True),
     "delivery": Job(lambda transport: deliver_due(transport)),
-    "purge": Job(_purge_job, every=PURGE_EVERY_SECONDS),
+    "directory_refresh": Job(_directory_refresh_job, every=DIRECTORY_REFRESH_CHECK_SECONDS),
+    "purge": Job(_purge_job, every=PURGE_EVERY_SECONDS, shared=True),
 }
+# A shared job's turn is this worker's for this long, renewed while it runs the job pass after
+# pass: a worker that dies holding it delays the job by at most this much. A worker whose turn it
+# is not looks again after TURN_CHECK_SECONDS (a job with an interval: after at most TURN_CHECK_MAX).
+JOB_LEASE_SECONDS = 60.0
+TURN_CHECK_SECONDS = 5.0
+TURN_CHECK_MAX = 60.0
+
+
+def every_of(job: Job) -> float:
+    return job.every() if callable(job.every) else job.every
 
 
 def job_retry_after(failures: int) -> float:
@@ -238,11 +291,13 @@ class Jobs:
     a job works after that, or the first time it works in this process (a worker before this one
     may have left the alarm standing), the alarm is cleared."""
 
-    def __init__(self, jobs: dict[str, Job] | None = None, clock: Callable[[], float] = time.monotonic):
-        self.jobs, self.clock = JOBS if jobs is None else jobs, clock
+    def __init__(self, jobs: dict[str, Job] | None = None, clock: Callable[[], float] = time.monotonic,
+                 worker: str = WORKER_ID):
+        self.jobs, self.clock, self.worker = JOBS if jobs is None else jobs, clock, worker
         self.next_at = dict.fromkeys(self.jobs, float("-inf"))
         self.failures = dict.fromkeys(self.jobs, 0)
         self._alarm_may_stand = set(self.jobs)
+        self._held_until: dict[str, datetime] = {}  # shared jobs whose turn this worker holds
 
     def run_due(self, transport: Transport) -> int:
         """One pass: every job that is due, in order; how much they handled."""
@@ -251,12 +306,49 @@ class Jobs:
             if self.clock() < self.next_at[name]:
                 continue
             try:
+                if job.shared and not self._our_turn(name, job):
+                    every = every_of(job)
+                    self.next_at[name] = self.clock() + (min(every, TURN_CHECK_MAX) if every else TURN_CHECK_SECONDS)
+                    continue
                 handled += job.run(transport)
+                if job.shared and every_of(job):
+                    self._turn_over(name, done=True)
             except Exception as exc:  # a database hiccup, a store gone: this job waits, the others go on
+                if job.shared:
+                    self._turn_over(name, done=False)
                 self._failed(name, exc)
             else:
                 self._worked(name)
         return handled
+
+    def _our_turn(self, name: str, job: Job) -> bool:
+        """Whether this worker may run the shared job `name` now: it holds the turn with more than
+        half its lease to go (no query), or takes it (one UPDATE)."""
+        now = utcnow()
+        held = self._held_until.get(name)
+        if held is not None and not every_of(job) and held - now > timedelta(seconds=JOB_LEASE_SECONDS / 2):
+            return True
+        with session_scope() as session:
+            taken = take_turn(session, name, self.worker, JOB_LEASE_SECONDS, every_of(job), now)
+        if taken:
+            self._held_until[name] = now + timedelta(seconds=JOB_LEASE_SECONDS)
+        else:
+            self._held_until.pop(name, None)
+        return taken
+
+    def _turn_over(self, name: str, done: bool) -> None:
+        self._held_until.pop(name, None)
+        try:
+            with session_scope() as session:
+                (turn_done if done else release)(session, name, self.worker)
+        except Exception:  # the lease then ends on its own
+            logger.exception("worker job %s: its turn could not be handed back", name)
+
+    def release_turns(self) -> None:
+        """Hand back every turn this worker holds (it is stopping): another worker takes them at
+        once, not a lease later."""
+        for name in list(self._held_until):
+            self._turn_over(name, done=False)
 
     def failing(self) -> list[str]:
         return [name for name, failures in self.failures.items() if failures]
@@ -282,7 +374,7 @@ class Jobs:
 
     def _worked(self, name: str) -> None:
         self.failures[name] = 0
-        self.next_at[name] = self.clock() + self.jobs[name].every
+        self.next_at[name] = self.clock() + every_of(self.jobs[name])
         if name not in self._alarm_may_stand:
             return
         try:
@@ -297,13 +389,19 @@ class Jobs:
 
 
 def once_jobs() -> Jobs:
-    """The jobs of `hub worker --once`: every one but the purge (`hub purge` does that)."""
-    return Jobs({name: job for name, job in JOBS.items() if name != "purge"})
+    """The jobs of `hub worker --once`: every one but the purge (`hub purge` does that) and the
+    directory refresh (`hub directory import --api`)."""
+    return Jobs({name: job for name, job in JOBS.items() if name not in ("purge", "directory_refresh")})
 
 
 def run_once(transport: Transport) -> int:
-    """One pass of every job but the purge, each in its own try; how much they handled."""
-    return once_jobs().run_due(transport)
+    """One pass of every job but the purge, each in its own try; how much they handled. The turns
+    it took are handed back: a `--once` run holds none after it."""
+    jobs = once_jobs()
+    try:
+        return jobs.run_due(transport)
+    finally:
+        jobs.release_turns()
 
 
 def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Event | None = None,
@@ -316,9 +414,10 @@ def run_forever(transport: Transport, interval: float = 0.25, stop: threading.Ev
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
     logger.info("worker started (%s)", type(transport).__name__)
-    jobs = Jobs({**JOBS, "purge": Job(JOBS["purge"].run, every=purge_every)})
+    jobs = Jobs({**JOBS, "purge": replace(JOBS["purge"], every=purge_every)})
     beat(force=True)
     while not stop.is_set():
         if not jobs.run_due(transport):
             stop.wait(interval)
+    jobs.release_turns()
     logger.info("worker stopped")

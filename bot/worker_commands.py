@@ -29,6 +29,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    if args.health:
+        return _worker_health()
     from bot.notify.transports import transport_for
     from bot.worker import once_jobs, run_forever
 
@@ -40,9 +42,37 @@ def cmd_worker(args: argparse.Namespace) -> int:
         serve_worker_metrics(settings, os.environ.get("HUB_BIND_HOST") or "127.0.0.1")
     if args.once:
         jobs = once_jobs()
-        print(f"handled {jobs.run_due(transport)} handoff deadline(s) and message(s)")
+        try:
+            handled = jobs.run_due(transport)
+        finally:
+            jobs.release_turns()  # the next `--once`, or a running worker, takes them at once
+        print(f"handled {handled} handoff deadline(s) and message(s)")
         return fail(f"the worker's {', '.join(jobs.failing())} job(s) failed: see the log") if jobs.failing() else 0
     run_forever(transport, args.interval)
+    return 0
+
+
+def _worker_health() -> int:
+    """A container's health check: 0 when a worker on this host (its hostname: the container)
+    recorded a heartbeat within `hub status`'s limit, else 1 and why."""
+    import socket
+
+    from sqlalchemy import func, select
+
+    from bot.clock import utcnow
+    from bot.db import session_scope
+    from bot.db.models import WorkerHeartbeat
+    from bot.status import HEARTBEAT_LIMIT
+
+    host = socket.gethostname()
+    try:
+        with session_scope() as session:
+            seen = session.scalar(select(func.max(WorkerHeartbeat.seen_at)).where(WorkerHeartbeat.worker.startswith(f"{host}:", autoescape=True)))
+    except Exception as exc:  # the database is down: the worker cannot work either
+        return fail(f"the database cannot be read ({type(exc).__name__})")
+    if seen is None or utcnow() - seen > HEARTBEAT_LIMIT:
+        return fail(f"no heartbeat from a worker on {host} within {int(HEARTBEAT_LIMIT.total_seconds() // 60)} min")
+    print(f"worker on {host}: last heartbeat {int((utcnow() - seen).total_seconds())} s ago")
     return 0
 
 
@@ -69,6 +99,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
     worker = commands.add_parser("worker", help="deliver the outbox (runs until stopped)")
     worker.add_argument("--once", action="store_true", help="one pass (escalations, then deliveries), then exit")
+    worker.add_argument("--health", action="store_true", help="exit 0 when a worker on this host beat within 2 min "
+                                                              "(a container's health check), else 1")
     worker.add_argument("--interval", type=float, default=0.25, help="seconds between polls when idle (default: %(default)s)")
     worker.set_defaults(func=cmd_worker)
 

@@ -11,12 +11,26 @@ COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 
 
-def test_two_rasa_servers_an_action_server_a_worker_postgres_redis_and_a_proxy():
-    assert {"rasa1", "rasa2", "actions", "worker", "db", "redis", "proxy"} <= set(SERVICES)
+def test_two_rasa_servers_an_action_server_two_workers_postgres_redis_and_a_proxy():
+    assert {"rasa1", "rasa2", "actions", "worker1", "worker2", "db", "redis", "proxy"} <= set(SERVICES)
     for name in ("rasa1", "rasa2"):
         command = SERVICES[name]["command"]
         assert command[:2] == ["rasa", "run"] and "endpoints.production.yml" in command and "credentials.yml" in command
-    assert SERVICES["worker"]["command"] == ["hub", "worker"]
+    for name in ("worker1", "worker2"):
+        assert SERVICES[name]["command"] == ["hub", "worker"]
+        assert SERVICES[name]["healthcheck"]["test"] == ["CMD", "hub", "worker", "--health"]
+
+
+def test_every_long_running_service_has_a_health_check():
+    """Issue 33, item 6: compose restarts what stops answering, and starts nothing on a dependency
+    that is up but not ready (the Rasa servers wait for a healthy action server)."""
+    for name, service in SERVICES.items():
+        # setup runs once and exits; the nginx image has no HTTP client to ask itself with, and
+        # compose restarts it if nginx exits.
+        if name not in ("setup", "proxy"):
+            assert "healthcheck" in service, name
+    assert "urlopen('http://localhost:5055/health')" in SERVICES["actions"]["healthcheck"]["test"][-1]
+    assert SERVICES["rasa1"]["depends_on"]["actions"] == {"condition": "service_healthy"}
 
 
 def test_the_files_the_services_name_exist():
@@ -32,7 +46,7 @@ def test_every_variable_of_the_production_endpoints_is_given_to_the_servers():
     needed = set(re.findall(r"\$\{(\w+)\}", (PROJECT_ROOT / "endpoints.production.yml").read_text()))
     given = set(SERVICES["rasa1"]["environment"])
     assert needed <= given
-    assert SERVICES["worker"]["environment"]["HUB_ENDPOINTS"] == "endpoints.production.yml"
+    assert SERVICES["worker1"]["environment"]["HUB_ENDPOINTS"] == "endpoints.production.yml"
     assert SERVICES["rasa1"]["environment"]["HUB_SIMULATOR"] == "off"
 
 
@@ -88,6 +102,24 @@ def test_make_run_keeps_rasa_and_the_action_server_off_the_network_unless_config
     assert "--interface 0.0.0.0 " in expanded(procfile["rasa"], HUB_BIND_HOST="0.0.0.0")
     assert expanded(procfile["actions"], HUB_BIND_HOST="0.0.0.0").startswith("SANIC_HOST=0.0.0.0 ")
     assert "HUB_BIND_HOST=127.0.0.1" in (PROJECT_ROOT / ".env.example").read_text()
+
+
+def test_make_run_starts_the_hsds_api_only_when_hub_hsds_api_is_on(monkeypatch, capsys):
+    """Issue 32, part 3: honcho stops every process when one exits, so an optional process is left
+    out of `honcho start NAMES` (`hub processes`) rather than started to exit."""
+    from bot.cli import main
+    from bot.config import get_settings
+
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "honcho start -f Procfile $$($(BIN)/hub processes)" in makefile
+    procfile = dict(line.split(": ", 1) for line in (PROJECT_ROOT / "Procfile").read_text().splitlines() if line.strip())
+    assert procfile["hsds_api"] == "hub directory serve"
+    for setting, expected in (("off", "rasa actions worker console"), ("on", "rasa actions worker console hsds_api")):
+        monkeypatch.setenv("HUB_HSDS_API", setting)
+        get_settings.cache_clear()
+        assert main(["processes"]) == 0
+        assert capsys.readouterr().out.strip() == expected
+    get_settings.cache_clear()
 
 
 def test_the_image_installs_as_the_makefile_does():

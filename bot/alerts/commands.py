@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from bot.cli_support import fail
+from bot.cli_support import fail, shell_actor
 from bot.config import get_settings
 
 
@@ -96,6 +96,41 @@ def cmd_alerts_reports(args) -> int:
     return 0
 
 
+def cmd_alerts_spikes(args) -> int:
+    from bot.alerts.spikes import listed
+    from bot.db import session_scope
+
+    with session_scope() as session:
+        spikes = listed(session, limit=args.limit)
+    if args.json:
+        print(json.dumps({"spikes": spikes}, ensure_ascii=False, indent=2))
+    elif not spikes:
+        print("no spike found in the line's signals")
+    else:
+        for spike in spikes:
+            kinds = ", ".join(f"{count} {kind.replace('_', '-')}" for kind, count in spike["kinds"].items())
+            print(f"#{spike['id']} {spike['detected_at']} near {spike['area']}: {spike['count']} in 24 h ({kinds}), "
+                  f"usual {spike['baseline']:.1f}; {spike['status']}" + (f": {spike['reason']}" if spike["reason"] else ""))
+        print("dismiss one with: hub alerts spikes dismiss ID --reason \"...\"")
+    return 0
+
+
+def cmd_alerts_spikes_dismiss(args) -> int:
+    from bot.alerts.spikes import SpikeError, dismiss
+    from bot.console import audit
+    from bot.db import session_scope
+
+    try:
+        with session_scope() as session:
+            spike = dismiss(session, args.id, args.reason)
+            audit.record(session, shell_actor(), "spike_dismissed",
+                         f"spike #{spike.id} near {spike.area} dismissed: {spike.reason}")
+    except SpikeError as exc:
+        return fail(str(exc))
+    print(f"spike #{args.id} dismissed")
+    return 0
+
+
 def add_commands(commands) -> None:
     alerts = commands.add_parser("alerts", help="drug-supply alerts by area, and reports of a bad batch") \
         .add_subparsers(dest="alerts_command", required=True)
@@ -115,3 +150,11 @@ def add_commands(commands) -> None:
     reports.add_argument("--limit", type=int, default=100)
     reports.add_argument("--json", action="store_true")
     reports.set_defaults(func=cmd_alerts_reports)
+    spikes = alerts.add_parser("spikes", help="possible overdose spikes the line found in its own signals, and what was done")
+    spikes.add_argument("--limit", type=int, default=100)
+    spikes.add_argument("--json", action="store_true")
+    spikes.set_defaults(func=cmd_alerts_spikes)
+    dismiss = spikes.add_subparsers(dest="spikes_command").add_parser("dismiss", help="dismiss a spike, saying why")
+    dismiss.add_argument("id", type=int)
+    dismiss.add_argument("--reason", required=True)
+    dismiss.set_defaults(func=cmd_alerts_spikes_dismiss)

@@ -2,6 +2,8 @@
 a bounded clean text, and the sender's HMAC key."""
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -14,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
+from bot.alerts.signals import SignalKind, area_named, record_signal
+from bot.blocking import run_blocking
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.db import session_scope
@@ -25,6 +29,8 @@ from bot.notify.outbox import Purpose, enqueue
 from bot.phonebook import hold_sender_number, release_sender_number, stand_in_numbers
 from bot.privacy import InvalidPhoneNumber, to_e164
 from bot.safety import is_emergency_reply
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 1600  # Twilio's own limit for one message body
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -148,3 +154,24 @@ def send_late_answer(number: str, replies: list[str], settings: Settings) -> Non
     with session_scope() as session:
         for reply in replies:
             enqueue(session, to_number=number, from_number=settings.hotline_number, body=reply, purpose=purpose)
+
+
+# An overdose signal (bot/alerts/signals.py) waits this long after its turn was answered, so that
+# it is counted after the 911 reply has gone, never before it, and never holds it up.
+SIGNAL_AFTER_SECONDS = 1.0
+
+
+def record_overdose_signal(number_key: str, text: str) -> bool:
+    """Count an overdose in progress named by a texter or caller, in the area the words name."""
+    with session_scope() as session:
+        return record_signal(session, number_key, SignalKind.OVERDOSE, area_named(session, text))
+
+
+async def overdose_signal_after_reply(number_key: str, text: str) -> None:
+    """For a channel's background: the signal, once the reply is out; a failure is logged only
+    (a count missed never costs a texter an answer)."""
+    await asyncio.sleep(SIGNAL_AFTER_SECONDS)
+    try:
+        await run_blocking(record_overdose_signal, number_key, text)
+    except Exception:
+        logger.exception("an overdose signal could not be counted")

@@ -23,6 +23,7 @@ from bot.channels.admission import Admission, in_background, priority_of, shared
 from bot.channels.inbound import (
     after_turn,
     clean_body,
+    overdose_signal_after_reply,
     phone_number,
     send_late_answer,
     signature_is_valid,
@@ -175,6 +176,8 @@ class TwilioSmsInput(InputChannel):
             if follow.by_outbox:
                 await self.send_later(incoming, [r for r in replies if not (follow.steps_given and is_emergency_reply(r))],
                                       settings)
+            if follow.steps_given or any(is_emergency_reply(reply) for reply in replies):
+                in_background(overdose_signal_after_reply(incoming.key, incoming.text), self._background)
             return replies
 
     async def replies(self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]], settings: Settings,

@@ -45,6 +45,7 @@ from bot.channels.inbound import (
     attach_person_number,
     clean_body,
     first_delivery,
+    overdose_signal_after_reply,
     query_params,
     signature_is_valid,
     text_for_rasa,
@@ -458,6 +459,7 @@ class TwilioVoiceInput(InputChannel):
 
         emergency = mentions_overdose_in_progress(text) or any(is_emergency_reply(m["text"]) for m in spoken)
         if emergency:
+            in_background(overdose_signal_after_reply(turn.key, text), self._background)
             rest = [m["text"] for m in spoken if not is_emergency_reply(m["text"])]
             return tw.emergency(language, turn.turn + 1, rest)
         if messages is None:

@@ -8,15 +8,8 @@ import json
 import os
 import sys
 
-from bot.cli_support import fail
+from bot.cli_support import fail, shell_actor
 from bot.config import get_settings
-
-
-def _actor() -> str:
-    try:
-        return f"shell:{getpass.getuser()}"
-    except Exception:  # no name for this uid (a container): the uid says who
-        return f"shell:uid {os.getuid()}"
 
 
 def _read_password(args) -> str:
@@ -37,7 +30,7 @@ def cmd_users_add(args) -> int:
     try:
         with session_scope() as session:
             user = accounts.add_user(session, args.email, args.role, password)
-            audit.record(session, _actor(), "users", f"added {user.email} as {user.role}")
+            audit.record(session, shell_actor(), "users", f"added {user.email} as {user.role}")
             email, role = user.email, user.role
     except accounts.AccountError as exc:
         return fail(str(exc), 2)
@@ -73,7 +66,7 @@ def cmd_users_remove(args) -> int:
     try:
         with session_scope() as session:
             email = accounts.remove_user(session, args.email)
-            audit.record(session, _actor(), "users", f"removed {email}")
+            audit.record(session, shell_actor(), "users", f"removed {email}")
     except accounts.AccountError as exc:
         return fail(str(exc), 1)
     print(f"removed {email}; their sessions have ended")
@@ -88,7 +81,7 @@ def cmd_users_reset_password(args) -> int:
     try:
         with session_scope() as session:
             user = accounts.reset_password(session, args.email, password)
-            audit.record(session, _actor(), "users", f"reset the password of {user.email}")
+            audit.record(session, shell_actor(), "users", f"reset the password of {user.email}")
             email = user.email
     except accounts.AccountError as exc:
         return fail(str(exc), 2 if "password" in str(exc) else 1)

@@ -14,6 +14,7 @@ from bot.console import audit
 from bot.console.directory import UploadError, assistant_answer, import_zip, issue_rows
 from bot.db.models import DeadlineMiss
 from bot.directory.hsds import HsdsValidationError
+from bot.directory.refresh import recent_refreshes
 from bot.directory.reports import ReportError, clear_report, open_reports
 from bot.directory.taxonomy import SERVICE_TYPES
 
@@ -44,9 +45,10 @@ def add_routes(app, render, manager_only, db, settings: Settings) -> None:
             except UploadError as exc:
                 answer_error = str(exc)
         listing_reports = await db(open_reports, settings.closed_reports)
+        refreshes = await db(recent_refreshes, 10)
         return render(request, "directory.html", status=status, service_types=SERVICE_TYPES, service=service,
                       zip_code=zip_code, answer=answer, answer_error=answer_error, listing_reports=listing_reports,
-                      **context)
+                      refreshes=refreshes, feed=settings.directory_feed, **context)
 
     @app.get("/directory")
     async def directory(request: Request):

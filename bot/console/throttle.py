@@ -65,3 +65,22 @@ def client_address(peer: str, forwarded_for: str | None,
             break
         address = previous
     return str(address)
+
+
+class RequestRate(Throttle):
+    """Requests per client address in a sliding window (the HSDS API's 60 a minute): `take` counts
+    one and says whether it is within the limit; a request over it is not counted."""
+
+    def __init__(self, limit: int = 60, window_seconds: float = 60.0, clock=time.monotonic):
+        super().__init__(limit, window_seconds, clock)
+
+    def take(self, address: str) -> bool:
+        if not self.allow(address, ""):
+            return False
+        self.failed(address, "")
+        return True
+
+    def retry_after(self, address: str) -> int:
+        """Seconds until the oldest counted request leaves the window."""
+        recent = self._recent(_key(address, ""), self.clock())
+        return max(1, int(recent[0] + self.window - self.clock()) + 1) if recent else 1

@@ -64,11 +64,21 @@ class Table:
     file: str
     rows: list[dict[str, Any]] = field(default_factory=list)
     row_numbers: list[int] = field(default_factory=list)
+    # Rows read from an API feed rather than a file: row number → (page, item on the page, the
+    # record's path to this row's object), so that a warning says where in the feed to look.
+    origins: dict[int, tuple[str, int, str]] = field(default_factory=dict)
+
+    def issue(self, number: int, column: str | None, message: str) -> ValidationIssue:
+        """A problem with a row (`number` as in row_numbers), named where its reader can find it."""
+        if number in self.origins:
+            where, item, path = self.origins[number]
+            return ValidationIssue(where, item, f"{path}.{column}" if path and column else (column or path or None), message)
+        return ValidationIssue(self.file, number, column, message)
 
 
 @dataclass
 class Package:
-    path: Path
+    path: Path | str  # the folder, or the feed's address
     tables: dict[str, Table]
     # Accepted with a warning: each names file, row and field (module docstring).
     warnings: list[ValidationIssue] = field(default_factory=list)
@@ -234,7 +244,7 @@ def _check_unique(table: Table, resource: dict, issues: list[ValidationIssue]) -
             if value is None:
                 continue
             if value in first:
-                issues.append(ValidationIssue(table.file, number, name, f"{value!r} is used by an earlier row (row {first[value]}); "
+                issues.append(table.issue(number, name, f"{value!r} is used by an earlier row (row {first[value]}); "
                                                                         f"{name} must be unique"))
             else:
                 first[value] = number
@@ -288,14 +298,14 @@ def _resolve_links(package: Package, resources: dict[str, dict]) -> None:
                         skip = (column, why, f"{column} matches no id in {target_file}")
                         break
                     row[column] = None
-                    package.warnings.append(ValidationIssue(table.file, number, column, f"{why}; the link is left out, the row kept"))
+                    package.warnings.append(table.issue(number, column, f"{why}; the link is left out, the row kept"))
                 if skip is None:
                     kept_rows.append(row)
                     kept_numbers.append(number)
                     continue
                 column, why, reason = skip
                 changed = True
-                package.warnings.append(ValidationIssue(table.file, number, column, f"{why}; the row is skipped"))
+                package.warnings.append(table.issue(number, column, f"{why}; the row is skipped"))
                 reasons = package.skipped.setdefault(table.file, {})
                 reasons[reason] = reasons.get(reason, 0) + 1
                 if row.get("id"):
@@ -384,13 +394,51 @@ def read_package(path: str | Path) -> Package:
     for required in ("organization", "service"):
         if required not in tables and not any(i.file == resources[required]["path"] for i in issues):
             issues.append(ValidationIssue(resources[required]["path"], None, None, "is required: a directory needs organizations and services"))
-    _check_keys(tables, resources, issues)
-    package = Package(path=root, tables=tables, warnings=warnings)
+    return _validated(Package(path=root, tables=tables, warnings=warnings), issues)
+
+
+def _validated(package: Package, issues: list[ValidationIssue]) -> Package:
+    """Unique keys checked and links resolved (a package's or a feed's): raise if anything refuses it."""
+    resources = official_resources()
+    _check_keys(package.tables, resources, issues)
     if not issues:
         _resolve_links(package, resources)
     if issues:
         shown = issues[:MAX_ERRORS]
         if len(issues) > MAX_ERRORS:
-            shown.append(ValidationIssue(str(root), None, None, f"and {len(issues) - MAX_ERRORS} more problems not listed"))
-        raise HsdsValidationError(shown, warnings[:MAX_ERRORS])
+            shown.append(ValidationIssue(str(package.path), None, None, f"and {len(issues) - MAX_ERRORS} more problems not listed"))
+        raise HsdsValidationError(shown, package.warnings[:MAX_ERRORS])
     return package
+
+
+@dataclass
+class RecordRow:
+    """One row of a resource as an API feed gives it: its cells as text, and where it was found."""
+
+    cells: dict[str, str]
+    page: str  # "services page 2"
+    item: int  # the record's place on its page, from 1
+    path: str  # the path from the record to this row's object, "" for the record itself
+
+
+def package_from_records(source: str, rows: dict[str, list[RecordRow]], warnings: list[ValidationIssue]) -> Package:
+    """A package from an API feed's records, flattened into rows (bot/directory/hsds_records.py),
+    checked as a package's files are: the same conversions, keys and links."""
+    resources = official_resources()
+    issues: list[ValidationIssue] = []
+    tables: dict[str, Table] = {}
+    for name, found in rows.items():
+        resource = resources[name]
+        table = Table(name=name, file=f"{resource['path'].removesuffix('.csv')} in the feed")
+        checks = _column_checks({spec["name"]: spec for spec in resource["schema"]["fields"]})
+        for number, row in enumerate(found, start=1):
+            row_issues: list[ValidationIssue] = []
+            table.rows.append(_convert_row(row.cells, checks, table.file, number, row_issues))
+            table.row_numbers.append(number)
+            table.origins[number] = (row.page, row.item, row.path)
+            issues.extend(table.issue(number, issue.field, issue.message) for issue in row_issues)
+        tables[name] = table
+    for required in ("organization", "service"):
+        if required not in tables:
+            issues.append(ValidationIssue(source, None, None, f"has no {required} records: a directory needs organizations and services"))
+    return _validated(Package(path=source, tables=tables, warnings=warnings), issues)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from bot.clock import utcnow
 from bot.config import get_settings
 from bot.db.models import (
     Address,
@@ -84,6 +85,11 @@ class ImportSummary:
     # Values made usable (bot/directory/publisher_values.py) and places kept but never offered by ZIP.
     tidied: Tidied = field(default_factory=Tidied)
     outside_us: int = 0
+    # A feed's refresh (import_package's `feed`): services it no longer lists, made inactive, and
+    # services it lists again after they were.
+    made_inactive: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    feed_services_before: int = 0  # the feed's active services before this refresh
 
     def skipped_lines(self) -> list[str]:
         total = sum(sum(reasons.values()) for reasons in self.skipped.values())
@@ -118,6 +124,10 @@ class ImportSummary:
         out.append(f"services with a hotline type: {self.typed_services}")
         if self.untyped_services:
             out.append(f"services with no hotline type (never offered by the bot): {len(self.untyped_services)}")
+        if self.made_inactive:
+            out.append(f"services the feed no longer lists, made inactive (kept): {len(self.made_inactive)}")
+        if self.restored:
+            out.append(f"services the feed lists again, restored: {len(self.restored)}")
         out.extend(self.tidied_lines())
         out.extend(self.skipped_lines())
         if self.warnings:
@@ -158,12 +168,12 @@ def _check_schedules(package: Package) -> None:
             try:
                 parse(row.get(name))
             except InvalidSchedule as exc:
-                issues.append(ValidationIssue(table.file, number, name, str(exc)))
+                issues.append(table.issue(number, name, str(exc)))
         if row.get("valid_from") and row.get("valid_to") and row["valid_to"] < row["valid_from"]:
-            issues.append(ValidationIssue(table.file, number, "valid_to", f"{row['valid_to']} is before valid_from {row['valid_from']}"))
+            issues.append(table.issue(number, "valid_to", f"{row['valid_to']} is before valid_from {row['valid_from']}"))
         if (row.get("opens_at") is None) != (row.get("closes_at") is None):
             missing = "closes_at" if row.get("opens_at") else "opens_at"
-            issues.append(ValidationIssue(table.file, number, missing, "opens_at and closes_at go together"))
+            issues.append(table.issue(number, missing, "opens_at and closes_at go together"))
     if issues:
         raise HsdsValidationError(issues)
 
@@ -212,10 +222,13 @@ def _verify_dates(package: Package) -> None:
         row["verified_on"] = max(dates) if dates else None
 
 
-def import_package(session: Session, package: Package, progress=None, fallback_zone: str | None = None) -> ImportSummary:
+def import_package(session: Session, package: Package, progress=None, fallback_zone: str | None = None,
+                   feed: str | None = None) -> ImportSummary:
     """`progress(table, rows)` is called as each table is written (the CLI shows a bar).
     `fallback_zone`: the zone of a timestamp that nothing in the package places (default
-    HUB_DIRECTORY_TIMEZONE)."""
+    HUB_DIRECTORY_TIMEZONE). `feed`: the package is everything the HSDS API feed at that address
+    lists (bot/directory/feed.py): its services record the feed, and the feed's services it no
+    longer lists are made inactive, never deleted. A package import removes no service."""
     tidied = tidy_values(package)
     _check_schedules(package)
     outside_us = _locate(package)
@@ -225,10 +238,14 @@ def import_package(session: Session, package: Package, progress=None, fallback_z
         row["hub_code"] = hub_code_for(row.get("code"), row.get("name"))
 
     summary = ImportSummary(skipped=package.skipped, warnings=package.warnings, tidied=tidied, outside_us=outside_us)
+    if feed is not None:
+        _from_feed(session, package, feed, summary)
     for name, model in TABLES:
         rows = package.rows(name)
         if rows:
-            _upsert(session, name, model, rows, summary, progress)
+            _upsert(session, name, model, rows, summary, progress, keep=() if feed is not None else _FEED_COLUMNS)
+    if feed is not None:
+        _make_missing_inactive(session, package, feed, summary)
     _remove_dropped_children(session, package, summary)
     rebuild_search_index(session)
     _analyze(session)
@@ -270,15 +287,43 @@ def _analyze(session: Session) -> None:
     session.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
-def _upsert(session: Session, name: str, model, rows: list[dict], summary: ImportSummary, progress=None) -> None:
+# What only a feed's refresh writes: a package import leaves them as they are.
+_FEED_COLUMNS = ("feed", "missing_since")
+
+
+def _from_feed(session: Session, package: Package, feed: str, summary: ImportSummary) -> None:
+    listed = {row["id"] for row in package.rows("service")}
+    for row in package.rows("service"):
+        row["feed"], row["missing_since"] = feed, None
+    summary.feed_services_before = session.scalar(
+        select(func.count()).select_from(Service).where(Service.feed == feed, Service.status == "active")) or 0
+    summary.restored = sorted(service_id for service_id in session.scalars(
+        select(Service.id).where(Service.feed == feed, Service.missing_since.is_not(None))) if service_id in listed)
+
+
+def _make_missing_inactive(session: Session, package: Package, feed: str, summary: ImportSummary) -> None:
+    """The feed's services it no longer lists: inactive from now, kept (a reappearance restores them)."""
+    listed = {row["id"] for row in package.rows("service")}
+    missing = [service_id for service_id in session.scalars(
+        select(Service.id).where(Service.feed == feed, Service.missing_since.is_(None))) if service_id not in listed]
+    now = utcnow()
+    for chunk in _chunks(missing):
+        session.execute(update(Service).where(Service.id.in_(chunk)).values(status="inactive", missing_since=now))
+    summary.made_inactive = missing
+
+
+def _upsert(session: Session, name: str, model, rows: list[dict], summary: ImportSummary, progress=None,
+            keep: tuple[str, ...] = ()) -> None:
+    """Insert the new rows and update the others, every column but `keep`."""
     table = model.__table__
     existing: set[str] = set()
     for chunk in _chunks([row["id"] for row in rows]):
         existing.update(session.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
     records = _records(model, rows)
     inserts = [record for record in records if record["id"] not in existing]
-    updates = [{f"new_{key}": value for key, value in record.items()} for record in records if record["id"] in existing]
-    columns = [column.name for column in table.columns if column.name != "id"]
+    updates = [{f"new_{key}": value for key, value in record.items() if key not in keep}
+               for record in records if record["id"] in existing]
+    columns = [column.name for column in table.columns if column.name != "id" and column.name not in keep]
     statement = (
         update(table)
         .where(table.c.id == bindparam("new_id"))

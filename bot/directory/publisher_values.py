@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from bot.directory.hsds import Package, Table, ValidationIssue, official_resources
+from bot.directory.hsds import Package, Table, official_resources
 
 # A tag (<p>, </li>, <br/>, <!-- -->) or an entity (&amp; &#39;): "ages <18" and "AT&T" are not.
 _MARKUP = re.compile(r"<[A-Za-z/!][^>]*>|&(?:[A-Za-z]{2,8}|#\d{1,6}|#x[0-9A-Fa-f]{1,6});")
@@ -190,7 +190,7 @@ def _tidy_phones(package: Package, table: Table, tidied: Tidied) -> None:
         written = row.get("number") or ""
         parts = phone_parts(written)
         if parts.number is None:
-            package.warnings.append(ValidationIssue(table.file, number, "number", f"{written!r} has no phone number in it; the phone is left out"))
+            package.warnings.append(table.issue(number, "number", f"{written!r} has no phone number in it; the phone is left out"))
             reasons = package.skipped.setdefault(table.file, {})
             reasons["number holds no phone number"] = reasons.get("number holds no phone number", 0) + 1
             continue
@@ -201,7 +201,7 @@ def _tidy_phones(package: Package, table: Table, tidied: Tidied) -> None:
             else:
                 row["description"] = parts.words
                 where = "moved to its description"
-            package.warnings.append(ValidationIssue(table.file, number, "number", f"{written!r} holds words: the number {parts.number!r} is kept, {parts.words!r} {where}"))
+            package.warnings.append(table.issue(number, "number", f"{written!r} holds words: the number {parts.number!r} is kept, {parts.words!r} {where}"))
         row["number"] = parts.number
         if parts.extension and not row.get("extension"):
             row["extension"] = parts.extension

@@ -41,7 +41,8 @@ HUB_FILE, TRACKER_FILE, MANIFEST = "hub.db", "rasa_tracker.db", "backup.json"
 # Tables that hold the line's own records (not the directory, which is imported from files):
 # a database with any row in one of them is not a fresh installation.
 LINE_TABLES = ("specialist", "officer", "handoff", "opt_out", "outbox_message", "referral", "contact_number",
-               "inbound_message", "listing_shown", "listing_report", "alert_subscription", "area_alert", "batch_report")
+               "inbound_message", "listing_shown", "listing_report", "alert_subscription", "area_alert", "batch_report",
+               "signal_count", "spike")
 
 # What each table holds, for an operator who backs up PostgreSQL (and for a person asking what is kept).
 TABLES = {
@@ -84,6 +85,14 @@ TABLES = {
     "area_alert": "drug-supply alerts the coordinator sent: the words, the area and radius, how many it went to",
     "batch_report": "anonymous reports of a bad batch: the words (phone numbers taken out) until the retention "
                     "purge, the area and when; no number, no key",
+    "signal_count": "overdose texts and calls and bad-batch reports counted by hour, ZIP and kind, for spike "
+                    "detection: counts only, no number, no key, no words, kept HUB_SIGNAL_RETENTION_DAYS",
+    "signal_seen": "this hour's tokens (a keyed hash of a texter's key, the kind and the hour) that count a texter "
+                   "once; deleted once the hour is over",
+    "spike": "possible overdose spikes found in the counts: the ZIP, the counts, and what a person did with each",
+    "directory_refresh": "each refresh of the directory from an HSDS API feed: the feed's address, when, by the "
+                         "worker or by hand, the outcome and what it changed; no personal data",
+    "clock_job": "whose turn each of the worker's clock jobs is (host:pid and a lease); no personal data",
     "alembic_version": "the schema version (migrations run forward from it)",
     "events": "Rasa's tracker store (when it shares the database): every message and slot of every "
               "conversation, keyed by the HMAC of the number, until the retention purge",

@@ -226,8 +226,25 @@ def cmd_twilio_fallback(args) -> int:
     return 0
 
 
+# Procfile processes that run only when a setting turns them on: name → whether it is on.
+OPTIONAL_PROCESSES = {"hsds_api": lambda settings: settings.hsds_api}
+
+
+def cmd_processes(args) -> int:
+    """The Procfile's processes this configuration runs, for `honcho start NAMES` (`make run`)."""
+    from bot.config import PROJECT_ROOT, get_settings
+
+    settings = get_settings()
+    names = [line.split(":", 1)[0].strip() for line in (PROJECT_ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
+             if ":" in line and not line.lstrip().startswith("#")]
+    print(" ".join(name for name in names if OPTIONAL_PROCESSES.get(name, lambda _: True)(settings)))
+    return 0
+
+
 def add_commands(commands) -> None:
     """Add the bot/ops commands to `hub`'s subparsers."""
+    commands.add_parser("processes", help="the Procfile's processes this configuration runs (HUB_HSDS_API adds one)"
+                        ).set_defaults(func=cmd_processes)
     model = commands.add_parser("model", help="the trained model").add_subparsers(dest="model_command", required=True)
     model_check = model.add_parser("check", help="load the model and compare its intents on a fixed sample with those "
                                                  "recorded when it was trained (records an unrecorded model); warns only")

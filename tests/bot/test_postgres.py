@@ -48,6 +48,35 @@ def test_the_directory_answers_the_same_on_postgres(postgres_db):
     assert names[0] == "Downtown Naloxone Vending Machine" and len(names) == 3
 
 
+def test_a_feed_refresh_and_its_claim_on_postgres(postgres_db, monkeypatch):
+    """Issue 32, part 2: a service the feed drops is made inactive, and two workers' claims on one
+    due time clash on the unique claim, as on SQLite."""
+    from bot.config import get_settings
+    from bot.db.models import DirectoryRefresh, Service
+    from bot.directory.refresh import refresh_if_due
+    from tests.bot.directory.feed_server import MOCK_API, FeedServer, services_like_the_mock
+
+    if not MOCK_API.is_dir():
+        pytest.skip(f"Open Referral's mock API records are not at {MOCK_API}")
+    with FeedServer() as server:
+        server.services = services_like_the_mock(5)
+        monkeypatch.setenv("HUB_DIRECTORY_FEED", server.url)
+        get_settings.cache_clear()
+        assert refresh_if_due() == 1
+        server.services.pop()
+        with session_scope() as session:
+            session.execute(DirectoryRefresh.__table__.delete())
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(refresh_if_due())) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(results) == [0, 1]
+    with session_scope() as session:
+        statuses = list(session.scalars(select(Service.status)))
+    assert sorted(statuses) == ["active"] * 4 + ["inactive"]
+
 
 def test_an_import_leaves_the_planner_statistics_of_what_it_wrote_on_postgres(postgres_db):
     """Issue 32, part 4: without statistics PostgreSQL guesses about 100 schedules a service and

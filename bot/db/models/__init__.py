@@ -9,7 +9,7 @@ above bot.db.
 """
 from __future__ import annotations
 
-from bot.db.models.alerts import AlertSubscription, AreaAlert, BatchReport
+from bot.db.models.alerts import AlertSubscription, AreaAlert, BatchReport, SignalCount, SignalSeen, Spike
 from bot.db.models.base import Base
 from bot.db.models.channel import ContactNumber, InboundMessage
 from bot.db.models.console import AuditLog, ConsoleSignIn, ConsoleUser
@@ -17,6 +17,7 @@ from bot.db.models.directory import (
     Address,
     Attribute,
     CostOption,
+    DirectoryRefresh,
     Language,
     ListingReport,
     ListingShown,
@@ -31,13 +32,13 @@ from bot.db.models.directory import (
     TaxonomyTerm,
 )
 from bot.db.models.handoff import CheckIn, Handoff, HandoffLog, Officer, OfficerCall, Referral, Specialist
-from bot.db.models.health import DeadlineMiss, OperatorAlarm, WorkerHeartbeat
+from bot.db.models.health import ClockJob, DeadlineMiss, OperatorAlarm, WorkerHeartbeat
 from bot.db.models.notify import OptOut, OutboxMessage, SendSlot
 
 __all__ = [
     "Base",
     # directory
-    "Organization", "Service", "Location", "Address", "ServiceAtLocation", "Phone", "Language", "CostOption",
+    "Organization", "Service", "DirectoryRefresh", "Location", "Address", "ServiceAtLocation", "Phone", "Language", "CostOption",
     "Schedule", "Taxonomy", "TaxonomyTerm", "Attribute", "ServicePoint", "ListingShown", "ListingReport",
     # channel
     "InboundMessage", "ContactNumber",
@@ -46,9 +47,9 @@ __all__ = [
     # handoff
     "Specialist", "Handoff", "CheckIn", "HandoffLog", "Officer", "OfficerCall", "Referral",
     # health
-    "WorkerHeartbeat", "OperatorAlarm", "DeadlineMiss",
+    "WorkerHeartbeat", "OperatorAlarm", "DeadlineMiss", "ClockJob",
     # console
     "ConsoleUser", "ConsoleSignIn", "AuditLog",
     # alerts
-    "AlertSubscription", "AreaAlert", "BatchReport",
+    "AlertSubscription", "AreaAlert", "BatchReport", "SignalCount", "SignalSeen", "Spike",
 ]

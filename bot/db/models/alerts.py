@@ -53,3 +53,41 @@ class BatchReport(Base):
     area = Column(String(64))
     language = Column(String(8), nullable=False, default="en")
     received_at = Column(DateTime, nullable=False, index=True)
+
+
+class SignalCount(Base):
+    """How many texters named an overdose in progress, or reported a bad batch, in an hour and an
+    area (bot/alerts/signals.py): a count, with no number, no key, no words and no time finer than
+    the hour. What spike detection reads; kept HUB_SIGNAL_RETENTION_DAYS (docs/privacy.md)."""
+
+    __tablename__ = "signal_count"
+    hour = Column(DateTime, primary_key=True)
+    area = Column(String(16), primary_key=True)  # a ZIP code; "" for a signal with no place
+    kind = Column(String(16), primary_key=True)  # SignalKind
+    count = Column(Integer, nullable=False)
+
+
+class SignalSeen(Base):
+    """That one texter already counted for a kind this hour: a keyed hash of the texter's key, the
+    kind and the hour, which nothing can turn back into the texter, deleted once the hour is over."""
+
+    __tablename__ = "signal_seen"
+    token = Column(String(64), primary_key=True)
+    hour = Column(DateTime, nullable=False, index=True)
+
+
+class Spike(Base):
+    """A possible overdose spike found in the signals (bot/alerts/spikes.py): an area and its
+    neighbours, the last 24 h's count against the usual, and what a person did with it."""
+
+    __tablename__ = "spike"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    area = Column(String(16), nullable=False, index=True)
+    latitude = Column(Float, nullable=False)
+    longitude = Column(Float, nullable=False)
+    detected_at = Column(DateTime, nullable=False, index=True)
+    count = Column(Integer, nullable=False)
+    baseline = Column(Float, nullable=False)
+    kinds = Column(Text, nullable=False)  # "overdose=6,bad_batch=2"
+    status = Column(String(16), nullable=False, default="open")  # open, dismissed, sent
+    reason = Column(Text)

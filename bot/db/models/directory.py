@@ -40,6 +40,10 @@ class Service(Base):
     # When the directory last confirmed the listing (the latest of the package's last_modified,
     # assured_date and metadata rows for the service): answers say "call ahead" once it is old.
     verified_on = Column(Date)
+    # The HSDS API feed the service came from (None: a package): a refresh of that feed makes a
+    # service it no longer lists inactive, from `missing_since`, and one that reappears active again.
+    feed = Column(Text, index=True)
+    missing_since = Column(DateTime)
 
 
 class Location(Base):
@@ -221,3 +225,25 @@ class ListingReport(Base):
     language = Column(String(8), nullable=False)
     reporter_key = Column(String(64), nullable=False)
     cleared_at = Column(DateTime, index=True)
+
+
+class DirectoryRefresh(Base):
+    """One read of an HSDS API feed (bot/directory/refresh.py): by the worker on its schedule or by
+    `hub directory import --api`, what it changed or would have, and why it was held back or
+    failed. The worker's claim on a scheduled refresh is `claim` (unique): two workers run it once."""
+
+    __tablename__ = "directory_refresh"
+    id = Column(Integer, primary_key=True)
+    feed = Column(Text, nullable=False)
+    claim = Column(String(255), unique=True)
+    by = Column(String(16), nullable=False)  # "worker" or "cli"
+    started_at = Column(DateTime, nullable=False, index=True)
+    finished_at = Column(DateTime)
+    outcome = Column(String(16), nullable=False)  # RefreshOutcome: running, applied, held_back, failed
+    services = Column(Integer)
+    new = Column(Integer)
+    updated = Column(Integer)
+    made_inactive = Column(Integer)
+    restored = Column(Integer)
+    warnings = Column(Integer)
+    detail = Column(Text)

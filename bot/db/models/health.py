@@ -38,3 +38,16 @@ class DeadlineMiss(Base):
     hour = Column(DateTime, primary_key=True)
     server = Column(String(128), primary_key=True)
     misses = Column(Integer, nullable=False)
+
+
+class ClockJob(Base):
+    """Whose turn a worker's clock job is (bot/db/job_turns.py): a worker runs a job only while it
+    holds the lease, so two workers never run one at once, and a job with an interval (the purge)
+    runs once an interval across all of them, not once per worker. A lease outlives a worker that
+    died holding it by at most `lease_until`."""
+
+    __tablename__ = "clock_job"
+    job = Column(String(32), primary_key=True)
+    holder = Column(String(128))
+    lease_until = Column(DateTime)
+    done_at = Column(DateTime)

@@ -160,3 +160,41 @@ def test_reports_list_the_words_and_area_and_no_number(demo_db, capsys):
     assert main(["alerts", "reports"]) == 0
     out = capsys.readouterr().out
     assert "Belltown [en]" in out and "5550142" not in out and "h666" not in out
+
+
+def test_spikes_are_listed_and_dismissed_with_a_reason_in_the_audit_log(migrated_db, capsys):
+    """Issue 35: every spike and what was done with it, in `hub alerts spikes` and the audit log."""
+    import json as json_module
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot.alerts.signals import SignalKind, record_signal
+    from bot.alerts.spikes import detect
+    from bot.cli import main
+    from bot.clock import utcnow
+    from bot.db import session_scope
+    from bot.db.models import AuditLog
+
+    assert main(["alerts", "spikes"]) == 0
+    assert "no spike found" in capsys.readouterr().out
+    now = utcnow()
+    with session_scope() as session:
+        for n in range(4):
+            record_signal(session, f"{n:064x}", SignalKind.OVERDOSE, "98104", now - timedelta(hours=n))
+        [spike] = detect(session, now)
+        spike_id = spike.id
+    assert main(["alerts", "spikes", "--json"]) == 0
+    [listed] = json_module.loads(capsys.readouterr().out)["spikes"]
+    assert (listed["area"], listed["count"], listed["kinds"], listed["status"]) == ("98104", 4, {"overdose": 4}, "open")
+    assert main(["alerts", "spikes", "dismiss", str(spike_id), "--reason", "   "]) == 1
+    assert "say why" in capsys.readouterr().err
+    assert main(["alerts", "spikes", "dismiss", str(spike_id), "--reason", "one family, one event: checked with EMS"]) == 0
+    assert main(["alerts", "spikes", "dismiss", str(spike_id), "--reason", "again"]) == 1
+    assert "dismissed already" in capsys.readouterr().err
+    assert main(["alerts", "spikes", "dismiss", "9999", "--reason", "x"]) == 1
+    main(["alerts", "spikes"])
+    assert "dismissed: one family, one event" in capsys.readouterr().out
+    with session_scope() as session:
+        [entry] = session.scalars(select(AuditLog).where(AuditLog.action == "spike_dismissed"))
+        assert entry.actor.startswith("shell:") and "98104" in entry.detail and "checked with EMS" in entry.detail

@@ -449,3 +449,31 @@ def test_an_action_server_that_never_answers_gets_plain_words_and_frees_the_turn
     queue = admission._shared
     assert rasa.free_inside == queue.in_flight - 1  # the turn held a place while it waited...
     assert queue._free == queue.in_flight and queue.idle()  # ...and gave it back when the limit ran out
+
+
+def signals_counted(expect: int, wait: float = 5.0) -> list[tuple]:
+    from bot.db.models import SignalCount
+
+    deadline = time.monotonic() + wait
+    while True:
+        with session_scope() as session:
+            rows = [tuple(r) for r in session.execute(select(SignalCount.area, SignalCount.kind, SignalCount.count))]
+        if sum(r[2] for r in rows) >= expect or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
+def test_an_overdose_text_is_counted_once_after_its_911_reply(post):
+    """Issue 35: the signal is recorded off the hot path, SIGNAL_AFTER_SECONDS (1 s) after the
+    turn's reply; the same texter's redelivery and second text in the hour count once, and the
+    count holds the area only."""
+    status, body = post(FakeRasa(replies=("You're welcome.",)), sms_params(body="my friend is not breathing at 98104", sid="SMsignal1"))
+    assert status == 200 and replies(body) == [EMERGENCY_REPLY]
+    assert signals_counted(expect=1, wait=0) == []  # the 911 steps went first
+    assert signals_counted(expect=1) == [("98104", "overdose", 1)]
+    post(FakeRasa(replies=("You're welcome.",)), sms_params(body="my friend is not breathing at 98104", sid="SMsignal1"))
+    post(FakeRasa(replies=("ok",)), sms_params(body="still not breathing 98104"))
+    time.sleep(0.6)
+    assert signals_counted(expect=2, wait=0) == [("98104", "overdose", 1)]
+    post(FakeRasa(replies=("ok",)), sms_params(body="he won't wake up, 98104", sender="+12065550143"))
+    assert signals_counted(expect=2) == [("98104", "overdose", 2)]

@@ -201,3 +201,27 @@ def test_the_board_says_the_sla_in_words(console):
     """Durations: the board said "The SLA is 600 min" for HUB_ESCALATE_AFTER=600 (ten hours)."""
     viewer, _ = console.sign_in("viewer@example.org")
     assert "The SLA is 10 minutes to accept" in viewer.get(console.url + "/board").text
+
+
+def test_the_directory_page_shows_the_last_refreshes_and_what_was_held_back(console):
+    """Issue 32, part 2: the last refresh from a feed, what it changed, and one held back."""
+    from datetime import timedelta
+
+    from bot.db.models import DirectoryRefresh
+
+    now = utcnow()
+    with console.db() as session:
+        session.add(DirectoryRefresh(feed="https://feed.example.org/hsds", by="worker", started_at=now - timedelta(days=1),
+                                     finished_at=now - timedelta(days=1), outcome="applied", services=120, new=3,
+                                     updated=117, made_inactive=2, restored=1))
+        session.add(DirectoryRefresh(feed="https://feed.example.org/hsds", by="worker", started_at=now, finished_at=now,
+                                     outcome="held_back", services=10, new=0, updated=10, made_inactive=110, restored=0,
+                                     detail="Directory refresh held back: the feed https://feed.example.org/hsds no longer "
+                                            "lists 110 of its 120 services."))
+    viewer, _ = console.sign_in("viewer@example.org")
+    page = viewer.get(console.url + "/directory").text
+    table = " ".join(page.split('id="refreshes"')[1].split("</table>")[0].split())
+    assert table.index("held back") < table.index("applied")  # newest first
+    assert "<td>applied</td><td>120</td> <td>3</td><td>117</td> <td>2</td><td>1</td>" in table
+    held = page.split('id="held-back"')[1].split("</p>")[0]
+    assert "no longer lists 110 of its 120 services" in held

@@ -1,15 +1,15 @@
 """send slots (issue 33): each hotline number's next free send time, so that HUB_SEND_RATE is the
 number's rate shared by every worker, not each worker's own
 
-Revision ID: 0021_send_slots
-Revises: 0020_publisher_values
+Revision ID: 0023_send_slots
+Revises: 0022_signals_and_spikes
 Create Date: 2026-12-08 00:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0021_send_slots'
-down_revision = '0020_publisher_values'
+revision = '0023_send_slots'
+down_revision = '0022_signals_and_spikes'
 branch_labels = None
 depends_on = None
 
