@@ -356,6 +356,12 @@ def attach_number(session: Session, person_key: str, number: str) -> int:
     ).rowcount
 
 
+def latest_for_person(session: Session, person_key: str) -> Handoff | None:
+    """The person's latest request for a person, open or not (what their STATUS answers)."""
+    return session.scalars(select(Handoff).where(Handoff.person_key == person_key)
+                           .order_by(Handoff.created_at.desc(), Handoff.id.desc())).first()
+
+
 def relay_for_person(session: Session, person_key: str) -> Handoff | None:
     return session.scalars(
         select(Handoff).where(Handoff.person_key == person_key, Handoff.state == State.ACCEPTED).order_by(Handoff.accepted_at.desc())

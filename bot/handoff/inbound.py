@@ -62,6 +62,9 @@ class Routed:
     replies: list[str] = field(default_factory=list)
 
 
+_PERSON_STATUS = re.compile(r"^\s*(status|estado|estatus)\s*[?.!¿]*\s*$", re.I)
+
+
 def route(session: Session, number: str | None, number_key: str, text: str) -> Routed:
     said = keyword(text)
     specialist = session.scalar(select(Specialist).where(Specialist.phone == number, Specialist.active == 1)) if number else None
@@ -98,6 +101,12 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
         if status:
             return Routed(True, [status])
         return Routed(False)  # referrals go through the assistant
+    # A person's bare STATUS: where their request for a person stands (what the line's "text
+    # STATUS if you asked for a person" promises). In a relay the word is for the specialist.
+    if relay is None and specialist is None and (asked := _PERSON_STATUS.match(text or "")):
+        latest = engine.latest_for_person(session, number_key)
+        language = latest.language if latest else ("es" if asked.group(1).lower() in ("estado", "estatus") else "en")
+        return Routed(True, [texts.person_status(latest, language)])
     # A check-in's 1, 2 or 3, or YES or NO to the question. In a relay, only the question is read
     # (follow_up.reply leaves a yes after the specialist's words to the specialist).
     if (relay is None or follow_up.check_in_answer(text) is None) and \

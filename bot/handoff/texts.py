@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bot.config import duration_words
 from bot.directory.taxonomy import SERVICE_TYPES
 from bot.handoff import referrers
-from bot.handoff.states import OFFERED
+from bot.handoff.states import OFFERED, OVER
 from bot.language import LANGUAGES, name_of, phrase
 
 if TYPE_CHECKING:  # vocabulary names a record in annotations only, and never loads one
@@ -44,6 +44,9 @@ PERSON = {
         "opened_saved": "Thanks. Nobody is on call right now. We saved your request ({ref}) and will text you as soon as someone is available. If someone is not breathing, call 911.",
         "relay_failed": "Your last message did not reach the specialist's phone ({ref}). We told our coordinator, who will make sure someone gets back to you. If someone is not breathing, call 911.",
         "relay_failed_untold": "Your last message did not reach the specialist's phone ({ref}). Please send it again in a little while. If someone is not breathing, call 911.",
+        "status_waiting": "Your request ({ref}) is waiting for a specialist to take it. We'll text you here as soon as someone does. If someone is not breathing, call 911.",
+        "status_over": "Your request ({ref}) is closed. Text \"talk to someone\" if you want to talk with a specialist again.",
+        "status_none": "We have no request for a person from this number. Text \"talk to someone\" if you want to talk with a harm reduction specialist.",
     },
     "es": {
         "specialist_label": "Especialista",
@@ -61,6 +64,9 @@ PERSON = {
         "opened_saved": "Gracias. Ahora no hay nadie de guardia. Guardamos tu solicitud ({ref}) y te escribiremos en cuanto alguien esté disponible. Si alguien no respira, llama al 911.",
         "relay_failed": "Tu último mensaje no llegó al teléfono de la persona especialista ({ref}). Avisamos a nuestra coordinadora, que se asegurará de que alguien te responda. Si alguien no respira, llama al 911.",
         "relay_failed_untold": "Tu último mensaje no llegó al teléfono de la persona especialista ({ref}). Por favor, vuelve a enviarlo en un rato. Si alguien no respira, llama al 911.",
+        "status_waiting": "Tu solicitud ({ref}) está esperando a que una persona especialista la tome. Te escribiremos aquí en cuanto alguien lo haga. Si alguien no respira, llama al 911.",
+        "status_over": "Tu solicitud ({ref}) está cerrada. Escribe \"hablar con alguien\" si quieres hablar otra vez con una persona especialista.",
+        "status_none": "No tenemos ninguna solicitud para hablar con una persona desde este número. Escribe \"hablar con alguien\" si quieres hablar con una persona especialista en reducción de daños.",
     },
 }
 
@@ -252,6 +258,14 @@ def person_handed_on(handoff: Handoff, who: str) -> str:
 
 def person_closed(handoff: Handoff) -> str:
     return _person(handoff, "closed")
+
+
+def person_status(handoff: Handoff | None, language: str) -> str:
+    """The answer to a person's STATUS: their latest request, in plain words (none: how to ask)."""
+    if handoff is None:
+        return phrase(PERSON, language, "status_none")
+    # An accepted request is a conversation: its STATUS goes to the specialist (bot/handoff/inbound.py).
+    return _person(handoff, "status_over" if handoff.state in OVER else "status_waiting")
 
 
 def person_opened(handoff: Handoff, state: str, minutes: int) -> str:

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from bot.db import session_scope
-from bot.db.models import AlertSubscription, BatchReport, Handoff, ListingReport, OutboxMessage
+from bot.db.models import AlertSubscription, BatchReport, Handoff, ListingReport, OutboxMessage, Specialist
 from bot.handoff import engine
 from bot.handoff.inbound import HELP_REPLY, KEYWORD_REPLIES, START_REPLY, STOP_REPLY, route
 from bot.notify.optout import is_opted_out
@@ -275,3 +275,21 @@ def test_done_with_an_outcome_and_two_conversations_asks_which(roster):
     send(ANA, f"ACCEPT {second}")
     assert "Add the request's reference" in send(ANA, "done engaged")[1][0]
     assert handoff_state(first) == handoff_state(second) == "accepted"
+
+
+def test_a_persons_status_says_where_their_request_stands(roster):
+    """What the line's "text STATUS if you asked for a person" (HUB_ACTION_TIMEOUT's words, issue
+    33) promises a community member: their latest request, in their language."""
+    assert send(PERSON, "STATUS", PERSON_KEY) == (True, [
+        "We have no request for a person from this number. Text \"talk to someone\" if you want to talk with a harm reduction specialist."])
+    handled, (reply,) = send(PERSON, "estado?", PERSON_KEY)
+    assert handled and reply.startswith("No tenemos ninguna solicitud")
+    ref = open_handoff()
+    handled, (reply,) = send(PERSON, " status. ", PERSON_KEY)
+    assert handled and f"Your request ({ref}) is waiting for a specialist" in reply and "911" in reply
+    assert send(PERSON, "status of my narcan order 98104", PERSON_KEY) == (False, [])  # words for the assistant
+    with session_scope() as session:
+        handoff = session.scalar(select(Handoff).where(Handoff.ref == ref))
+        engine.accept(session, session.get(Specialist, handoff.specialist_id), ref)
+    assert send(PERSON, "STATUS", PERSON_KEY) == (True, [])  # in the conversation: the word goes to the specialist
+    assert relays()[-1][1].endswith("STATUS")
