@@ -110,7 +110,8 @@ def cmd_alerts_spikes(args) -> int:
         for spike in spikes:
             kinds = ", ".join(f"{count} {kind.replace('_', '-')}" for kind, count in spike["kinds"].items())
             print(f"#{spike['id']} {spike['detected_at']} near {spike['area']}: {spike['count']} in 24 h ({kinds}), "
-                  f"usual {spike['baseline']:.1f}; {spike['status']}" + (f": {spike['reason']}" if spike["reason"] else ""))
+                  f"usual {spike['baseline']:.1f}; {spike['status']}" + (f": {spike['reason']}" if spike["reason"] else "")
+                  + (f"; draft alert {spike['alert']}" if spike["alert"] and spike["status"] == "open" else ""))
         print("dismiss one with: hub alerts spikes dismiss ID --reason \"...\"")
     return 0
 

@@ -9,9 +9,11 @@ import re
 from sqlalchemy.orm import Session
 
 from bot.alerts import reports, subscriptions
+from bot.alerts.drafts import send_command
 from bot.alerts.signals import SignalKind, area_named, record_signal
 from bot.alerts.texts import report_thanks, say
 from bot.config import get_settings
+from bot.db.models import Specialist
 from bot.directory.feedback import named_place_report
 from bot.directory.places import find_place
 from bot.language import detect_language
@@ -27,8 +29,13 @@ _SPANISH_WORDS = {"alertas", "reporte", "reportar", "reporto"}
 _PLACE_SHOWN = 40
 
 
-def answer(session: Session, number: str | None, number_key: str, text: str, from_specialist: bool) -> list[str] | None:
-    """The replies when the text is about alerts (it is then handled here), else None."""
+def answer(session: Session, number: str | None, number_key: str, text: str, from_specialist: bool,
+           specialist: Specialist | None = None) -> list[str] | None:
+    """The replies when the text is about alerts (it is then handled here), else None. `specialist`:
+    the roster member who sent it, whose SEND A-n may send a drafted alert (bot/alerts/drafts.py)."""
+    sent = send_command(session, specialist, text)
+    if sent is not None:
+        return [sent]
     said = keyword(text)
     if said is not None and said.word == "stop":
         subscriptions.unsubscribe(session, number_key, "STOP")  # STOP stops everything; the caller answers it

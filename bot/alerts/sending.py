@@ -128,7 +128,7 @@ def draft(session: Session, place: Place, radius_miles: float, text_en: str | No
 def earlier_same(session: Session, alert: Draft) -> AreaAlert | None:
     """The same alert sent to the same area within REPEAT_WINDOW, if any."""
     return session.scalar(select(AreaAlert).where(
-        AreaAlert.area == alert.place.label, AreaAlert.text_en == alert.text_en,
+        AreaAlert.area == alert.place.label, AreaAlert.text_en == alert.text_en, AreaAlert.status == "sent",
         AreaAlert.created_at >= utcnow() - REPEAT_WINDOW).order_by(AreaAlert.id.desc()).limit(1))
 
 
@@ -140,6 +140,12 @@ def send(session: Session, alert: Draft, from_number: str) -> AreaAlert:
                      recipients=len(alert.recipients), created_at=now)
     session.add(sent)
     session.flush()
+    queue_copies(session, sent, alert, from_number, now)
+    return sent
+
+
+def queue_copies(session: Session, sent: AreaAlert, alert: Draft, from_number: str, now: datetime) -> None:
+    """One outbox row per recipient of `alert`, in their language, for the alert record `sent`."""
     bodies = {language: alert.body_for(language) for language in {r.language for r in alert.recipients}}
     rows = [
         {"to_number": r.to_number, "from_number": from_number, "body": bodies[r.language], "purpose": Purpose.AREA_ALERT,
@@ -148,7 +154,6 @@ def send(session: Session, alert: Draft, from_number: str) -> AreaAlert:
     ]
     for start in range(0, len(rows), _INSERT_CHUNK):
         session.execute(insert(OutboxMessage), rows[start:start + _INSERT_CHUNK])
-    return sent
 
 
 # How the outbox's states read in `hub alerts list`.
@@ -160,7 +165,7 @@ def sent_alerts(session: Session, limit: int = 50, since: datetime | None = None
     """The latest alerts, newest first, with what became of their copies: the outbox's state
     (waiting, sent, blocked by STOP, failed) and Twilio's delivery receipts. Copies already
     purged by retention are no longer counted."""
-    query = select(AreaAlert).order_by(AreaAlert.id.desc()).limit(limit)
+    query = select(AreaAlert).where(AreaAlert.status == "sent").order_by(AreaAlert.id.desc()).limit(limit)
     if since is not None:
         query = query.where(AreaAlert.created_at >= since)
     alerts = list(session.scalars(query))

@@ -9,8 +9,9 @@ at the floor). It is a spike when the count is at least HUB_SPIKE_MIN and at lea
 times the baseline. After a spike the area is quiet for HUB_SPIKE_COOLDOWN unless its count
 doubles. Of neighbouring areas spiking on the same signals, the one with the most is named.
 
-The coordinator is told by SMS, with no texter's number or words in it; `hub alerts spikes` lists
-every spike and what was done with it.
+The coordinator is told by SMS, with no texter's number or words in it, and the alert it drafts
+(bot/alerts/drafts.py), which goes only when they reply SEND A-n; `hub alerts spikes` lists every
+spike and what was done with it.
 """
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ from statistics import mean
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerts.drafts import draft_for, reference
 from bot.alerts.signals import UNPLACED, SignalKind, hour_of
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
-from bot.db.models import SignalCount, Spike
+from bot.db.models import AreaAlert, SignalCount, Spike
 from bot.directory.geo import lookup_zip, miles_between
 from bot.handoff.roster import coordinator
 from bot.notify.outbox import Purpose, enqueue
@@ -125,16 +127,18 @@ def kinds_text(kinds: dict[str, int]) -> str:
     return ",".join(f"{kind}={count}" for kind, count in sorted(kinds.items()))
 
 
-def coordinator_text(found: Found) -> str:
-    """The SMS to the coordinator: counts and the area only, never a texter's number or words."""
+def coordinator_text(found: Found, draft: AreaAlert, radius_miles: float) -> str:
+    """The SMS to the coordinator: counts, the area and the draft, never a texter's number or words."""
     parts = []
     if found.kinds.get(SignalKind.OVERDOSE.value):
         parts.append(f"{found.kinds[SignalKind.OVERDOSE.value]} overdose texts or calls")
     if found.kinds.get(SignalKind.BAD_BATCH.value):
         parts.append(f"{found.kinds[SignalKind.BAD_BATCH.value]} bad-batch reports")
     usual = f"{found.baseline:.1f}".rstrip("0").rstrip(".")
-    return (f"Possible spike near {found.area}: {', '.join(parts)} in 24 h (usual: {usual}). "
-            f"Nothing was sent to subscribers. See hub alerts spikes, and send an alert if it is real.")
+    ref = reference(draft)
+    return (f"Possible spike near {found.area}: {', '.join(parts)} in 24 h (usual: {usual}). Draft alert {ref}: "
+            f"\"{draft.text_en}\" Reply SEND {ref} to send it to {draft.recipients} subscribers within "
+            f"{radius_miles:g} mi. Nothing goes to subscribers unless you do.")
 
 
 def detect(session: Session, now: datetime | None = None, settings: Settings | None = None) -> list[Spike]:
@@ -152,13 +156,15 @@ def detect(session: Session, now: datetime | None = None, settings: Settings | N
         spike = Spike(area=found.area, latitude=found.latitude, longitude=found.longitude, detected_at=now,
                       count=found.count, baseline=found.baseline, kinds=kinds_text(found.kinds), status="open")
         session.add(spike)
+        session.flush()
         recorded.append(spike)
+        draft = draft_for(session, spike, now)
         person = coordinator(session)
         if person is None:
             logger.warning("possible spike near %s, and no coordinator on call to be told", found.area)
         else:
             enqueue(session, to_number=person.phone, from_number=settings.hotline_number,
-                    body=coordinator_text(found), purpose=Purpose.NOTICE.value)
+                    body=coordinator_text(found, draft, rule.radius_miles), purpose=Purpose.NOTICE.value)
     session.flush()
     return recorded
 
@@ -181,7 +187,8 @@ def dismiss(session: Session, spike_id: int, reason: str, now: datetime | None =
 
 
 def listed(session: Session, limit: int = 100) -> list[dict]:
-    return [{"id": s.id, "area": s.area, "detected_at": s.detected_at.isoformat(timespec="seconds") + "Z",
+    drafts = dict(session.execute(select(AreaAlert.spike_id, AreaAlert.id).where(AreaAlert.spike_id.is_not(None))).all())
+    return [{"id": s.id, "area": s.area, "alert": f"A-{drafts[s.id]}" if s.id in drafts else None, "detected_at": s.detected_at.isoformat(timespec="seconds") + "Z",
              "count": s.count, "baseline": s.baseline, "kinds": {k: int(v) for k, v in (p.split("=") for p in s.kinds.split(",") if p)},
              "status": s.status, "reason": s.reason}
             for s in session.scalars(select(Spike).order_by(Spike.detected_at.desc(), Spike.id.desc()).limit(limit))]

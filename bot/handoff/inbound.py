@@ -72,7 +72,8 @@ def route(session: Session, number: str | None, number_key: str, text: str) -> R
     # for the specialist ("Reporto que ya llegué", "2" to "how many kits?"), never a keyword,
     # a check-in's answer or a listing report.
     relay = engine.relay_for_person(session, number_key) if said is None and specialist is None else None
-    about_alerts = None if relay is not None else alerts_answer(session, number, number_key, text, from_specialist=specialist is not None)
+    about_alerts = None if relay is not None else alerts_answer(session, number, number_key, text,
+                                                                from_specialist=specialist is not None, specialist=specialist)
     if about_alerts is not None:  # ALERTS, ALERTS OFF, REPORT (bot/alerts); STOP goes on below
         return Routed(True, about_alerts)
     if said is not None and said.word == "stop":

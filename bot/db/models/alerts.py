@@ -28,7 +28,9 @@ class AlertSubscription(Base):
 
 class AreaAlert(Base):
     """A drug-supply alert the coordinator sent (`hub alerts send`): the coordinator's words, the
-    area and how many subscribers it went to. Each copy is an outbox row (area_alert_id)."""
+    area and how many subscribers it went to. Each copy is an outbox row (area_alert_id). A spike
+    drafts one (`status` draft, A-n to the coordinator, bot/alerts/drafts.py) that goes only when
+    a person says SEND A-n; `created_at` is when it was drafted, then when it was sent."""
 
     __tablename__ = "area_alert"
     id = Column(Integer, primary_key=True, autoincrement=True)
@@ -40,6 +42,9 @@ class AreaAlert(Base):
     text_es = Column(Text)
     recipients = Column(Integer, nullable=False)
     created_at = Column(DateTime, nullable=False, index=True)
+    status = Column(String(8), nullable=False, default="sent", server_default="sent")  # draft, sent
+    spike_id = Column(Integer)
+    sent_by = Column(Text)  # who said SEND A-n, for a drafted alert
 
 
 class BatchReport(Base):

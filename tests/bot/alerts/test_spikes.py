@@ -93,6 +93,7 @@ def test_a_detection_pass_records_the_spike_and_tells_the_coordinator(migrated_d
     with session_scope() as session:
         [told] = session.scalars(select(OutboxMessage).where(OutboxMessage.to_number == "+12065550142"))
         assert told.body.startswith("Possible spike near 98104: 6 overdose texts or calls, 2 bad-batch reports in 24 h")
-        assert "usual: 0.5" in told.body and "Nothing was sent to subscribers" in told.body
+        assert "usual: 0.5" in told.body and "Draft alert A-" in told.body and "Reply SEND A-" in told.body
+        assert "Nothing goes to subscribers unless you do" in told.body
         assert "0000" not in told.body  # no key of any texter
         assert detect(session, NOW + timedelta(minutes=15)) == []  # the cooldown
