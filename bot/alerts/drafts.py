@@ -11,11 +11,12 @@ for every alert.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.alerts.sending import Draft, earlier_same, queue_copies
+from bot.alerts.sending import AlertError, Draft, check_text, earlier_same, queue_copies
 from bot.alerts.subscriptions import within
 from bot.clock import utcnow
 from bot.config import get_settings
@@ -58,26 +59,42 @@ def send_command(session: Session, specialist: Specialist | None, text: str) -> 
         return None
     if not specialist.is_coordinator:
         return "Only the coordinator can send a drafted alert (SEND A-n)."
-    return send_draft(session, int(match.group(1)), f"sms:{specialist.name}", again=bool(match.group(2)))
+    return send_draft(session, int(match.group(1)), f"sms:{specialist.name}", again=bool(match.group(2))).message
 
 
-def send_draft(session: Session, alert_id: int, sender: str, again: bool = False, now: datetime | None = None) -> str:
-    """Send the draft A-n to its area's subscribers now, unless the six-hour guard stops it."""
+@dataclass(frozen=True)
+class Sent:
+    sent: bool
+    message: str
+
+
+def send_draft(session: Session, alert_id: int, sender: str, again: bool = False, text_en: str | None = None,
+               text_es: str | None = None, now: datetime | None = None) -> Sent:
+    """Send the draft A-n to its area's subscribers now, unless the six-hour guard stops it.
+    `text_en`, `text_es`: the draft's words as a manager edited them on the console (checked to
+    fit one SMS each; a blank Spanish text means none)."""
     alert = session.get(AreaAlert, alert_id)
     ref = f"A-{alert_id}"
     if alert is None:
-        return f"There is no alert {ref}."
+        return Sent(False, f"There is no alert {ref}.")
     if alert.status != "draft":
-        return f"{ref} was sent already, to {alert.recipients} subscribers."
+        return Sent(False, f"{ref} was sent already, to {alert.recipients} subscribers.")
     place = lookup_zip(alert.area)
     if place is None:  # a draft's area is a ZIP the spike was found at; it cannot go
-        return f"{ref} has an area the hotline cannot place ({alert.area}); send it with hub alerts send."
-    checked = Draft(place, alert.radius_miles, alert.text_en, alert.text_es,
+        return Sent(False, f"{ref} has an area the hotline cannot place ({alert.area}); send it with hub alerts send.")
+    try:
+        english = check_text(text_en, "en", "The English text") if text_en is not None else alert.text_en
+        spanish = (check_text(text_es, "es", "The Spanish text") if text_es.strip() else None) if text_es is not None \
+            else alert.text_es
+    except AlertError as exc:
+        return Sent(False, str(exc))
+    checked = Draft(place, alert.radius_miles, english, spanish,
                     within(session, alert.latitude, alert.longitude, alert.radius_miles))
     earlier = earlier_same(session, checked)
     if earlier is not None and not again:
-        return (f"The same alert went to {alert.area} at {earlier.created_at:%H:%M} UTC. Reply SEND {ref} AGAIN "
-                f"to send it anyway.")
+        return Sent(False, f"The same alert went to {alert.area} at {earlier.created_at:%H:%M} UTC. Reply SEND {ref} "
+                           f"AGAIN to send it anyway.")
+    alert.text_en, alert.text_es = english, spanish
     now = now or utcnow()
     alert.status, alert.created_at, alert.recipients, alert.sent_by = "sent", now, len(checked.recipients), sender
     queue_copies(session, alert, checked, get_settings().hotline_number, now)
@@ -87,4 +104,4 @@ def send_draft(session: Session, alert_id: int, sender: str, again: bool = False
     audit.record(session, sender, "area_alert", f"{ref} sent near {alert.area} within {alert.radius_miles:g} mi "
                                                 f"to {len(checked.recipients)} subscribers" + (" (again)" if again else "")
                  + (f", for spike #{spike.id}" if spike else ""))
-    return f"{ref} is going to {len(checked.recipients)} subscribers near {alert.area}."
+    return Sent(True, f"{ref} is going to {len(checked.recipients)} subscribers near {alert.area}.")

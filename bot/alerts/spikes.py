@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.drafts import draft_for, reference
 from bot.alerts.signals import UNPLACED, SignalKind, hour_of
+from bot.alerts.subscriptions import within
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.db.models import AreaAlert, SignalCount, Spike
@@ -184,6 +185,21 @@ def dismiss(session: Session, spike_id: int, reason: str, now: datetime | None =
         raise SpikeError(f"spike #{spike_id} is {spike.status} already")
     spike.status, spike.reason = "dismissed", reason[:500]
     return spike
+
+
+def open_spikes(session: Session, since: datetime) -> list[dict]:
+    """Spikes nobody has acted on, found since `since`, with their drafts, for the console."""
+    out = []
+    for spike in session.scalars(select(Spike).where(Spike.status == "open", Spike.detected_at >= since)
+                                 .order_by(Spike.detected_at.desc())):
+        draft = session.scalar(select(AreaAlert).where(AreaAlert.spike_id == spike.id, AreaAlert.status == "draft"))
+        out.append({"id": spike.id, "area": spike.area, "detected_at": spike.detected_at.isoformat(timespec="minutes") + "Z",
+                    "count": spike.count, "baseline": spike.baseline,
+                    "kinds": {k: int(v) for k, v in (p.split("=") for p in spike.kinds.split(",") if p)},
+                    "draft": draft and {"id": draft.id, "ref": reference(draft), "text_en": draft.text_en,
+                                        "text_es": draft.text_es or "", "radius_miles": draft.radius_miles,
+                                        "reach": len(within(session, draft.latitude, draft.longitude, draft.radius_miles))}})
+    return out
 
 
 def listed(session: Session, limit: int = 100) -> list[dict]:

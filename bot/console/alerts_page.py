@@ -5,16 +5,21 @@ listed by the functions behind `hub alerts list` and `hub alerts reports`."""
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from sanic.request import Request
 
+from bot.alerts.drafts import send_draft
 from bot.alerts.reports import recent
 from bot.alerts.sending import AlertError, Fields, draft, earlier_same, parse_radius, resolve_area, send, sent_alerts
+from bot.alerts.spikes import SpikeError, dismiss, open_spikes
+from bot.clock import utcnow
 from bot.config import Settings
 from bot.console import audit
 
 # The form's labels, so that a message names the field the coordinator sees.
 FORM_FIELDS = Fields(near="ZIP code or place", radius="Radius", text="English text", text_es="Spanish text")
+SPIKES_SHOWN = timedelta(days=7)  # open spikes older than this are not shown (hub alerts spikes lists them all)
 FIELD_LIMIT = 2000  # characters kept of any field; far more than one SMS, so the length check still speaks
 
 
@@ -43,11 +48,45 @@ def reach(alert) -> dict:
 def add_routes(app, render, manager_only, db, settings: Settings) -> None:
     async def alerts_page(request: Request, status: int = 200, **context):
         def lists(session):
-            return sent_alerts(session, limit=50), recent(session, limit=100)
+            return sent_alerts(session, limit=50), recent(session, limit=100), open_spikes(session, utcnow() - SPIKES_SHOWN)
 
-        sent, reports = await db(lists)
+        sent, reports, spikes = await db(lists)
         context.setdefault("form", {"near": "", "radius": "5", "text": "", "text_es": "", "again": False})
-        return render(request, "alerts.html", status=status, sent=sent, reports=reports, **context)
+        return render(request, "alerts.html", status=status, sent=sent, reports=reports, spikes=spikes, **context)
+
+    @app.post("/alerts/drafts/<alert_id:int>/send")
+    @manager_only
+    async def send_drafted(request: Request, alert_id: int):
+        """A spike's draft, as the manager edited it, sent: as the coordinator's SEND A-n."""
+        form = request.form or {}
+        account = request.ctx.account
+
+        def run(session):
+            return send_draft(session, alert_id, account.email, again=form.get("again") == "yes",
+                              text_en=(form.get("text_en") or "")[:FIELD_LIMIT],
+                              text_es=(form.get("text_es") or "")[:FIELD_LIMIT])
+
+        result = await db(run)
+        if not result.sent:
+            return await alerts_page(request, status=400, spike_error=result.message)
+        return await alerts_page(request, done=result.message)
+
+    @app.post("/alerts/spikes/<spike_id:int>/dismiss")
+    @manager_only
+    async def dismiss_spike(request: Request, spike_id: int):
+        reason = ((request.form or {}).get("reason") or "")[:FIELD_LIMIT]
+        account = request.ctx.account
+
+        def run(session):
+            spike = dismiss(session, spike_id, reason)
+            audit.record(session, account.email, "spike_dismissed", f"spike #{spike.id} near {spike.area} dismissed: {spike.reason}")
+            return f"spike #{spike.id} near {spike.area} dismissed"
+
+        try:
+            done = await db(run)
+        except SpikeError as exc:
+            return await alerts_page(request, status=400, spike_error=str(exc))
+        return await alerts_page(request, done=done)
 
     @app.get("/alerts")
     async def alerts(request: Request):

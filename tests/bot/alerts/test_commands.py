@@ -162,7 +162,7 @@ def test_reports_list_the_words_and_area_and_no_number(demo_db, capsys):
     assert "Belltown [en]" in out and "5550142" not in out and "h666" not in out
 
 
-def test_spikes_are_listed_and_dismissed_with_a_reason_in_the_audit_log(migrated_db, capsys):
+def test_spikes_are_listed_and_dismissed_with_a_reason_in_the_audit_log(migrated_db, capsys, spike_defaults):
     """Issue 35: every spike and what was done with it, in `hub alerts spikes` and the audit log."""
     import json as json_module
     from datetime import timedelta

@@ -59,7 +59,7 @@ def test_every_draft_fits_one_sms_in_both_languages():
         assert check_text(text.format(area="98104"), language, "draft")
 
 
-def test_the_coordinator_sends_the_draft_and_a_stopped_subscriber_gets_nothing(roster):
+def test_the_coordinator_sends_the_draft_and_a_stopped_subscriber_gets_nothing(roster, spike_defaults):
     ref = spike_with_draft()
     with session_scope() as session:
         told = session.scalar(select(OutboxMessage.body).where(OutboxMessage.to_number == COORDINATOR))
@@ -78,7 +78,7 @@ def test_the_coordinator_sends_the_draft_and_a_stopped_subscriber_gets_nothing(r
     assert len(copies()) == 2
 
 
-def test_only_the_coordinator_and_only_with_the_reference(roster):
+def test_only_the_coordinator_and_only_with_the_reference(roster, spike_defaults):
     ref = spike_with_draft()
     assert send(SPECIALIST, f"SEND {ref}") == ["Only the coordinator can send a drafted alert (SEND A-n)."]
     assert send("+12065550199", f"SEND {ref}") == ["(to the assistant)"]  # a stranger: words, not a command
@@ -88,7 +88,7 @@ def test_only_the_coordinator_and_only_with_the_reference(roster):
     assert copies() == []
 
 
-def test_the_six_hour_guard_holds_unless_again(roster):
+def test_the_six_hour_guard_holds_unless_again(roster, spike_defaults):
     ref = spike_with_draft()
     assert send(COORDINATOR, f"SEND {ref}")[0].startswith(ref)
     with session_scope() as session:  # the spike goes on past its cooldown: a second draft, the same words

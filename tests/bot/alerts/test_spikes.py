@@ -80,7 +80,7 @@ def test_after_a_spike_the_area_is_quiet_unless_its_count_doubles():
     assert [f.count for f in find_spikes(rows(PIONEER_SQUARE, 4), NOW, RULE, recent)] == [4]
 
 
-def test_a_detection_pass_records_the_spike_and_tells_the_coordinator(migrated_db):
+def test_a_detection_pass_records_the_spike_and_tells_the_coordinator(migrated_db, spike_defaults):
     with session_scope() as session:
         set_coordinator(session, "+12065550142", "Kim")
         for n in range(6):

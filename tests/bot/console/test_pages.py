@@ -225,3 +225,55 @@ def test_the_directory_page_shows_the_last_refreshes_and_what_was_held_back(cons
     assert "<td>applied</td><td>120</td> <td>3</td><td>117</td> <td>2</td><td>1</td>" in table
     held = page.split('id="held-back"')[1].split("</p>")[0]
     assert "no longer lists 110 of its 120 services" in held
+
+
+def test_a_spike_on_the_alerts_page_is_sent_as_edited_or_dismissed_with_a_reason(console):
+    """Issue 35, part 3: managers act on the console's Alerts page: the spike, its draft (editable,
+    English and Spanish), the reach, Send, and Dismiss with a reason; a viewer sees, and changes nothing."""
+    from datetime import timedelta
+
+    from bot.alerts.drafts import draft_for
+    from bot.db.models import AreaAlert, AuditLog, OutboxMessage, Spike
+
+    sign_up(console)
+    now = utcnow()
+    with console.db() as session:
+        spikes = []
+        for area in ("98104", "98122"):
+            place = lookup_zip(area)
+            spike = Spike(area=area, latitude=place.latitude, longitude=place.longitude, detected_at=now - timedelta(minutes=5),
+                          count=7, baseline=0.5, kinds="bad_batch=2,overdose=5", status="open")
+            session.add(spike)
+            session.flush()
+            spikes.append((spike.id, draft_for(session, spike).id))
+    (first, first_draft), (second, _) = spikes
+    viewer, _ = console.sign_in("viewer@example.org")
+    page = viewer.get(console.url + "/alerts").text
+    section = page.split(f'id="spike-{first}"')[1].split("</section>")[0]
+    assert "Near 98104" in section and "7 signals in 24 h (2 bad-batch, 5 overdose); usual 0.5" in section
+    assert f"Draft A-{first_draft}" in section and "<form" not in section
+    manager, board = console.sign_in("manager@example.org")
+    page = manager.get(console.url + "/alerts").text
+    assert f'action="/alerts/drafts/{first_draft}/send"' in page
+    too_long = manager.post(console.url + f"/alerts/drafts/{first_draft}/send",
+                            data={"csrf": csrf_of(board), "text_en": "x" * 300, "text_es": ""})
+    assert too_long.status_code == 400 and "does not fit one SMS" in too_long.text
+    edited = "Pink pills near Pioneer Square much stronger than usual. Test first, go slow, keep naloxone close."
+    sent = manager.post(console.url + f"/alerts/drafts/{first_draft}/send",
+                        data={"csrf": csrf_of(board), "text_en": edited, "text_es": ""})
+    assert sent.status_code == 200 and f"A-{first_draft} is going to" in sent.text
+    with console.db() as session:
+        draft = session.get(AreaAlert, first_draft)
+        assert (draft.status, draft.text_en, draft.text_es, draft.sent_by) == ("sent", edited, None, "manager@example.org")
+        bodies = set(session.scalars(select(OutboxMessage.body).where(OutboxMessage.area_alert_id == first_draft)))
+        assert bodies == {f"Health Hub alert: {edited}"}  # the Spanish subscriber too: no Spanish text was given
+        assert session.get(Spike, first).status == "sent"
+    refused = manager.post(console.url + f"/alerts/spikes/{second}/dismiss", data={"csrf": csrf_of(board), "reason": " "})
+    assert refused.status_code == 400 and "say why" in refused.text
+    dismissed = manager.post(console.url + f"/alerts/spikes/{second}/dismiss",
+                             data={"csrf": csrf_of(board), "reason": "one family, one event"})
+    assert dismissed.status_code == 200 and "dismissed" in dismissed.text and f'id="spike-{second}"' not in dismissed.text
+    with console.db() as session:
+        assert session.get(Spike, second).reason == "one family, one event"
+        actions = list(session.scalars(select(AuditLog.action).where(AuditLog.actor == "manager@example.org")))
+        assert "spike_dismissed" in actions and "area_alert" in actions
