@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
+from sanic import response
 from sanic.request import Request
 
 from bot.alerts.drafts import send_draft
@@ -16,6 +17,8 @@ from bot.alerts.spikes import SpikeError, dismiss, open_spikes
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.console import audit
+from bot.console.signal_charts import signals_map, spike_chart
+from bot.db.models import Spike
 
 # The form's labels, so that a message names the field the coordinator sees.
 FORM_FIELDS = Fields(near="ZIP code or place", radius="Radius", text="English text", text_es="Spanish text")
@@ -53,6 +56,23 @@ def add_routes(app, render, manager_only, db, settings: Settings) -> None:
         sent, reports, spikes = await db(lists)
         context.setdefault("form", {"near": "", "radius": "5", "text": "", "text_es": "", "again": False})
         return render(request, "alerts.html", status=status, sent=sent, reports=reports, spikes=spikes, **context)
+
+    @app.get("/alerts/signals.svg")
+    async def signals_map_svg(request: Request):
+        """The map of the last 7 days' signals and alerts (bot/console/signal_charts.py)."""
+        svg = await db(lambda session: signals_map(session, utcnow()))
+        return response.text(svg, content_type="image/svg+xml")
+
+    @app.get("/alerts/spikes/<spike_id:int>/signals.svg")
+    async def spike_signals_svg(request: Request, spike_id: int):
+        def draw(session):
+            spike = session.get(Spike, spike_id)
+            return spike_chart(session, spike, settings.spike_radius_miles) if spike else None
+
+        svg = await db(draw)
+        if svg is None:
+            return response.text("no such spike", status=404)
+        return response.text(svg, content_type="image/svg+xml")
 
     @app.post("/alerts/drafts/<alert_id:int>/send")
     @manager_only

@@ -277,3 +277,35 @@ def test_a_spike_on_the_alerts_page_is_sent_as_edited_or_dismissed_with_a_reason
         assert session.get(Spike, second).reason == "one family, one event"
         actions = list(session.scalars(select(AuditLog.action).where(AuditLog.actor == "manager@example.org")))
         assert "spike_dismissed" in actions and "area_alert" in actions
+
+
+def test_the_signals_map_and_a_spikes_chart_are_svg_with_small_counts_left_out(console):
+    """Issue 35, part 4: drawn on the server, served from the console itself (its CSP unchanged),
+    areas under 3 signals not drawn; a spike's signals by hour."""
+    from datetime import timedelta
+
+    from bot.alerts.signals import SignalKind, record_signal
+    from bot.db.models import Spike
+
+    now = utcnow()
+    with console.db() as session:
+        for n in range(4):
+            record_signal(session, f"{n:064x}", SignalKind.OVERDOSE, "98122", now - timedelta(hours=n))
+        for n in range(2):
+            record_signal(session, f"{n + 50:064x}", SignalKind.BAD_BATCH, "98402", now - timedelta(hours=n))
+        place = lookup_zip("98122")
+        spike = Spike(area="98122", latitude=place.latitude, longitude=place.longitude, detected_at=now, count=4,
+                      baseline=0.5, kinds="overdose=4", status="dismissed", reason="a test")
+        session.add(spike)
+        session.flush()
+        spike_id = spike.id
+    viewer, _ = console.sign_in("viewer@example.org")
+    drawn = viewer.get(console.url + "/alerts/signals.svg")
+    assert drawn.status_code == 200 and drawn.headers["Content-Type"].startswith("image/svg+xml")
+    assert "98122: 4" in drawn.text and "98402" not in drawn.text  # 2 signals: suppressed
+    assert "<image" not in drawn.text and 'href="http' not in drawn.text  # nothing fetched from outside
+    chart = viewer.get(console.url + f"/alerts/spikes/{spike_id}/signals.svg")
+    assert chart.status_code == 200 and "Signals by hour near 98122" in chart.text
+    assert viewer.get(console.url + "/alerts/spikes/999999/signals.svg").status_code == 404
+    assert 'src="/alerts/signals.svg"' in viewer.get(console.url + "/reports").text
+    assert 'src="/alerts/signals.svg"' in viewer.get(console.url + "/alerts").text
