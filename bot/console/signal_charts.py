@@ -95,7 +95,10 @@ def signals_map(session: Session, now: datetime) -> str:
                       ha="center", va="bottom")
     axes.set_aspect("equal", adjustable="datalim")
     axes.margins(0.15)
-    axes.set_xlabel("longitude (scaled)")
+    from matplotlib.ticker import FuncFormatter
+
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / squash:.2f}"))  # the longitude itself
+    axes.set_xlabel("longitude")
     axes.set_ylabel("latitude")
     axes.tick_params(labelsize=7)
     return _svg(figure, "signals-map")

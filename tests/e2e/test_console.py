@@ -262,3 +262,47 @@ def test_a_manager_checks_an_alerts_reach_and_sends_it_through_the_outbox(page, 
     for shown in (SUBSCRIBER, SUBSCRIBER[2:], REPORTER[2:], "555-0179"):
         assert shown not in page.content()
     assert [m["body"] for m in hotline.outbox(SUBSCRIBER) if m["purpose"] == "area_alert"] == [f"Health Hub alert: {ALERT_TEXT}"]
+
+
+def test_a_manager_edits_a_spikes_draft_and_sends_it_with_the_map_drawn(page, console, hotline):
+    """Issue 35: the Alerts page in Chromium: a spike, its chart and the map drawn from the console
+    itself (no outside request), the draft edited and sent (after the alert test above, whose
+    subscriber near 98199 gets it)."""
+    from playwright.sync_api import expect
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from bot.alerts.drafts import draft_for
+    from bot.clock import utcnow
+    from bot.db.models import Spike
+    from bot.directory.geo import lookup_zip
+
+    engine = create_engine(hotline.database_url, future=True)
+    place = lookup_zip("98199")  # no other end-to-end test's signals are there: no spike of theirs
+    with Session(engine) as session:
+        spike = Spike(area="98199", latitude=place.latitude, longitude=place.longitude, detected_at=utcnow(), count=5,
+                      baseline=0.5, kinds="bad_batch=1,overdose=4", status="open")
+        session.add(spike)
+        session.flush()
+        ref = f"A-{draft_for(session, spike).id}"
+        session.commit()
+        spike_id = spike.id
+    engine.dispose()
+    outside: list[str] = []
+    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(console) else None)
+    sign_in(page, console)
+    page.get_by_role("link", name="Alerts").click()
+    section = page.locator(f"#spike-{spike_id}")
+    expect(section).to_contain_text("5 signals in 24 h (1 bad-batch, 4 overdose)")
+    for image in (page.locator("#signals-map"), section.locator("img")):
+        expect(image).to_be_visible()
+        assert image.evaluate("img => img.naturalWidth") > 0  # the SVG was drawn and served
+    edited = "Strong pills near Magnolia since yesterday. Test first, go slow, keep naloxone close."
+    section.get_by_label(f"Draft {ref}, English").fill(edited)
+    section.get_by_role("button", name=re.compile(f"Send {ref} to")).click()
+    expect(page.locator("#sent-notice")).to_contain_text(f"{ref} is going to")
+    expect(page.locator(f"#spike-{spike_id}")).to_have_count(0)
+    expect(page.locator("#sent tbody tr").first).to_contain_text(edited)
+    shot(page, "alerts-spike")
+    assert outside == []
+    assert f"Health Hub alert: {edited}" in [m["body"] for m in hotline.outbox(SUBSCRIBER) if m["purpose"] == "area_alert"]
