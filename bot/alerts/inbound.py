@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts import reports, subscriptions
 from bot.alerts.drafts import send_command
-from bot.alerts.signals import SignalKind, area_named, record_signal
+from bot.alerts.signals import SignalKind, area_of, record_signal
 from bot.alerts.texts import report_thanks, say
 from bot.config import get_settings
 from bot.db.models import Specialist
@@ -56,7 +56,7 @@ def answer(session: Session, number: str | None, number_key: str, text: str, fro
         if listing is not None:  # "REPORT Cedar Street Clinic is closed": the directory's, not a bad batch
             return listing
         reports.record(session, words, language, region)
-        record_signal(session, number_key, SignalKind.BAD_BATCH, area_named(session, words))
+        record_signal(session, number_key, SignalKind.BAD_BATCH, area_of(session, number_key, words))
         # An overdose happening now: the 911 steps first (the SMS channel has sent them already).
         return emergency_first(text, [report_thanks(language)], language)
     return None

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.config import get_settings
-from bot.db.models import SignalCount, SignalSeen
+from bot.db.models import Address, Handoff, ListingShown, SignalCount, SignalSeen
+from bot.directory.geo import lookup_zip
 from bot.directory.places import find_place
 
 UNPLACED = ""
@@ -40,6 +42,28 @@ def area_named(session: Session, text: str) -> str | None:
     """The ZIP of the place a text names (a ZIP, a neighbourhood, a city the directory knows)."""
     place = find_place(session, text or "").place
     return place.zip_code if place else None
+
+
+def area_of(session: Session, number_key: str | None, text: str, now: datetime | None = None) -> str | None:
+    """Where a signal is: the place its words name; else, from the last day, the area of the
+    texter's request for a person, or of the places last listed to them (the conversation)."""
+    named = area_named(session, text)
+    if named or not number_key:
+        return named
+    since = (now or utcnow()) - timedelta(hours=24)
+    asked = session.scalar(select(Handoff.area).where(Handoff.person_key == number_key, Handoff.created_at >= since,
+                                                      Handoff.area.is_not(None)).order_by(Handoff.created_at.desc()).limit(1))
+    if asked and (zip_code := area_named(session, asked)):
+        return zip_code
+    shown = session.get(ListingShown, number_key)
+    if shown is None or shown.shown_at < since:
+        return None
+    try:
+        first = json.loads(shown.places)[0]
+    except (ValueError, IndexError, TypeError):
+        return None
+    postal = session.scalar(select(Address.postal_code).where(Address.location_id == first[2]).limit(1))
+    return postal if postal and lookup_zip(postal) else None
 
 
 def _token(number_key: str, kind: SignalKind, hour: datetime) -> str:

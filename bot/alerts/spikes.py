@@ -29,6 +29,7 @@ from bot.alerts.signals import UNPLACED, SignalKind, hour_of
 from bot.alerts.subscriptions import within
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
+from bot.console import audit
 from bot.db.models import AreaAlert, SignalCount, Spike
 from bot.directory.geo import lookup_zip, miles_between
 from bot.handoff.roster import coordinator
@@ -160,6 +161,8 @@ def detect(session: Session, now: datetime | None = None, settings: Settings | N
         session.flush()
         recorded.append(spike)
         draft = draft_for(session, spike, now)
+        audit.record(session, "worker", "spike_found", f"spike #{spike.id} near {found.area}: {found.count} signals in "
+                     f"24 h ({kinds_text(found.kinds)}), usual {found.baseline:.1f}; draft {reference(draft)}", now)
         person = coordinator(session)
         if person is None:
             logger.warning("possible spike near %s, and no coordinator on call to be told", found.area)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from bot.alerts.signals import SignalKind, area_named, record_signal
+from bot.alerts.signals import SignalKind, area_of, record_signal
 from bot.blocking import run_blocking
 from bot.clock import utcnow
 from bot.config import Settings
@@ -162,9 +162,9 @@ SIGNAL_AFTER_SECONDS = 1.0
 
 
 def record_overdose_signal(number_key: str, text: str) -> bool:
-    """Count an overdose in progress named by a texter or caller, in the area the words name."""
+    """Count an overdose in progress named by a texter or caller, where it is (signals.area_of)."""
     with session_scope() as session:
-        return record_signal(session, number_key, SignalKind.OVERDOSE, area_named(session, text))
+        return record_signal(session, number_key, SignalKind.OVERDOSE, area_of(session, number_key, text))
 
 
 async def overdose_signal_after_reply(number_key: str, text: str) -> None:

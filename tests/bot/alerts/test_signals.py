@@ -74,3 +74,28 @@ def test_a_report_is_counted_as_a_bad_batch_signal(demo_db):
     with session_scope() as session:  # the same texter's second report this hour: one signal still
         inbound.answer(session, "+12065550123", TEXTER, "REPORT more of them at the same spot 98104", False)
     assert counts()[0][3] == 1
+
+
+def test_a_signal_with_no_place_in_its_words_takes_the_conversations(demo_db):
+    """Issue 35: the area from the text, else the texter's request for a person, else the places
+    last listed to them, within the last day; else unplaced."""
+    import json as json_module
+
+    from bot.alerts.signals import area_of
+    from bot.clock import utcnow
+    from bot.db.models import ListingShown, Location
+    from bot.handoff import engine
+
+    with session_scope() as session:
+        assert area_of(session, TEXTER, "he's not breathing") is None
+        location = session.scalar(select(Location.id).where(Location.name == "Pioneer Square Drop-In Center"))
+        session.add(ListingShown(number_key=TEXTER, shown_at=utcnow(), language="en",
+                                 places=json_module.dumps([[1, "svc", location, "Pioneer Square Drop-In Center", "214 1st Ave S"]])))
+    with session_scope() as session:
+        assert area_of(session, TEXTER, "he's not breathing") == "98104"  # where the places listed to them are
+        assert area_of(session, TEXTER, "not breathing at 98122") == "98122"  # the words first
+        engine.create_handoff(session, source="community", person_key=TEXTER, consent_by="person", consent_text="yes",
+                              area="98118", person_number="+12065550123")
+    with session_scope() as session:
+        assert area_of(session, TEXTER, "he's not breathing") == "98118"  # their request for a person
+        assert area_of(session, None, "he's not breathing") is None

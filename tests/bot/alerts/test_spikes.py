@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.alerts.signals import SignalKind, record_signal
 from bot.alerts.spikes import SpikeRule, baseline_of, detect, find_spikes, is_spike
 from bot.db import session_scope
-from bot.db.models import OutboxMessage, Spike
+from bot.db.models import AuditLog, OutboxMessage, Spike
 from bot.handoff.availability import set_coordinator
 
 NOW = datetime(2026, 12, 7, 20, 30)
@@ -97,3 +97,5 @@ def test_a_detection_pass_records_the_spike_and_tells_the_coordinator(migrated_d
         assert "Nothing goes to subscribers unless you do" in told.body
         assert "0000" not in told.body  # no key of any texter
         assert detect(session, NOW + timedelta(minutes=15)) == []  # the cooldown
+        [found] = session.scalars(select(AuditLog).where(AuditLog.action == "spike_found"))
+        assert found.actor == "worker" and "near 98104: 8 signals" in found.detail and "draft A-" in found.detail
