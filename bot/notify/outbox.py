@@ -130,13 +130,22 @@ def claim_due(session: Session, limit: int = 20) -> list[Claim]:
     claims = []
     for row in rows:
         token = secrets.token_hex(16)
-        claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at, token, now))
-        row.status = "sending"
-        row.claim_token = token
-        row.attempts += 1
-        row.claimed_at = row.claimed_at or now
-        row.next_attempt_at = now + CLAIM_LEASE
-    session.flush()
+        # Taken only if nobody took it since it was read: on SQLite the read above runs outside
+        # any transaction (pysqlite begins one at the first write), so two workers can read the
+        # same rows, and without this each would claim and send them.
+        unchanged = (OutboxMessage.claim_token.is_(None) if row.claim_token is None
+                     else OutboxMessage.claim_token == row.claim_token)
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status, unchanged,
+                   OutboxMessage.next_attempt_at <= now)
+            .values(status="sending", claim_token=token, attempts=OutboxMessage.attempts + 1,
+                    claimed_at=row.claimed_at or now, next_attempt_at=now + CLAIM_LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken:
+            claims.append(Claim(row.id, row.to_number, row.from_number, row.body, row.claimed_at, token, now))
+    session.expire_all()  # the rows read above are stale now
     return claims
 
 

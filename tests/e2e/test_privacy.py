@@ -22,7 +22,8 @@ PHONE_NUMBER = re.compile(r"(?<![\w.])(?:\+?1[-. ]?)?\(?[2-9]\d{2}\)?[-. ]?\d{3}
 # Where a real number must be, because a message has to reach it (or the public directory lists it).
 DELIVERY = {("outbox_message", "to_number"), ("outbox_message", "from_number"), ("outbox_message", "body"),
             ("specialist", "phone"), ("officer", "phone"), ("handoff", "person_number"), ("contact_number", "number"),
-            ("alert_subscription", "to_number")}  # while subscribed to drug-supply alerts (bot/alerts)
+            ("alert_subscription", "to_number"),  # while subscribed to drug-supply alerts (bot/alerts)
+            ("send_slot", "from_number")}  # the hotline's own number, whose send rate is shared (bot/notify/send_slots.py)
 DIRECTORY = {"organization", "service", "location", "address", "service_at_location", "phone", "language", "cost_option",
              "schedule", "taxonomy", "taxonomy_term", "attribute", "service_point"}
 

@@ -2,7 +2,7 @@
 a row still waiting for the worker."""
 from bot.db import session_scope
 from bot.db.models import OutboxMessage
-from bot.notify.outbox import enqueue, settled_after
+from bot.notify.outbox import claim_due, enqueue, settled_after
 
 ANA, BEN = "+12065550111", "+12065550112"
 
@@ -60,3 +60,24 @@ def test_the_claim_query_orders_by_the_priority_table(migrated_db):
     with session_scope() as session:
         order = [claim.body for claim in claim_due(session, limit=20)]
     assert order == ["escalation", "alert", "relay", Purpose.LATE_ANSWER, Purpose.FOLLOW_UP, "some_new_purpose", Purpose.AREA_ALERT, Purpose.AREA_ALERT]
+
+
+def test_a_row_read_by_two_workers_is_claimed_by_one(migrated_db, monkeypatch):
+    """On SQLite the claim's read runs outside a transaction (pysqlite begins one at the first
+    write), so two workers can read the same due rows: the second's claim must then take none
+    (CI, 2026-12-08: two `hub worker` processes sent 5 of 40 messages twice)."""
+    from sqlalchemy import select as select_
+
+    from bot.db.models import OutboxMessage as Row
+
+    with session_scope() as session:
+        for n in range(3):
+            enqueue(session, to_number=f"+1206555012{n}", from_number="+12065550100", body=f"m{n}", purpose="notice")
+    with session_scope() as slow:
+        seen = list(slow.scalars(select_(Row).order_by(Row.id)))  # what the slower worker read
+        with session_scope() as quick:
+            assert len(claim_due(quick)) == 3
+        monkeypatch.setattr(slow, "scalars", lambda *args, **kwargs: iter(seen))
+        assert claim_due(slow) == []
+    with session_scope() as session:
+        assert [row.attempts for row in session.scalars(select_(Row))] == [1, 1, 1]
