@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerts.sending import AlertError, Draft, check_text, earlier_same, queue_copies
 from bot.alerts.subscriptions import within
+from bot.alerts.texts import subscribers
 from bot.clock import utcnow
 from bot.config import get_settings
 from bot.console import audit
@@ -78,7 +79,7 @@ def send_draft(session: Session, alert_id: int, sender: str, again: bool = False
     if alert is None:
         return Sent(False, f"There is no alert {ref}.")
     if alert.status != "draft":
-        return Sent(False, f"{ref} was sent already, to {alert.recipients} subscribers.")
+        return Sent(False, f"{ref} was sent already, to {subscribers(alert.recipients)}.")
     place = lookup_zip(alert.area)
     if place is None:  # a draft's area is a ZIP the spike was found at; it cannot go
         return Sent(False, f"{ref} has an area the hotline cannot place ({alert.area}); send it with hub alerts send.")
@@ -102,6 +103,6 @@ def send_draft(session: Session, alert_id: int, sender: str, again: bool = False
     if spike is not None and spike.status == "open":
         spike.status = "sent"
     audit.record(session, sender, "area_alert", f"{ref} sent near {alert.area} within {alert.radius_miles:g} mi "
-                                                f"to {len(checked.recipients)} subscribers" + (" (again)" if again else "")
+                                                f"to {subscribers(len(checked.recipients))}" + (" (again)" if again else "")
                  + (f", for spike #{spike.id}" if spike else ""))
-    return Sent(True, f"{ref} is going to {len(checked.recipients)} subscribers near {alert.area}.")
+    return Sent(True, f"{ref} is going to {subscribers(len(checked.recipients))} near {alert.area}.")

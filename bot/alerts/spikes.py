@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.alerts.drafts import draft_for, reference
 from bot.alerts.signals import UNPLACED, SignalKind, hour_of
 from bot.alerts.subscriptions import within
+from bot.alerts.texts import subscribers
 from bot.clock import utcnow
 from bot.config import Settings, get_settings
 from bot.console import audit
@@ -139,8 +140,8 @@ def coordinator_text(found: Found, draft: AreaAlert, radius_miles: float) -> str
     usual = f"{found.baseline:.1f}".rstrip("0").rstrip(".")
     ref = reference(draft)
     return (f"Possible spike near {found.area}: {', '.join(parts)} in 24 h (usual: {usual}). Draft alert {ref}: "
-            f"\"{draft.text_en}\" Reply SEND {ref} to send it to {draft.recipients} subscribers within "
-            f"{radius_miles:g} mi. Nothing goes to subscribers unless you do.")
+            f"\"{draft.text_en}\" Reply SEND {ref} to send it to {subscribers(draft.recipients)} within "
+            f"{radius_miles:g} mi, or edit it on the console. Nothing goes to subscribers unless you do.")
 
 
 def detect(session: Session, now: datetime | None = None, settings: Settings | None = None) -> list[Spike]:

@@ -74,3 +74,8 @@ def report_thanks(language: str) -> str:
 def alert_body(text: str, language: str) -> str:
     """An alert as its subscribers read it: named as the hotline's, so that they know who sends it."""
     return say(language, "alert", text=text.strip())
+
+
+def subscribers(count: int) -> str:
+    """'1 subscriber', '140 subscribers': for the coordinator's texts."""
+    return f"{count} subscriber" + ("" if count == 1 else "s")

@@ -56,7 +56,7 @@ def test_a_spike_reaches_the_coordinator_and_send_sends_its_draft(hotline):
         assert number[-7:] not in notice and number[-4:] not in notice.replace("98104", "")
     for words in ("breathing", "wake", "blue", "pink", "shelter", "yesler"):
         assert words not in notice.lower()
-    ref = re.search(r"Reply SEND (A-\d+) to send it to (\d+) subscribers within 2 mi", notice).group(1)
+    ref = re.search(r"Reply SEND (A-\d+) to send it to (\d+) subscribers? within 2 mi, or edit it on the console", notice).group(1)
 
     status, replies = text(hotline, COORDINATOR, f"SEND {ref}")
     assert status == 200 and len(replies) == 1 and replies[0].startswith(f"{ref} is going to ")

@@ -101,3 +101,9 @@ def test_the_six_hour_guard_holds_unless_again(roster, spike_defaults):
     assert len(copies()) == 2
     assert send(COORDINATOR, f"send {again_ref} again")[0].startswith(f"{again_ref} is going to 2 subscribers")
     assert len(copies()) == 4
+
+
+def test_the_coordinators_counts_read_as_words():
+    from bot.alerts.texts import subscribers
+
+    assert (subscribers(0), subscribers(1), subscribers(140)) == ("0 subscribers", "1 subscriber", "140 subscribers")
