@@ -130,6 +130,11 @@ def kinds_text(kinds: dict[str, int]) -> str:
     return ",".join(f"{kind}={count}" for kind, count in sorted(kinds.items()))
 
 
+def kinds_of(text: str) -> dict[str, int]:
+    """kinds_text read back: "bad_batch=2,overdose=6" as {"bad_batch": 2, "overdose": 6}."""
+    return {kind: int(count) for kind, count in (part.split("=") for part in text.split(",") if part)}
+
+
 def coordinator_text(found: Found, draft: AreaAlert, radius_miles: float) -> str:
     """The SMS to the coordinator: counts, the area and the draft, never a texter's number or words."""
     parts = []
@@ -199,7 +204,7 @@ def open_spikes(session: Session, since: datetime) -> list[dict]:
         draft = session.scalar(select(AreaAlert).where(AreaAlert.spike_id == spike.id, AreaAlert.status == "draft"))
         out.append({"id": spike.id, "area": spike.area, "detected_at": spike.detected_at.isoformat(timespec="minutes") + "Z",
                     "count": spike.count, "baseline": spike.baseline,
-                    "kinds": {k: int(v) for k, v in (p.split("=") for p in spike.kinds.split(",") if p)},
+                    "kinds": kinds_of(spike.kinds),
                     "draft": draft and {"id": draft.id, "ref": reference(draft), "text_en": draft.text_en,
                                         "text_es": draft.text_es or "", "radius_miles": draft.radius_miles,
                                         "reach": len(within(session, draft.latitude, draft.longitude, draft.radius_miles))}})
@@ -209,6 +214,6 @@ def open_spikes(session: Session, since: datetime) -> list[dict]:
 def listed(session: Session, limit: int = 100) -> list[dict]:
     drafts = dict(session.execute(select(AreaAlert.spike_id, AreaAlert.id).where(AreaAlert.spike_id.is_not(None))).all())
     return [{"id": s.id, "area": s.area, "alert": f"A-{drafts[s.id]}" if s.id in drafts else None, "detected_at": s.detected_at.isoformat(timespec="seconds") + "Z",
-             "count": s.count, "baseline": s.baseline, "kinds": {k: int(v) for k, v in (p.split("=") for p in s.kinds.split(",") if p)},
+             "count": s.count, "baseline": s.baseline, "kinds": kinds_of(s.kinds),
              "status": s.status, "reason": s.reason}
             for s in session.scalars(select(Spike).order_by(Spike.detected_at.desc(), Spike.id.desc()).limit(limit))]

@@ -50,13 +50,13 @@ class _Schema:
 
 
 class _Flattener:
-    def __init__(self, page: str, schema: _Schema) -> None:
+    """One page's records into the feed's rows (RecordRows), whose state it adds to."""
+
+    def __init__(self, page: str, feed: RecordRows) -> None:
         self.page = page
-        self.columns, self.links = schema.columns, schema.links
-        self.rows: dict[str, list[RecordRow]] = {}
-        self._by_id: dict[tuple[str, str], RecordRow] = {}
-        self.warnings: list[ValidationIssue] = []
-        self._told: set[tuple[str, str]] = set()  # (resource, field) set aside: said once per page
+        self.columns, self.links = feed.schema.columns, feed.schema.links
+        self.rows, self._by_id, self.warnings = feed.rows, feed.by_id, feed.warnings
+        self._told = feed.told
 
     def add(self, resource: str, record: dict, item: int, path: str, parent: tuple[str, str] | None) -> str | None:
         cells: dict[str, str] = {}
@@ -118,18 +118,14 @@ class RecordRows:
     def __init__(self) -> None:
         self.rows: dict[str, list[RecordRow]] = {}
         self.warnings: list[ValidationIssue] = []
-        self._by_id: dict[tuple[str, str], RecordRow] = {}
-        self._told: set[tuple[str, str]] = set()
-        self._schema = _Schema()
+        self.by_id: dict[tuple[str, str], RecordRow] = {}  # one row per id across pages
+        self.told: set[tuple[str, str]] = set()  # (resource, field) set aside: said once per feed
+        self.schema = _Schema()
 
     def add_services(self, page: str, records: list[dict]) -> None:
-        flattener = _Flattener(page, self._schema)
-        flattener._by_id = self._by_id  # one row per id across pages
-        flattener.rows = self.rows
-        flattener._told = self._told
+        flattener = _Flattener(page, self)
         for item, record in enumerate(records, start=1):
             if not isinstance(record, dict):
                 self.warnings.append(ValidationIssue(page, item, None, "is not a service record (an object); set aside"))
                 continue
             flattener.add("service", record, item, "", None)
-        self.warnings.extend(flattener.warnings)
